@@ -1,0 +1,15 @@
+import node from '@astrojs/node';
+import { defineConfig } from 'astro/config';
+
+// Public pages are rendered by Herald's publisher (src/publish) into static files;
+// only admin pages and form posts are rendered per request. See README "Architecture".
+export default defineConfig({
+  output: 'server',
+  adapter: node({ mode: 'middleware' }),
+  session: false,
+  security: { checkOrigin: true },
+  trailingSlash: 'ignore',
+  build: { format: 'directory' },
+  devToolbar: { enabled: false },
+  telemetry: false,
+});

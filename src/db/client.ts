@@ -1,0 +1,158 @@
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { StartupError } from '../server/startup-error.ts';
+import * as schema from './schema.ts';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either the database or an open transaction: queries accept both. */
+export type Queryable = Database | Transaction;
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: 'pglite' | 'postgres';
+  /** A cheap round trip, for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
+  const handle = options.databaseUrl
+    ? await openPostgres(options.databaseUrl)
+    : await openPglite(path.join(options.dataDir, 'pglite'));
+  try {
+    await migrateDatabase(handle);
+  } catch (error) {
+    await handle.close();
+    throw new StartupError(`could not apply database migrations: ${(error as Error).message}`);
+  }
+  return handle;
+}
+
+async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  const config = { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema: 'herald', migrationsTable: 'migrations' };
+  if (handle.driver === 'pglite') await migratePglite(handle.db as never, config);
+  else await migratePostgres(handle.db as never, config);
+}
+
+function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+      throw new StartupError(`DATABASE_URL must start with postgres:// or postgresql://, got "${parsed.protocol}//…"`);
+    }
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    throw new StartupError('DATABASE_URL is not a valid URL (expected postgres://user:password@host:5432/database)');
+  }
+}
+
+async function openPostgres(url: string): Promise<DatabaseHandle> {
+  const where = describePostgresUrl(url);
+  const sql = postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw new StartupError(`cannot reach the database at ${where}: ${(error as Error).message}`);
+  }
+  const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+  return {
+    db,
+    driver: 'postgres',
+    ping: async () => {
+      await sql`select 1`;
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/**
+ * Two processes writing one PGlite directory corrupt it without an error, so the
+ * directory carries a lock file naming its owner's pid; a second process refuses.
+ */
+function lockDirectory(dir: string): () => void {
+  const lockPath = path.join(dir, 'herald.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new StartupError(
+          `the embedded database in ${dir} is in use by another Herald process (pid ${owner}); stop it first, or set DATABASE_URL to share a PostgreSQL database between instances`,
+        );
+      }
+      rmSync(lockPath, { force: true }); // left behind by a process that died
+    }
+  }
+  throw new StartupError(`could not lock the embedded database in ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function openPglite(dir: string): Promise<DatabaseHandle> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new StartupError(`cannot create the data directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const unlock = lockDirectory(dir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (error) {
+    unlock();
+    throw new StartupError(`cannot open the embedded database in ${dir}: ${(error as Error).message}`);
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  return {
+    db,
+    driver: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: async () => {
+      await client.close();
+      unlock();
+    },
+  };
+}
+
+/** An in-memory PGlite database with migrations applied: for tests. */
+export async function openMemoryDatabase(): Promise<DatabaseHandle> {
+  const client = await PGlite.create();
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const handle: DatabaseHandle = {
+    db,
+    driver: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: () => client.close(),
+  };
+  await migrateDatabase(handle);
+  return handle;
+}

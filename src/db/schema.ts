@@ -1,0 +1,156 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
+import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS } from '../domain/vocabulary.ts';
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => timestamptz('created_at').notNull().defaultNow();
+const updatedAt = () => timestamptz('updated_at').notNull().defaultNow();
+/** Optimistic concurrency: writes on existing rows must name the version they read. */
+const version = () => integer('version').notNull().default(1);
+
+export const componentStatus = pgEnum('component_status', COMPONENT_STATUSES);
+export const eventKind = pgEnum('event_kind', EVENT_KINDS);
+export const eventStatus = pgEnum('event_status', EVENT_STATUSES);
+export const impact = pgEnum('impact', IMPACTS);
+
+/** A single row (id = 1). */
+export const pageSettings = pgTable('page_settings', {
+  id: smallint('id').primaryKey().default(1),
+  name: text('name').notNull(),
+  homepageUrl: text('homepage_url'),
+  timeZone: text('time_zone').notNull().default('Etc/UTC'),
+  brandColor: text('brand_color').notNull().default('#2563eb'),
+  logoUrl: text('logo_url'),
+  supportUrl: text('support_url'),
+  updatedAt: updatedAt(),
+  version: version(),
+});
+
+/** A single row (id = 1); every committed change bumps the revision in its transaction. */
+export const siteState = pgTable('site_state', {
+  id: smallint('id').primaryKey().default(1),
+  revision: bigint('revision', { mode: 'number' }).notNull().default(0),
+  revisedAt: timestamptz('revised_at').notNull().defaultNow(),
+});
+
+export const componentGroups = pgTable('component_groups', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description'),
+  position: integer('position').notNull().default(0),
+  hidden: boolean('hidden').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  version: version(),
+});
+
+export const components = pgTable(
+  'components',
+  {
+    id: text('id').primaryKey(),
+    groupId: text('group_id').references(() => componentGroups.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    position: integer('position').notNull().default(0),
+    status: componentStatus('status').notNull().default('operational'),
+    showcase: boolean('showcase').notNull().default(true),
+    onlyShowIfDegraded: boolean('only_show_if_degraded').notNull().default(false),
+    hidden: boolean('hidden').notNull().default(false),
+    startDate: timestamptz('start_date'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [index('components_group_position_idx').on(t.groupId, t.position)],
+);
+
+/** Every status a component has had, from when it had it: the source of uptime. */
+export const componentStatusChanges = pgTable(
+  'component_status_changes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'cascade' }),
+    status: componentStatus('status').notNull(),
+    changedAt: timestamptz('changed_at').notNull(),
+    incidentId: text('incident_id'),
+  },
+  (t) => [index('component_status_changes_component_time_idx').on(t.componentId, t.changedAt)],
+);
+
+/** Incidents and scheduled maintenances (kind = 'maintenance'), as Statuspage models them. */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    kind: eventKind('kind').notNull(),
+    name: text('name').notNull(),
+    status: eventStatus('status').notNull(),
+    impact: impact('impact').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: timestamptz('started_at').notNull(),
+    monitoringAt: timestamptz('monitoring_at'),
+    resolvedAt: timestamptz('resolved_at'),
+    scheduledFor: timestamptz('scheduled_for'),
+    scheduledUntil: timestamptz('scheduled_until'),
+    autoStart: boolean('auto_start').notNull().default(false),
+    autoComplete: boolean('auto_complete').notNull().default(false),
+    nextUpdateDueAt: timestamptz('next_update_due_at'),
+    postmortemBody: text('postmortem_body'),
+    postmortemPublishedAt: timestamptz('postmortem_published_at'),
+    version: version(),
+  },
+  (t) => [
+    index('incidents_kind_created_idx').on(t.kind, t.createdAt),
+    index('incidents_open_idx').on(t.kind).where(sql`${t.resolvedAt} is null`),
+  ],
+);
+
+/** The components an incident or maintenance affects (named when scheduled, or changed by an update). */
+export const incidentComponents = pgTable(
+  'incident_components',
+  {
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.componentId] }), index('incident_components_component_idx').on(t.componentId)],
+);
+
+export const incidentUpdates = pgTable(
+  'incident_updates',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    status: eventStatus('status').notNull(),
+    body: text('body').notNull(),
+    displayAt: timestamptz('display_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    /** Frozen at posting time: names and statuses as they were then. */
+    affectedComponents: jsonb('affected_components').$type<ComponentTransition[]>().notNull().default([]),
+    deliverNotifications: boolean('deliver_notifications').notNull().default(true),
+    version: version(),
+  },
+  (t) => [index('incident_updates_incident_display_idx').on(t.incidentId, t.displayAt)],
+);

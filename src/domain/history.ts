@@ -1,0 +1,96 @@
+import { dayKey, lastDays, monthKey } from './format.ts';
+import type { IncidentView, Snapshot } from './snapshot.ts';
+
+export const MONTHS_PER_HISTORY_PAGE = 3;
+
+export interface DayOfIncidents {
+  day: string;
+  incidents: IncidentView[];
+}
+
+export interface MonthOfIncidents {
+  month: string;
+  incidents: IncidentView[];
+}
+
+export interface HistoryPage {
+  page: number;
+  pageCount: number;
+  months: MonthOfIncidents[];
+}
+
+/** Past events: incidents, and maintenances that have started. */
+function isPastEvent(incident: IncidentView): boolean {
+  return incident.kind === 'incident' || incident.status !== 'scheduled';
+}
+
+const cache = new WeakMap<Snapshot, Map<string, IncidentView[]>>();
+
+/** Events by the month they started in (page time zone), computed once per snapshot. */
+function eventsByMonth(snapshot: Snapshot): Map<string, IncidentView[]> {
+  let months = cache.get(snapshot);
+  if (!months) {
+    months = new Map();
+    for (const incident of snapshot.incidents) {
+      if (!isPastEvent(incident)) continue;
+      const key = monthKey(incident.startedAt, snapshot.page.timeZone);
+      const list = months.get(key) ?? [];
+      list.push(incident);
+      months.set(key, list);
+    }
+    cache.set(snapshot, months);
+  }
+  return months;
+}
+
+/** The last `count` days, newest first, each with the events that started on it. */
+export function recentDays(snapshot: Snapshot, count = 14): DayOfIncidents[] {
+  const days = lastDays(snapshot.now, snapshot.page.timeZone, count);
+  const wanted = new Set(days);
+  const byDay = new Map<string, IncidentView[]>(days.map((d) => [d, []]));
+  for (const incident of snapshot.incidents) {
+    if (!isPastEvent(incident)) continue;
+    const key = dayKey(incident.startedAt, snapshot.page.timeZone);
+    if (wanted.has(key)) byDay.get(key)?.push(incident);
+  }
+  return days.map((day) => ({ day, incidents: byDay.get(day) ?? [] }));
+}
+
+/** Months from the current one back to the oldest event, newest first, every month present. */
+function historyMonths(snapshot: Snapshot): string[] {
+  const months = [...eventsByMonth(snapshot).keys()].sort();
+  const current = monthKey(snapshot.now, snapshot.page.timeZone);
+  const oldest = months[0] ?? current;
+  const list: string[] = [];
+  let [year, month] = current.split('-').map(Number) as [number, number];
+  for (let key = current; key >= oldest; ) {
+    list.push(key);
+    month -= 1;
+    if (month === 0) {
+      month = 12;
+      year -= 1;
+    }
+    key = `${year}-${String(month).padStart(2, '0')}`;
+  }
+  return list;
+}
+
+export function historyPageCount(snapshot: Snapshot): number {
+  return Math.max(1, Math.ceil(historyMonths(snapshot).length / MONTHS_PER_HISTORY_PAGE));
+}
+
+/** One page of history, `page` counted from 1; null past the last page. */
+export function historyPage(snapshot: Snapshot, page: number): HistoryPage | null {
+  const months = historyMonths(snapshot);
+  const pageCount = Math.max(1, Math.ceil(months.length / MONTHS_PER_HISTORY_PAGE));
+  if (!Number.isInteger(page) || page < 1 || page > pageCount) return null;
+  const byMonth = eventsByMonth(snapshot);
+  const slice = months.slice((page - 1) * MONTHS_PER_HISTORY_PAGE, page * MONTHS_PER_HISTORY_PAGE);
+  return { page, pageCount, months: slice.map((month) => ({ month, incidents: byMonth.get(month) ?? [] })) };
+}
+
+/** The history page that lists a month, for incremental publishing. */
+export function historyPageOfMonth(snapshot: Snapshot, month: string): number {
+  const index = historyMonths(snapshot).indexOf(month);
+  return index < 0 ? 1 : Math.floor(index / MONTHS_PER_HISTORY_PAGE) + 1;
+}

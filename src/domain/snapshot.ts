@@ -1,0 +1,162 @@
+import type { ComponentTransition } from './incident-lifecycle.ts';
+import { isClosedStatus } from './incident-lifecycle.ts';
+import { pageStatus, worstComponentStatus, type PageStatus } from './status-rollup.ts';
+import type { ComponentStatus, EventKind, EventStatus, Impact } from './vocabulary.ts';
+
+// One snapshot feeds every public output (HTML, JSON, feeds, widget data, emails), so
+// they cannot disagree. It is plain data: loading it is the only I/O.
+
+export interface PageInfo {
+  id: string;
+  name: string;
+  /** Absolute URL of the status site (SITE_URL), never derived from a request. */
+  siteUrl: string;
+  homepageUrl: string | null;
+  timeZone: string;
+  brandColor: string;
+  logoUrl: string | null;
+  supportUrl: string | null;
+  updatedAt: Date;
+}
+
+export interface GroupView {
+  id: string;
+  name: string;
+  description: string | null;
+  position: number;
+  hidden: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ComponentView {
+  id: string;
+  groupId: string | null;
+  name: string;
+  description: string | null;
+  position: number;
+  status: ComponentStatus;
+  showcase: boolean;
+  onlyShowIfDegraded: boolean;
+  hidden: boolean;
+  startDate: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UpdateView {
+  id: string;
+  incidentId: string;
+  status: EventStatus;
+  body: string;
+  displayAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  affectedComponents: ComponentTransition[];
+  deliverNotifications: boolean;
+}
+
+export interface IncidentView {
+  id: string;
+  kind: EventKind;
+  name: string;
+  status: EventStatus;
+  impact: Impact;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date;
+  monitoringAt: Date | null;
+  resolvedAt: Date | null;
+  scheduledFor: Date | null;
+  scheduledUntil: Date | null;
+  nextUpdateDueAt: Date | null;
+  postmortemBody: string | null;
+  postmortemPublishedAt: Date | null;
+  componentIds: string[];
+  /** Newest first. */
+  updates: UpdateView[];
+}
+
+export interface Snapshot {
+  revision: number;
+  /** The moment the snapshot describes: "upcoming", "overdue" and "today" are relative to it. */
+  now: Date;
+  page: PageInfo;
+  groups: GroupView[];
+  components: ComponentView[];
+  /** Incidents and maintenances, newest first (by start, then creation). */
+  incidents: IncidentView[];
+}
+
+export interface GroupedComponents {
+  group: GroupView | null;
+  /** A group shows its worst member's status. */
+  status: ComponentStatus;
+  components: ComponentView[];
+}
+
+const byPosition = <T extends { position: number; name: string }>(a: T, b: T) =>
+  a.position - b.position || a.name.localeCompare(b.name);
+
+export function visibleComponents(snapshot: Snapshot): ComponentView[] {
+  const hiddenGroups = new Set(snapshot.groups.filter((g) => g.hidden).map((g) => g.id));
+  return snapshot.components.filter(
+    (c) =>
+      !c.hidden &&
+      !(c.groupId && hiddenGroups.has(c.groupId)) &&
+      !(c.onlyShowIfDegraded && c.status === 'operational'),
+  );
+}
+
+/** Ungrouped components and groups interleaved by position, as the page lists them. */
+export function groupComponents(snapshot: Snapshot): GroupedComponents[] {
+  const visible = visibleComponents(snapshot);
+  const entries: Array<GroupedComponents & { position: number; name: string }> = [];
+  for (const group of snapshot.groups) {
+    if (group.hidden) continue;
+    const members = visible.filter((c) => c.groupId === group.id).sort(byPosition);
+    if (members.length === 0) continue;
+    entries.push({ group, position: group.position, name: group.name, status: worstComponentStatus(members.map((c) => c.status)), components: members });
+  }
+  const knownGroups = new Set(snapshot.groups.map((g) => g.id));
+  for (const component of visible) {
+    if (component.groupId && knownGroups.has(component.groupId)) continue;
+    entries.push({ group: null, position: component.position, name: component.name, status: component.status, components: [component] });
+  }
+  return entries.sort(byPosition).map(({ group, status, components }) => ({ group, status, components }));
+}
+
+export function isActive(incident: IncidentView): boolean {
+  if (incident.kind === 'maintenance') return incident.status === 'in_progress' || incident.status === 'verifying';
+  return !isClosedStatus(incident.status);
+}
+
+export function unresolvedIncidents(snapshot: Snapshot): IncidentView[] {
+  return snapshot.incidents.filter((i) => i.kind === 'incident' && isActive(i));
+}
+
+export function activeMaintenances(snapshot: Snapshot): IncidentView[] {
+  return snapshot.incidents.filter((i) => i.kind === 'maintenance' && isActive(i));
+}
+
+/** Scheduled and not yet started, soonest first. */
+export function upcomingMaintenances(snapshot: Snapshot): IncidentView[] {
+  return snapshot.incidents
+    .filter((i) => i.kind === 'maintenance' && i.status === 'scheduled')
+    .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
+}
+
+export function overallStatus(snapshot: Snapshot): PageStatus {
+  const leafStatuses = snapshot.components.filter((c) => !c.hidden).map((c) => c.status);
+  const activeImpacts = snapshot.incidents.filter(isActive).map((i) => i.impact);
+  return pageStatus(leafStatuses, activeImpacts);
+}
+
+export function isUpdateOverdue(incident: IncidentView, now: Date): boolean {
+  return isActive(incident) && incident.nextUpdateDueAt !== null && incident.nextUpdateDueAt.getTime() < now.getTime();
+}
+
+export function componentNames(snapshot: Snapshot, ids: readonly string[]): string[] {
+  const byId = new Map(snapshot.components.map((c) => [c.id, c.name]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}

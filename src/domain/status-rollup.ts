@@ -1,0 +1,89 @@
+import { COMPONENT_STATUSES, type ComponentStatus, type Impact, type Indicator } from './vocabulary.ts';
+
+export interface PageStatus {
+  indicator: Indicator;
+  description: string;
+}
+
+const OPERATIONAL: PageStatus = { indicator: 'none', description: 'All Systems Operational' };
+const UNDER_MAINTENANCE: PageStatus = { indicator: 'maintenance', description: 'Service Under Maintenance' };
+
+const severity = (status: ComponentStatus) => COMPONENT_STATUSES.indexOf(status);
+
+export function worstComponentStatus(statuses: readonly ComponentStatus[]): ComponentStatus {
+  let worst: ComponentStatus = 'operational';
+  for (const status of statuses) if (severity(status) > severity(worst)) worst = status;
+  return worst;
+}
+
+/**
+ * The page's top-level status from its visible leaf components, worded as Statuspage
+ * words it: one component maps directly; with several, "all" and "some" differ.
+ */
+export function rollUpComponents(statuses: readonly ComponentStatus[]): PageStatus {
+  if (statuses.length === 0) return OPERATIONAL;
+  const count = (status: ComponentStatus) => statuses.filter((s) => s === status).length;
+  const all = (status: ComponentStatus) => count(status) === statuses.length;
+  const some = (status: ComponentStatus) => count(status) > 0;
+
+  if (statuses.length === 1) {
+    const [only] = statuses;
+    switch (only) {
+      case 'major_outage':
+        return { indicator: 'critical', description: 'Major System Outage' };
+      case 'partial_outage':
+        return { indicator: 'major', description: 'Partial System Outage' };
+      case 'degraded_performance':
+        return { indicator: 'minor', description: 'Partially Degraded Service' };
+      case 'under_maintenance':
+        return UNDER_MAINTENANCE;
+      default:
+        return OPERATIONAL;
+    }
+  }
+  if (all('major_outage')) return { indicator: 'critical', description: 'Major System Outage' };
+  if (some('major_outage') || all('partial_outage')) return { indicator: 'major', description: 'Partial System Outage' };
+  if (some('partial_outage')) return { indicator: 'minor', description: 'Minor Service Outage' };
+  if (all('degraded_performance')) return { indicator: 'minor', description: 'Degraded System Service' };
+  if (some('degraded_performance')) return { indicator: 'minor', description: 'Partially Degraded Service' };
+  if (some('under_maintenance')) return UNDER_MAINTENANCE;
+  return OPERATIONAL;
+}
+
+const INDICATOR_RANK: Record<Indicator, number> = { none: 0, maintenance: 1, minor: 2, major: 3, critical: 4 };
+
+const IMPACT_STATUS: Record<Exclude<Impact, 'none'>, PageStatus> = {
+  maintenance: UNDER_MAINTENANCE,
+  minor: { indicator: 'minor', description: 'Minor Service Outage' },
+  major: { indicator: 'major', description: 'Partial System Outage' },
+  critical: { indicator: 'critical', description: 'Major System Outage' },
+};
+
+/**
+ * Components decide the status unless an unresolved incident (or a maintenance in
+ * progress) declares a worse impact: an incident with no component changes must still
+ * turn the banner away from "All Systems Operational".
+ */
+export function pageStatus(componentStatuses: readonly ComponentStatus[], activeImpacts: readonly Impact[]): PageStatus {
+  let status = rollUpComponents(componentStatuses);
+  for (const impact of activeImpacts) {
+    if (impact === 'none') continue;
+    const candidate = IMPACT_STATUS[impact];
+    if (INDICATOR_RANK[candidate.indicator] > INDICATOR_RANK[status.indicator]) status = candidate;
+  }
+  return status;
+}
+
+/** The impact an incident gets from the worst status it gives its components. */
+export function impactOfComponentStatuses(statuses: readonly ComponentStatus[]): Impact {
+  switch (worstComponentStatus(statuses)) {
+    case 'major_outage':
+      return 'critical';
+    case 'partial_outage':
+      return 'major';
+    case 'degraded_performance':
+      return 'minor';
+    default:
+      return 'none';
+  }
+}

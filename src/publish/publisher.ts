@@ -1,0 +1,192 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Database } from '../db/client.ts';
+import { loadSnapshot } from '../db/snapshot-queries.ts';
+import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
+import { monthKey } from '../domain/format.ts';
+import type { Snapshot } from '../domain/snapshot.ts';
+import type { Logger } from '../server/log.ts';
+import { renderRoute, type AstroHandler } from './astro-handler.ts';
+import {
+  allPublicRoutes,
+  apiRoutes,
+  historyRoute,
+  incidentRoute,
+  INDEX_ROUTE,
+  NOT_FOUND_ROUTE,
+  type PublicRoute,
+} from './routes.ts';
+import { createSiteDirectory, currentSiteDirectory, swapSiteDirectory, writeFileAtomic } from './site-directory.ts';
+
+export interface PublisherOptions {
+  db: Database;
+  handler: AstroHandler;
+  dataDir: string;
+  /** Built static assets (dist/client), copied into every full publish. */
+  assetsDir: string;
+  siteUrl: string;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface PublishResult {
+  kind: 'full' | 'incremental';
+  revision: number;
+  files: number;
+  durationMs: number;
+}
+
+export interface PublishStatus {
+  revision: number | null;
+  publishedAt: Date | null;
+  durationMs: number | null;
+  error: { message: string; at: Date } | null;
+}
+
+/** What a change touched; the publisher works out the routes from it. */
+export interface ChangeScope {
+  /** Incidents or maintenances created, edited or deleted. */
+  incidentIds?: readonly string[];
+  /** Anything beyond incidents (components, settings): re-render everything. */
+  everything?: boolean;
+}
+
+interface PendingWork {
+  full: boolean;
+  incidentIds: Set<string>;
+  waiters: Array<{ resolve: (r: PublishResult) => void; reject: (e: unknown) => void }>;
+}
+
+/**
+ * Renders public routes through the Astro handler into the site directory. All work runs
+ * through one queue, so publishes never overlap in this process and each one reads the
+ * newest committed data: requests that arrive during a publish are merged into the next.
+ */
+export class Publisher {
+  readonly #options: PublisherOptions;
+  #pending: PendingWork | null = null;
+  #running: Promise<void> | null = null;
+  #status: PublishStatus = { revision: null, publishedAt: null, durationMs: null, error: null };
+
+  constructor(options: PublisherOptions) {
+    this.#options = options;
+  }
+
+  get status(): PublishStatus {
+    return { ...this.#status };
+  }
+
+  /** Renders every route into a fresh directory and swaps it in. */
+  publishAll(): Promise<PublishResult> {
+    return this.#enqueue({ full: true, incidentIds: [] });
+  }
+
+  /** Re-renders the routes a committed change affects. */
+  publishChange(scope: ChangeScope): Promise<PublishResult> {
+    return this.#enqueue({ full: scope.everything ?? false, incidentIds: scope.incidentIds ?? [] });
+  }
+
+  /** Resolves once no publish is queued or running (for graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running.catch(() => {});
+  }
+
+  #enqueue(request: { full: boolean; incidentIds: readonly string[] }): Promise<PublishResult> {
+    this.#pending ??= { full: false, incidentIds: new Set(), waiters: [] };
+    this.#pending.full ||= request.full;
+    for (const id of request.incidentIds) this.#pending.incidentIds.add(id);
+    const result = new Promise<PublishResult>((resolve, reject) => this.#pending!.waiters.push({ resolve, reject }));
+    this.#running ??= this.#drain();
+    return result;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending) {
+        const work = this.#pending;
+        this.#pending = null;
+        const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
+        try {
+          const result = work.full || !hasSite ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds);
+          this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
+          this.#options.log.info('published', { ...result });
+          for (const waiter of work.waiters) waiter.resolve(result);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.#status = { ...this.#status, error: { message, at: this.#now() } };
+          this.#options.log.error('publish failed; the previous site stays live', { error: message });
+          for (const waiter of work.waiters) waiter.reject(error);
+        }
+      }
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+
+  async #snapshot(): Promise<Snapshot> {
+    const { db, siteUrl } = this.#options;
+    const now = this.#now();
+    return db.transaction((tx) => loadSnapshot(tx, { siteUrl, now }), { isolationLevel: 'repeatable read' });
+  }
+
+  async #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
+    const rendered = await renderRoute(this.#options.handler, this.#options.siteUrl, route.path, { snapshot });
+    const expected = route === NOT_FOUND_ROUTE ? 404 : 200;
+    if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);
+    return rendered.body;
+  }
+
+  async #publishFull(): Promise<PublishResult> {
+    const started = performance.now();
+    const snapshot = await this.#snapshot();
+    const { dataDir, assetsDir } = this.#options;
+    const dir = await createSiteDirectory(dataDir, assetsDir, snapshot.revision);
+    try {
+      const routes = allPublicRoutes(snapshot);
+      for (const route of routes) {
+        await writeFileAtomic(path.join(dir, route.file), await this.#render(snapshot, route));
+      }
+      await swapSiteDirectory(dataDir, dir);
+      return { kind: 'full', revision: snapshot.revision, files: routes.length, durationMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  async #publishIncremental(incidentIds: ReadonlySet<string>): Promise<PublishResult> {
+    const started = performance.now();
+    const snapshot = await this.#snapshot();
+    const dir = await currentSiteDirectory(this.#options.dataDir);
+    if (!dir) throw new Error('no published site to update');
+    const routes = affectedRoutes(snapshot, incidentIds);
+    // Render everything first: a failed render must leave every file as it was.
+    const rendered = await Promise.all(routes.map(async (route) => [route, await this.#render(snapshot, route)] as const));
+    for (const [route, body] of rendered) await writeFileAtomic(path.join(dir, route.file), body);
+    const known = new Set(snapshot.incidents.map((i) => i.id));
+    for (const id of incidentIds) {
+      if (!known.has(id)) await rm(path.join(dir, path.dirname(incidentRoute(id).file)), { recursive: true, force: true });
+    }
+    return { kind: 'incremental', revision: snapshot.revision, files: routes.length, durationMs: Math.round(performance.now() - started) };
+  }
+}
+
+/** The routes whose output can change when the given incidents change. */
+export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>): PublicRoute[] {
+  const routes = new Map<string, PublicRoute>();
+  const add = (route: PublicRoute) => routes.set(route.path, route);
+  add(INDEX_ROUTE);
+  apiRoutes().forEach(add);
+  add(historyRoute(1));
+  const pageCount = historyPageCount(snapshot);
+  for (const incident of snapshot.incidents) {
+    if (!incidentIds.has(incident.id)) continue;
+    add(incidentRoute(incident.id));
+    add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
+  }
+  return [...routes.values()];
+}

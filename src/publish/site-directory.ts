@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+// Layout under the data directory:
+//   site            -> sites/<name>   (symlink; what the server and any CDN sync read)
+//   sites/<name>/                     (one complete published tree per full publish)
+// Readers resolve `site` per request, so swapping the link switches the whole site at once.
+
+export const SITE_LINK = 'site';
+const SITES_DIR = 'sites';
+
+export function siteRoot(dataDir: string): string {
+  return path.join(dataDir, SITE_LINK);
+}
+
+/** Writes a file so that readers see either the old or the new content, never a mix. */
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, content);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** A fresh directory for a full publish, seeded with the built static assets. */
+export async function createSiteDirectory(dataDir: string, assetsDir: string, revision: number): Promise<string> {
+  const dir = path.join(dataDir, SITES_DIR, `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  await mkdir(dir, { recursive: true });
+  await cp(assetsDir, dir, { recursive: true });
+  return dir;
+}
+
+/** Points `site` at `dir` with one rename, then removes trees older than the previous one. */
+export async function swapSiteDirectory(dataDir: string, dir: string): Promise<void> {
+  const link = siteRoot(dataDir);
+  const temp = `${link}.${randomBytes(6).toString('hex')}.tmp`;
+  await symlink(path.relative(dataDir, dir), temp);
+  await rename(temp, link);
+  await pruneSiteDirectories(dataDir, 1);
+}
+
+export async function currentSiteDirectory(dataDir: string): Promise<string | null> {
+  try {
+    return path.resolve(dataDir, await readlink(siteRoot(dataDir)));
+  } catch {
+    return null;
+  }
+}
+
+const revisionOf = (name: string) => Number.parseInt(name.slice(1), 10) || 0;
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+/**
+ * Keeps the live tree and the `keepPrevious` newest older ones (requests in flight may
+ * still read them). Trees newer than the live one belong to a publish in progress,
+ * unless they have not been touched for a while: then their publish died.
+ */
+async function pruneSiteDirectories(dataDir: string, keepPrevious: number): Promise<void> {
+  const live = await currentSiteDirectory(dataDir);
+  const liveRevision = live ? revisionOf(path.basename(live)) : 0;
+  const sitesDir = path.join(dataDir, SITES_DIR);
+  const entries = await readdir(sitesDir, { withFileTypes: true }).catch(() => []);
+  const others = entries.filter((e) => e.isDirectory() && path.join(sitesDir, e.name) !== live).map((e) => e.name);
+  const older = others.filter((name) => revisionOf(name) <= liveRevision).sort((a, b) => revisionOf(b) - revisionOf(a) || b.localeCompare(a));
+  const doomed = older.slice(keepPrevious);
+  for (const name of others.filter((n) => revisionOf(n) > liveRevision)) {
+    const info = await stat(path.join(sitesDir, name)).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS) doomed.push(name);
+  }
+  for (const name of doomed) await rm(path.join(sitesDir, name), { recursive: true, force: true });
+}

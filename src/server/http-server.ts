@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { DatabaseHandle } from '../db/client.ts';
+import type { AstroHandler } from '../publish/astro-handler.ts';
+import type { Publisher } from '../publish/publisher.ts';
+import { isDynamicRoute } from '../publish/routes.ts';
+import { siteRoot } from '../publish/site-directory.ts';
+import type { Logger } from './log.ts';
+import { serveStatic } from './static-files.ts';
+
+export interface ServerDeps {
+  handler: AstroHandler;
+  database: DatabaseHandle;
+  publisher: Publisher;
+  dataDir: string;
+  log: Logger;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
+  const database = await Promise.race([
+    deps.database.ping().then(() => 'up' as const),
+    new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), 2000).unref()),
+  ]).catch(() => 'down' as const);
+  const publish = deps.publisher.status;
+  sendJson(res, database === 'up' ? 200 : 503, {
+    status: database === 'up' ? 'ok' : 'degraded',
+    database,
+    driver: deps.database.driver,
+    publish: {
+      revision: publish.revision,
+      published_at: publish.publishedAt?.toISOString() ?? null,
+      duration_ms: publish.durationMs,
+      error: publish.error ? { message: publish.error.message, at: publish.error.at.toISOString() } : null,
+    },
+  });
+}
+
+/**
+ * Public paths are answered from the published files alone (they keep working while the
+ * database is down); admin paths go to the Astro handler.
+ */
+export function createHeraldServer(deps: ServerDeps): Server {
+  const root = siteRoot(deps.dataDir);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    let pathname: string;
+    try {
+      // Decoded before routing, so /%61dmin is routed exactly like /admin.
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://herald.invalid').pathname);
+    } catch {
+      sendJson(res, 400, { error: { code: 'bad_request', message: 'the request path is not valid URL encoding' } });
+      return;
+    }
+    if (pathname === '/healthz') return health(deps, res);
+    if (isDynamicRoute(pathname)) return deps.handler(req, res, undefined, {});
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Method not allowed\n');
+      return;
+    }
+    await serveStatic(root, pathname, req, res);
+  };
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      deps.log.error('request failed', { path: req.url, error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Internal server error\n');
+      } else res.destroy();
+    });
+  });
+}

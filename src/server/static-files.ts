@@ -1,0 +1,109 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.rss': 'application/rss+xml; charset=utf-8',
+  '.atom': 'application/atom+xml; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** Public JSON, feeds and the widget may be read by any origin (never with credentials). */
+const CROSS_ORIGIN = /^\/(api\/v2\/|widget|badge\.svg$|components\/[^/]+\/badge\.svg$)|\.(rss|atom)$/;
+
+export type StaticOutcome = 'served' | 'not-found' | 'redirected';
+
+interface ResolvedFile {
+  file: string;
+  size: number;
+  mtimeMs: number;
+}
+
+async function fileAt(file: string): Promise<ResolvedFile | null> {
+  const info = await stat(file).catch(() => null);
+  return info?.isFile() ? { file, size: info.size, mtimeMs: info.mtimeMs } : null;
+}
+
+/**
+ * Serves the published site. `root` is resolved per request (it is a symlink that a full
+ * publish swaps), so a request reads one whole tree, old or new.
+ */
+export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
+  // Dotfiles and anything outside the root are never served.
+  if (pathname.includes('\0') || pathname.split('/').some((part) => part.startsWith('.'))) return sendNotFound(root, req, res);
+  const relative = path.posix.normalize(pathname).replace(/^\/+/, '');
+  const target = path.join(root, relative);
+  if (!target.startsWith(root)) return sendNotFound(root, req, res);
+
+  let found = pathname.endsWith('/') ? await fileAt(path.join(target, 'index.html')) : await fileAt(target);
+  if (!found && !pathname.endsWith('/') && (await fileAt(path.join(target, 'index.html')))) {
+    res.writeHead(308, { location: `${pathname}/`, 'cache-control': 'public, max-age=3600' });
+    res.end();
+    return 'redirected';
+  }
+  if (!found) return sendNotFound(root, req, res);
+  await sendFile(found, pathname, 200, req, res);
+  return 'served';
+}
+
+async function sendNotFound(root: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
+  const page = await fileAt(path.join(root, '404.html'));
+  if (page) await sendFile(page, '/404.html', 404, req, res);
+  else {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Not found\n');
+  }
+  return 'not-found';
+}
+
+function cacheControl(pathname: string, status: number): string {
+  // Hashed build assets never change under the same name.
+  if (status === 200 && pathname.startsWith('/_astro/')) return 'public, max-age=31536000, immutable';
+  // Status changes must reach visitors quickly; revalidation is cheap with the ETag.
+  return 'public, max-age=10, must-revalidate';
+}
+
+async function sendFile(found: ResolvedFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const etag = `W/"${found.size.toString(36)}-${Math.floor(found.mtimeMs).toString(36)}"`;
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPES[path.extname(found.file)] ?? 'application/octet-stream',
+    'cache-control': cacheControl(pathname, status),
+    etag,
+    'x-content-type-options': 'nosniff',
+  };
+  if (CROSS_ORIGIN.test(pathname)) headers['access-control-allow-origin'] = '*';
+  else headers['x-frame-options'] = 'DENY';
+  if (status === 200 && req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  headers['content-length'] = String(found.size);
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const stream = createReadStream(found.file);
+    stream.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+    stream.on('end', resolve);
+    stream.pipe(res);
+  });
+}
