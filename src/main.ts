@@ -1,23 +1,26 @@
 // Herald's process: opens the database, publishes the site, serves it and the admin.
 // Run through `npm start` (builds first) or `npm run serve` (uses the existing build).
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
 import { Publisher } from './publish/publisher.ts';
 import { loadConfig } from './server/config.ts';
-import { createHeraldServer } from './server/http-server.ts';
+import { createRequestListener, startingListener } from './server/http-server.ts';
 import { createLogger } from './server/log.ts';
 import { StartupError } from './server/startup-error.ts';
 
 const log = createLogger();
 
+/** Creates the directory and proves it takes a file (access checks alone pass for root). */
 function ensureWritableDirectory(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
   } catch (error) {
     throw new StartupError(`the data directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); set HERALD_DATA_DIR to a writable directory`);
   }
@@ -38,8 +41,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   ensureWritableDirectory(config.dataDir);
   const handler = await loadAstroHandler(config.distDir);
-  const database: DatabaseHandle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  let server: Server | undefined;
+  // Bind first: a taken port is reported before any slow work, and visitors get a 503 meanwhile.
+  const server = createServer(startingListener);
+  await listen(server, config.port, config.host);
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   const publisher = new Publisher({
     db: database.db,
     handler,
@@ -54,8 +65,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
-    server?.close();
-    server?.closeIdleConnections();
+    server.close();
+    server.closeIdleConnections();
     await publisher.idle();
     await database.close();
     process.exit(0);
@@ -66,11 +77,11 @@ async function main(): Promise<void> {
   try {
     if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
     await ensureSingletons(database.db);
-    server = createHeraldServer({ handler, database, publisher, dataDir: config.dataDir, log });
-    await listen(server, config.port, config.host);
     await publisher.publishAll();
+    server.removeListener('request', startingListener);
+    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log }));
   } catch (error) {
-    server?.close();
+    server.close();
     await database.close();
     throw error;
   }

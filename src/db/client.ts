@@ -93,9 +93,9 @@ function lockDirectory(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && isAlive(owner)) {
         throw new StartupError(
-          `the embedded database in ${dir} is in use by another Herald process (pid ${owner}); stop it first, or set DATABASE_URL to share a PostgreSQL database between instances`,
+          `the embedded database in ${dir} is in use by another Herald process (pid ${owner}${owner === process.pid ? ', this one' : ''}); stop it first, or set DATABASE_URL to share a PostgreSQL database between instances`,
         );
       }
       rmSync(lockPath, { force: true }); // left behind by a process that died

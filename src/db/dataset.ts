@@ -296,7 +296,7 @@ export async function insertDataset(db: Queryable, data: Dataset, pageName = 'Ac
   await db
     .insert(pageSettings)
     .values({ id: 1, name: pageName, homepageUrl: 'https://example.com', timeZone: 'Etc/UTC' })
-    .onConflictDoNothing();
+    .onConflictDoUpdate({ target: pageSettings.id, set: { name: pageName, homepageUrl: 'https://example.com' } });
   if (data.groups.length) await db.insert(componentGroups).values(data.groups);
   await chunked(data.components, 500, (c) => db.insert(components).values(c));
   await chunked(data.statusChanges, 2000, (c) => db.insert(componentStatusChanges).values(c));

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { AstroHandler } from '../publish/astro-handler.ts';
 import type { Publisher } from '../publish/publisher.ts';
@@ -43,7 +43,7 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
  * Public paths are answered from the published files alone (they keep working while the
  * database is down); admin paths go to the Astro handler.
  */
-export function createHeraldServer(deps: ServerDeps): Server {
+export function createRequestListener(deps: ServerDeps): RequestListener {
   const root = siteRoot(deps.dataDir);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let pathname: string;
@@ -63,7 +63,7 @@ export function createHeraldServer(deps: ServerDeps): Server {
     }
     await serveStatic(root, pathname, req, res);
   };
-  return createServer((req, res) => {
+  return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       deps.log.error('request failed', { path: req.url, error: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) {
@@ -71,5 +71,11 @@ export function createHeraldServer(deps: ServerDeps): Server {
         res.end('Internal server error\n');
       } else res.destroy();
     });
-  });
+  };
 }
+
+/** What the server answers while the database opens and the first publish runs. */
+export const startingListener: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '2', 'cache-control': 'no-store' });
+  res.end('Herald is starting\n');
+};

@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadAstroHandler, type AstroHandler } from '../../src/publish/astro-handler.ts';
+import { Publisher } from '../../src/publish/publisher.ts';
+import { createServer } from 'node:http';
+import { createRequestListener } from '../../src/server/http-server.ts';
+import { silentLogger } from '../../src/server/log.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const DIST_DIR = path.resolve(import.meta.dirname, '../../dist');
+export const SITE_URL = 'https://status.example.com';
+
+let handler: Promise<AstroHandler> | undefined;
+/** The built Astro handler (`npm test` builds before running vitest). */
+export function builtHandler(): Promise<AstroHandler> {
+  handler ??= loadAstroHandler(DIST_DIR);
+  return handler;
+}
+
+export interface TestSite {
+  database: TestDatabase;
+  publisher: Publisher;
+  dataDir: string;
+  /** Base URL of the running server, e.g. http://127.0.0.1:40123 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A database, a publisher writing into a temporary data directory, and the server on a free port. */
+export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date } = {}): Promise<TestSite> {
+  const database = await createTestDatabase(driver);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
+  const astro = options.handler ?? (await builtHandler());
+  const publisher = new Publisher({
+    db: database.db,
+    handler: astro,
+    dataDir,
+    assetsDir: path.join(DIST_DIR, 'client'),
+    siteUrl: SITE_URL,
+    log: silentLogger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log: silentLogger }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    database,
+    publisher,
+    dataDir,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await publisher.idle();
+      await database.destroy().catch(() => {});
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

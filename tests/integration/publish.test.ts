@@ -1,0 +1,139 @@
+import { readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
+import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
+import type { AstroHandler } from '../../src/publish/astro-handler.ts';
+import { DRIVERS } from '../helpers/database.ts';
+import { builtHandler, startTestSite, type TestSite } from '../helpers/site.ts';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+
+async function seed(site: TestSite) {
+  const data = generateDataset({ now: NOW, componentCount: 12, incidentCount: 30, maintenanceCount: 4, spanDays: 120, withCurrentEvents: true });
+  await insertDataset(site.database.db, data, 'Acme Cloud');
+  return data;
+}
+
+/** Wraps the real handler: counts renders and can be told to fail some paths. */
+function instrumentedHandler(real: AstroHandler) {
+  const state = { renders: 0, failWhen: (_path: string) => false };
+  const handler: AstroHandler = async (req, res, next, locals) => {
+    state.renders++;
+    if (state.failWhen(req.url ?? '')) throw new Error(`render of ${req.url} failed on purpose`);
+    return real(req, res, next, locals);
+  };
+  return { handler, state };
+}
+
+async function addIncident(site: TestSite, id: string, name: string) {
+  await site.database.db.transaction(async (tx) => {
+    await tx.insert(incidents).values({ id, kind: 'incident', name, status: 'investigating', impact: 'minor', startedAt: NOW });
+    await tx.insert(incidentUpdates).values({ id: `u${id.slice(1)}`, incidentId: id, status: 'investigating', body: `Looking into ${name}.`, displayAt: NOW });
+    await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+  });
+}
+
+describe.each(DRIVERS)('publishing on %s', (driver) => {
+  let site: TestSite;
+  let instrumented: ReturnType<typeof instrumentedHandler>;
+
+  beforeEach(async () => {
+    instrumented = instrumentedHandler(await builtHandler());
+    site = await startTestSite(driver, { handler: instrumented.handler, now: () => NOW });
+  });
+  afterEach(() => site.close());
+
+  it('renders every public route into a fresh directory and swaps it in', async () => {
+    const data = await seed(site);
+    const result = await site.publisher.publishAll();
+    const root = path.join(site.dataDir, 'site');
+    expect(result.kind).toBe('full');
+    expect(result.revision).toBe(1);
+    const index = await readFile(path.join(root, 'index.html'), 'utf8');
+    expect(index).toContain('Acme Cloud');
+    expect(index).toContain('Partially Degraded Service');
+    for (const incident of data.incidents) {
+      const page = await readFile(path.join(root, 'incidents', incident.id, 'index.html'), 'utf8');
+      expect(page).toContain(incident.name.replace(/&/g, '&amp;'));
+    }
+    for (const file of ['summary.json', 'status.json', 'components.json', 'incidents.json', 'incidents/unresolved.json', 'scheduled-maintenances.json', 'scheduled-maintenances/upcoming.json', 'scheduled-maintenances/active.json']) {
+      const json = JSON.parse(await readFile(path.join(root, 'api', 'v2', file), 'utf8'));
+      expect(json.page.name).toBe('Acme Cloud');
+    }
+    expect(await readFile(path.join(root, 'history', '2', 'index.html'), 'utf8')).toContain('Page 2 of');
+    expect(await readFile(path.join(root, '404.html'), 'utf8')).toContain('Page not found');
+
+    const firstTree = await readlink(root);
+    await site.publisher.publishAll();
+    expect(await readlink(root)).not.toBe(firstTree);
+  });
+
+  it('keeps the previous site live when a full publish fails, and reports why', async () => {
+    await seed(site);
+    await site.publisher.publishAll();
+    const root = path.join(site.dataDir, 'site');
+    const liveTree = await readlink(root);
+    await addIncident(site, 'brokenrender', 'Render breaks here');
+    instrumented.state.failWhen = (p) => p.startsWith('/incidents/');
+
+    await expect(site.publisher.publishAll()).rejects.toThrow(/failed on purpose/);
+    expect(await readlink(root)).toBe(liveTree);
+    expect(await readFile(path.join(root, 'index.html'), 'utf8')).not.toContain('Render breaks here');
+    expect(site.publisher.status.error?.message).toMatch(/failed on purpose/);
+    const health = await (await fetch(`${site.url}/healthz`)).json();
+    expect(health.publish.error.message).toMatch(/failed on purpose/);
+
+    instrumented.state.failWhen = () => false;
+    await site.publisher.publishAll();
+    expect(site.publisher.status.error).toBeNull();
+    expect(await readFile(path.join(root, 'index.html'), 'utf8')).toContain('Render breaks here');
+  });
+
+  it('publishes a change by re-rendering the affected routes only', async () => {
+    await seed(site);
+    await site.publisher.publishAll();
+    instrumented.state.renders = 0;
+    await addIncident(site, 'newincident1', 'Login failures for some users');
+    const result = await site.publisher.publishChange({ incidentIds: ['newincident1'] });
+    expect(result.kind).toBe('incremental');
+    expect(result.revision).toBe(2);
+    expect(instrumented.state.renders).toBeLessThan(20);
+    const page = await fetch(`${site.url}/incidents/newincident1/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Looking into Login failures for some users.');
+    const summary = await (await fetch(`${site.url}/api/v2/summary.json`)).json();
+    expect(summary.incidents.map((i: { id: string }) => i.id)).toContain('newincident1');
+  });
+
+  it('merges a burst of changes into few renders and ends on the last change', async () => {
+    await seed(site);
+    await site.publisher.publishAll();
+    instrumented.state.renders = 0;
+    const publishes: Array<Promise<unknown>> = [];
+    for (let n = 0; n < 20; n++) {
+      const id = `burst${String(n).padStart(7, '0')}`;
+      await addIncident(site, id, `Burst incident ${n}`);
+      publishes.push(site.publisher.publishChange({ incidentIds: [id] }));
+    }
+    await Promise.all(publishes);
+    const perPublish = 13; // index, history, 8 API files, the incident and its history page
+    expect(instrumented.state.renders).toBeLessThan(20 * perPublish / 2);
+    const index = await (await fetch(`${site.url}/`)).text();
+    expect(index).toContain('Burst incident 19');
+    expect(site.publisher.status.revision).toBe(21);
+  });
+
+  it('removes the page of a deleted incident', async () => {
+    await seed(site);
+    await addIncident(site, 'shortlived01', 'Posted by mistake');
+    await site.publisher.publishAll();
+    expect((await fetch(`${site.url}/incidents/shortlived01/`)).status).toBe(200);
+    await site.database.db.delete(incidents).where(eq(incidents.id, 'shortlived01'));
+    await site.publisher.publishChange({ incidentIds: ['shortlived01'] });
+    const gone = await fetch(`${site.url}/incidents/shortlived01/`);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toContain('Page not found');
+  });
+});

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
+import { startTestSite, type TestSite } from '../helpers/site.ts';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+
+describe('serving the published site', () => {
+  let site: TestSite;
+
+  beforeAll(async () => {
+    site = await startTestSite('pglite', { now: () => NOW });
+    const data = generateDataset({ now: NOW, componentCount: 6, incidentCount: 5, maintenanceCount: 1, spanDays: 30, withCurrentEvents: true });
+    await insertDataset(site.database.db, data);
+    await site.publisher.publishAll();
+  });
+  afterAll(() => site.close());
+
+  it.each([
+    ['/', 'text/html; charset=utf-8', 'public, max-age=10, must-revalidate'],
+    ['/history/', 'text/html; charset=utf-8', 'public, max-age=10, must-revalidate'],
+    ['/api/v2/summary.json', 'application/json; charset=utf-8', 'public, max-age=10, must-revalidate'],
+  ])('serves %s as %s with short caching and an ETag', async (path, type, cache) => {
+    const response = await fetch(`${site.url}${path}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(type);
+    expect(response.headers.get('cache-control')).toBe(cache);
+    expect(response.headers.get('etag')).toMatch(/^W\/".+"$/);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const first = await fetch(`${site.url}/`);
+    const again = await fetch(`${site.url}/`, { headers: { 'if-none-match': first.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it('caches hashed assets forever', async () => {
+    const html = await (await fetch(`${site.url}/`)).text();
+    const css = html.match(/href="(\/_astro\/[^"]+\.css)"/)?.[1];
+    expect(css).toBeDefined();
+    const response = await fetch(`${site.url}${css}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('allows any origin to read the public JSON, and only that', async () => {
+    const json = await fetch(`${site.url}/api/v2/status.json`);
+    expect(json.headers.get('access-control-allow-origin')).toBe('*');
+    expect(json.headers.get('access-control-allow-credentials')).toBeNull();
+    const html = await fetch(`${site.url}/`);
+    expect(html.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it.each(['/no-such-page', '/incidents/doesnotexist/', '/.herald', '/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd'])(
+    'answers %s with the 404 page',
+    async (path) => {
+      const response = await fetch(`${site.url}${path}`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await response.text()).toContain('Page not found');
+    },
+  );
+
+  it('redirects a folder without its trailing slash', async () => {
+    const response = await fetch(`${site.url}/history`, { redirect: 'manual' });
+    expect(response.status).toBe(308);
+    expect(response.headers.get('location')).toBe('/history/');
+  });
+
+  it('answers HEAD without a body and refuses other methods on public files', async () => {
+    const head = await fetch(`${site.url}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${site.url}/`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('reports health, and keeps serving the public files when the database goes away', async () => {
+    const healthy = await fetch(`${site.url}/healthz`);
+    expect(healthy.status).toBe(200);
+    const body = await healthy.json();
+    expect(body).toMatchObject({ status: 'ok', database: 'up', publish: { revision: 1, error: null } });
+    expect(Date.parse(body.publish.published_at)).not.toBeNaN();
+
+    await site.database.close();
+    const degraded = await fetch(`${site.url}/healthz`);
+    expect(degraded.status).toBe(503);
+    expect(await degraded.json()).toMatchObject({ status: 'degraded', database: 'down' });
+    const page = await fetch(`${site.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Partially Degraded Service');
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHerald, type HeraldProcess } from '../helpers/process.ts';
+
+// Every way Herald can fail to start ends in one readable line and a non-zero exit.
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function expectOneLineFailure(output: string, pattern: RegExp) {
+  const lines = output.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(output).not.toMatch(/^\s+at /m); // no stack trace
+}
+
+describe('starting Herald', () => {
+  let dataDir: string;
+  const running: HeraldProcess[] = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-start-'));
+  });
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      if (p.child.exitCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const start = (env: Record<string, string>) => {
+    const p = startHerald({ HERALD_DATA_DIR: dataDir, ...env });
+    running.push(p);
+    return p;
+  };
+
+  it.each([
+    ['a DATABASE_URL that is not postgres', { DATABASE_URL: 'mysql://root@localhost/herald' }, /DATABASE_URL must start with postgres:\/\//],
+    ['a DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    ['an unreachable database', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/herald' }, /cannot reach the database at 127\.0\.0\.1:1\/herald/],
+    ['a PORT that is not a number', { PORT: 'eighty' }, /invalid configuration: PORT/],
+    ['a relative SITE_URL', { SITE_URL: 'status.example.com' }, /invalid configuration: SITE_URL must be an absolute http\(s\) URL/],
+    ['a data directory below a file', { HERALD_DATA_DIR: '/etc/hostname/data' }, /data directory \/etc\/hostname\/data is not writable \(ENOTDIR\)/],
+  ])('refuses %s with one clear line', async (_case, env, message) => {
+    const p = start({ PORT: String(await freePort()), ...env });
+    expect(await p.exited).toBe(1);
+    expectOneLineFailure(p.output(), message);
+  });
+
+  it('refuses a port that is already in use', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const p = start({ PORT: String(port) });
+      expect(await p.exited).toBe(1);
+      expectOneLineFailure(p.output(), new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('lets only one process own an embedded database, and shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const first = start({ PORT: String(port), HERALD_DEMO: '1' });
+    await first.waitFor('Herald is running');
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await page.text()).toContain('Acme Cloud');
+
+    const second = start({ PORT: String(await freePort()) });
+    expect(await second.exited).toBe(1);
+    expectOneLineFailure(second.output(), new RegExp(`in use by another Herald process \\(pid ${first.child.pid}\\)`));
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, 'pglite', 'herald.lock'))).toBe(false);
+
+    // The data survived, and a new owner may now open it.
+    const third = start({ PORT: String(port) });
+    await third.waitFor('Herald is running');
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('Acme Cloud');
+  });
+
+  it('prints JSON log lines when its output is not a terminal', async () => {
+    const p = start({ PORT: String(await freePort()), HERALD_DEMO: '1' });
+    await p.waitFor('Herald is running');
+    const lines = p.output().trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.find((l) => l.message === 'published')).toMatchObject({ level: 'info', kind: 'full', revision: 1 });
+  });
+});
