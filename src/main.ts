@@ -3,6 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
@@ -10,6 +11,7 @@ import { Publisher } from './publish/publisher.ts';
 import { loadConfig } from './server/config.ts';
 import { createRequestListener, startingListener } from './server/http-server.ts';
 import { createLogger } from './server/log.ts';
+import { removeControlFile, writeControlFile } from './server/control.ts';
 import { StartupError } from './server/startup-error.ts';
 
 const log = createLogger();
@@ -35,6 +37,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     });
     server.listen(port, host, () => resolve());
   });
+}
+
+/** How a command on this machine reaches the server, whatever interface it listens on. */
+function localUrl(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 async function main(): Promise<void> {
@@ -67,6 +76,7 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     server.close();
     server.closeIdleConnections();
+    removeControlFile(config.dataDir);
     await publisher.idle();
     await database.close();
     process.exit(0);
@@ -78,8 +88,9 @@ async function main(): Promise<void> {
     if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
     await ensureSingletons(database.db);
     await publisher.publishAll();
+    const control = await writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log }));
+    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token }));
   } catch (error) {
     server.close();
     await database.close();

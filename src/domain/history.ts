@@ -59,7 +59,10 @@ export function recentDays(snapshot: Snapshot, count = 14): DayOfIncidents[] {
 /** Months from the current one back to the oldest event, newest first, every month present. */
 function historyMonths(snapshot: Snapshot): string[] {
   const months = [...eventsByMonth(snapshot).keys()].sort();
-  const current = monthKey(snapshot.now, snapshot.page.timeZone);
+  const thisMonth = monthKey(snapshot.now, snapshot.page.timeZone);
+  // A maintenance already running may have been scheduled to start in a later month.
+  const newest = months.at(-1) ?? thisMonth;
+  const current = newest > thisMonth ? newest : thisMonth;
   const oldest = months[0] ?? current;
   const list: string[] = [];
   let [year, month] = current.split('-').map(Number) as [number, number];

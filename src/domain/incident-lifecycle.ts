@@ -102,8 +102,10 @@ function nextTimes(current: EventState | null, kind: EventKind, status: EventSta
  */
 function componentTargets(input: UpdatePlanInput): Map<string, ComponentStatus> {
   const targets = new Map<string, ComponentStatus>();
-  // A scheduled maintenance names its components but leaves them alone until it starts.
-  if (input.kind === 'maintenance' && input.status === 'scheduled') return targets;
+  // A scheduled maintenance names its components but leaves them alone until it starts,
+  // and cancelling it before it started ("completed" from "scheduled") changes nothing either.
+  const notStarted = input.kind === 'maintenance' && (input.current === null || input.current.status === 'scheduled');
+  if (notStarted && input.status !== 'in_progress') return targets;
   const affected = new Set([...input.previouslyAffected, ...Object.keys(input.componentChanges)]);
   if (isClosedStatus(input.status)) {
     for (const id of affected) targets.set(id, 'operational');

@@ -9,6 +9,8 @@ marked.use({
   renderer: {
     // Raw HTML in markdown is shown as text, never interpreted.
     html: ({ text }) => escapeHtml(text),
+    // No remote images: they would track readers and break the page's look. Link instead.
+    image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
   },
 });
 
@@ -41,11 +43,11 @@ export function renderMarkdown(markdown: string): string {
 /** The text of a markdown body with formatting removed, for plain-text emails and summaries. */
 export function markdownToText(markdown: string): string {
   return sanitizeHtml(renderMarkdown(markdown), { allowedTags: [], allowedAttributes: {} })
-    .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&') // last, so "&amp;lt;" becomes "&lt;" and not "<"
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

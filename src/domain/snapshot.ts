@@ -98,14 +98,9 @@ export interface GroupedComponents {
 const byPosition = <T extends { position: number; name: string }>(a: T, b: T) =>
   a.position - b.position || a.name.localeCompare(b.name);
 
+/** Components listed on the page: public ones, less "only show if degraded" ones that are fine. */
 export function visibleComponents(snapshot: Snapshot): ComponentView[] {
-  const hiddenGroups = new Set(snapshot.groups.filter((g) => g.hidden).map((g) => g.id));
-  return snapshot.components.filter(
-    (c) =>
-      !c.hidden &&
-      !(c.groupId && hiddenGroups.has(c.groupId)) &&
-      !(c.onlyShowIfDegraded && c.status === 'operational'),
-  );
+  return publicComponents(snapshot).filter((c) => !(c.onlyShowIfDegraded && c.status === 'operational'));
 }
 
 /** Ungrouped components and groups interleaved by position, as the page lists them. */
@@ -146,8 +141,20 @@ export function upcomingMaintenances(snapshot: Snapshot): IncidentView[] {
     .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
 }
 
+/** Components the public may know about: not hidden, and not in a hidden group. */
+export function publicComponents(snapshot: Snapshot): ComponentView[] {
+  const hiddenGroups = new Set(snapshot.groups.filter((g) => g.hidden).map((g) => g.id));
+  return snapshot.components.filter((c) => !c.hidden && !(c.groupId && hiddenGroups.has(c.groupId)));
+}
+
+/** An update's component changes without those of components the public may not see. */
+export function publicTransitions(snapshot: Snapshot, update: UpdateView): ComponentTransition[] {
+  const shown = new Set(publicComponents(snapshot).map((c) => c.id));
+  return update.affectedComponents.filter((t) => shown.has(t.id));
+}
+
 export function overallStatus(snapshot: Snapshot): PageStatus {
-  const leafStatuses = snapshot.components.filter((c) => !c.hidden).map((c) => c.status);
+  const leafStatuses = publicComponents(snapshot).map((c) => c.status);
   const activeImpacts = snapshot.incidents.filter(isActive).map((i) => i.impact);
   return pageStatus(leafStatuses, activeImpacts);
 }
@@ -157,6 +164,6 @@ export function isUpdateOverdue(incident: IncidentView, now: Date): boolean {
 }
 
 export function componentNames(snapshot: Snapshot, ids: readonly string[]): string[] {
-  const byId = new Map(snapshot.components.map((c) => [c.id, c.name]));
+  const byId = new Map(publicComponents(snapshot).map((c) => [c.id, c.name]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

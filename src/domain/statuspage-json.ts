@@ -3,6 +3,8 @@ import {
   activeMaintenances,
   isActive,
   overallStatus,
+  publicComponents,
+  publicTransitions,
   unresolvedIncidents,
   upcomingMaintenances,
   type ComponentView,
@@ -69,8 +71,7 @@ function groupJson(snapshot: Snapshot, g: GroupView, members: ComponentView[]) {
 
 /** Groups and components in one list, as Statuspage lists them (hidden ones left out). */
 export function componentsJson(snapshot: Snapshot) {
-  const hiddenGroups = new Set(snapshot.groups.filter((g) => g.hidden).map((g) => g.id));
-  const shown = snapshot.components.filter((c) => !c.hidden && !(c.groupId && hiddenGroups.has(c.groupId)));
+  const shown = publicComponents(snapshot);
   const list: Array<ReturnType<typeof componentJson> | ReturnType<typeof groupJson>> = [];
   for (const group of snapshot.groups) {
     if (group.hidden) continue;
@@ -90,7 +91,7 @@ function updateJson(snapshot: Snapshot, u: UpdateView) {
     created_at: iso(u.createdAt),
     updated_at: iso(u.updatedAt),
     display_at: iso(u.displayAt),
-    affected_components: u.affectedComponents.map((t) => ({
+    affected_components: publicTransitions(snapshot, u).map((t) => ({
       code: t.id,
       name: t.name,
       old_status: t.oldStatus,
@@ -103,7 +104,7 @@ function updateJson(snapshot: Snapshot, u: UpdateView) {
 }
 
 function incidentJson(snapshot: Snapshot, i: IncidentView) {
-  const byId = new Map(snapshot.components.map((c) => [c.id, c]));
+  const byId = new Map(publicComponents(snapshot).map((c) => [c.id, c]));
   const base = {
     id: i.id,
     name: i.name,

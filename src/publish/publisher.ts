@@ -33,6 +33,8 @@ export interface PublishResult {
   kind: 'full' | 'incremental';
   revision: number;
   files: number;
+  /** The site tree written to. */
+  directory: string;
   durationMs: number;
 }
 
@@ -151,7 +153,7 @@ export class Publisher {
         await writeFileAtomic(path.join(dir, route.file), await this.#render(snapshot, route));
       }
       await swapSiteDirectory(dataDir, dir);
-      return { kind: 'full', revision: snapshot.revision, files: routes.length, durationMs: Math.round(performance.now() - started) };
+      return { kind: 'full', revision: snapshot.revision, files: routes.length, directory: dir, durationMs: Math.round(performance.now() - started) };
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
@@ -171,7 +173,7 @@ export class Publisher {
     for (const id of incidentIds) {
       if (!known.has(id)) await rm(path.join(dir, path.dirname(incidentRoute(id).file)), { recursive: true, force: true });
     }
-    return { kind: 'incremental', revision: snapshot.revision, files: routes.length, durationMs: Math.round(performance.now() - started) };
+    return { kind: 'incremental', revision: snapshot.revision, files: routes.length, directory: dir, durationMs: Math.round(performance.now() - started) };
   }
 }
 

@@ -15,11 +15,11 @@ export function siteRoot(dataDir: string): string {
 }
 
 /** Writes a file so that readers see either the old or the new content, never a mix. */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, content);
+    await writeFile(temp, content, { mode });
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

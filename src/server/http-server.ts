@@ -5,6 +5,7 @@ import type { Publisher } from '../publish/publisher.ts';
 import { isDynamicRoute } from '../publish/routes.ts';
 import { siteRoot } from '../publish/site-directory.ts';
 import type { Logger } from './log.ts';
+import { isControlToken } from './control.ts';
 import { serveStatic } from './static-files.ts';
 
 export interface ServerDeps {
@@ -13,6 +14,8 @@ export interface ServerDeps {
   publisher: Publisher;
   dataDir: string;
   log: Logger;
+  /** Token that local commands present to /_herald/* (see control.ts); unset disables them. */
+  controlToken?: string;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -39,6 +42,23 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
   });
 }
 
+async function control(deps: ServerDeps, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const token = req.headers.authorization?.replace(/^Bearer /, '');
+  if (!deps.controlToken || !isControlToken(deps.controlToken, token)) {
+    sendJson(res, 401, { error: { code: 'unauthorized', message: 'a local control token is required' } });
+    return;
+  }
+  if (pathname !== '/_herald/publish' || req.method !== 'POST') {
+    sendJson(res, 404, { error: { code: 'not_found', message: 'no such control command' } });
+    return;
+  }
+  try {
+    sendJson(res, 200, await deps.publisher.publishAll());
+  } catch (error) {
+    sendJson(res, 500, { error: { code: 'publish_failed', message: (error as Error).message } });
+  }
+}
+
 /**
  * Public paths are answered from the published files alone (they keep working while the
  * database is down); admin paths go to the Astro handler.
@@ -55,6 +75,7 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
       return;
     }
     if (pathname === '/healthz') return health(deps, res);
+    if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
     if (isDynamicRoute(pathname)) return deps.handler(req, res, undefined, {});
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });

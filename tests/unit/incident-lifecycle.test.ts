@@ -148,9 +148,7 @@ describe('planUpdate', () => {
       ['a new maintenance in progress puts requested components under maintenance', { kind: 'maintenance', status: 'in_progress', componentChanges: { db: 'under_maintenance' } }, [move('db', 'Database', 'operational', 'under_maintenance')]],
       ['verifying leaves components under maintenance', { kind: 'maintenance', current: state('maintenance', 'in_progress'), status: 'verifying', previouslyAffected: ['cdn'] }, []],
       ['completing returns components to operational', { kind: 'maintenance', current: state('maintenance', 'verifying'), status: 'completed', previouslyAffected: ['cdn'] }, [move('cdn', 'CDN', 'under_maintenance', 'operational')]],
-      // BUG (src/domain/incident-lifecycle.ts, componentTargets): cancelling a maintenance that
-      // never started ("completed" from "scheduled") treats its named components as closed-out and
-      // sets them operational, wiping the API's major outage that an incident put there.
+      // Cancelling a maintenance that never started must not reset an outage an incident set.
       ['cancelling a scheduled maintenance leaves its components alone', { kind: 'maintenance', current: state('maintenance', 'scheduled'), status: 'completed', previouslyAffected: ['api'] }, []],
     ])('%s', (_case, input, expected) => {
       expect(plan(input).transitions).toEqual(expected);

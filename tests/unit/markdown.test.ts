@@ -56,11 +56,11 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(markdown)).toBe(expected);
   });
 
-  // BUG (src/domain/markdown.ts): <img> is not allowed and disallowedTagsMode is 'escape', so a
-  // markdown image renders as the literal text "<img />" on the page and the alt text is lost.
+  // Remote images are not embedded (tracking, layout); the alt text must still reach the reader.
   it('does not show a markdown image as literal tag text', () => {
     const html = renderMarkdown('Graph: ![latency graph](https://example.com/graph.png)');
     expect(html).not.toContain('&lt;img');
+    expect(html).toBe('<p>Graph: <a href="https://example.com/graph.png" rel="nofollow noopener noreferrer">latency graph</a></p>\n');
   });
 });
 
@@ -72,8 +72,7 @@ describe('markdownToText', () => {
     ['characters that HTML escapes', 'a & b < c > d "q" it\'s', 'a & b < c > d "q" it\'s'],
     ['raw HTML as its text', 'we saw <b>errors</b>', 'we saw <b>errors</b>'],
     ['control characters stripped', 'ok\u0000ay', 'okay'],
-    // BUG (src/domain/markdown.ts, markdownToText): "&amp;" is unescaped before "&lt;", so text
-    // that literally contains "&lt;" is unescaped twice and becomes "<".
+    // Entities must be unescaped once only: "&lt;" written in the text stays "&lt;".
     ['a literal entity left as written', 'Type `&lt;` for <', 'Type &lt; for <'],
   ])('gives %s', (_case, markdown, expected) => {
     expect(markdownToText(markdown)).toBe(expected);
