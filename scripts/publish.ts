@@ -23,8 +23,12 @@ async function publishHere(): Promise<PublishResult> {
   const handler = await loadAstroHandler(config.distDir);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const publisher = new Publisher({ db: database.db, handler, dataDir: config.dataDir, assetsDir: path.join(config.distDir, 'client'), siteUrl: config.siteUrl, log });
-    return await publisher.publishAll();
+    const publisher = new Publisher({ db: database.db, handler, dataDir: config.dataDir, distDir: config.distDir, siteUrl: config.siteUrl, log });
+    try {
+      return await publisher.publishAll();
+    } finally {
+      await publisher.close();
+    }
   } finally {
     await database.close();
   }

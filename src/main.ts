@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     db: database.db,
     handler,
     dataDir: config.dataDir,
-    assetsDir: path.join(config.distDir, 'client'),
+    distDir: config.distDir,
     siteUrl: config.siteUrl,
     log,
   });
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeIdleConnections();
     removeControlFile(config.dataDir);
-    await publisher.idle();
+    await publisher.close();
     await database.close();
     process.exit(0);
   };

@@ -42,6 +42,8 @@ export interface DatasetOptions {
   spanDays: number;
   /** Add one active incident and one upcoming maintenance. */
   withCurrentEvents: boolean;
+  /** Make every update body distinct, so benchmarks cannot profit from repeated text. */
+  uniqueBodies?: boolean;
   seed?: number;
 }
 
@@ -181,7 +183,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
         id: id('u'),
         incidentId,
         status: stepStatus,
-        body: body(component.name),
+        body: options.uniqueBodies ? `${body(component.name)}\n\nReference: ${incidentId}/${step + 1}` : body(component.name),
         displayAt: new Date(at),
         createdAt: new Date(at),
         updatedAt: new Date(at),

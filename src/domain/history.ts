@@ -48,8 +48,10 @@ export function recentDays(snapshot: Snapshot, count = 14): DayOfIncidents[] {
   const days = lastDays(snapshot.now, snapshot.page.timeZone, count);
   const wanted = new Set(days);
   const byDay = new Map<string, IncidentView[]>(days.map((d) => [d, []]));
+  // Formatting a day in a time zone is costly; skip what is plainly older (a day of margin for zones).
+  const earliest = snapshot.now.getTime() - (count + 1) * 86_400_000;
   for (const incident of snapshot.incidents) {
-    if (!isPastEvent(incident)) continue;
+    if (!isPastEvent(incident) || incident.startedAt.getTime() < earliest) continue;
     const key = dayKey(incident.startedAt, snapshot.page.timeZone);
     if (wanted.has(key)) byDay.get(key)?.push(incident);
   }

@@ -35,9 +35,18 @@ export function stripControlCharacters(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '');
 }
 
+// Sanitizing dominates page rendering, and publishes re-render the same bodies again and
+// again; the output depends on the text alone, so it is remembered (bounded, oldest out).
+const rendered = new Map<string, string>();
+const RENDER_CACHE_SIZE = 20_000;
+
 export function renderMarkdown(markdown: string): string {
-  const html = marked.parse(stripControlCharacters(markdown)) as string;
-  return sanitizeHtml(html, SANITIZE_OPTIONS);
+  const cached = rendered.get(markdown);
+  if (cached !== undefined) return cached;
+  const html = sanitizeHtml(marked.parse(stripControlCharacters(markdown)) as string, SANITIZE_OPTIONS);
+  if (rendered.size >= RENDER_CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
+  rendered.set(markdown, html);
+  return html;
 }
 
 /** The text of a markdown body with formatting removed, for plain-text emails and summaries. */

@@ -121,6 +121,18 @@ export function groupComponents(snapshot: Snapshot): GroupedComponents[] {
   return entries.sort(byPosition).map(({ group, status, components }) => ({ group, status, components }));
 }
 
+const incidentIndexes = new WeakMap<Snapshot, Map<string, IncidentView>>();
+
+/** Looks an incident up by id (the index is built once per snapshot). */
+export function findIncident(snapshot: Snapshot, id: string | undefined): IncidentView | undefined {
+  let index = incidentIndexes.get(snapshot);
+  if (!index) {
+    index = new Map(snapshot.incidents.map((i) => [i.id, i]));
+    incidentIndexes.set(snapshot, index);
+  }
+  return id === undefined ? undefined : index.get(id);
+}
+
 export function isActive(incident: IncidentView): boolean {
   if (incident.kind === 'maintenance') return incident.status === 'in_progress' || incident.status === 'verifying';
   return !isClosedStatus(incident.status);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // Layout under the data directory:
@@ -27,6 +28,31 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   }
 }
 
+/** Writes files into a directory that is not live yet, creating each folder once. */
+export class TreeWriter {
+  readonly #root: string;
+  readonly #folders = new Set<string>();
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  write(relativeFile: string, content: string | Uint8Array): void {
+    const file = path.join(this.#root, relativeFile);
+    const folder = path.dirname(file);
+    if (!this.#folders.has(folder)) {
+      // The parent usually exists already; a recursive mkdir would stat every level again.
+      try {
+        mkdirSync(folder);
+      } catch {
+        mkdirSync(folder, { recursive: true });
+      }
+      this.#folders.add(folder);
+    }
+    writeFileSync(file, content);
+  }
+}
+
 /** A fresh directory for a full publish, seeded with the built static assets. */
 export async function createSiteDirectory(dataDir: string, assetsDir: string, revision: number): Promise<string> {
   const dir = path.join(dataDir, SITES_DIR, `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
@@ -35,13 +61,17 @@ export async function createSiteDirectory(dataDir: string, assetsDir: string, re
   return dir;
 }
 
-/** Points `site` at `dir` with one rename, then removes trees older than the previous one. */
-export async function swapSiteDirectory(dataDir: string, dir: string): Promise<void> {
+/**
+ * Points `site` at `dir` with one rename. Returns the removal of trees older than the
+ * previous one as a separate promise: deleting 10,000 files takes seconds on a slow disk
+ * and nobody needs to wait for it.
+ */
+export async function swapSiteDirectory(dataDir: string, dir: string): Promise<{ pruned: Promise<void> }> {
   const link = siteRoot(dataDir);
   const temp = `${link}.${randomBytes(6).toString('hex')}.tmp`;
   await symlink(path.relative(dataDir, dir), temp);
   await rename(temp, link);
-  await pruneSiteDirectories(dataDir, 1);
+  return { pruned: pruneSiteDirectories(dataDir, 1) };
 }
 
 export async function currentSiteDirectory(dataDir: string): Promise<string | null> {

@@ -37,7 +37,8 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     db: database.db,
     handler: astro,
     dataDir,
-    assetsDir: path.join(DIST_DIR, 'client'),
+    distDir: DIST_DIR,
+    renderThread: false,
     siteUrl: SITE_URL,
     log: silentLogger,
     ...(options.now ? { now: options.now } : {}),
@@ -53,7 +54,7 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await publisher.idle();
+      await publisher.close();
       await database.destroy().catch(() => {});
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,91 @@
+// npm run bench:publish — full publish time and peak memory with 20 components,
+// 10,000 incidents and about 30,000 updates, on PGlite and (when reachable) PostgreSQL.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import postgres from 'postgres';
+import { openDatabase, openMemoryDatabase, type DatabaseHandle } from '../src/db/client.ts';
+import { generateDataset, insertDataset } from '../src/db/dataset.ts';
+import { loadAstroHandler } from '../src/publish/astro-handler.ts';
+import { Publisher } from '../src/publish/publisher.ts';
+import { silentLogger } from '../src/server/log.ts';
+
+const DIST = path.resolve(import.meta.dirname, '../dist');
+const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+async function withDriver(driver: 'pglite' | 'postgres', run: (db: DatabaseHandle) => Promise<void>): Promise<void> {
+  if (driver === 'pglite') {
+    const handle = await openMemoryDatabase();
+    try {
+      await run(handle);
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
+  const name = `herald_bench_${process.pid}`;
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
+  try {
+    await run(handle);
+  } finally {
+    await handle.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const sql = postgres(POSTGRES_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
+  await withDriver(driver, async (database) => {
+    const now = new Date();
+    const data = generateDataset({ now, componentCount: 20, incidentCount: 10_000, maintenanceCount: 0, spanDays: 3 * 365, withCurrentEvents: true, uniqueBodies: true });
+    const seeded = performance.now();
+    await insertDataset(database.db, data);
+    console.log(`${driver}: seeded ${data.components.length} components, ${data.incidents.length} incidents, ${data.updates.length} updates in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
+    const publisher = new Publisher({ db: database.db, handler: await loadAstroHandler(DIST), dataDir, distDir: DIST, siteUrl: 'https://status.example.com', log: silentLogger });
+    const times: number[] = [];
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+    for (let run = 0; run < RUNS; run++) {
+      const result = await publisher.publishAll();
+      times.push(result.durationMs);
+      console.log(`${driver}: run ${run + 1}: ${JSON.stringify(result.phasesMs)}`);
+      if (run === 0) console.log(`${driver}: ${result.files} files per full publish`);
+    }
+    clearInterval(sampler);
+    await publisher.close();
+    const index = await readFile(path.join(dataDir, 'site', 'index.html'));
+    const cssFile = index.toString().match(/href="\/(_astro\/[^"]+\.css)"/)?.[1];
+    const css = cssFile ? await readFile(path.join(dataDir, 'site', cssFile)) : Buffer.alloc(0);
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    console.log(`${driver}: full publish, first (cold caches) ${seconds(times[0]!)}; repeated: ${times.slice(1).map(seconds).join(', ') || 'n/a'} (target < 8 s); peak RSS ${mb(peakRss)}`);
+    console.log(`${driver}: index.html + CSS gzipped: ${((gzipSync(index).length + gzipSync(css).length) / 1024).toFixed(1)} KB (target < 30 KB)`);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+await bench('pglite');
+if (await postgresReachable()) await bench('postgres');
+else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);

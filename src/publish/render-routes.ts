@@ -1,0 +1,25 @@
+import type { Snapshot } from '../domain/snapshot.ts';
+import { renderRoute, type AstroHandler } from './astro-handler.ts';
+import { NOT_FOUND_ROUTE, type PublicRoute } from './routes.ts';
+
+/**
+ * Astro's rendering yields to the event loop between steps; with several routes in
+ * flight the waits overlap (measured: 0.55 ms per incident page alone, 0.31 ms with 16).
+ */
+const RENDER_CONCURRENCY = 16;
+
+export async function forEachConcurrently<T>(items: readonly T[], fn: (item: T) => Promise<void>, concurrency = RENDER_CONCURRENCY): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+/** Renders one public route; anything but the expected status is a failed publish. */
+export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
+  const rendered = await renderRoute(handler, siteUrl, route.path, { snapshot });
+  const expected = route.path === NOT_FOUND_ROUTE.path ? 404 : 200;
+  if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);
+  return rendered.body;
+}
