@@ -4,5 +4,9 @@ declare namespace App {
   interface Locals {
     /** Set by the publisher when it renders a public route; public routes render nothing without it. */
     snapshot?: import('./domain/snapshot.ts').Snapshot;
+    /** Set by the server for admin requests: the process's database, publisher and settings. */
+    herald?: import('./server/services.ts').HeraldServices;
+    /** Set by the middleware when the request carries a valid session or API token. */
+    principal?: import('./auth/principal.ts').Principal;
   }
 }

@@ -8,7 +8,12 @@ import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
 import { Publisher } from './publish/publisher.ts';
-import { loadConfig } from './server/config.ts';
+import { randomBytes } from 'node:crypto';
+import { users } from './db/schema.ts';
+import { loadConfig, type Config } from './server/config.ts';
+import { seedDefaultTemplates } from './server/templates/manage-templates.ts';
+import { ensureFirstAdmin } from './server/users/manage-users.ts';
+import { createServices } from './server/create-services.ts';
 import { createRequestListener, startingListener } from './server/http-server.ts';
 import { createLogger } from './server/log.ts';
 import { removeControlFile, writeControlFile } from './server/control.ts';
@@ -37,6 +42,25 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     });
     server.listen(port, host, () => resolve());
   });
+}
+
+/**
+ * The first admin: from HERALD_ADMIN_EMAIL/PASSWORD when no user exists; in demo mode a
+ * generated one. Returns how to sign in, or undefined when users exist already.
+ */
+async function prepareFirstAdmin(database: DatabaseHandle, config: Config): Promise<string | undefined> {
+  const now = new Date();
+  if (config.firstAdmin) {
+    const outcome = await ensureFirstAdmin(database.db, config.firstAdmin.email, config.firstAdmin.password, now);
+    return outcome === 'created' ? `(sign in as ${config.firstAdmin.email} with HERALD_ADMIN_PASSWORD)` : '(sign in with your account)';
+  }
+  if (config.demo) {
+    const password = randomBytes(12).toString('base64url');
+    const outcome = await ensureFirstAdmin(database.db, 'admin@example.com', password, now);
+    if (outcome === 'created') return `(demo: sign in as admin@example.com with password ${password})`;
+  }
+  const [anyUser] = await database.db.select({ id: users.id }).from(users).limit(1);
+  return anyUser ? '(sign in with your account)' : '(no admin yet: set HERALD_ADMIN_EMAIL and HERALD_ADMIN_PASSWORD and restart, or run "npm run user -- create")';
 }
 
 /** How a command on this machine reaches the server, whatever interface it listens on. */
@@ -84,19 +108,24 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  let admin: string | undefined;
   try {
     if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
     await ensureSingletons(database.db);
+    await seedDefaultTemplates(database.db, new Date());
+    admin = await prepareFirstAdmin(database, config);
     await publisher.publishAll();
     const control = await writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token }));
+    const services = createServices({ db: database.db, publisher, siteUrl: config.siteUrl, log });
+    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services }));
   } catch (error) {
     server.close();
     await database.close();
     throw error;
   }
   log.info(`Herald is running. Public status page: ${config.siteUrl}/`, { database: database.driver, data_dir: config.dataDir });
+  if (admin) log.info(`Admin: ${config.siteUrl}/admin/ ${admin}`);
 }
 
 main().catch((error: unknown) => {

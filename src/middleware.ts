@@ -1,11 +1,86 @@
 import { defineMiddleware } from 'astro:middleware';
-import { isPublicRoute } from './publish/routes.ts';
+import { validateApiToken } from './auth/api-tokens.ts';
+import type { Principal } from './auth/principal.ts';
+import { SESSION_COOKIE, sessionCookie, validateSessionToken } from './auth/sessions.ts';
+import { errorResponse, HttpError, unauthorized } from './server/errors.ts';
 
-// Public routes are rendered only by the publisher, which hands them a snapshot; a request
-// that reaches them without one (the server never forwards public paths) gets a 404.
-export const onRequest = defineMiddleware((context, next) => {
-  if (isPublicRoute(context.url.pathname) && !context.locals.snapshot) {
-    return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+// Public routes render only for the publisher (which hands them a snapshot). Admin routes
+// need a principal: a session cookie or an API token. Routes are classified by the
+// pattern Astro matched, so an encoded path (/%61pi/admin/...) cannot slip past.
+
+const isAdminPattern = (pattern: string) => pattern === '/admin' || pattern.startsWith('/admin/') || pattern.startsWith('/api/admin/');
+const OPEN_ADMIN_ROUTES = new Set(['/admin/login', '/api/admin/v1/session', '/api/admin/v1/openapi.json']);
+
+const ADMIN_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+async function authenticate(request: Request, locals: App.Locals, cookieToken: string | undefined): Promise<{ principal?: Principal; renewCookie?: string }> {
+  const herald = locals.herald!;
+  const now = herald.now();
+  const authorization = request.headers.get('authorization');
+  if (authorization) {
+    const token = authorization.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const principal = token ? await validateApiToken(herald.db, token, now) : null;
+    // A bad token never falls back to the cookie: scripts must learn that it is bad.
+    if (!principal) throw new HttpError(401, 'invalid_token', 'the API token is unknown, revoked or expired');
+    return { principal: { kind: 'token', ...principal } };
   }
-  return next();
+  if (!cookieToken) return {};
+  const session = await validateSessionToken(herald.db, cookieToken, now);
+  if (!session) return {};
+  return {
+    principal: { kind: 'user', ...session.user, sessionToken: cookieToken },
+    ...(session.renewed ? { renewCookie: sessionCookie(cookieToken, session.expiresAt, herald.secureCookies) } : {}),
+  };
+}
+
+/** Cookie-authenticated writes must come from this site (a token proves intent by itself). */
+function checkSameOrigin(request: Request, url: URL, siteUrl: string): void {
+  if (request.method === 'GET' || request.method === 'HEAD') return;
+  const origin = request.headers.get('origin');
+  const fetchSite = request.headers.get('sec-fetch-site');
+  const allowed = new Set([url.origin, new URL(siteUrl).origin]);
+  if ((origin && !allowed.has(origin)) || fetchSite === 'cross-site') {
+    throw new HttpError(403, 'cross_origin', 'this request did not come from the Herald admin; use an API token for scripts');
+  }
+}
+
+export const onRequest = defineMiddleware(async (context, next) => {
+  const pattern = context.routePattern;
+  if (!isAdminPattern(pattern)) {
+    if (!context.locals.snapshot) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    return next();
+  }
+  const isApi = pattern.startsWith('/api/');
+  const withHeaders = (response: Response, extra: Record<string, string> = {}) => {
+    for (const [name, value] of Object.entries({ ...ADMIN_HEADERS, ...extra })) response.headers.set(name, value);
+    return response;
+  };
+  if (!context.locals.herald) return withHeaders(new Response('Herald admin is not available here', { status: 503 }));
+
+  let renewCookie: string | undefined;
+  try {
+    const auth = await authenticate(context.request, context.locals, context.cookies.get(SESSION_COOKIE)?.value);
+    if (auth.principal) context.locals.principal = auth.principal;
+    renewCookie = auth.renewCookie;
+    if (auth.principal?.kind === 'user' && isApi) checkSameOrigin(context.request, context.url, context.locals.herald.siteUrl);
+  } catch (error) {
+    return withHeaders(isApi ? errorResponse(error) : new Response('Forbidden', { status: 403 }));
+  }
+
+  if (!context.locals.principal && !OPEN_ADMIN_ROUTES.has(pattern)) {
+    if (isApi) return withHeaders(errorResponse(unauthorized()));
+    const target = context.url.pathname + context.url.search;
+    return withHeaders(new Response(null, { status: 303, headers: { location: `/admin/login?next=${encodeURIComponent(target)}` } }));
+  }
+  const response = await next();
+  // Responses from endpoints may be immutable; copy before adding headers.
+  const copy = new Response(response.body, response);
+  if (renewCookie) copy.headers.append('set-cookie', renewCookie);
+  return withHeaders(copy);
 });

@@ -13,7 +13,7 @@ import {
   timestamp,
 } from 'drizzle-orm/pg-core';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
-import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS } from '../domain/vocabulary.ts';
+import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS, ROLES } from '../domain/vocabulary.ts';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
@@ -153,4 +153,76 @@ export const incidentUpdates = pgTable(
     version: version(),
   },
   (t) => [index('incident_updates_incident_display_idx').on(t.incidentId, t.displayAt)],
+);
+
+export const role = pgEnum('role', ROLES);
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  /** Stored lowercased; unique. */
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: role('role').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  version: version(),
+});
+
+/** Lucia-style sessions: the id is the SHA-256 of the token; the token itself is never stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamptz('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** SHA-256 of the token, hex. */
+  tokenHash: text('token_hash').notNull().unique(),
+  role: role('role').notNull(),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  expiresAt: timestamptz('expires_at'),
+  lastUsedAt: timestamptz('last_used_at'),
+  revokedAt: timestamptz('revoked_at'),
+});
+
+export const templates = pgTable('templates', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: eventKind('kind').notNull(),
+  status: eventStatus('status').notNull(),
+  /** Incident title; may use variables. */
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  version: version(),
+});
+
+/** Append-only: who changed what, from what to what, when. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamptz('at').notNull().defaultNow(),
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
 );

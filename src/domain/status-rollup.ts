@@ -60,18 +60,22 @@ const IMPACT_STATUS: Record<Exclude<Impact, 'none'>, PageStatus> = {
 };
 
 /**
- * Components decide the status unless an unresolved incident (or a maintenance in
- * progress) declares a worse impact: an incident with no component changes must still
- * turn the banner away from "All Systems Operational".
+ * The indicator is the worse of the components' roll-up and the active events' impacts.
+ * The words describe the components while any is affected (one outage among twelve is a
+ * "Partial System Outage" even if its incident is critical); when all are operational an
+ * active incident still turns the banner away from "All Systems Operational".
  */
 export function pageStatus(componentStatuses: readonly ComponentStatus[], activeImpacts: readonly Impact[]): PageStatus {
-  let status = rollUpComponents(componentStatuses);
+  const components = rollUpComponents(componentStatuses);
+  let worstEvent: PageStatus | null = null;
   for (const impact of activeImpacts) {
     if (impact === 'none') continue;
     const candidate = IMPACT_STATUS[impact];
-    if (INDICATOR_RANK[candidate.indicator] > INDICATOR_RANK[status.indicator]) status = candidate;
+    if (!worstEvent || INDICATOR_RANK[candidate.indicator] > INDICATOR_RANK[worstEvent.indicator]) worstEvent = candidate;
   }
-  return status;
+  if (!worstEvent || INDICATOR_RANK[worstEvent.indicator] <= INDICATOR_RANK[components.indicator]) return components;
+  if (components.indicator === 'none') return worstEvent;
+  return { indicator: worstEvent.indicator, description: components.description };
 }
 
 /** The impact an incident gets from the worst status it gives its components. */

@@ -66,3 +66,18 @@ export function isIncidentStatus(status: string): status is IncidentStatus {
 export function isMaintenanceStatus(status: string): status is MaintenanceStatus {
   return (MAINTENANCE_STATUSES as readonly string[]).includes(status);
 }
+
+/** Admin roles, from most to least powerful. */
+export const ROLES = ['admin', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: 'Admin (users, settings, API tokens, everything)',
+  editor: 'Editor (incidents, maintenance, components, templates)',
+  viewer: 'Viewer (read-only)',
+};
+
+/** Whether `role` may do what `required` may. */
+export function roleAllows(role: Role, required: Role): boolean {
+  return ROLES.indexOf(role) <= ROLES.indexOf(required);
+}

@@ -21,6 +21,12 @@ const EnvSchema = z.object({
     .optional()
     .refine((v) => v === undefined || v === '' || /^https?:\/\/[^/]+/.test(v), 'must be an absolute http(s) URL such as https://status.example.com'),
   HERALD_DEMO: flag(false),
+  HERALD_ADMIN_EMAIL: z.email('must be an email address').optional().or(z.literal('').transform(() => undefined)),
+  HERALD_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional().or(z.literal('').transform(() => undefined)),
+  HERALD_DIST_DIR: z.string().min(1).default('dist'),
+}).refine((e) => Boolean(e.HERALD_ADMIN_EMAIL) === Boolean(e.HERALD_ADMIN_PASSWORD), {
+  path: ['HERALD_ADMIN_PASSWORD'],
+  message: 'and HERALD_ADMIN_EMAIL must be set together',
 });
 
 export interface Config {
@@ -32,6 +38,8 @@ export interface Config {
   demo: boolean;
   /** Where `astro build` wrote the server and assets. */
   distDir: string;
+  /** The first admin, created at start when there is no user yet. */
+  firstAdmin: { email: string; password: string } | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -50,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: path.resolve(cwd, e.HERALD_DATA_DIR),
     siteUrl,
     demo: e.HERALD_DEMO,
-    distDir: path.resolve(cwd, 'dist'),
+    distDir: path.resolve(cwd, e.HERALD_DIST_DIR),
+    firstAdmin: e.HERALD_ADMIN_EMAIL && e.HERALD_ADMIN_PASSWORD ? { email: e.HERALD_ADMIN_EMAIL, password: e.HERALD_ADMIN_PASSWORD } : undefined,
   };
 }

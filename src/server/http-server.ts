@@ -5,6 +5,7 @@ import type { Publisher } from '../publish/publisher.ts';
 import { isDynamicRoute } from '../publish/routes.ts';
 import { siteRoot } from '../publish/site-directory.ts';
 import type { Logger } from './log.ts';
+import type { HeraldServices } from './services.ts';
 import { isControlToken } from './control.ts';
 import { serveStatic } from './static-files.ts';
 
@@ -16,6 +17,8 @@ export interface ServerDeps {
   log: Logger;
   /** Token that local commands present to /_herald/* (see control.ts); unset disables them. */
   controlToken?: string;
+  /** Handed to admin routes as Astro.locals.herald. */
+  services: HeraldServices;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -76,7 +79,7 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     }
     if (pathname === '/healthz') return health(deps, res);
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
-    if (isDynamicRoute(pathname)) return deps.handler(req, res, undefined, {});
+    if (isDynamicRoute(pathname)) return deps.handler(req, res, undefined, { herald: deps.services });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
       res.end('Method not allowed\n');

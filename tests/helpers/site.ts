@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadAstroHandler, type AstroHandler } from '../../src/publish/astro-handler.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { createServer } from 'node:http';
+import { createServices } from '../../src/server/create-services.ts';
 import { createRequestListener } from '../../src/server/http-server.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -29,7 +30,7 @@ export interface TestSite {
 }
 
 /** A database, a publisher writing into a temporary data directory, and the server on a free port. */
-export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date } = {}): Promise<TestSite> {
+export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string } = {}): Promise<TestSite> {
   const database = await createTestDatabase(driver);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
   const astro = options.handler ?? (await builtHandler());
@@ -39,11 +40,12 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     dataDir,
     distDir: DIST_DIR,
     renderThread: false,
-    siteUrl: SITE_URL,
+    siteUrl: options.siteUrl ?? SITE_URL,
     log: silentLogger,
     ...(options.now ? { now: options.now } : {}),
   });
-  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log: silentLogger }));
+  const services = createServices({ db: database.db, publisher, siteUrl: options.siteUrl ?? SITE_URL, log: silentLogger, ...(options.now ? { now: options.now } : {}) });
+  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log: silentLogger, services }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

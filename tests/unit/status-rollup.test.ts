@@ -56,7 +56,8 @@ describe('pageStatus', () => {
     ['the worst of several impacts', ['operational'], ['minor', 'critical', 'major'], MAJOR_SYSTEM_OUTAGE],
     ['an impact no worse than the components', ['degraded_performance', 'degraded_performance'], ['minor'], DEGRADED_SYSTEM_SERVICE],
     ['an impact milder than the components', ['major_outage'], ['minor'], MAJOR_SYSTEM_OUTAGE],
-    ['an incident during maintenance', ['under_maintenance'], ['minor'], MINOR_SERVICE_OUTAGE],
+    ['an incident during maintenance: worse indicator, components\' words', ['under_maintenance'], ['minor'], { indicator: 'minor', description: 'Service Under Maintenance' }],
+    ['one outage among many under a critical incident', ['major_outage', 'operational', 'operational'], ['critical'], { indicator: 'critical', description: 'Partial System Outage' }],
     ['a maintenance during an outage', ['partial_outage'], ['maintenance'], PARTIAL_SYSTEM_OUTAGE],
   ])('%s', (_case, statuses, impacts, expected) => {
     expect(pageStatus(statuses, impacts)).toEqual(expected);

@@ -173,7 +173,7 @@ describe('STATUSPAGE_API_FILES', () => {
 
 describe('status.json', () => {
   it('rolls the components and active events up into one status', () => {
-    expect(render('status.json').status).toEqual({ indicator: 'critical', description: 'Major System Outage' });
+    expect(render('status.json').status).toEqual({ indicator: 'critical', description: 'Partial System Outage' });
   });
 
   it('reports all systems operational for a quiet page', () => {

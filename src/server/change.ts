@@ -1,0 +1,78 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../db/client.ts';
+import { auditLog, siteState } from '../db/schema.ts';
+import type { Role } from '../domain/vocabulary.ts';
+import type { ChangeScope } from '../publish/publisher.ts';
+
+/** Who makes a change: a signed-in user, an API token, or Herald itself (schedules). */
+export interface Actor {
+  type: 'user' | 'token' | 'system';
+  id: string | null;
+  label: string;
+  role: Role;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'Herald', role: 'admin' };
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface ChangeContext {
+  db: Database;
+  actor: Actor;
+  now: Date;
+}
+
+export interface ChangeOutcome<T> {
+  value: T;
+  /** What the public site must re-render; omit for changes the public never sees. */
+  scope?: ChangeScope;
+  audit: AuditEntry[];
+}
+
+export interface Committed<T> {
+  value: T;
+  scope: ChangeScope | undefined;
+  revision: number | null;
+}
+
+/**
+ * Runs one change in one transaction: its writes, its audit rows and, when the public
+ * site is affected, the revision bump that the publisher stamps its output with. Either
+ * all of it is committed or none of it.
+ */
+export async function runChange<T>(ctx: ChangeContext, change: (tx: Transaction) => Promise<ChangeOutcome<T>>): Promise<Committed<T>> {
+  return ctx.db.transaction(async (tx) => {
+    const outcome = await change(tx);
+    if (outcome.audit.length > 0) {
+      await tx.insert(auditLog).values(
+        outcome.audit.map((entry) => ({
+          at: ctx.now,
+          actorType: ctx.actor.type,
+          actorId: ctx.actor.id,
+          actorLabel: ctx.actor.label,
+          action: entry.action,
+          entityType: entry.entityType,
+          entityId: entry.entityId,
+          before: entry.before ?? null,
+          after: entry.after ?? null,
+        })),
+      );
+    }
+    let revision: number | null = null;
+    if (outcome.scope) {
+      const [row] = await tx
+        .update(siteState)
+        .set({ revision: sql`${siteState.revision} + 1`, revisedAt: ctx.now })
+        .where(eq(siteState.id, 1))
+        .returning({ revision: siteState.revision });
+      revision = row?.revision ?? null;
+    }
+    return { value: outcome.value, scope: outcome.scope, revision };
+  });
+}

@@ -1,0 +1,17 @@
+import { LoginThrottle } from '../auth/throttle.ts';
+import type { Database } from '../db/client.ts';
+import type { Publisher } from '../publish/publisher.ts';
+import type { Logger } from './log.ts';
+import type { HeraldServices } from './services.ts';
+
+export function createServices(options: { db: Database; publisher: Publisher; siteUrl: string; log: Logger; now?: () => Date }): HeraldServices {
+  return {
+    db: options.db,
+    publisher: options.publisher,
+    siteUrl: options.siteUrl,
+    secureCookies: options.siteUrl.startsWith('https:'),
+    throttle: new LoginThrottle(),
+    log: options.log,
+    now: options.now ?? (() => new Date()),
+  };
+}

@@ -1,0 +1,119 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Transaction } from '../../db/client.ts';
+import { components, componentStatusChanges, incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
+import { RuleViolation } from '../../domain/errors.ts';
+import { planUpdate, type ComponentRef, type EventState } from '../../domain/incident-lifecycle.ts';
+import { stripControlCharacters } from '../../domain/markdown.ts';
+import { impactOfComponentStatuses } from '../../domain/status-rollup.ts';
+import type { ComponentStatus, EventKind, EventStatus, Impact } from '../../domain/vocabulary.ts';
+import { newId } from '../ids.ts';
+
+export interface UpdateRequest {
+  status: EventStatus;
+  body: string;
+  componentChanges: Record<string, ComponentStatus>;
+  /** Components affected without a status change (e.g. those a maintenance will touch). */
+  componentIds: string[];
+  deliverNotifications: boolean;
+  /** undefined keeps the current promise, null withdraws it. */
+  nextUpdateInMinutes: number | null | undefined;
+  impactOverride: Impact | undefined;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The single writer of an incident's derived state: its status and timestamps, its
+ * components' statuses (with their history, for uptime), and the update row itself.
+ */
+export async function applyUpdate(
+  tx: Transaction,
+  incident: { id: string; kind: EventKind; impact: Impact; nextUpdateDueAt: Date | null; state: EventState | null },
+  request: UpdateRequest,
+  now: Date,
+) {
+  const componentRows = await tx.select({ id: components.id, name: components.name, status: components.status }).from(components);
+  const componentMap = new Map<string, ComponentRef>(componentRows.map((c) => [c.id, c]));
+  const previouslyAffected = incident.state
+    ? (await tx.select().from(incidentComponents).where(eq(incidentComponents.incidentId, incident.id))).map((l) => l.componentId)
+    : [];
+  for (const [index, id] of request.componentIds.entries()) {
+    if (!componentMap.has(id)) throw new RuleViolation('unknown_component', `no component with id "${id}"`, `component_ids.${index}`);
+  }
+  const plan = planUpdate({
+    current: incident.state,
+    kind: incident.kind,
+    status: request.status,
+    componentChanges: request.componentChanges,
+    previouslyAffected: [...previouslyAffected, ...request.componentIds],
+    components: componentMap,
+    now,
+  });
+
+  for (const t of plan.transitions) {
+    if (t.oldStatus === t.newStatus) continue;
+    await tx.update(components).set({ status: t.newStatus, updatedAt: now, version: sql`${components.version} + 1` }).where(eq(components.id, t.id));
+    await tx.insert(componentStatusChanges).values({ componentId: t.id, status: t.newStatus, changedAt: now, incidentId: incident.id });
+  }
+  const affected = new Set([...request.componentIds, ...plan.transitions.map((t) => t.id)]);
+  if (affected.size > 0) {
+    await tx
+      .insert(incidentComponents)
+      .values([...affected].map((componentId) => ({ incidentId: incident.id, componentId })))
+      .onConflictDoNothing();
+  }
+
+  const [update] = await tx
+    .insert(incidentUpdates)
+    .values({
+      id: newId(),
+      incidentId: incident.id,
+      status: request.status,
+      body: stripControlCharacters(request.body),
+      displayAt: now,
+      createdAt: now,
+      updatedAt: now,
+      affectedComponents: plan.transitions,
+      deliverNotifications: request.deliverNotifications,
+    })
+    .returning();
+
+  const closed = plan.resolvedAt !== null;
+  const computedImpact = impactOfComponentStatuses(plan.transitions.map((t) => t.newStatus));
+  const impact: Impact =
+    request.impactOverride ?? (incident.kind === 'maintenance' ? 'maintenance' : higherImpact(incident.impact, computedImpact));
+  const nextUpdateDueAt = closed
+    ? null
+    : request.nextUpdateInMinutes === undefined
+      ? incident.nextUpdateDueAt
+      : request.nextUpdateInMinutes === null
+        ? null
+        : new Date(now.getTime() + request.nextUpdateInMinutes * MINUTE);
+
+  return {
+    update: update!,
+    fields: {
+      status: plan.status,
+      startedAt: plan.startedAt,
+      monitoringAt: plan.monitoringAt,
+      resolvedAt: plan.resolvedAt,
+      impact,
+      nextUpdateDueAt,
+      updatedAt: now,
+    },
+  };
+}
+
+const IMPACT_ORDER: Impact[] = ['none', 'maintenance', 'minor', 'major', 'critical'];
+function higherImpact(a: Impact, b: Impact): Impact {
+  return IMPACT_ORDER.indexOf(a) >= IMPACT_ORDER.indexOf(b) ? a : b;
+}
+
+export async function saveIncidentFields(tx: Transaction, id: string, fields: Partial<typeof incidents.$inferInsert>) {
+  const [row] = await tx
+    .update(incidents)
+    .set({ ...fields, version: sql`${incidents.version} + 1` })
+    .where(eq(incidents.id, id))
+    .returning();
+  return row!;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS } from '../../domain/vocabulary.ts';
+
+// Boundary schemas for incidents, maintenances and their updates. Field names follow
+// Statuspage's manage API (`body`, `impact_override`, `components`, `component_ids`,
+// `deliver_notifications`, `scheduled_for`...), so Statuspage scripts work unchanged.
+
+const componentId = z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character component id');
+const body = z.string().trim().min(1, 'is required').max(10_000, 'must be at most 10,000 characters');
+const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-21T14:30:00Z' }).transform((s) => new Date(s));
+const version = z.number().int().positive().optional();
+
+const componentChanges = z.record(componentId, z.enum(COMPONENT_STATUSES, { message: `must be one of ${COMPONENT_STATUSES.join(', ')}` }));
+
+/** Minutes until the next promised update; null withdraws the promise. */
+const nextUpdate = z.number().int().min(1, 'must be at least 1 minute').max(7 * 24 * 60, 'must be at most 7 days').nullable().optional();
+
+export const IncidentCreateInput = z
+  .strictObject({
+    kind: z.enum(EVENT_KINDS).optional(),
+    name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    status: z.enum(EVENT_STATUSES).optional(),
+    impact_override: z.enum(IMPACTS).optional(),
+    body,
+    components: componentChanges.optional(),
+    component_ids: z.array(componentId).max(500).optional(),
+    deliver_notifications: z.boolean().optional(),
+    next_update_in_minutes: nextUpdate,
+    scheduled_for: timestamp.optional(),
+    scheduled_until: timestamp.optional(),
+    scheduled_auto_in_progress: z.boolean().optional(),
+    scheduled_auto_completed: z.boolean().optional(),
+    // Accepted for Statuspage compatibility; Herald has no Twitter integration.
+    auto_tweet_at_beginning: z.boolean().optional(),
+    auto_tweet_on_completion: z.boolean().optional(),
+    auto_tweet_on_creation: z.boolean().optional(),
+    auto_tweet_one_hour_before: z.boolean().optional(),
+  })
+  .superRefine((input, ctx) => {
+    const maintenance = input.kind === 'maintenance' || input.scheduled_for !== undefined;
+    if (maintenance && (!input.scheduled_for || !input.scheduled_until)) {
+      ctx.addIssue({ code: 'custom', path: [input.scheduled_for ? 'scheduled_until' : 'scheduled_for'], message: 'is required for a scheduled maintenance' });
+    }
+    if (input.scheduled_for && input.scheduled_until && input.scheduled_until <= input.scheduled_for) {
+      ctx.addIssue({ code: 'custom', path: ['scheduled_until'], message: 'must be after scheduled_for' });
+    }
+  });
+export type IncidentCreateInput = z.infer<typeof IncidentCreateInput>;
+
+export const UpdateInput = z.strictObject({
+  status: z.enum(EVENT_STATUSES),
+  body,
+  components: componentChanges.optional(),
+  component_ids: z.array(componentId).max(500).optional(),
+  deliver_notifications: z.boolean().optional(),
+  next_update_in_minutes: nextUpdate,
+  impact_override: z.enum(IMPACTS).optional(),
+  version,
+});
+export type UpdateInput = z.infer<typeof UpdateInput>;
+
+/** Statuspage's PATCH /incidents/{id}: edits fields and, with a status or body, posts an update. */
+export const IncidentPatch = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').optional(),
+  status: z.enum(EVENT_STATUSES).optional(),
+  impact_override: z.enum(IMPACTS).optional(),
+  body: body.optional(),
+  components: componentChanges.optional(),
+  component_ids: z.array(componentId).max(500).optional(),
+  deliver_notifications: z.boolean().optional(),
+  next_update_in_minutes: nextUpdate,
+  scheduled_for: timestamp.optional(),
+  scheduled_until: timestamp.optional(),
+  scheduled_auto_in_progress: z.boolean().optional(),
+  scheduled_auto_completed: z.boolean().optional(),
+  version,
+});
+export type IncidentPatch = z.infer<typeof IncidentPatch>;
+
+export const UpdateEdit = z.strictObject({
+  body,
+  display_at: timestamp.optional(),
+  version,
+});
+export type UpdateEdit = z.infer<typeof UpdateEdit>;

@@ -1,0 +1,51 @@
+import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import type { Queryable } from '../../db/client.ts';
+import { incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
+import type { EventKind } from '../../domain/vocabulary.ts';
+import { notFound } from '../errors.ts';
+import { incidentResource } from '../resources.ts';
+
+export async function getIncident(db: Queryable, id: string) {
+  const [row] = await db.select().from(incidents).where(eq(incidents.id, id));
+  if (!row) throw notFound('incident', id);
+  const updates = await db.select().from(incidentUpdates).where(eq(incidentUpdates.incidentId, id));
+  const links = await db.select().from(incidentComponents).where(eq(incidentComponents.incidentId, id));
+  return incidentResource(row, updates, links.map((l) => l.componentId));
+}
+
+export interface IncidentListOptions {
+  kind?: EventKind | undefined;
+  /** Only incidents not yet resolved (or maintenances not completed). */
+  unresolved?: boolean | undefined;
+  limit: number;
+  /** Id of the last incident of the previous page. */
+  after?: string | undefined;
+}
+
+/** Newest first; paged by id of the last row seen. */
+export async function listIncidents(db: Queryable, options: IncidentListOptions) {
+  const conditions: SQL[] = [];
+  if (options.kind) conditions.push(eq(incidents.kind, options.kind));
+  if (options.unresolved) conditions.push(isNull(incidents.resolvedAt));
+  if (options.after) {
+    const [cursor] = await db.select({ createdAt: incidents.createdAt, id: incidents.id }).from(incidents).where(eq(incidents.id, options.after));
+    if (cursor) conditions.push(or(lt(incidents.createdAt, cursor.createdAt), and(eq(incidents.createdAt, cursor.createdAt), lt(incidents.id, cursor.id)))!);
+  }
+  const rows = await db
+    .select()
+    .from(incidents)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(incidents.createdAt), desc(incidents.id))
+    .limit(options.limit);
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const updates = await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids));
+  const links = await db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, ids));
+  return rows.map((row) =>
+    incidentResource(
+      row,
+      updates.filter((u) => u.incidentId === row.id),
+      links.filter((l) => l.incidentId === row.id).map((l) => l.componentId),
+    ),
+  );
+}

@@ -1,0 +1,147 @@
+import { eq } from 'drizzle-orm';
+import { incidents, incidentUpdates } from '../../db/schema.ts';
+import { RuleViolation } from '../../domain/errors.ts';
+import { stripControlCharacters } from '../../domain/markdown.ts';
+import { runChange, type ChangeContext } from '../change.ts';
+import { notFound, staleVersion } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { updateResource } from '../resources.ts';
+import { lockForChange } from '../versioning.ts';
+import { applyUpdate, saveIncidentFields, type UpdateRequest } from './apply-update.ts';
+import type { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from './incident-input.ts';
+import { getIncident } from './incident-queries.ts';
+
+type IncidentRow = typeof incidents.$inferSelect;
+
+function updateRequest(input: UpdateInput | IncidentCreateInput | IncidentPatch, status: UpdateRequest['status'], body: string): UpdateRequest {
+  return {
+    status,
+    body,
+    componentChanges: input.components ?? {},
+    componentIds: input.component_ids ?? [],
+    deliverNotifications: input.deliver_notifications ?? true,
+    nextUpdateInMinutes: input.next_update_in_minutes,
+    impactOverride: input.impact_override,
+  };
+}
+
+/** Opens an incident, or schedules a maintenance, with its first update. */
+export async function createIncident(ctx: ChangeContext, input: IncidentCreateInput) {
+  const kind = input.kind ?? (input.scheduled_for ? 'maintenance' : 'incident');
+  const status = input.status ?? (kind === 'maintenance' ? 'scheduled' : 'investigating');
+  const committed = await runChange(ctx, async (tx) => {
+    const id = newId();
+    const startedAt = kind === 'maintenance' && status === 'scheduled' ? input.scheduled_for! : ctx.now;
+    await tx.insert(incidents).values({
+      id,
+      kind,
+      name: stripControlCharacters(input.name),
+      status,
+      impact: input.impact_override ?? (kind === 'maintenance' ? 'maintenance' : 'none'),
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+      startedAt,
+      scheduledFor: input.scheduled_for ?? null,
+      scheduledUntil: input.scheduled_until ?? null,
+      autoStart: input.scheduled_auto_in_progress ?? false,
+      autoComplete: input.scheduled_auto_completed ?? false,
+    });
+    const { fields } = await applyUpdate(tx, { id, kind, impact: 'none', nextUpdateDueAt: null, state: null }, updateRequest(input, status, input.body), ctx.now);
+    // A scheduled maintenance "starts" at its window, not when it was announced.
+    await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
+    const value = await getIncident(tx, id);
+    return { value, scope: { incidentIds: [id] }, audit: [{ action: `${kind}.create`, entityType: kind, entityId: id, after: value }] };
+  });
+  return committed;
+}
+
+async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput | IncidentPatch, status: UpdateRequest['status'], body: string) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
+    const before = await getIncident(tx, id);
+    const { fields } = await applyUpdate(
+      tx,
+      { id, kind: current.kind, impact: current.impact, nextUpdateDueAt: current.nextUpdateDueAt, state: current },
+      updateRequest(input, status, body),
+      ctx.now,
+    );
+    const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
+    await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input) });
+    const value = await getIncident(tx, id);
+    const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
+    return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after: value }] };
+  });
+}
+
+function maintenanceWindow(input: UpdateInput | IncidentPatch) {
+  if (!('scheduled_for' in input)) return {};
+  return {
+    ...(input.scheduled_for ? { scheduledFor: input.scheduled_for } : {}),
+    ...(input.scheduled_until ? { scheduledUntil: input.scheduled_until } : {}),
+    ...(input.scheduled_auto_in_progress !== undefined ? { autoStart: input.scheduled_auto_in_progress } : {}),
+    ...(input.scheduled_auto_completed !== undefined ? { autoComplete: input.scheduled_auto_completed } : {}),
+  };
+}
+
+/** Posts an update: a new status, a message, component changes and the next promised update. */
+export function postUpdate(ctx: ChangeContext, id: string, input: UpdateInput) {
+  return postUpdateIn(ctx, id, input, input.status, input.body);
+}
+
+/**
+ * Statuspage's PATCH: a status or body posts an update (the status defaults to the current
+ * one); other fields edit the incident in place.
+ */
+export async function patchIncident(ctx: ChangeContext, id: string, patch: IncidentPatch) {
+  if (patch.status !== undefined || patch.body !== undefined) {
+    const [current] = await ctx.db.select({ status: incidents.status }).from(incidents).where(eq(incidents.id, id));
+    if (!current) throw notFound('incident', id);
+    if (patch.body === undefined) throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
+    return postUpdateIn(ctx, id, patch, patch.status ?? current.status, patch.body);
+  }
+  return runChange(ctx, async (tx) => {
+    const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, patch.version);
+    const before = await getIncident(tx, id);
+    if (patch.scheduled_for && patch.scheduled_until && patch.scheduled_until <= patch.scheduled_for) {
+      throw new RuleViolation('invalid_field', 'scheduled_until: must be after scheduled_for', 'scheduled_until');
+    }
+    await saveIncidentFields(tx, id, {
+      ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
+      ...(patch.impact_override ? { impact: patch.impact_override } : {}),
+      ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
+        ? { nextUpdateDueAt: patch.next_update_in_minutes === null ? null : new Date(ctx.now.getTime() + patch.next_update_in_minutes * 60_000) }
+        : {}),
+      ...maintenanceWindow(patch),
+      updatedAt: ctx.now,
+    });
+    const value = await getIncident(tx, id);
+    return { value, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.edit`, entityType: current.kind, entityId: id, before, after: value }] };
+  });
+}
+
+/** Corrects the text (or display time) of an update already posted. */
+export function editUpdate(ctx: ChangeContext, incidentId: string, updateId: string, edit: UpdateEdit) {
+  return runChange(ctx, async (tx) => {
+    const [current] = await tx.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId)).for('update');
+    if (!current || current.incidentId !== incidentId) throw notFound('update', updateId);
+    if (edit.version !== undefined && edit.version !== current.version) throw staleVersion('update', current.version);
+    const [row] = await tx
+      .update(incidentUpdates)
+      .set({ body: stripControlCharacters(edit.body), displayAt: edit.display_at ?? current.displayAt, updatedAt: ctx.now, version: current.version + 1 })
+      .where(eq(incidentUpdates.id, updateId))
+      .returning();
+    await saveIncidentFields(tx, incidentId, { updatedAt: ctx.now });
+    const value = updateResource(row!);
+    return { value, scope: { incidentIds: [incidentId] }, audit: [{ action: 'update.edit', entityType: 'update', entityId: updateId, before: updateResource(current), after: value }] };
+  });
+}
+
+/** Removes an incident and its updates from the page and the API (the audit log keeps them). */
+export function deleteIncident(ctx: ChangeContext, id: string, version: number | undefined) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, version);
+    const before = await getIncident(tx, id);
+    await tx.delete(incidents).where(eq(incidents.id, id));
+    return { value: null, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.delete`, entityType: current.kind, entityId: id, before }] };
+  });
+}

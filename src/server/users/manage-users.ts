@@ -1,0 +1,98 @@
+import { asc, count, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../../auth/passwords.ts';
+import { invalidateUserSessions } from '../../auth/sessions.ts';
+import type { Database, Queryable } from '../../db/client.ts';
+import { users } from '../../db/schema.ts';
+import { ROLES } from '../../domain/vocabulary.ts';
+import { runChange, type ChangeContext } from '../change.ts';
+import { HttpError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { lockForChange, nextVersion } from '../versioning.ts';
+
+const email = z.email('must be an email address').max(254).transform((e) => e.toLowerCase());
+const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200, 'must be at most 200 characters');
+
+export const UserInput = z.strictObject({
+  email,
+  name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+  role: z.enum(ROLES),
+  password,
+});
+export type UserInput = z.infer<typeof UserInput>;
+
+export const UserPatch = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(120).optional(),
+  role: z.enum(ROLES).optional(),
+  password: password.optional(),
+  version: z.number().int().positive().optional(),
+});
+export type UserPatch = z.infer<typeof UserPatch>;
+
+type UserRow = typeof users.$inferSelect;
+
+/** Never includes the password hash. */
+export function userResource(u: UserRow) {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, created_at: u.createdAt.toISOString(), updated_at: u.updatedAt.toISOString(), version: u.version };
+}
+
+export async function listUsers(db: Queryable) {
+  return (await db.select().from(users).orderBy(asc(users.email))).map(userResource);
+}
+
+async function emailTaken(db: Queryable, address: string): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, address));
+  return row !== undefined;
+}
+
+export async function createUser(ctx: ChangeContext, input: UserInput) {
+  const passwordHash = await hashPassword(input.password);
+  return runChange(ctx, async (tx) => {
+    if (await emailTaken(tx, input.email)) throw new HttpError(409, 'email_taken', 'a user with this email exists already', { field: 'email' });
+    const [row] = await tx.insert(users).values({ id: newId(), email: input.email, name: input.name, role: input.role, passwordHash, createdAt: ctx.now, updatedAt: ctx.now }).returning();
+    const value = userResource(row!);
+    return { value, audit: [{ action: 'user.create', entityType: 'user', entityId: row!.id, after: value }] };
+  });
+}
+
+async function adminCount(db: Queryable): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users).where(eq(users.role, 'admin'));
+  return row?.n ?? 0;
+}
+
+/** A password or role change ends all of the user's sessions. */
+export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatch) {
+  const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+  return runChange(ctx, async (tx) => {
+    const current = await lockForChange<UserRow>(tx, users, 'user', id, patch.version);
+    if (patch.role && patch.role !== 'admin' && current.role === 'admin' && (await adminCount(tx)) <= 1) {
+      throw new HttpError(409, 'last_admin', 'Herald needs at least one admin; make someone else admin first', { field: 'role' });
+    }
+    const [row] = await tx
+      .update(users)
+      .set({ name: patch.name, role: patch.role, passwordHash, updatedAt: ctx.now, version: nextVersion(users) })
+      .where(eq(users.id, id))
+      .returning();
+    if (passwordHash || (patch.role && patch.role !== current.role)) await invalidateUserSessions(tx, id);
+    const value = userResource(row!);
+    return { value, audit: [{ action: passwordHash ? 'user.password_reset' : 'user.update', entityType: 'user', entityId: id, before: userResource(current), after: value }] };
+  });
+}
+
+export function deleteUser(ctx: ChangeContext, id: string, version: number | undefined) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockForChange<UserRow>(tx, users, 'user', id, version);
+    if (current.role === 'admin' && (await adminCount(tx)) <= 1) throw new HttpError(409, 'last_admin', 'Herald needs at least one admin', { field: 'id' });
+    await tx.delete(users).where(eq(users.id, id)); // sessions go with it (cascade)
+    return { value: null, audit: [{ action: 'user.delete', entityType: 'user', entityId: id, before: userResource(current) }] };
+  });
+}
+
+/** At start: HERALD_ADMIN_EMAIL + HERALD_ADMIN_PASSWORD create the first admin when there is no user yet. */
+export async function ensureFirstAdmin(db: Database, emailAddress: string, plainPassword: string, now: Date): Promise<'created' | 'exists'> {
+  const [row] = await db.select({ n: count() }).from(users);
+  if ((row?.n ?? 0) > 0) return 'exists';
+  const input = UserInput.parse({ email: emailAddress, name: 'Admin', role: 'admin', password: plainPassword });
+  await createUser({ db, now, actor: { type: 'system', id: null, label: 'Herald (HERALD_ADMIN_EMAIL)', role: 'admin' } }, input);
+  return 'created';
+}
