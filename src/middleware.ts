@@ -24,7 +24,8 @@ async function authenticate(request: Request, locals: App.Locals, cookieToken: s
   const now = herald.now();
   const authorization = request.headers.get('authorization');
   if (authorization) {
-    const token = authorization.match(/^Bearer\s+(\S+)$/i)?.[1];
+    // "OAuth" is how Statuspage clients send their key; Herald accepts it for them.
+    const token = authorization.match(/^(?:Bearer|OAuth)\s+(\S+)$/i)?.[1];
     const principal = token ? await validateApiToken(herald.db, token, now) : null;
     // A bad token never falls back to the cookie: scripts must learn that it is bad.
     if (!principal) throw new HttpError(401, 'invalid_token', 'the API token is unknown, revoked or expired');

@@ -21,7 +21,10 @@ const WRONG = () => new HttpError(401, 'invalid_credentials', 'the email or the 
  */
 export async function logIn(herald: HeraldServices, input: LoginInput, clientAddress: string): Promise<{ token: string; expiresAt: Date; user: SessionUser }> {
   const now = herald.now();
-  const keys = [`account:${input.email}`, `ip:${clientAddress}`];
+  const keys = [
+    { key: `account:${input.email}`, free: 5 },
+    { key: `ip:${clientAddress}`, free: 20 },
+  ];
   const wait = herald.throttle.retryAfter(keys, now.getTime());
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);

@@ -47,8 +47,9 @@ export function errorBody(error: unknown): ErrorBody {
     headers,
     body: { error: { code, message, field: field ?? null } },
   });
-  if (isHttpError(error)) return shape(error.status, error.code, error.message, error.field, error.headers);
-  if (isRuleViolation(error)) return shape(422, error.code, error.message, error.field);
+  const named = (message: string, field: string | undefined) => (field && !message.startsWith(`${field}:`) ? `${field}: ${message}` : message);
+  if (isHttpError(error)) return shape(error.status, error.code, error.status === 422 ? named(error.message, error.field) : error.message, error.field, error.headers);
+  if (isRuleViolation(error)) return shape(422, error.code, named(error.message, error.field), error.field);
   if (error instanceof z.ZodError) {
     const issue = error.issues[0]!;
     const field = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : issue.path.join('.');

@@ -63,11 +63,28 @@ async function control(deps: ServerDeps, pathname: string, req: IncomingMessage,
 }
 
 /**
+ * Astro's checkOrigin compares the Origin header with the URL Astro sees, which behind a
+ * TLS-terminating proxy is http://, never the https:// origin browsers send. Two kinds of
+ * request are translated into Astro's terms before that check:
+ * - an Origin equal to SITE_URL's: the admin's own pages, whatever the proxy did;
+ * - no Origin but an Authorization header: browsers never attach one on their own, so it
+ *   cannot be a forged cross-site submission (the middleware authenticates such requests
+ *   by the token alone, never the cookie).
+ * Any other origin reaches the check unchanged and is refused.
+ */
+function alignOriginForAstro(req: IncomingMessage, siteOrigin: string): void {
+  if (!req.headers.host) return;
+  const origin = req.headers.origin;
+  if (origin === siteOrigin || (!origin && req.headers.authorization)) req.headers.origin = `http://${req.headers.host}`;
+}
+
+/**
  * Public paths are answered from the published files alone (they keep working while the
  * database is down); admin paths go to the Astro handler.
  */
 export function createRequestListener(deps: ServerDeps): RequestListener {
   const root = siteRoot(deps.dataDir);
+  const siteOrigin = new URL(deps.services.siteUrl).origin;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let pathname: string;
     try {
@@ -79,7 +96,10 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     }
     if (pathname === '/healthz') return health(deps, res);
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
-    if (isDynamicRoute(pathname)) return deps.handler(req, res, undefined, { herald: deps.services });
+    if (isDynamicRoute(pathname)) {
+      alignOriginForAstro(req, siteOrigin);
+      return deps.handler(req, res, undefined, { herald: deps.services });
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
       res.end('Method not allowed\n');

@@ -1,0 +1,84 @@
+import { RuleViolation } from '../../domain/errors.ts';
+import { IncidentCreateInput, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
+import { defined, isChecked, listOf, nullableIntegerOf, optionalText, prefixedEntries, textOf, versionOf, type FormInput } from './form-fields.ts';
+import { zonedLocalToUtc } from './local-time.ts';
+
+// The admin form's incident and maintenance fields carry the JSON API's names
+// ("body", "components.<id>", "next_update_in_minutes"...), so an error from the schema
+// or a use case names the very input to mark.
+
+type Form = FormInput & Pick<FormData, 'keys'>;
+
+/** The intents a submit button can carry; anything else reads as a plain re-render. */
+export const INCIDENT_INTENTS = ['preview', 'publish', 'template', 'resolve', 'edit_update', 'delete'] as const;
+export type IncidentIntent = (typeof INCIDENT_INTENTS)[number] | 'none';
+
+export function intentOf(form: FormInput): IncidentIntent {
+  const intent = textOf(form, 'intent');
+  return (INCIDENT_INTENTS as readonly string[]).includes(intent) ? (intent as IncidentIntent) : 'none';
+}
+
+export function formToIncidentInput(form: Form): IncidentCreateInput {
+  return IncidentCreateInput.parse(
+    defined({
+      kind: 'incident',
+      name: textOf(form, 'name'),
+      status: optionalText(form, 'status'),
+      impact_override: optionalText(form, 'impact_override'),
+      body: textOf(form, 'body'),
+      components: prefixedEntries(form, 'components'),
+      deliver_notifications: isChecked(form, 'deliver_notifications'),
+      next_update_in_minutes: nullableIntegerOf(form, 'next_update_in_minutes'),
+    }),
+  );
+}
+
+function windowEdge(form: FormInput, name: 'scheduled_for' | 'scheduled_until', timeZone: string): string | undefined {
+  const local = textOf(form, name).trim();
+  if (local === '') return undefined;
+  const instant = zonedLocalToUtc(local, timeZone);
+  if (!instant) throw new RuleViolation('invalid_field', 'must be a date and time such as 2026-11-21 14:30', name);
+  return instant.toISOString();
+}
+
+/** The window is read in the page's time zone (the form says which). */
+export function formToMaintenanceInput(form: Form, timeZone: string): IncidentCreateInput {
+  return IncidentCreateInput.parse(
+    defined({
+      kind: 'maintenance',
+      name: textOf(form, 'name'),
+      body: textOf(form, 'body'),
+      component_ids: listOf(form, 'component_ids'),
+      scheduled_for: windowEdge(form, 'scheduled_for', timeZone),
+      scheduled_until: windowEdge(form, 'scheduled_until', timeZone),
+      scheduled_auto_in_progress: isChecked(form, 'scheduled_auto_in_progress'),
+      scheduled_auto_completed: isChecked(form, 'scheduled_auto_completed'),
+      deliver_notifications: isChecked(form, 'deliver_notifications'),
+    }),
+  );
+}
+
+/** A new update on an incident or maintenance, made from the version the form showed. */
+export function formToUpdateInput(form: Form): UpdateInput {
+  return UpdateInput.parse(
+    defined({
+      status: textOf(form, 'status'),
+      body: textOf(form, 'body'),
+      components: prefixedEntries(form, 'components'),
+      impact_override: optionalText(form, 'impact_override'),
+      deliver_notifications: isChecked(form, 'deliver_notifications'),
+      next_update_in_minutes: nullableIntegerOf(form, 'next_update_in_minutes'),
+      version: versionOf(form),
+    }),
+  );
+}
+
+export function formToUpdateEdit(form: FormInput): UpdateEdit {
+  return UpdateEdit.parse({ body: textOf(form, 'body'), version: versionOf(form) });
+}
+
+/** Deleting needs the box ticked: there is no undo. */
+export function formToDeletion(form: FormInput): { version: number } {
+  if (!isChecked(form, 'confirm')) throw new RuleViolation('confirmation_required', 'tick "I am sure" to delete', 'confirm');
+  return { version: versionOf(form) };
+}

@@ -1,0 +1,35 @@
+import { formatDateTime, formatTime } from '../../domain/format.ts';
+import { renderTemplate, type TemplateVariable } from '../../domain/templates.ts';
+import type { EventStatus } from '../../domain/vocabulary.ts';
+
+export interface TemplateFacts {
+  componentNames: readonly string[];
+  pageName: string;
+  timeZone: string;
+  incidentName?: string | undefined;
+  nextUpdateAt?: Date | null | undefined;
+  startAt?: Date | null | undefined;
+  endAt?: Date | null | undefined;
+}
+
+/** The values a template can use that the form already knows; unknown ones stay as written. */
+export function templateValues(facts: TemplateFacts): Partial<Record<TemplateVariable, string>> {
+  const at = (d: Date | null | undefined, format: (d: Date, tz: string) => string) => (d ? format(d, facts.timeZone) : undefined);
+  const values: Partial<Record<TemplateVariable, string | undefined>> = {
+    component: facts.componentNames[0],
+    components: facts.componentNames.length > 0 ? facts.componentNames.join(', ') : undefined,
+    page_name: facts.pageName,
+    incident_name: facts.incidentName,
+    next_update: at(facts.nextUpdateAt, formatTime),
+    start_time: at(facts.startAt, formatDateTime),
+    end_time: at(facts.endAt, formatDateTime),
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as Partial<Record<TemplateVariable, string>>;
+}
+
+export function fillTemplate(
+  template: { title: string; body: string; status: EventStatus },
+  values: Partial<Record<TemplateVariable, string>>,
+): { name: string; body: string; status: EventStatus } {
+  return { name: renderTemplate(template.title, values), body: renderTemplate(template.body, values), status: template.status };
+}
