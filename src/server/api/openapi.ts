@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { LoginInput } from '../../auth/login.ts';
+import { ComponentInput, ComponentPatch, GroupInput, GroupPatch, ReorderInput } from '../components/component-input.ts';
+import { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
+import { SettingsPatch } from '../settings/manage-settings.ts';
+import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
+import { TokenInput } from '../tokens/manage-tokens.ts';
+import { UserInput, UserPatch } from '../users/manage-users.ts';
+
+// The OpenAPI 3.1 description of /api/admin/v1. Request schemas come from the same zod
+// schemas the routes parse with, so the document cannot describe fields the API refuses.
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+interface Operation {
+  summary: string;
+  role: 'viewer' | 'editor' | 'admin' | 'none';
+  body?: z.ZodType;
+  success?: number;
+}
+
+const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
+
+export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
+  '/session': {
+    post: { summary: 'Sign in with email and password; sets the session cookie', role: 'none', body: LoginInput },
+    get: { summary: 'Who is signed in (user or token)', role: 'viewer' },
+    delete: { summary: 'Sign out', role: 'viewer', success: 204 },
+  },
+  '/components': {
+    get: { summary: 'List components', role: 'viewer' },
+    post: { summary: 'Create a component (body may be wrapped as {"component": {...}})', role: 'editor', body: ComponentInput, success: 201 },
+  },
+  '/components/{id}': {
+    get: { summary: 'Get a component', role: 'viewer' },
+    patch: { summary: 'Edit a component (status, name, group, position, hidden...)', role: 'editor', body: ComponentPatch },
+    put: { summary: 'Same as PATCH', role: 'editor', body: ComponentPatch },
+    delete: { summary: 'Delete a component', role: 'editor', success: 204 },
+  },
+  '/components/reorder': {
+    post: { summary: 'Order groups and ungrouped components', role: 'editor', body: ReorderInput },
+  },
+  '/component-groups': {
+    get: { summary: 'List component groups', role: 'viewer' },
+    post: { summary: 'Create a group', role: 'editor', body: GroupInput, success: 201 },
+  },
+  '/component-groups/{id}': {
+    get: { summary: 'Get a group', role: 'viewer' },
+    patch: { summary: 'Edit a group, its members and their order', role: 'editor', body: GroupPatch },
+    put: { summary: 'Same as PATCH', role: 'editor', body: GroupPatch },
+    delete: { summary: 'Delete a group (its components stay, ungrouped)', role: 'editor', success: 204 },
+  },
+  '/incidents': {
+    get: { summary: 'List incidents and maintenances, newest first (?kind, ?unresolved, ?limit, ?after)', role: 'viewer' },
+    post: { summary: 'Open an incident or schedule a maintenance with its first update (Statuspage shape accepted)', role: 'editor', body: IncidentCreateInput, success: 201 },
+  },
+  '/incidents/{id}': {
+    get: { summary: 'Get an incident with its updates', role: 'viewer' },
+    patch: { summary: 'Statuspage-style edit: a status or body posts an update; other fields edit in place', role: 'editor', body: IncidentPatch },
+    put: { summary: 'Same as PATCH', role: 'editor', body: IncidentPatch },
+    delete: { summary: 'Delete an incident', role: 'editor', success: 204 },
+  },
+  '/incidents/{id}/updates': {
+    post: { summary: 'Post an update: status, message, component changes, next update in N minutes', role: 'editor', body: UpdateInput, success: 201 },
+  },
+  '/incidents/{id}/updates/{updateId}': {
+    patch: { summary: "Correct an update's text", role: 'editor', body: UpdateEdit },
+    put: { summary: 'Same as PATCH', role: 'editor', body: UpdateEdit },
+  },
+  '/templates': {
+    get: { summary: 'List templates', role: 'viewer' },
+    post: { summary: 'Create a template ({{variables}} are checked when saved)', role: 'editor', body: TemplateInput, success: 201 },
+  },
+  '/templates/{id}': {
+    get: { summary: 'Get a template', role: 'viewer' },
+    patch: { summary: 'Edit a template', role: 'editor', body: TemplatePatch },
+    put: { summary: 'Same as PATCH', role: 'editor', body: TemplatePatch },
+    delete: { summary: 'Delete a template', role: 'editor', success: 204 },
+  },
+  '/page': {
+    get: { summary: 'Page settings', role: 'viewer' },
+    patch: { summary: 'Edit page settings (name, time zone, branding)', role: 'admin', body: SettingsPatch },
+    put: { summary: 'Same as PATCH', role: 'admin', body: SettingsPatch },
+  },
+  '/users': {
+    get: { summary: 'List users', role: 'admin' },
+    post: { summary: 'Invite a user with a role and an initial password', role: 'admin', body: UserInput, success: 201 },
+  },
+  '/users/{id}': {
+    patch: { summary: "Change a user's name, role or password (ends their sessions)", role: 'admin', body: UserPatch },
+    put: { summary: 'Same as PATCH', role: 'admin', body: UserPatch },
+    delete: { summary: 'Remove a user', role: 'admin', success: 204 },
+  },
+  '/api-tokens': {
+    get: { summary: 'List API tokens (never the tokens themselves)', role: 'admin' },
+    post: { summary: 'Create an API token; the answer shows it once', role: 'admin', body: TokenInput, success: 201 },
+  },
+  '/api-tokens/{id}': {
+    delete: { summary: 'Revoke a token; it stops working at once', role: 'admin' },
+  },
+  '/audit-log': {
+    get: { summary: 'Who changed what, newest first (?entity_type, ?entity_id, ?actor_id, ?action, ?before_id, ?limit)', role: 'viewer' },
+  },
+  '/publish': {
+    get: { summary: 'Last publish: time, revision, error', role: 'viewer' },
+  },
+  '/openapi.json': {
+    get: { summary: 'This document', role: 'none' },
+  },
+};
+
+const ERROR = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'field'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: ['string', 'null'] } },
+    },
+  },
+};
+
+export function openApiDocument(siteUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, methods] of Object.entries(OPERATIONS)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(methods) as Array<[Method, Operation]>) {
+      const parameters = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-z]{12}$' } }));
+      const responses: Record<string, unknown> = {
+        [String(op.success ?? 200)]: { description: 'Success' },
+        '400': { description: 'Malformed JSON', content: { 'application/json': { schema: ERROR } } },
+        '422': { description: 'A field is invalid; `field` names it', content: { 'application/json': { schema: ERROR } } },
+      };
+      if (op.role !== 'none') {
+        responses['401'] = { description: 'No valid session or token', content: { 'application/json': { schema: ERROR } } };
+        responses['403'] = { description: `Needs the ${op.role} role`, content: { 'application/json': { schema: ERROR } } };
+      }
+      if (path.includes('{')) responses['404'] = { description: 'No such resource', content: { 'application/json': { schema: ERROR } } };
+      if (op.body && method !== 'post') responses['409'] = { description: 'Stale version (If-Match or `version`)', content: { 'application/json': { schema: ERROR } } };
+      paths[path]![method] = {
+        summary: op.summary,
+        'x-herald-role': op.role,
+        ...(parameters.length ? { parameters } : {}),
+        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        responses,
+        ...(op.role === 'none' ? { security: [] } : {}),
+      };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Herald admin API',
+      version: '1',
+      description: "Manage components, incidents, maintenances, templates, users and API tokens. Field names follow Atlassian Statuspage's manage API; bodies may be wrapped as Statuspage wraps them. Writes on existing resources take a version (If-Match or `version`) and answer 409 when it is stale.",
+    },
+    servers: [{ url: `${siteUrl.replace(/\/$/, '')}/api/admin/v1` }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token (hrld_...); "Authorization: OAuth <token>" works too' },
+        session: { type: 'apiKey', in: 'cookie', name: 'herald_session' },
+      },
+    },
+    security: [{ bearer: [] }, { session: [] }],
+    paths,
+  };
+}
