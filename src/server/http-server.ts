@@ -7,6 +7,8 @@ import { siteRoot } from '../publish/site-directory.ts';
 import type { Logger } from './log.ts';
 import type { HeraldServices } from './services.ts';
 import { isControlToken } from './control.ts';
+import { errorBody } from './errors.ts';
+import { runUserCommand, UserCommand } from './users/user-commands.ts';
 import { serveStatic } from './static-files.ts';
 
 export interface ServerDeps {
@@ -51,15 +53,27 @@ async function control(deps: ServerDeps, pathname: string, req: IncomingMessage,
     sendJson(res, 401, { error: { code: 'unauthorized', message: 'a local control token is required' } });
     return;
   }
-  if (pathname !== '/_herald/publish' || req.method !== 'POST') {
-    sendJson(res, 404, { error: { code: 'not_found', message: 'no such control command' } });
+  if (req.method !== 'POST') {
+    sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'control commands are POSTs' } });
     return;
   }
   try {
-    sendJson(res, 200, await deps.publisher.publishAll());
+    if (pathname === '/_herald/publish') return sendJson(res, 200, await deps.publisher.publishAll());
+    if (pathname === '/_herald/user') {
+      const command = UserCommand.parse(JSON.parse(await readBody(req)));
+      return sendJson(res, 200, await runUserCommand(deps.database.db, command, new Date()));
+    }
+    sendJson(res, 404, { error: { code: 'not_found', message: 'no such control command' } });
   } catch (error) {
-    sendJson(res, 500, { error: { code: 'publish_failed', message: (error as Error).message } });
+    const { status, body } = errorBody(error);
+    sendJson(res, status === 500 ? 500 : status, status === 500 ? { error: { code: 'failed', message: (error as Error).message } } : body);
   }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHerald, type HeraldProcess } from '../helpers/process.ts';
+import { spawnSync } from 'node:child_process';
+import { PROJECT_ROOT, startHerald, type HeraldProcess } from '../helpers/process.ts';
 
 // Every way Herald can fail to start ends in one readable line and a non-zero exit.
 
@@ -91,6 +92,29 @@ describe('starting Herald', () => {
     const third = start({ PORT: String(port) });
     await third.waitFor('Herald is running');
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('Acme Cloud');
+  });
+
+  it('creates users and resets passwords from the command line through the running server', async () => {
+    const port = await freePort();
+    const server = start({ PORT: String(port) });
+    await server.waitFor('Herald is running');
+    expect(server.output()).toContain('no admin yet');
+    const env = { ...process.env, PORT: String(port), HERALD_DATA_DIR: dataDir };
+    const create = spawnSync(process.execPath, ['scripts/user.ts', 'create', '--email', 'Lead@Example.com', '--role', 'admin'], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+    expect(create.status).toBe(0);
+    const password = create.stdout.match(/password: (\S+)/)?.[1];
+    expect(password).toBeDefined();
+    const login = (secret: string) =>
+      fetch(`http://127.0.0.1:${port}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: secret }) });
+    expect((await login(password!)).status).toBe(200);
+
+    const tooShort = spawnSync(process.execPath, ['scripts/user.ts', 'reset-password', '--email', 'lead@example.com', '--password', 'short'], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+    expect(tooShort.status).toBe(1);
+    expect(tooShort.stderr).toMatch(/password: must be at least 10 characters/);
+    const reset = spawnSync(process.execPath, ['scripts/user.ts', 'reset-password', '--email', 'lead@example.com', '--password', 'a-brand-new-password'], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+    expect(reset.status).toBe(0);
+    expect((await login(password!)).status).toBe(401);
+    expect((await login('a-brand-new-password')).status).toBe(200);
   });
 
   it('prints JSON log lines when its output is not a terminal', async () => {

@@ -41,7 +41,7 @@ function isCommitted(value: unknown): value is Committed<unknown> {
   return typeof value === 'object' && value !== null && 'revision' in value && 'scope' in value && 'value' in value;
 }
 
-async function readJsonBody(request: Request): Promise<unknown> {
+export async function readJsonBody(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'send the body as JSON with "Content-Type: application/json"');

@@ -33,3 +33,11 @@ export function fillTemplate(
 ): { name: string; body: string; status: EventStatus } {
   return { name: renderTemplate(template.title, values), body: renderTemplate(template.body, values), status: template.status };
 }
+
+/**
+ * Variables still in a form's text when it is previewed or published ({{components}} from a
+ * template chosen before the components were) are filled from what the form says by then.
+ */
+export function fillRemainingVariables<T extends { name?: string | undefined; body: string }>(input: T, values: Partial<Record<TemplateVariable, string>>): T {
+  return { ...input, ...(input.name !== undefined ? { name: renderTemplate(input.name, values) } : {}), body: renderTemplate(input.body, values) };
+}

@@ -1,19 +1,14 @@
 import type { APIRoute } from 'astro';
 import { logIn, LoginInput } from '../../../../auth/login.ts';
 import { clearedSessionCookie, invalidateSession, sessionCookie } from '../../../../auth/sessions.ts';
-import { json, requirePrincipal, services } from '../../../../server/api/api-route.ts';
-import { errorResponse, HttpError } from '../../../../server/errors.ts';
+import { json, readJsonBody, requirePrincipal, services } from '../../../../server/api/api-route.ts';
+import { errorResponse } from '../../../../server/errors.ts';
 
 /** Signs in a script or the admin form: sets the session cookie. */
 export const POST: APIRoute = async ({ request, locals, clientAddress }) => {
   try {
-    if (!/^application\/json/i.test(request.headers.get('content-type') ?? '')) {
-      throw new HttpError(415, 'unsupported_media_type', 'send {"email", "password"} as JSON');
-    }
     const herald = services(locals);
-    const input = LoginInput.parse(await request.json().catch(() => {
-      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
-    }));
+    const input = LoginInput.parse(await readJsonBody(request));
     const session = await logIn(herald, input, clientAddress);
     return json({ user: session.user, expires_at: session.expiresAt.toISOString() }, 200, { 'set-cookie': sessionCookie(session.token, session.expiresAt, herald.secureCookies) });
   } catch (error) {
