@@ -32,6 +32,8 @@ export default defineConfig({
       HOST: '127.0.0.1',
       HERALD_DATA_DIR: E2E_DATA_DIR,
       HERALD_DEMO: '1',
+      HERALD_ADMIN_EMAIL: 'lead@example.com',
+      HERALD_ADMIN_PASSWORD: 'correct-horse-battery',
       SITE_URL: `http://127.0.0.1:${PORT}`,
       DATABASE_URL: '',
     },
