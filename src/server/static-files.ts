@@ -72,8 +72,9 @@ async function sendNotFound(root: string, req: IncomingMessage, res: ServerRespo
 function cacheControl(pathname: string, status: number): string {
   // Hashed build assets never change under the same name.
   if (status === 200 && pathname.startsWith('/_astro/')) return 'public, max-age=31536000, immutable';
-  // Status changes must reach visitors quickly; revalidation is cheap with the ETag.
-  return 'public, max-age=10, must-revalidate';
+  // A visitor who reloads must see an update the moment it is published: browsers always
+  // revalidate (a 304 when nothing changed); shared caches (CDNs) may keep it 10 seconds.
+  return 'public, max-age=0, s-maxage=10, must-revalidate';
 }
 
 async function sendFile(found: ResolvedFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<void> {

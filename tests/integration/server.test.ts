@@ -16,9 +16,9 @@ describe('serving the published site', () => {
   afterAll(() => site.close());
 
   it.each([
-    ['/', 'text/html; charset=utf-8', 'public, max-age=10, must-revalidate'],
-    ['/history/', 'text/html; charset=utf-8', 'public, max-age=10, must-revalidate'],
-    ['/api/v2/summary.json', 'application/json; charset=utf-8', 'public, max-age=10, must-revalidate'],
+    ['/', 'text/html; charset=utf-8', 'public, max-age=0, s-maxage=10, must-revalidate'],
+    ['/history/', 'text/html; charset=utf-8', 'public, max-age=0, s-maxage=10, must-revalidate'],
+    ['/api/v2/summary.json', 'application/json; charset=utf-8', 'public, max-age=0, s-maxage=10, must-revalidate'],
   ])('serves %s as %s with short caching and an ETag', async (path, type, cache) => {
     const response = await fetch(`${site.url}${path}`);
     expect(response.status).toBe(200);

@@ -60,7 +60,7 @@ export function formToPositionChanges(form: FormInput, items: readonly Positione
     const name = `position.${item.id}`;
     if (!form.has(name)) continue;
     const value = integerOf(form, name);
-    if (typeof value !== 'number' || value < 0 || value > MAX_POSITION) {
+    if (value === undefined || value < 0 || value > MAX_POSITION) {
       throw new RuleViolation('invalid_field', `must be a whole number from 0 to ${MAX_POSITION.toLocaleString('en-US')}`, name);
     }
     if (value !== item.position) changes.push({ ...item, position: value });

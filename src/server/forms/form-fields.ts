@@ -1,8 +1,8 @@
 import { RuleViolation } from '../../domain/errors.ts';
 
 // Reading HTML form posts: every value arrives as a string (or not at all, for an
-// unticked checkbox). These helpers turn them into the shapes the zod schemas expect and
-// leave anything that does not fit as it came, so the schema names the field and says why.
+// unticked checkbox). These helpers turn them into the shapes the zod schemas expect; the
+// schema then checks them and names the field when one is wrong.
 
 export type FormInput = Pick<FormData, 'get' | 'getAll' | 'has'>;
 
@@ -31,15 +31,16 @@ export function isChecked(form: FormInput, name: string): boolean {
 
 const INTEGER = /^\s*-?\d+\s*$/;
 
-/** A whole number; non-numbers are passed through unchanged for the schema to reject. */
-export function integerOf(form: FormInput, name: string): number | string | undefined {
+/** A whole number, undefined when empty; the schema checks its range. */
+export function integerOf(form: FormInput, name: string): number | undefined {
   const value = textOf(form, name);
   if (value.trim() === '') return undefined;
-  return INTEGER.test(value) ? Number(value) : value;
+  if (!INTEGER.test(value)) throw new RuleViolation('invalid_field', 'must be a whole number', name);
+  return Number(value);
 }
 
 /** Like integerOf, but an empty field means null ("none"). */
-export function nullableIntegerOf(form: FormInput, name: string): number | string | null {
+export function nullableIntegerOf(form: FormInput, name: string): number | null {
   return integerOf(form, name) ?? null;
 }
 

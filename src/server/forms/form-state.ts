@@ -19,7 +19,10 @@ export function formErrorOf(error: unknown, what = 'item'): FormError {
   const { code, field } = body.error;
   let message = body.error.message;
   if (field && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
-  if (code === 'version_conflict') message = `Someone else changed this ${what}; reload to see their change.`;
+  if (code === 'version_conflict') {
+    const subject = /^(this|these) /.test(what) ? what : `this ${what}`;
+    message = `Someone else changed ${subject}; reload to see their change. Your text is kept: the page now shows their change, so check it and submit again.`;
+  }
   return { status, code, field, message, headers };
 }
 
@@ -60,6 +63,11 @@ export class FormState {
   checked(name: string): boolean {
     const v = this.#values[name];
     return v === true || (typeof v === 'string' && v !== '' && v !== 'false') || (Array.isArray(v) && v.length > 0);
+  }
+
+  /** The same form with some values replaced (e.g. the version, after a conflict was shown). */
+  with(values: Values): FormState {
+    return new FormState(this.key, { ...this.#values, ...values }, this.error);
   }
 
   has(name: string): boolean {

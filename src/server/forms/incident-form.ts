@@ -43,14 +43,17 @@ function windowEdge(form: FormInput, name: 'scheduled_for' | 'scheduled_until', 
 
 /** The window is read in the page's time zone (the form says which). */
 export function formToMaintenanceInput(form: Form, timeZone: string): IncidentCreateInput {
+  const start = windowEdge(form, 'scheduled_for', timeZone);
+  const end = windowEdge(form, 'scheduled_until', timeZone);
+  if (start && end && end <= start) throw new RuleViolation('invalid_field', 'must be after the start', 'scheduled_until');
   return IncidentCreateInput.parse(
     defined({
       kind: 'maintenance',
       name: textOf(form, 'name'),
       body: textOf(form, 'body'),
       component_ids: listOf(form, 'component_ids'),
-      scheduled_for: windowEdge(form, 'scheduled_for', timeZone),
-      scheduled_until: windowEdge(form, 'scheduled_until', timeZone),
+      scheduled_for: start,
+      scheduled_until: end,
       scheduled_auto_in_progress: isChecked(form, 'scheduled_auto_in_progress'),
       scheduled_auto_completed: isChecked(form, 'scheduled_auto_completed'),
       deliver_notifications: isChecked(form, 'deliver_notifications'),
