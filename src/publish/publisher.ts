@@ -2,22 +2,13 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
 import { loadSnapshot } from '../db/snapshot-queries.ts';
-import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
-import { monthKey } from '../domain/format.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
-import {
-  allPublicRoutes,
-  apiRoutes,
-  historyRoute,
-  incidentRoute,
-  INDEX_ROUTE,
-  type PublicRoute,
-} from './routes.ts';
+import { affectedRoutes, allPublicRoutes, incidentRoute, type PublicRoute } from './routes.ts';
 import { createSiteDirectory, currentSiteDirectory, swapSiteDirectory, TreeWriter, writeFileAtomic } from './site-directory.ts';
 
 export interface PublisherOptions {
@@ -218,20 +209,4 @@ export class Publisher {
     }
     return { kind: 'incremental', revision: snapshot.revision, files: routes.length, directory: dir, durationMs: Math.round(performance.now() - started) };
   }
-}
-
-/** The routes whose output can change when the given incidents change. */
-export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>): PublicRoute[] {
-  const routes = new Map<string, PublicRoute>();
-  const add = (route: PublicRoute) => routes.set(route.path, route);
-  add(INDEX_ROUTE);
-  apiRoutes().forEach(add);
-  add(historyRoute(1));
-  const pageCount = historyPageCount(snapshot);
-  for (const incident of snapshot.incidents) {
-    if (!incidentIds.has(incident.id)) continue;
-    add(incidentRoute(incident.id));
-    add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
-  }
-  return [...routes.values()];
 }

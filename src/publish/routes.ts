@@ -1,4 +1,5 @@
-import { historyPageCount } from '../domain/history.ts';
+import { monthKey } from '../domain/format.ts';
+import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { STATUSPAGE_API_FILES } from '../domain/statuspage-json.ts';
 
@@ -42,4 +43,20 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
   for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
   return routes;
+}
+
+/** The routes whose output can change when the given incidents change. */
+export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>): PublicRoute[] {
+  const routes = new Map<string, PublicRoute>();
+  const add = (route: PublicRoute) => routes.set(route.path, route);
+  add(INDEX_ROUTE);
+  apiRoutes().forEach(add);
+  add(historyRoute(1));
+  const pageCount = historyPageCount(snapshot);
+  for (const incident of snapshot.incidents) {
+    if (!incidentIds.has(incident.id)) continue;
+    add(incidentRoute(incident.id));
+    add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
+  }
+  return [...routes.values()];
 }
