@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
+import { PublishCoordinator } from './publish/coordinator.ts';
 import { Publisher } from './publish/publisher.ts';
 import { randomBytes } from 'node:crypto';
 import { users } from './db/schema.ts';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     log,
   });
 
+  const coordinator = new PublishCoordinator({ publisher, handle: database, log, dataDir: config.dataDir });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeIdleConnections();
     removeControlFile(config.dataDir);
+    await coordinator.stop();
     await publisher.close();
     await database.close();
     process.exit(0);
@@ -114,10 +117,10 @@ async function main(): Promise<void> {
     await ensureSingletons(database.db);
     await seedDefaultTemplates(database.db, new Date());
     admin = await prepareFirstAdmin(database, config);
-    await publisher.publishAll();
+    await coordinator.start();
     const control = await writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher, siteUrl: config.siteUrl, log });
+    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log });
     server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services }));
   } catch (error) {
     server.close();

@@ -19,6 +19,8 @@ export type Queryable = Database | Transaction;
 export interface DatabaseHandle {
   db: Database;
   driver: 'pglite' | 'postgres';
+  /** The driver's own client, for what drizzle does not do: LISTEN, advisory locks, pg-boss. */
+  client: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; sql: postgres.Sql };
   /** A cheap round trip, for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   return {
     db,
     driver: 'postgres',
+    client: { kind: 'postgres', sql },
     ping: async () => {
       await sql`select 1`;
     },
@@ -131,6 +134,7 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
   return {
     db,
     driver: 'pglite',
+    client: { kind: 'pglite', pglite: client },
     ping: async () => {
       await client.query('select 1');
     },
@@ -148,6 +152,7 @@ export async function openMemoryDatabase(): Promise<DatabaseHandle> {
   const handle: DatabaseHandle = {
     db,
     driver: 'pglite',
+    client: { kind: 'pglite', pglite: client },
     ping: async () => {
       await client.query('select 1');
     },

@@ -25,6 +25,16 @@ function isPastEvent(incident: IncidentView): boolean {
 }
 
 const cache = new WeakMap<Snapshot, Map<string, IncidentView[]>>();
+// Snapshots share unchanged incident objects, so an incident's month is worked out once.
+const monthOfIncident = new WeakMap<IncidentView, { timeZone: string; month: string }>();
+
+function startMonth(incident: IncidentView, timeZone: string): string {
+  const known = monthOfIncident.get(incident);
+  if (known?.timeZone === timeZone) return known.month;
+  const month = monthKey(incident.startedAt, timeZone);
+  monthOfIncident.set(incident, { timeZone, month });
+  return month;
+}
 
 /** Events by the month they started in (page time zone), computed once per snapshot. */
 function eventsByMonth(snapshot: Snapshot): Map<string, IncidentView[]> {
@@ -33,7 +43,7 @@ function eventsByMonth(snapshot: Snapshot): Map<string, IncidentView[]> {
     months = new Map();
     for (const incident of snapshot.incidents) {
       if (!isPastEvent(incident)) continue;
-      const key = monthKey(incident.startedAt, snapshot.page.timeZone);
+      const key = startMonth(incident, snapshot.page.timeZone);
       const list = months.get(key) ?? [];
       list.push(incident);
       months.set(key, list);

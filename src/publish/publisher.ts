@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
-import { loadSnapshot } from '../db/snapshot-queries.ts';
+import { loadSnapshot, refreshSnapshot } from '../db/snapshot-queries.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
@@ -9,7 +9,9 @@ import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
 import { affectedRoutes, allPublicRoutes, incidentRoute, type PublicRoute } from './routes.ts';
-import { createSiteDirectory, currentSiteDirectory, swapSiteDirectory, TreeWriter, writeFileAtomic } from './site-directory.ts';
+import { monthKey } from '../domain/format.ts';
+import { historyPageCount } from '../domain/history.ts';
+import { createSiteDirectory, currentSiteDirectory, readTreeRevision, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
 
 export interface PublisherOptions {
   db: Database;
@@ -36,6 +38,14 @@ export interface PublishResult {
   durationMs: number;
   /** Where a full publish spent its time: reading the data, rendering and writing, swapping. */
   phasesMs?: { load: number; render: number; swap: number };
+  /** Nothing was written: the site already shows a newer revision. */
+  superseded?: boolean;
+}
+
+/** History pages are cut by month: a new month, or a new page, moves every page's content. */
+function historyShifted(before: Snapshot, after: Snapshot): boolean {
+  const month = (s: Snapshot) => monthKey(s.now, s.page.timeZone);
+  return month(before) !== month(after) || historyPageCount(before) !== historyPageCount(after) || before.page.timeZone !== after.page.timeZone;
 }
 
 export interface PublishStatus {
@@ -71,6 +81,10 @@ export class Publisher {
   #status: PublishStatus = { revision: null, publishedAt: null, durationMs: null, error: null };
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
+  #cache: Snapshot | null = null;
+  #failures = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(options: PublisherOptions) {
     this.#options = options;
@@ -113,15 +127,18 @@ export class Publisher {
         this.#pending = null;
         const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
         try {
-          const result = work.full || !hasSite ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds);
+          const result = work.full || !hasSite || !this.#cache ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds);
           this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
+          this.#failures = 0;
           this.#options.log.info('published', { ...result });
           for (const waiter of work.waiters) waiter.resolve(result);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           this.#status = { ...this.#status, error: { message, at: this.#now() } };
+          this.#cache = null; // the next attempt reads everything afresh
           this.#options.log.error('publish failed; the previous site stays live', { error: message });
           for (const waiter of work.waiters) waiter.reject(error);
+          this.#scheduleRetry(work);
         }
       }
     } finally {
@@ -133,18 +150,41 @@ export class Publisher {
     return this.#options.now?.() ?? new Date();
   }
 
-  async #snapshot(): Promise<Snapshot> {
+  /** A failed publish is tried again, later each time (1 s, 2 s, 4 s ... at most a minute). */
+  #scheduleRetry(work: PendingWork): void {
+    if (this.#closed) return;
+    const delay = Math.min(60_000, 1000 * 2 ** this.#failures++);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#enqueue({ full: work.full, incidentIds: [...work.incidentIds] }).catch(() => {});
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  /**
+   * The whole data set for a full publish; for a change, the previous snapshot with the
+   * changed parts re-read (milliseconds at 10,000 incidents instead of a second).
+   */
+  async #snapshot(changedIncidents?: ReadonlySet<string>): Promise<Snapshot> {
     const { db, siteUrl } = this.#options;
     const now = this.#now();
-    return db.transaction((tx) => loadSnapshot(tx, { siteUrl, now }), { isolationLevel: 'repeatable read' });
+    const previous = this.#cache;
+    const snapshot = await db.transaction(
+      (tx) => (previous && changedIncidents ? refreshSnapshot(tx, previous, [...changedIncidents], { siteUrl, now }) : loadSnapshot(tx, { siteUrl, now })),
+      { isolationLevel: 'repeatable read' },
+    );
+    this.#cache = snapshot;
+    return snapshot;
   }
 
   #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
     return renderPublicRoute(this.#options.handler, this.#options.siteUrl, snapshot, route);
   }
 
-  /** Stops the render thread; the publisher may not be used afterwards. */
+  /** Stops retries and the render thread; the publisher may not be used afterwards. */
   async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
     await this.idle();
     await this.#thread?.close();
   }
@@ -174,6 +214,13 @@ export class Publisher {
         await renderShare(routes);
       }
       const renderedMs = performance.now() - started;
+      const live = await currentSiteDirectory(dataDir);
+      if (live && (await readTreeRevision(live)) > snapshot.revision) {
+        // Someone published newer data while this render ran: keep theirs.
+        await rm(dir, { recursive: true, force: true });
+        return { kind: 'full', revision: snapshot.revision, files: 0, directory: live, durationMs: Math.round(performance.now() - started), superseded: true };
+      }
+      await writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
       this.#pruning = pruned.catch((error: unknown) => this.#options.log.warn('could not remove an old site tree', { error: String(error) }));
       const durationMs = Math.round(performance.now() - started);
@@ -193,16 +240,21 @@ export class Publisher {
 
   async #publishIncremental(incidentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
-    const snapshot = await this.#snapshot();
+    const previous = this.#cache!;
+    const snapshot = await this.#snapshot(incidentIds);
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
-    const routes = affectedRoutes(snapshot, incidentIds);
+    const routes = affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) });
     // Render everything first: a failed render must leave every file as it was.
     const rendered: Array<readonly [PublicRoute, Buffer]> = [];
     await forEachConcurrently(routes, async (route) => {
       rendered.push([route, await this.#render(snapshot, route)]);
     });
+    if ((await readTreeRevision(dir)) > snapshot.revision) {
+      return { kind: 'incremental', revision: snapshot.revision, files: 0, directory: dir, durationMs: Math.round(performance.now() - started), superseded: true };
+    }
     for (const [route, body] of rendered) await writeFileAtomic(path.join(dir, route.file), body);
+    await writeTreeRevision(dir, snapshot.revision);
     const known = new Set(snapshot.incidents.map((i) => i.id));
     for (const id of incidentIds) {
       if (!known.has(id)) await rm(path.join(dir, path.dirname(incidentRoute(id).file)), { recursive: true, force: true });

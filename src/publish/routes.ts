@@ -46,13 +46,14 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
 }
 
 /** The routes whose output can change when the given incidents change. */
-export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>): PublicRoute[] {
+export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>, options: { allHistory?: boolean } = {}): PublicRoute[] {
   const routes = new Map<string, PublicRoute>();
   const add = (route: PublicRoute) => routes.set(route.path, route);
   add(INDEX_ROUTE);
   apiRoutes().forEach(add);
   add(historyRoute(1));
   const pageCount = historyPageCount(snapshot);
+  if (options.allHistory) for (let n = 2; n <= pageCount; n++) add(historyRoute(n));
   for (const incident of snapshot.incidents) {
     if (!incidentIds.has(incident.id)) continue;
     add(incidentRoute(incident.id));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -26,6 +26,22 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+// Each tree records the revision its files were rendered from. A render never overwrites
+// output of a newer revision (monotonic publishing, also across instances).
+const REVISION_FILE = '.herald-revision';
+
+export async function readTreeRevision(dir: string): Promise<number> {
+  try {
+    return Number.parseInt(await readFile(path.join(dir, REVISION_FILE), 'utf8'), 10) || 0;
+  } catch {
+    return -1;
+  }
+}
+
+export function writeTreeRevision(dir: string, revision: number): Promise<void> {
+  return writeFileAtomic(path.join(dir, REVISION_FILE), String(revision));
 }
 
 /** Writes files into a directory that is not live yet, creating each folder once. */

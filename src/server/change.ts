@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/client.ts';
 import { auditLog, siteState } from '../db/schema.ts';
 import type { Role } from '../domain/vocabulary.ts';
+import { PUBLISH_CHANNEL } from '../publish/coordinator.ts';
 import type { ChangeScope } from '../publish/publisher.ts';
 
 /** Who makes a change: a signed-in user, an API token, or Herald itself (schedules). */
@@ -26,6 +27,8 @@ export interface ChangeContext {
   db: Database;
   actor: Actor;
   now: Date;
+  /** The instance making the change; its publish notice names it so it is not published twice. */
+  origin?: string;
 }
 
 export interface ChangeOutcome<T> {
@@ -66,6 +69,9 @@ export async function runChange<T>(ctx: ChangeContext, change: (tx: Transaction)
     }
     let revision: number | null = null;
     if (outcome.scope) {
+      // Delivered on commit only: the instance that publishes hears of every change.
+      const notice = { origin: ctx.origin ?? 'unknown', scope: outcome.scope };
+      await tx.execute(sql`select pg_notify(${PUBLISH_CHANNEL}, ${JSON.stringify(notice)})`);
       const [row] = await tx
         .update(siteState)
         .set({ revision: sql`${siteState.revision} + 1`, revisedAt: ctx.now })

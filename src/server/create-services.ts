@@ -1,10 +1,10 @@
 import { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
-import type { Publisher } from '../publish/publisher.ts';
+import type { PublishGate } from '../publish/coordinator.ts';
 import type { Logger } from './log.ts';
 import type { HeraldServices } from './services.ts';
 
-export function createServices(options: { db: Database; publisher: Publisher; siteUrl: string; log: Logger; now?: () => Date }): HeraldServices {
+export function createServices(options: { db: Database; publisher: PublishGate; siteUrl: string; log: Logger; now?: () => Date }): HeraldServices {
   return {
     db: options.db,
     publisher: options.publisher,

@@ -33,7 +33,7 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
     deps.database.ping().then(() => 'up' as const),
     new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), 2000).unref()),
   ]).catch(() => 'down' as const);
-  const publish = deps.publisher.status;
+  const publish = deps.services.publisher.status;
   sendJson(res, database === 'up' ? 200 : 503, {
     status: database === 'up' ? 'ok' : 'degraded',
     database,

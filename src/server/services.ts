@@ -1,6 +1,6 @@
 import type { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
-import type { ChangeScope, PublishResult, PublishStatus } from '../publish/publisher.ts';
+import type { PublishGate } from '../publish/coordinator.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -10,7 +10,8 @@ import type { Logger } from './log.ts';
  */
 export interface HeraldServices {
   db: Database;
-  publisher: { publishChange(scope: ChangeScope): Promise<PublishResult>; readonly status: PublishStatus };
+  /** Publishes here when this instance is the publisher; otherwise the publisher instance hears of it. */
+  publisher: PublishGate;
   siteUrl: string;
   /** Cookies get `Secure` when SITE_URL is https. */
   secureCookies: boolean;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadAstroHandler, type AstroHandler } from '../../src/publish/astro-handler.ts';
+import { localPublishGate } from '../../src/publish/coordinator.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { createServer } from 'node:http';
 import { createServices } from '../../src/server/create-services.ts';
@@ -44,7 +45,7 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     log: silentLogger,
     ...(options.now ? { now: options.now } : {}),
   });
-  const services = createServices({ db: database.db, publisher, siteUrl: options.siteUrl ?? SITE_URL, log: silentLogger, ...(options.now ? { now: options.now } : {}) });
+  const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, log: silentLogger, ...(options.now ? { now: options.now } : {}) });
   const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log: silentLogger, services }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { PROJECT_ROOT, startHerald, type HeraldProcess } from '../helpers/process.ts';
@@ -115,6 +116,68 @@ describe('starting Herald', () => {
     expect((await login(password!)).status).toBe(401);
     expect((await login('a-brand-new-password')).status).toBe(200);
   });
+
+  // Two instances on one PostgreSQL and one site directory: one publishes, the other takes over.
+  if (process.env.DATABASE_URL) {
+    it('publishes changes made through any instance once, and fails over when the publisher dies', async () => {
+      const name = `herald_instances_${process.pid}`;
+      const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.unsafe(`create database ${name}`);
+      const url = new URL(process.env.DATABASE_URL!);
+      url.pathname = `/${name}`;
+      try {
+        const [portA, portB] = [await freePort(), await freePort()];
+        const shared = { DATABASE_URL: url.toString(), HERALD_DEMO: '1', HERALD_ADMIN_EMAIL: 'lead@example.com', HERALD_ADMIN_PASSWORD: 'correct-horse-battery' };
+        const a = start({ ...shared, PORT: String(portA), SITE_URL: `http://127.0.0.1:${portA}` });
+        await a.waitFor('Herald is running');
+        const b = start({ ...shared, PORT: String(portB), SITE_URL: `http://127.0.0.1:${portB}` });
+        await b.waitFor('Herald is running');
+        expect(a.output()).toContain('this instance publishes the site now');
+        expect(b.output()).toContain('another instance publishes the site');
+
+        const postIncident = async (port: number, title: string) => {
+          const login = await fetch(`http://127.0.0.1:${port}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+          const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+          const response = await fetch(`http://127.0.0.1:${port}/api/admin/v1/incidents`, {
+            method: 'POST',
+            headers: { cookie, origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ name: title, body: 'Investigating.' }),
+          });
+          expect(response.status).toBe(201);
+          return response.headers.get('herald-publish');
+        };
+        const eventually = async (port: number, text: string) => {
+          const deadline = Date.now() + 15_000;
+          while (Date.now() < deadline) {
+            if ((await (await fetch(`http://127.0.0.1:${port}/`)).text()).includes(text)) return;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          throw new Error(`"${text}" never appeared on port ${port}`);
+        };
+
+        // A change through the instance that does not publish is published by the other one.
+        expect(await postIncident(portB, 'Made through B')).toMatch(/^queued/);
+        await eventually(portA, 'Made through B');
+        await eventually(portB, 'Made through B');
+        const publishesByA = () => a.output().split('\n').filter((l) => l.includes('"message":"published"')).length;
+        const published = publishesByA();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(publishesByA()).toBe(published); // once, not again
+        expect(b.output().split('\n').filter((l) => l.includes('"message":"published"'))).toHaveLength(0);
+
+        // The publisher dies without a word; the other instance takes over.
+        a.child.kill('SIGKILL');
+        await a.exited;
+        await b.waitFor('this instance publishes the site now', 20_000);
+        expect(await postIncident(portB, 'After the failover')).toMatch(/^published/);
+        await eventually(portB, 'After the failover');
+      } finally {
+        await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+        await admin.end();
+      }
+    });
+  }
 
   it('prints JSON log lines when its output is not a terminal', async () => {
     const p = start({ PORT: String(await freePort()), HERALD_DEMO: '1' });

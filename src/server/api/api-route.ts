@@ -93,6 +93,7 @@ export async function publishCommitted(herald: HeraldServices, committed: Commit
   if (!committed.scope) return {};
   try {
     const result = await herald.publisher.publishChange(committed.scope);
+    if (!result) return { 'herald-publish': `queued; revision=${committed.revision}` };
     return { 'herald-publish': `published; revision=${result.revision}; duration-ms=${result.durationMs}` };
   } catch (error) {
     herald.log.error('publish after change failed', { error: error instanceof Error ? error.message : String(error) });
@@ -130,7 +131,7 @@ export function apiRoute<S extends z.ZodType | undefined = undefined>(
         herald,
         principal,
         actor,
-        change: { db: herald.db, actor, now: herald.now() },
+        change: { db: herald.db, actor, now: herald.now(), origin: herald.publisher.instanceId },
         input: input as Input<S>,
         params: context.params,
         url: context.url,
