@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
+import type { PgBoss } from 'pg-boss';
 import { PublishCoordinator } from './publish/coordinator.ts';
+import { startJobs } from './server/schedule/jobs.ts';
 import { Publisher } from './publish/publisher.ts';
 import { randomBytes } from 'node:crypto';
 import { users } from './db/schema.ts';
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeIdleConnections();
     removeControlFile(config.dataDir);
+    await jobs?.stop({ graceful: true, timeout: 5000 }).catch(() => {});
     await coordinator.stop();
     await publisher.close();
     await database.close();
@@ -112,12 +115,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   let admin: string | undefined;
+  let jobs: PgBoss | undefined;
   try {
     if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
     await ensureSingletons(database.db);
     await seedDefaultTemplates(database.db, new Date());
     admin = await prepareFirstAdmin(database, config);
     await coordinator.start();
+    jobs = await startJobs({ handle: database, databaseUrl: config.databaseUrl, gate: coordinator, log });
     const control = await writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
     const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log });

@@ -9,6 +9,8 @@ export const DRIVERS: Array<'pglite' | 'postgres'> = process.env.DATABASE_URL ? 
 export interface TestDatabase extends DatabaseHandle {
   /** Closes the connection and drops the database. */
   destroy(): Promise<void>;
+  /** The PostgreSQL URL of this database (unset for PGlite). */
+  connectionUrl?: string;
 }
 
 /** A fresh, migrated, empty database: in-memory PGlite, or a new PostgreSQL database. */
@@ -29,6 +31,7 @@ export async function createTestDatabase(driver: 'pglite' | 'postgres'): Promise
   await ensureSingletons(handle.db);
   return {
     ...handle,
+    connectionUrl: url.toString(),
     destroy: async () => {
       await handle.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);

@@ -1,0 +1,41 @@
+import { sql } from 'drizzle-orm';
+import { fromPglite, PgBoss } from 'pg-boss';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { PUBLISH_CHANNEL, type PublishGate } from '../../publish/coordinator.ts';
+import type { Logger } from '../log.ts';
+import { runScheduledTransitions } from './scheduled-transitions.ts';
+
+export const TICK_QUEUE = 'herald-tick';
+
+/**
+ * pg-boss, on whichever database Herald uses: it runs the every-minute tick once per
+ * minute across all instances (its cron is deduplicated), on any instance.
+ */
+export async function startJobs(options: { handle: DatabaseHandle; databaseUrl: string | undefined; gate: PublishGate; log: Logger }): Promise<PgBoss> {
+  const { handle, gate, log } = options;
+  const boss =
+    handle.client.kind === 'pglite'
+      ? new PgBoss({ db: fromPglite(handle.client.pglite), backend: 'pglite', schema: 'pgboss' })
+      : new PgBoss({ connectionString: options.databaseUrl!, schema: 'pgboss', max: 3 });
+  boss.on('error', (error: unknown) => log.error('job queue error', { error: error instanceof Error ? error.message : String(error) }));
+  await boss.start();
+  await boss.createQueue(TICK_QUEUE, { policy: 'singleton' }).catch(() => {});
+  await boss.schedule(TICK_QUEUE, '* * * * *');
+
+  await boss.work(TICK_QUEUE, async () => {
+    const now = new Date();
+    // Any instance may run a tick, so "since the last run" is a window, not a memory;
+    // 90 s for 60 s ticks: a late tick still covers the gap, an overlap only publishes twice.
+    const result = await runScheduledTransitions(handle.db, now, new Date(now.getTime() - 90_000), gate.instanceId);
+    for (const scope of result.republish) {
+      // No data changed, so no transaction announced it: tell the publishing instance directly.
+      if (gate.isLeader) await gate.publishChange(scope);
+      else await handle.db.execute(sql`select pg_notify(${PUBLISH_CHANNEL}, ${JSON.stringify({ origin: gate.instanceId, scope })})`);
+    }
+    for (const id of [...result.started, ...result.completed]) {
+      if (gate.isLeader) await gate.publishChange({ incidentIds: [id] });
+    }
+    if (result.started.length || result.completed.length) log.info('scheduled maintenance moved on', { started: result.started, completed: result.completed });
+  });
+  return boss;
+}

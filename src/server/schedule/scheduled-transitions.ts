@@ -1,0 +1,66 @@
+import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { incidents, pageSettings } from '../../db/schema.ts';
+import { dayKey } from '../../domain/format.ts';
+import type { ChangeScope } from '../../publish/publisher.ts';
+import { SYSTEM_ACTOR, type ChangeContext } from '../change.ts';
+import { isHttpError } from '../errors.ts';
+import { postUpdate } from '../incidents/manage-incidents.ts';
+
+// What time alone changes: maintenance windows opening and closing, promised updates
+// falling due, and a new day (history and "today"). Runs every minute (pg-boss schedule);
+// `now` is passed in, so tests drive it with any clock.
+
+export interface TickResult {
+  started: string[];
+  completed: string[];
+  /** Publishes needed without a data change (overdue promises, a new day). */
+  republish: ChangeScope[];
+}
+
+const STARTED = 'Maintenance has started.';
+const COMPLETED = 'Maintenance has been completed.';
+
+async function transition(ctx: ChangeContext, id: string, version: number, status: 'in_progress' | 'completed', body: string): Promise<boolean> {
+  try {
+    await postUpdate(ctx, id, { status, body, version });
+    return true;
+  } catch (error) {
+    // Another instance moved it first (stale version), or an editor did: nothing to do.
+    if (isHttpError(error) && (error.status === 409 || error.status === 404)) return false;
+    if (error && typeof error === 'object' && 'code' in error && error.code === 'invalid_transition') return false;
+    throw error;
+  }
+}
+
+export async function runScheduledTransitions(db: Database, now: Date, previousRun: Date | null, origin?: string): Promise<TickResult> {
+  const ctx: ChangeContext = { db, actor: SYSTEM_ACTOR, now, ...(origin ? { origin } : {}) };
+  const result: TickResult = { started: [], completed: [], republish: [] };
+
+  const toStart = await db
+    .select({ id: incidents.id, version: incidents.version })
+    .from(incidents)
+    .where(and(eq(incidents.kind, 'maintenance'), eq(incidents.status, 'scheduled'), eq(incidents.autoStart, true), lte(incidents.scheduledFor, now)));
+  for (const m of toStart) if (await transition(ctx, m.id, m.version, 'in_progress', STARTED)) result.started.push(m.id);
+
+  const toComplete = await db
+    .select({ id: incidents.id, version: incidents.version })
+    .from(incidents)
+    .where(and(eq(incidents.kind, 'maintenance'), inArray(incidents.status, ['in_progress', 'verifying']), eq(incidents.autoComplete, true), lte(incidents.scheduledUntil, now)));
+  for (const m of toComplete) if (await transition(ctx, m.id, m.version, 'completed', COMPLETED)) result.completed.push(m.id);
+
+  // A promise that fell due since the last run: the page must now say the update is overdue.
+  const since = previousRun ?? new Date(now.getTime() - 2 * 60_000);
+  const overdue = await db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(isNull(incidents.resolvedAt), gt(incidents.nextUpdateDueAt, since), lte(incidents.nextUpdateDueAt, now)));
+  if (overdue.length > 0) result.republish.push({ incidentIds: overdue.map((o) => o.id) });
+
+  if (previousRun) {
+    const [settings] = await db.select({ timeZone: pageSettings.timeZone }).from(pageSettings).where(eq(pageSettings.id, 1));
+    const zone = settings?.timeZone ?? 'Etc/UTC';
+    if (dayKey(previousRun, zone) !== dayKey(now, zone)) result.republish.push({ incidentIds: [] });
+  }
+  return result;
+}
