@@ -1,12 +1,14 @@
-import { readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import type { AstroHandler } from '../../src/publish/astro-handler.ts';
+import { Publisher } from '../../src/publish/publisher.ts';
+import { silentLogger } from '../../src/server/log.ts';
 import { DRIVERS } from '../helpers/database.ts';
-import { builtHandler, startTestSite, type TestSite } from '../helpers/site.ts';
+import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 
@@ -135,5 +137,110 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     const gone = await fetch(`${site.url}/incidents/shortlived01/`);
     expect(gone.status).toBe(404);
     expect(await gone.text()).toContain('Page not found');
+  });
+});
+
+describe('publishing under pressure', () => {
+  let site: TestSite;
+
+  beforeEach(async () => {
+    site = await startTestSite('pglite', { now: () => NOW });
+    await insertDataset(site.database.db, generateDataset({ now: NOW, componentCount: 6, incidentCount: 20, maintenanceCount: 2, spanDays: 60, withCurrentEvents: true }), 'Acme Cloud');
+    await site.publisher.publishAll();
+  });
+  afterEach(() => site.close());
+
+  it('never lets an older render overwrite a newer one, even when it finishes last', async () => {
+    const real = await builtHandler();
+    let slow = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowHandler: AstroHandler = async (req, res, next, locals) => {
+      if (slow) await gate;
+      return real(req, res, next, locals);
+    };
+    const other = new Publisher({ db: site.database.db, handler: slowHandler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW });
+    try {
+      await other.publishAll();
+      slow = true;
+      await addIncident(site, 'olderchange1', 'Older change');
+      const older = other.publishChange({ incidentIds: ['olderchange1'] }); // reads revision 2, then waits
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await addIncident(site, 'newerchange1', 'Newer change');
+      const newer = await site.publisher.publishChange({ incidentIds: ['olderchange1', 'newerchange1'] });
+      expect(newer.revision).toBe(3);
+      release();
+      const late = await older;
+      expect(late.revision).toBe(2);
+      expect(late.superseded).toBe(true);
+      const index = await (await fetch(`${site.url}/`)).text();
+      expect(index).toContain('Newer change');
+      expect(index).toContain('Older change');
+    } finally {
+      release();
+      await other.close();
+    }
+  });
+
+  it('publishes every change of two writers working at once', async () => {
+    const writes = Array.from({ length: 10 }, async (_, n) => {
+      const id = `writer${n % 2}${String(n).padStart(6, '0')}`;
+      await addIncident(site, id, `Writer ${n % 2} change ${n}`);
+      return site.publisher.publishChange({ incidentIds: [id] });
+    });
+    await Promise.all(writes);
+    const summary = await (await fetch(`${site.url}/api/v2/incidents/unresolved.json`)).json();
+    const names = summary.incidents.map((i: { name: string }) => i.name);
+    for (let n = 0; n < 10; n++) expect(names).toContain(`Writer ${n % 2} change ${n}`);
+  });
+
+  it('retries a failed publish by itself, and the next attempt succeeds', async () => {
+    const real = await builtHandler();
+    let failures = 0;
+    const flaky: AstroHandler = async (req, res, next, locals) => {
+      if (failures > 0 && req.url === '/') {
+        failures--;
+        throw new Error('disk hiccup');
+      }
+      return real(req, res, next, locals);
+    };
+    const retrying = new Publisher({ db: site.database.db, handler: flaky, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW });
+    try {
+      await retrying.publishAll();
+      failures = 1;
+      await addIncident(site, 'retriedone01', 'Published on the second try');
+      await expect(retrying.publishChange({ incidentIds: ['retriedone01'] })).rejects.toThrow();
+      // Nobody asks again: the retry (after a second) publishes it.
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !(await (await fetch(`${site.url}/`)).text()).includes('Published on the second try')) await new Promise((r) => setTimeout(r, 200));
+      expect(await (await fetch(`${site.url}/`)).text()).toContain('Published on the second try');
+      expect(retrying.status.error).toBeNull();
+    } finally {
+      await retrying.close();
+    }
+  });
+
+  it('keeps the site whole when a full publish dies halfway, and the next one cleans up', async () => {
+    const root = path.join(site.dataDir, 'site');
+    const liveTree = await readlink(root);
+    const real = await builtHandler();
+    let rendered = 0;
+    const dying: AstroHandler = async (req, res, next, locals) => {
+      if (++rendered > 10) await new Promise(() => {}); // the process "dies" here: this render never ends
+      return real(req, res, next, locals);
+    };
+    const doomed = new Publisher({ db: site.database.db, handler: dying, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW });
+    void doomed.publishAll();
+    while (rendered <= 10) await new Promise((r) => setTimeout(r, 10));
+    expect(await readlink(root)).toBe(liveTree);
+    const index = await fetch(`${site.url}/`);
+    expect(index.status).toBe(200);
+    for (const incident of (await (await fetch(`${site.url}/api/v2/incidents.json`)).json()).incidents) {
+      expect((await fetch(`${site.url}/incidents/${incident.id}/`)).status).toBe(200);
+    }
+    const trees = await readdir(path.join(site.dataDir, 'sites'));
+    expect(trees.length).toBe(2); // the live one and the half-written one
+    await site.publisher.publishAll();
+    expect(await readlink(root)).not.toBe(liveTree);
   });
 });
