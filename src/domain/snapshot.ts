@@ -138,17 +138,32 @@ export function isActive(incident: IncidentView): boolean {
   return !isClosedStatus(incident.status);
 }
 
+// Every public route of one publish asks these of the same snapshot; each is worked out
+// once per snapshot (a pass over every incident of the page's history).
+const memos = new WeakMap<Snapshot, Map<string, unknown>>();
+function perSnapshot<T>(snapshot: Snapshot, key: string, compute: () => T): T {
+  let memo = memos.get(snapshot);
+  if (!memo) memos.set(snapshot, (memo = new Map()));
+  if (!memo.has(key)) memo.set(key, compute());
+  return memo.get(key) as T;
+}
+
+/** Incidents not resolved, and maintenances under way or scheduled: the events that are not history yet. */
+function openEvents(snapshot: Snapshot): IncidentView[] {
+  return perSnapshot(snapshot, 'open', () => snapshot.incidents.filter((i) => isActive(i) || (i.kind === 'maintenance' && i.status === 'scheduled')));
+}
+
 export function unresolvedIncidents(snapshot: Snapshot): IncidentView[] {
-  return snapshot.incidents.filter((i) => i.kind === 'incident' && isActive(i));
+  return openEvents(snapshot).filter((i) => i.kind === 'incident');
 }
 
 export function activeMaintenances(snapshot: Snapshot): IncidentView[] {
-  return snapshot.incidents.filter((i) => i.kind === 'maintenance' && isActive(i));
+  return openEvents(snapshot).filter((i) => i.kind === 'maintenance' && isActive(i));
 }
 
 /** Scheduled and not yet started, soonest first. */
 export function upcomingMaintenances(snapshot: Snapshot): IncidentView[] {
-  return snapshot.incidents
+  return openEvents(snapshot)
     .filter((i) => i.kind === 'maintenance' && i.status === 'scheduled')
     .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
 }
@@ -166,9 +181,11 @@ export function publicTransitions(snapshot: Snapshot, update: UpdateView): Compo
 }
 
 export function overallStatus(snapshot: Snapshot): PageStatus {
-  const leafStatuses = publicComponents(snapshot).map((c) => c.status);
-  const activeImpacts = snapshot.incidents.filter(isActive).map((i) => i.impact);
-  return pageStatus(leafStatuses, activeImpacts);
+  return perSnapshot(snapshot, 'status', () => {
+    const leafStatuses = publicComponents(snapshot).map((c) => c.status);
+    const activeImpacts = openEvents(snapshot).filter(isActive).map((i) => i.impact);
+    return pageStatus(leafStatuses, activeImpacts);
+  });
 }
 
 export function isUpdateOverdue(incident: IncidentView, now: Date): boolean {

@@ -154,5 +154,5 @@ export const STATUSPAGE_API_FILES: Record<string, (snapshot: Snapshot) => unknow
   'incidents/unresolved.json': (s) => ({ ...pageOnly(s), incidents: incidentList(s, unresolvedIncidents(s)) }),
   'scheduled-maintenances.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, maintenancesOnly(s).slice(0, 50)) }),
   'scheduled-maintenances/upcoming.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, upcomingMaintenances(s)) }),
-  'scheduled-maintenances/active.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, maintenancesOnly(s).filter(isActive)) }),
+  'scheduled-maintenances/active.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, activeMaintenances(s)) }),
 };

@@ -36,7 +36,7 @@ export interface PublishResult {
   /** The site tree written to. */
   directory: string;
   durationMs: number;
-  /** Where a full publish spent its time: reading the data, rendering and writing, swapping. */
+  /** Where the time went: reading the data, rendering (and, for a full publish, writing), then writing or swapping. */
   phasesMs?: { load: number; render: number; swap: number };
   /** Nothing was written: the site already shows a newer revision. */
   superseded?: boolean;
@@ -244,6 +244,7 @@ export class Publisher {
     const snapshot = await this.#snapshot(incidentIds);
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
+    const loadedMs = performance.now() - started;
     const routes = affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) });
     // Render everything first: a failed render must leave every file as it was.
     const rendered: Array<readonly [PublicRoute, Buffer]> = [];
@@ -253,12 +254,21 @@ export class Publisher {
     if ((await readTreeRevision(dir)) > snapshot.revision) {
       return { kind: 'incremental', revision: snapshot.revision, files: 0, directory: dir, durationMs: Math.round(performance.now() - started), superseded: true };
     }
-    for (const [route, body] of rendered) await writeFileAtomic(path.join(dir, route.file), body);
+    const renderedMs = performance.now() - started;
+    await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
     await writeTreeRevision(dir, snapshot.revision);
     const known = new Set(snapshot.incidents.map((i) => i.id));
     for (const id of incidentIds) {
       if (!known.has(id)) await rm(path.join(dir, path.dirname(incidentRoute(id).file)), { recursive: true, force: true });
     }
-    return { kind: 'incremental', revision: snapshot.revision, files: routes.length, directory: dir, durationMs: Math.round(performance.now() - started) };
+    const durationMs = Math.round(performance.now() - started);
+    return {
+      kind: 'incremental',
+      revision: snapshot.revision,
+      files: routes.length,
+      directory: dir,
+      durationMs,
+      phasesMs: { load: Math.round(loadedMs), render: Math.round(renderedMs - loadedMs), swap: Math.round(durationMs - renderedMs) },
+    };
   }
 }

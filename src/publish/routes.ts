@@ -1,6 +1,7 @@
+import { feedPath } from '../domain/feeds.ts';
 import { monthKey } from '../domain/format.ts';
 import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
-import type { Snapshot } from '../domain/snapshot.ts';
+import { findIncident, publicComponents, type Snapshot } from '../domain/snapshot.ts';
 import { STATUSPAGE_API_FILES } from '../domain/statuspage-json.ts';
 
 /** A public route and the file it is published to, relative to the site directory. */
@@ -34,14 +35,28 @@ export function apiRoutes(): PublicRoute[] {
   return Object.keys(STATUSPAGE_API_FILES).map((name) => ({ path: `/api/v2/${name}`, file: `api/v2/${name}` }));
 }
 
+const file = (path: string): PublicRoute => ({ path, file: path.slice(1) });
+
+/** What other sites and feed readers read about the whole page: widget data, badge, feeds, card. */
+export function embedRoutes(): PublicRoute[] {
+  return [file('/widget.json'), file('/badge.svg'), file(feedPath('rss')), file(feedPath('atom')), page('/embed/')];
+}
+
+/** A component's badge and feeds. */
+export function componentRoutes(componentId: string): PublicRoute[] {
+  return [file(`/components/${componentId}/badge.svg`), file(feedPath('rss', componentId)), file(feedPath('atom', componentId))];
+}
+
 export const INDEX_ROUTE = page('/');
 export const NOT_FOUND_ROUTE: PublicRoute = { path: '/404/', file: '404.html' };
+export const EMBED_DOCS_ROUTE = page('/embed-docs/');
 
 /** Every public route of the site, for a full publish. */
 export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
-  const routes = [INDEX_ROUTE, NOT_FOUND_ROUTE, ...apiRoutes()];
+  const routes = [INDEX_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, ...apiRoutes(), ...embedRoutes()];
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
   for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
+  for (const component of publicComponents(snapshot)) routes.push(...componentRoutes(component.id));
   return routes;
 }
 
@@ -51,6 +66,7 @@ export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<stri
   const add = (route: PublicRoute) => routes.set(route.path, route);
   add(INDEX_ROUTE);
   apiRoutes().forEach(add);
+  embedRoutes().forEach(add);
   add(historyRoute(1));
   const pageCount = historyPageCount(snapshot);
   if (options.allHistory) for (let n = 2; n <= pageCount; n++) add(historyRoute(n));
@@ -58,6 +74,13 @@ export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<stri
     if (!incidentIds.has(incident.id)) continue;
     add(incidentRoute(incident.id));
     add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
+  }
+  // Badges and feeds of the components the incidents affect. A deleted incident is gone
+  // from the snapshot, and so is the list of components whose feeds showed it: all then.
+  const anyDeleted = [...incidentIds].some((id) => !findIncident(snapshot, id));
+  const touched = new Set(snapshot.incidents.filter((i) => incidentIds.has(i.id)).flatMap((i) => i.componentIds));
+  for (const component of publicComponents(snapshot)) {
+    if (anyDeleted || touched.has(component.id)) componentRoutes(component.id).forEach(add);
   }
   return [...routes.values()];
 }

@@ -21,8 +21,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Public JSON, feeds and the widget may be read by any origin (never with credentials). */
-const CROSS_ORIGIN = /^\/(api\/v2\/|widget|badge\.svg$|components\/[^/]+\/badge\.svg$)|\.(rss|atom)$/;
+/** Public JSON, feeds, badges and the widget may be read by any origin (never with credentials). */
+const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$)/;
+
+/** The status card is made for other sites' iframes; every other page refuses to be framed. */
+const FRAMEABLE = /^\/embed\//;
 
 export type StaticOutcome = 'served' | 'not-found' | 'redirected';
 
@@ -85,7 +88,10 @@ async function sendFile(found: ResolvedFile, pathname: string, status: number, r
     etag,
     'x-content-type-options': 'nosniff',
   };
-  if (CROSS_ORIGIN.test(pathname)) headers['access-control-allow-origin'] = '*';
+  // Decided on the normalized path, so /embed/..%2f cannot make another page frameable.
+  const normalized = path.posix.normalize(pathname);
+  if (CROSS_ORIGIN.test(normalized)) headers['access-control-allow-origin'] = '*';
+  else if (FRAMEABLE.test(normalized)) headers['content-security-policy'] = 'frame-ancestors *';
   else headers['x-frame-options'] = 'DENY';
   if (status === 200 && req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers);

@@ -52,6 +52,53 @@ describe('serving the published site', () => {
     expect(html.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it.each([
+    ['/widget.js', 'text/javascript; charset=utf-8'],
+    ['/widget.json', 'application/json; charset=utf-8'],
+    ['/badge.svg', 'image/svg+xml; charset=utf-8'],
+    ['/history.rss', 'application/rss+xml; charset=utf-8'],
+    ['/history.atom', 'application/atom+xml; charset=utf-8'],
+  ])('lets any origin read %s (%s), never with credentials', async (path, type) => {
+    const response = await fetch(`${site.url}${path}`, { headers: { origin: 'https://elsewhere.example' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(type);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('lets any origin read each component badge and feeds', async () => {
+    const { components } = await (await fetch(`${site.url}/api/v2/components.json`)).json();
+    const component = components.find((c: { group: boolean }) => !c.group);
+    for (const [file, type] of [['badge.svg', 'image/svg+xml'], ['history.rss', 'application/rss+xml'], ['history.atom', 'application/atom+xml']]) {
+      const response = await fetch(`${site.url}/components/${component.id}/${file}`);
+      expect(response.status, file).toBe(200);
+      expect(response.headers.get('content-type')).toBe(`${type}; charset=utf-8`);
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    }
+    const badge = await (await fetch(`${site.url}/components/${component.id}/badge.svg`)).text();
+    expect(badge).toContain(`aria-label="${component.name}: `);
+  });
+
+  it('answers a widget poll with 304 while nothing changed, readable from any origin', async () => {
+    const first = await fetch(`${site.url}/widget.json`);
+    const again = await fetch(`${site.url}/widget.json`, { headers: { 'if-none-match': first.headers.get('etag')!, origin: 'https://elsewhere.example' } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('lets other sites frame the status card under /embed/, and no other page', async () => {
+    const card = await fetch(`${site.url}/embed/`);
+    expect(card.status).toBe(200);
+    expect(card.headers.get('x-frame-options')).toBeNull();
+    expect(card.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(card.headers.get('access-control-allow-origin')).toBeNull();
+    for (const path of ['/', '/history/', '/embed-docs/', '/embed/..%2findex.html', '/embed/%2e%2e/history/']) {
+      const response = await fetch(`${site.url}${path}`);
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(response.headers.get('content-security-policy'), path).toBeNull();
+    }
+  });
+
   it.each(['/no-such-page', '/incidents/doesnotexist/', '/.herald', '/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd'])(
     'answers %s with the 404 page',
     async (path) => {

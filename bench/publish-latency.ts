@@ -1,0 +1,106 @@
+// npm run bench:publish-latency — with 20 components, 10,000 incidents and ~30,000 updates,
+// posts updates through the admin API and measures, for each, the time from sending the
+// request until the served / and /api/v2/summary.json both show the new text.
+// Prints p50 / p95 / max on PGlite and on PostgreSQL (when reachable), and the full-publish time.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { openDatabase, openMemoryDatabase, type DatabaseHandle } from '../src/db/client.ts';
+import { generateDataset, insertDataset } from '../src/db/dataset.ts';
+import { loadAstroHandler } from '../src/publish/astro-handler.ts';
+import { localPublishGate } from '../src/publish/coordinator.ts';
+import { Publisher } from '../src/publish/publisher.ts';
+import { SYSTEM_ACTOR } from '../src/server/change.ts';
+import { createServices } from '../src/server/create-services.ts';
+import { createRequestListener } from '../src/server/http-server.ts';
+import { silentLogger } from '../src/server/log.ts';
+import { createToken } from '../src/server/tokens/manage-tokens.ts';
+
+const DIST = path.resolve(import.meta.dirname, '../dist');
+const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const UPDATES = Number(process.env.BENCH_UPDATES ?? 200);
+
+async function withDatabase(driver: 'pglite' | 'postgres', run: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
+  if (driver === 'pglite') {
+    const handle = await openMemoryDatabase();
+    try {
+      return await run(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
+  const name = `herald_latency_${process.pid}`;
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
+  try {
+    await run(handle);
+  } finally {
+    await handle.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
+  await withDatabase(driver, async (database) => {
+    const now = new Date();
+    const data = generateDataset({ now, componentCount: 20, incidentCount: 10_000, maintenanceCount: 0, spanDays: 3 * 365, withCurrentEvents: true, uniqueBodies: true });
+    await insertDataset(database.db, data);
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-latency-'));
+    const handler = await loadAstroHandler(DIST);
+    const siteUrl = 'http://127.0.0.1';
+    const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger });
+    const full = await publisher.publishAll();
+    const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl, log: silentLogger });
+    const server = createServer(createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { value: token } = await createToken({ db: database.db, actor: SYSTEM_ACTOR, now }, { name: 'bench', role: 'editor' });
+    const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' };
+    const created = await (await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }) })).json();
+
+    const shows = async (pathname: string, text: string) => (await (await fetch(`${base}${pathname}`)).text()).includes(text);
+    const latencies: number[] = [];
+    const answered: number[] = [];
+    const publishMs: number[] = [];
+    const statuses = ['investigating', 'identified', 'monitoring'];
+    for (let n = 0; n < UPDATES; n++) {
+      const text = `Probe ${n} ${Math.random().toString(36).slice(2)}`;
+      const started = performance.now();
+      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: statuses[n % 3], body: text }) });
+      if (response.status !== 201) throw new Error(`update ${n} answered ${response.status}: ${await response.text()}`);
+      answered.push(performance.now() - started);
+      publishMs.push(Number(response.headers.get('herald-publish')?.match(/duration-ms=(\d+)/)?.[1] ?? 0));
+      while (!((await shows('/', text)) && (await shows('/api/v2/summary.json', text)))) await new Promise((r) => setImmediate(r));
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    answered.sort((a, b) => a - b);
+    publishMs.sort((a, b) => a - b);
+    const ms = (v: number) => `${v.toFixed(1)} ms`;
+    console.log(`${driver}: ${data.incidents.length} incidents, ${data.updates.length} updates; ${UPDATES} updates posted`);
+    console.log(`${driver}: update visible on / and /api/v2/summary.json: p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, max ${ms(latencies.at(-1)!)} (target p95 < 100 ms)`);
+    console.log(`${driver}: of which the API answered (change committed and published) at p50 ${ms(percentile(answered, 50))}, the publish itself took p50 ${ms(percentile(publishMs, 50))}, p95 ${ms(percentile(publishMs, 95))}`);
+    console.log(`${driver}: full publish of ${full.files} files: ${(full.durationMs / 1000).toFixed(2)} s (${Math.round(full.durationMs / percentile(latencies, 50))}x the p50 change)`);
+    server.closeAllConnections();
+    server.close();
+    await publisher.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+await bench('pglite');
+const probe = postgres(POSTGRES_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+const reachable = await probe`select 1`.then(() => true, () => false);
+await probe.end({ timeout: 1 });
+if (reachable) await bench('postgres');
+else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);
