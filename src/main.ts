@@ -10,6 +10,7 @@ import { loadAstroHandler } from './publish/astro-handler.ts';
 import type { PgBoss } from 'pg-boss';
 import { PublishCoordinator } from './publish/coordinator.ts';
 import { startJobs } from './server/schedule/jobs.ts';
+import { startDeliveryWorker, type DeliveryWorker } from './notify/jobs.ts';
 import { Publisher } from './publish/publisher.ts';
 import { randomBytes } from 'node:crypto';
 import { users } from './db/schema.ts';
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeIdleConnections();
     removeControlFile(config.dataDir);
+    await mailer?.stop().catch(() => {});
     await jobs?.stop({ graceful: true, timeout: 5000 }).catch(() => {});
     await coordinator.stop();
     await publisher.close();
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
 
   let admin: string | undefined;
   let jobs: PgBoss | undefined;
+  let mailer: DeliveryWorker | undefined;
   try {
     if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
     await ensureSingletons(database.db);
@@ -123,9 +126,10 @@ async function main(): Promise<void> {
     admin = await prepareFirstAdmin(database, config);
     await coordinator.start();
     jobs = await startJobs({ handle: database, databaseUrl: config.databaseUrl, gate: coordinator, log });
+    mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, log });
     const control = await writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log });
+    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log, email: config.email });
     server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services }));
   } catch (error) {
     server.close();

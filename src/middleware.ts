@@ -51,8 +51,23 @@ function checkSameOrigin(request: Request, url: URL, siteUrl: string): void {
   }
 }
 
+// Subscriber pages (the subscribe form's POST, the links in emails) and the email
+// provider's webhook are answered per request, for anyone: the token in the link, or the
+// webhook's signature, is their only credential; they read no cookie.
+const isSubscriberPattern = (pattern: string) => pattern === '/subscribe' || pattern.startsWith('/subscriptions/') || pattern.startsWith('/api/webhooks/');
+// "same-origin" keeps the tokens in these URLs from other sites ("no-referrer" would make
+// browsers send "Origin: null" with the pages' own form posts, which Astro refuses).
+const SUBSCRIBER_HEADERS = ADMIN_HEADERS;
+
 export const onRequest = defineMiddleware(async (context, next) => {
   const pattern = context.routePattern;
+  if (isSubscriberPattern(pattern)) {
+    if (!context.locals.herald) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    const response = await next();
+    const copy = new Response(response.body, response);
+    for (const [name, value] of Object.entries(SUBSCRIBER_HEADERS)) copy.headers.set(name, value);
+    return copy;
+  }
   if (!isAdminPattern(pattern)) {
     if (!context.locals.snapshot) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     return next();

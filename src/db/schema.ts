@@ -11,9 +11,12 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
 } from 'drizzle-orm/pg-core';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
 import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS, ROLES } from '../domain/vocabulary.ts';
+import { DELIVERY_STATUSES, NOTIFICATION_KINDS, SUBSCRIBER_STATUSES } from '../domain/subscriptions.ts';
+import type { EmailMessage } from '../domain/email-message.ts';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
@@ -226,3 +229,146 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
 );
+
+export const subscriberStatus = pgEnum('subscriber_status', SUBSCRIBER_STATUSES);
+export const deliveryStatus = pgEnum('delivery_status', DELIVERY_STATUSES);
+export const notificationKind = pgEnum('notification_kind', NOTIFICATION_KINDS);
+
+export const subscribers = pgTable(
+  'subscribers',
+  {
+    id: text('id').primaryKey(),
+    /** Stored lowercased; unique. */
+    email: text('email').notNull().unique(),
+    status: subscriberStatus('status').notNull().default('pending'),
+    allComponents: boolean('all_components').notNull().default(true),
+    maintenance: boolean('maintenance').notNull().default(true),
+    language: text('language').notNull().default('en'),
+    createdAt: createdAt(),
+    confirmedAt: timestamptz('confirmed_at'),
+    unsubscribedAt: timestamptz('unsubscribed_at'),
+    quarantinedAt: timestamptz('quarantined_at'),
+    quarantineReason: text('quarantine_reason'),
+    /** When the last confirmation email was queued: one per address per cool-down. */
+    confirmationSentAt: timestamptz('confirmation_sent_at'),
+  },
+  (t) => [index('subscribers_status_idx').on(t.status)],
+);
+
+/** The components a subscriber chose (when not all of them). */
+export const subscriberComponents = pgTable(
+  'subscriber_components',
+  {
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.componentId] }), index('subscriber_components_component_idx').on(t.componentId)],
+);
+
+/** Groups a subscriber chose: every component in the group, including ones added later. */
+export const subscriberGroups = pgTable(
+  'subscriber_groups',
+  {
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => componentGroups.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.groupId] }), index('subscriber_groups_group_idx').on(t.groupId)],
+);
+
+/**
+ * The outbox: one row per message to send (an update, a postmortem, a confirmation), with
+ * the content frozen when it was written, so every retry renders the same email.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    kind: notificationKind('kind').notNull(),
+    incidentId: text('incident_id'),
+    updateId: text('update_id'),
+    message: jsonb('message').$type<EmailMessage>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notifications_incident_idx').on(t.incidentId)],
+);
+
+/**
+ * Up to 100 deliveries sent in one provider call. The lease (available_at) is what workers
+ * claim with SKIP LOCKED; once frozen, its rows and idempotency key never change, so a
+ * retry after a crash sends the same payload under the same key.
+ */
+export const deliveryBatches = pgTable(
+  'delivery_batches',
+  {
+    id: text('id').primaryKey(),
+    notificationId: text('notification_id')
+      .notNull()
+      .references(() => notifications.id, { onDelete: 'cascade' }),
+    status: deliveryStatus('status').notNull().default('pending'),
+    idempotencyKey: text('idempotency_key'),
+    frozenAt: timestamptz('frozen_at'),
+    attempts: integer('attempts').notNull().default(0),
+    availableAt: timestamptz('available_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamptz('sent_at'),
+  },
+  (t) => [index('delivery_batches_pending_idx').on(t.availableAt).where(sql`${t.status} = 'pending'`)],
+);
+
+/** One row per (message, subscriber): the uniqueness is what makes "exactly once" checkable. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    notificationId: text('notification_id')
+      .notNull()
+      .references(() => notifications.id, { onDelete: 'cascade' }),
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => deliveryBatches.id, { onDelete: 'cascade' }),
+    status: deliveryStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamptz('sent_at'),
+  },
+  (t) => [
+    unique('deliveries_notification_subscriber_key').on(t.notificationId, t.subscriberId),
+    index('deliveries_batch_idx').on(t.batchId),
+    index('deliveries_subscriber_idx').on(t.subscriberId),
+  ],
+);
+
+/** Without RESEND_API_KEY, emails land here and in the admin's Mailbox instead of the internet. */
+export const mailbox = pgTable(
+  'mailbox',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).unique(),
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    html: text('html').notNull(),
+    text: text('text').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('mailbox_created_idx').on(t.createdAt)],
+);
+
+/** A single row (id = 1): the key that signs subscriber link tokens. */
+export const notifyState = pgTable('notify_state', {
+  id: smallint('id').primaryKey().default(1),
+  tokenSecret: text('token_secret').notNull(),
+});

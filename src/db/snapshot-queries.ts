@@ -1,9 +1,12 @@
-import { asc, desc, eq, inArray } from 'drizzle-orm';
-import type { IncidentView, Snapshot, UpdateView } from '../domain/snapshot.ts';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { mergeIncidents, type IncidentView, type Snapshot, type UpdateView } from '../domain/snapshot.ts';
+import type { StatusChange } from '../domain/uptime.ts';
+import type { ComponentStatus } from '../domain/vocabulary.ts';
 import type { Queryable } from './client.ts';
 import {
   componentGroups,
   components,
+  componentStatusChanges,
   incidentComponents,
   incidents,
   incidentUpdates,
@@ -17,11 +20,12 @@ type SnapshotOptions = { siteUrl: string; now: Date };
 
 /** Everything but the incidents: small, so always read whole. */
 async function loadPageParts(db: Queryable, options: SnapshotOptions): Promise<Omit<Snapshot, 'incidents'>> {
-  const [settingsRows, stateRows, groupRows, componentRows] = await Promise.all([
+  const [settingsRows, stateRows, groupRows, componentRows, statusChanges] = await Promise.all([
     db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
     db.select().from(siteState).where(eq(siteState.id, 1)),
     db.select().from(componentGroups).orderBy(asc(componentGroups.position)),
     db.select().from(components).orderBy(asc(components.position)),
+    loadStatusChanges(db, options.now),
   ]);
   const settings = settingsRows[0];
   const state = stateRows[0];
@@ -41,7 +45,44 @@ async function loadPageParts(db: Queryable, options: SnapshotOptions): Promise<O
     },
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
+    statusChanges,
   };
+}
+
+/** Uptime shows 12 calendar months; a little more keeps the oldest month whole. */
+const STATUS_HISTORY_DAYS = 400;
+
+/**
+ * Each component's status changes of the last 13 months, oldest first, led by its last
+ * change before them: the status the window starts in. Every change publish reads it
+ * again (7,300 rows at 20 components with 9 incidents a day), and PGlite hands over rows
+ * one by one at a cost that dwarfs the query (70 ms for those rows, 15 ms as one string),
+ * so the window comes as one string of "component status epoch-ms" entries.
+ */
+async function loadStatusChanges(db: Queryable, now: Date): Promise<Record<string, StatusChange[]>> {
+  const from = new Date(now.getTime() - STATUS_HISTORY_DAYS * 86_400_000);
+  const t = componentStatusChanges;
+  const lead = db
+    .select({ status: t.status, changedAt: t.changedAt })
+    .from(t)
+    .where(and(eq(t.componentId, components.id), lt(t.changedAt, from)))
+    .orderBy(desc(t.changedAt), desc(t.id))
+    .limit(1)
+    .as('lead');
+  const [leads, [recent]] = await Promise.all([
+    db.select({ componentId: components.id, status: lead.status, changedAt: lead.changedAt }).from(components).crossJoinLateral(lead),
+    db
+      .select({ text: sql<string | null>`string_agg(${t.componentId} || ' ' || ${t.status}::text || ' ' || floor(extract(epoch from ${t.changedAt}) * 1000)::bigint, ',' order by ${t.changedAt}, ${t.id})` })
+      .from(t)
+      .where(gte(t.changedAt, from)),
+  ]);
+  const byComponent: Record<string, StatusChange[]> = {};
+  for (const { componentId, status, changedAt } of leads) byComponent[componentId] = [{ status, changedAt }];
+  for (const entry of recent?.text ? recent.text.split(',') : []) {
+    const [componentId, status, ms] = entry.split(' ') as [string, ComponentStatus, string];
+    (byComponent[componentId] ??= []).push({ status, changedAt: new Date(Number(ms)) });
+  }
+  return byComponent;
 }
 
 /** Incidents with their updates (newest first) and affected components; all of them, or those named. */
@@ -72,8 +113,6 @@ async function loadIncidents(db: Queryable, ids?: readonly string[]): Promise<In
   }));
 }
 
-const newestFirst = (a: IncidentView, b: IncidentView) => b.startedAt.getTime() - a.startedAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime();
-
 /** Reads everything the public site shows. Run it in a repeatable-read transaction so it sees one revision. */
 export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Promise<Snapshot> {
   const [parts, all] = await Promise.all([loadPageParts(db, options), loadIncidents(db)]);
@@ -86,19 +125,21 @@ export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Pro
  * shared with `previous`, so it costs milliseconds however long the history.
  */
 export async function refreshSnapshot(db: Queryable, previous: Snapshot, incidentIds: readonly string[], options: SnapshotOptions): Promise<Snapshot> {
+  const { parts, changed } = await loadChanges(db, incidentIds, options);
+  return { ...parts, incidents: mergeIncidents(previous.incidents, changed, incidentIds) };
+}
+
+export interface SnapshotChanges {
+  /** The snapshot without its incidents: page, components, groups, revision. */
+  parts: Omit<Snapshot, 'incidents'>;
+  /** The named incidents as they are now (a deleted one is absent). */
+  changed: IncidentView[];
+}
+
+/** What a change publish reads: small, so it can also be handed to the render thread. */
+export async function loadChanges(db: Queryable, incidentIds: readonly string[], options: SnapshotOptions): Promise<SnapshotChanges> {
   const [parts, changed] = await Promise.all([loadPageParts(db, options), loadIncidents(db, incidentIds)]);
-  const replaced = new Set(incidentIds);
-  const kept = previous.incidents.filter((i) => !replaced.has(i.id));
-  // Both lists are newest first: merge rather than sort 10,000 entries again.
-  const merged: IncidentView[] = [];
-  const fresh = [...changed].sort(newestFirst);
-  let k = 0;
-  for (const incident of fresh) {
-    while (k < kept.length && newestFirst(kept[k]!, incident) <= 0) merged.push(kept[k++]!);
-    merged.push(incident);
-  }
-  while (k < kept.length) merged.push(kept[k++]!);
-  return { ...parts, incidents: merged };
+  return { parts, changed };
 }
 
 /** Statuspage gives every page a short id; Herald derives a stable one from its URL. */

@@ -96,18 +96,27 @@ function newerFirst(a: Candidate, b: Candidate): number {
   );
 }
 
+/** A published postmortem is an item of its own, dated when it was published. */
+function itemsOf(incident: IncidentView): readonly UpdateView[] {
+  const at = incident.postmortemPublishedAt;
+  if (!incident.postmortemBody || !at) return incident.updates;
+  const postmortem: UpdateView = { id: `postmortem-${incident.id}`, incidentId: incident.id, status: 'postmortem', body: incident.postmortemBody, displayAt: at, createdAt: at, updatedAt: latest(at, incident.updatedAt), affectedComponents: [], deliverNotifications: false };
+  return [postmortem, ...incident.updates];
+}
+
 // Every change re-renders the feeds, and a page may hold tens of thousands of updates:
 // keep the newest `limit` in a sorted window instead of sorting them all.
 function newestUpdates(incidents: readonly IncidentView[], limit: number): Candidate[] {
   const kept: Candidate[] = [];
   for (const incident of incidents) {
+    const items = itemsOf(incident);
     // When even an incident's newest update is older than the window's oldest, skip it whole.
     if (kept.length === limit) {
       let newest = -Infinity;
-      for (const update of incident.updates) newest = Math.max(newest, update.displayAt.getTime());
+      for (const update of items) newest = Math.max(newest, update.displayAt.getTime());
       if (newest < kept[limit - 1]!.update.displayAt.getTime()) continue;
     }
-    for (const update of incident.updates) {
+    for (const update of items) {
       const candidate = { incident, update };
       if (kept.length === limit && newerFirst(candidate, kept[limit - 1]!) >= 0) continue;
       let low = 0;

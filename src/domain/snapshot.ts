@@ -1,6 +1,7 @@
 import type { ComponentTransition } from './incident-lifecycle.ts';
 import { isClosedStatus } from './incident-lifecycle.ts';
 import { pageStatus, worstComponentStatus, type PageStatus } from './status-rollup.ts';
+import type { StatusChange } from './uptime.ts';
 import type { ComponentStatus, EventKind, EventStatus, Impact } from './vocabulary.ts';
 
 // One snapshot feeds every public output (HTML, JSON, feeds, widget data, emails), so
@@ -86,6 +87,11 @@ export interface Snapshot {
   components: ComponentView[];
   /** Incidents and maintenances, newest first (by start, then creation). */
   incidents: IncidentView[];
+  /**
+   * Each component's status history for uptime, oldest first: about the last 13 months,
+   * led by the last change before them (the status the window starts in).
+   */
+  statusChanges: Record<string, StatusChange[]>;
 }
 
 export interface GroupedComponents {
@@ -195,4 +201,25 @@ export function isUpdateOverdue(incident: IncidentView, now: Date): boolean {
 export function componentNames(snapshot: Snapshot, ids: readonly string[]): string[] {
   const byId = new Map(publicComponents(snapshot).map((c) => [c.id, c.name]));
   return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+const newestFirst = (a: IncidentView, b: IncidentView) => b.startedAt.getTime() - a.startedAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime();
+
+/**
+ * The incident list after a change: `previous` with the incidents named in `ids` replaced
+ * by `changed` (an id missing from `changed` was deleted). Both lists are newest first, so
+ * this merges rather than sorting the whole history again.
+ */
+export function mergeIncidents(previous: readonly IncidentView[], changed: readonly IncidentView[], ids: readonly string[]): IncidentView[] {
+  const replaced = new Set(ids);
+  const kept = previous.filter((i) => !replaced.has(i.id));
+  const merged: IncidentView[] = [];
+  const fresh = [...changed].sort(newestFirst);
+  let k = 0;
+  for (const incident of fresh) {
+    while (k < kept.length && newestFirst(kept[k]!, incident) <= 0) merged.push(kept[k++]!);
+    merged.push(incident);
+  }
+  while (k < kept.length) merged.push(kept[k++]!);
+  return merged;
 }

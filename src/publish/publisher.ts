@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
-import { loadSnapshot, refreshSnapshot } from '../db/snapshot-queries.ts';
-import type { Snapshot } from '../domain/snapshot.ts';
+import { loadChanges, loadSnapshot, type SnapshotChanges } from '../db/snapshot-queries.ts';
+import { mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
@@ -28,6 +28,8 @@ export interface PublisherOptions {
 
 /** Below this many routes a second thread costs more than it saves. */
 const OFFLOAD_THRESHOLD = 400;
+/** On a change publish, the render thread takes these (history pages and feeds). */
+const OFFLOADED_ON_CHANGE = /^\/(history|components\/[^/]+\/history)/;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -165,16 +167,18 @@ export class Publisher {
    * The whole data set for a full publish; for a change, the previous snapshot with the
    * changed parts re-read (milliseconds at 10,000 incidents instead of a second).
    */
-  async #snapshot(changedIncidents?: ReadonlySet<string>): Promise<Snapshot> {
+  async #snapshot(): Promise<Snapshot> {
     const { db, siteUrl } = this.#options;
     const now = this.#now();
-    const previous = this.#cache;
-    const snapshot = await db.transaction(
-      (tx) => (previous && changedIncidents ? refreshSnapshot(tx, previous, [...changedIncidents], { siteUrl, now }) : loadSnapshot(tx, { siteUrl, now })),
-      { isolationLevel: 'repeatable read' },
-    );
+    const snapshot = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now }), { isolationLevel: 'repeatable read' });
     this.#cache = snapshot;
     return snapshot;
+  }
+
+  async #changes(changedIncidents: ReadonlySet<string>): Promise<SnapshotChanges> {
+    const { db, siteUrl } = this.#options;
+    const now = this.#now();
+    return db.transaction((tx) => loadChanges(tx, [...changedIncidents], { siteUrl, now }), { isolationLevel: 'repeatable read' });
   }
 
   #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
@@ -207,7 +211,7 @@ export class Publisher {
         const theirs = routes.filter((_, i) => i % 2 === 1);
         const ours = routes.filter((_, i) => i % 2 === 0);
         await Promise.all([
-          this.#thread.run({ distDir, siteUrl: this.#options.siteUrl, snapshot, routes: theirs, dir }),
+          this.#thread.run({ kind: 'full', distDir, siteUrl: this.#options.siteUrl, snapshot, routes: theirs, dir }),
           renderShare(ours),
         ]);
       } else {
@@ -241,16 +245,33 @@ export class Publisher {
   async #publishIncremental(incidentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const previous = this.#cache!;
-    const snapshot = await this.#snapshot(incidentIds);
+    const changes = await this.#changes(incidentIds);
+    const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
+    this.#cache = snapshot;
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
     const routes = affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) });
     // Render everything first: a failed render must leave every file as it was.
-    const rendered: Array<readonly [PublicRoute, Buffer]> = [];
-    await forEachConcurrently(routes, async (route) => {
-      rendered.push([route, await this.#render(snapshot, route)]);
-    });
+    const rendered: Array<readonly [PublicRoute, Uint8Array]> = [];
+    const renderHere = (share: PublicRoute[]) =>
+      forEachConcurrently(share, async (route) => {
+        rendered.push([route, await this.#render(snapshot, route)]);
+      });
+    const thread = this.#thread;
+    if (thread && thread.revision === previous.revision) {
+      // The render thread holds the same snapshot: it applies the same change and takes
+      // the history pages and feeds (about half the work) while this thread does the rest.
+      const theirs = routes.filter((r) => OFFLOADED_ON_CHANGE.test(r.path));
+      const ours = routes.filter((r) => !OFFLOADED_ON_CHANGE.test(r.path));
+      const byPath = new Map(theirs.map((r) => [r.path, r]));
+      const job = { kind: 'change' as const, distDir: this.#options.distDir, siteUrl: this.#options.siteUrl, baseRevision: previous.revision, parts: changes.parts, changed: changes.changed, incidentIds: [...incidentIds], routes: theirs };
+      const [reply] = await Promise.all([thread.run(job).catch(() => null), renderHere(ours)]);
+      if (reply) for (const [routePath, body] of reply.bodies) rendered.push([byPath.get(routePath)!, body]);
+      else await renderHere(theirs); // the thread lost track (or failed): do its share here
+    } else {
+      await renderHere(routes);
+    }
     if ((await readTreeRevision(dir)) > snapshot.revision) {
       return { kind: 'incremental', revision: snapshot.revision, files: 0, directory: dir, durationMs: Math.round(performance.now() - started), superseded: true };
     }

@@ -10,8 +10,12 @@ export interface PublicRoute {
   file: string;
 }
 
-/** Paths served by the Astro handler per request; everything else is a published file. */
-const DYNAMIC_PREFIXES = ['/admin', '/api/admin/', '/_herald/'];
+/**
+ * Paths served by the Astro handler per request; everything else is a published file.
+ * Subscribing (a form post) and the links in subscriber emails need the database, and so
+ * does the email provider's webhook.
+ */
+const DYNAMIC_PREFIXES = ['/admin', '/api/admin/', '/_herald/', '/subscribe', '/subscriptions/', '/api/webhooks/'];
 
 export function isPublicRoute(pathname: string): boolean {
   return !DYNAMIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
@@ -50,10 +54,11 @@ export function componentRoutes(componentId: string): PublicRoute[] {
 export const INDEX_ROUTE = page('/');
 export const NOT_FOUND_ROUTE: PublicRoute = { path: '/404/', file: '404.html' };
 export const EMBED_DOCS_ROUTE = page('/embed-docs/');
+export const UPTIME_ROUTE = page('/uptime/');
 
 /** Every public route of the site, for a full publish. */
 export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
-  const routes = [INDEX_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, ...apiRoutes(), ...embedRoutes()];
+  const routes = [INDEX_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, UPTIME_ROUTE, ...apiRoutes(), ...embedRoutes()];
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
   for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
   for (const component of publicComponents(snapshot)) routes.push(...componentRoutes(component.id));
@@ -65,6 +70,8 @@ export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<stri
   const routes = new Map<string, PublicRoute>();
   const add = (route: PublicRoute) => routes.set(route.path, route);
   add(INDEX_ROUTE);
+  // Uptime follows component statuses, which incidents change; a new day moves it too.
+  add(UPTIME_ROUTE);
   apiRoutes().forEach(add);
   embedRoutes().forEach(add);
   add(historyRoute(1));

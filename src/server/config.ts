@@ -24,6 +24,11 @@ const EnvSchema = z.object({
   HERALD_ADMIN_EMAIL: z.email('must be an email address').optional().or(z.literal('').transform(() => undefined)),
   HERALD_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional().or(z.literal('').transform(() => undefined)),
   HERALD_DIST_DIR: z.string().min(1).default('dist'),
+  RESEND_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
+  RESEND_BASE_URL: z.string().optional().transform((v) => v || 'https://api.resend.com').refine((v) => /^https?:\/\/[^/]+/.test(v), 'must be an absolute http(s) URL'),
+  RESEND_WEBHOOK_SECRET: z.string().optional().transform((v) => (v ? v : undefined)),
+  HERALD_EMAIL_FROM: z.string().optional().transform((v) => (v ? v : undefined)).refine((v) => v === undefined || !/[\r\n]/.test(v), 'must be one line, like "Acme Status <status@acme.com>"'),
+  HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
 }).refine((e) => Boolean(e.HERALD_ADMIN_EMAIL) === Boolean(e.HERALD_ADMIN_PASSWORD), {
   path: ['HERALD_ADMIN_PASSWORD'],
   message: 'and HERALD_ADMIN_EMAIL must be set together',
@@ -40,6 +45,17 @@ export interface Config {
   distDir: string;
   /** The first admin, created at start when there is no user yet. */
   firstAdmin: { email: string; password: string } | undefined;
+  email: EmailConfig;
+}
+
+export interface EmailConfig {
+  /** Unset: emails are kept in the database and shown in the admin mailbox. */
+  resendApiKey: string | undefined;
+  resendBaseUrl: string;
+  webhookSecret: string | undefined;
+  from: string;
+  /** Provider requests per second from this instance; 0 = no limit. */
+  ratePerSecond: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -60,5 +76,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demo: e.HERALD_DEMO,
     distDir: path.resolve(cwd, e.HERALD_DIST_DIR),
     firstAdmin: e.HERALD_ADMIN_EMAIL && e.HERALD_ADMIN_PASSWORD ? { email: e.HERALD_ADMIN_EMAIL, password: e.HERALD_ADMIN_PASSWORD } : undefined,
+    email: {
+      resendApiKey: e.RESEND_API_KEY,
+      resendBaseUrl: e.RESEND_BASE_URL,
+      webhookSecret: e.RESEND_WEBHOOK_SECRET,
+      from: e.HERALD_EMAIL_FROM ?? `Status <status@${new URL(siteUrl).hostname}>`,
+      ratePerSecond: e.HERALD_EMAIL_RATE,
+    },
   };
 }

@@ -1,10 +1,19 @@
 import { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
+import type { EmailConfig } from './config.ts';
 import type { Logger } from './log.ts';
+import { SubscribeLimiter } from './subscribers/subscribe-limiter.ts';
 import type { HeraldServices } from './services.ts';
 
-export function createServices(options: { db: Database; publisher: PublishGate; siteUrl: string; log: Logger; now?: () => Date }): HeraldServices {
+export function createServices(options: {
+  db: Database;
+  publisher: PublishGate;
+  siteUrl: string;
+  log: Logger;
+  now?: () => Date;
+  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'>;
+}): HeraldServices {
   return {
     db: options.db,
     publisher: options.publisher,
@@ -13,5 +22,10 @@ export function createServices(options: { db: Database; publisher: PublishGate; 
     throttle: new LoginThrottle(),
     log: options.log,
     now: options.now ?? (() => new Date()),
+    notify: {
+      mode: options.email?.resendApiKey ? 'resend' : 'mailbox',
+      webhookSecret: options.email?.webhookSecret,
+      limiter: new SubscribeLimiter(),
+    },
   };
 }

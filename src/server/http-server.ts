@@ -112,6 +112,11 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
     if (isDynamicRoute(pathname)) {
       alignOriginForAstro(req, siteOrigin);
+      // RFC 8058 one-click unsubscribe: mail providers POST a form body to the
+      // List-Unsubscribe URL without an Origin, which Astro's checkOrigin refuses. That URL's
+      // token is its only credential (no cookie is read), so a cross-site POST can do no more
+      // than the link itself: it is let through as same-origin.
+      if (req.method === 'POST' && /^\/subscriptions\/unsubscribe\/?$/.test(pathname) && req.headers.host) req.headers.origin = `http://${req.headers.host}`;
       return deps.handler(req, res, undefined, { herald: deps.services });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

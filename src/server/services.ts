@@ -2,6 +2,7 @@ import type { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
 import type { Logger } from './log.ts';
+import type { SubscribeLimiter } from './subscribers/subscribe-limiter.ts';
 
 /**
  * What the server hands every admin request (as `Astro.locals.herald`). Astro routes are a
@@ -18,4 +19,13 @@ export interface HeraldServices {
   throttle: LoginThrottle;
   log: Logger;
   now(): Date;
+  /** Subscriber emails: how they leave, the webhook secret, the sign-up rate limits. */
+  notify: NotifyServices;
+}
+
+export interface NotifyServices {
+  /** 'mailbox' without RESEND_API_KEY: emails are kept for the admin's Mailbox page. */
+  mode: 'resend' | 'mailbox';
+  webhookSecret: string | undefined;
+  limiter: SubscribeLimiter;
 }

@@ -86,7 +86,7 @@ test.describe('the public status page', () => {
     const page = await context.newPage();
     await page.goto('/');
     await expect(page.getByRole('status')).toHaveText('Partially Degraded Service');
-    const core = page.locator('details', { hasText: 'Core platform' });
+    const core = page.getByRole('region', { name: 'Components' }).locator('details', { hasText: 'Core platform' });
     await core.locator('summary').click();
     await expect(core.getByText('GraphQL API', { exact: true })).toBeVisible();
     await context.close();

@@ -11,7 +11,8 @@ import { createRequestListener } from '../../src/server/http-server.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
-export const DIST_DIR = path.resolve(import.meta.dirname, '../../dist');
+/** The build under test: `dist`, or another build directory named by HERALD_DIST_DIR. */
+export const DIST_DIR = path.resolve(import.meta.dirname, '../..', process.env.HERALD_DIST_DIR ?? 'dist');
 export const SITE_URL = 'https://status.example.com';
 
 let handler: Promise<AstroHandler> | undefined;
@@ -31,7 +32,7 @@ export interface TestSite {
 }
 
 /** A database, a publisher writing into a temporary data directory, and the server on a free port. */
-export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string } = {}): Promise<TestSite> {
+export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string; webhookSecret?: string } = {}): Promise<TestSite> {
   const database = await createTestDatabase(driver);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
   const astro = options.handler ?? (await builtHandler());
@@ -45,7 +46,7 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     log: silentLogger,
     ...(options.now ? { now: options.now } : {}),
   });
-  const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, log: silentLogger, ...(options.now ? { now: options.now } : {}) });
+  const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, log: silentLogger, ...(options.now ? { now: options.now } : {}), email: { resendApiKey: undefined, webhookSecret: options.webhookSecret } });
   const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log: silentLogger, services }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

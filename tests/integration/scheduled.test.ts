@@ -80,8 +80,10 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline && (await editor.get(`/incidents/${id}`)).body.status !== 'in_progress') await new Promise((r) => setTimeout(r, 200));
       expect((await editor.get(`/incidents/${id}`)).body.status).toBe('in_progress');
-      const active = await (await fetch(`${site.url}/api/v2/scheduled-maintenances/active.json`)).json();
-      expect(active.scheduled_maintenances.map((m: { id: string }) => m.id)).toEqual([id]);
+      // The tick publishes right after its change commits.
+      const activeIds = async () => (await (await fetch(`${site.url}/api/v2/scheduled-maintenances/active.json`)).json()).scheduled_maintenances.map((m: { id: string }) => m.id);
+      while (Date.now() < deadline && (await activeIds()).length === 0) await new Promise((r) => setTimeout(r, 100));
+      expect(await activeIds()).toEqual([id]);
     } finally {
       await boss.stop({ graceful: false, timeout: 2000 });
     }

@@ -105,6 +105,7 @@ export function makeSnapshot({ page, ...overrides }: SnapshotOverrides = {}): Sn
     groups: [],
     components: [],
     incidents: [],
+    statusChanges: {},
     ...overrides,
   };
 }

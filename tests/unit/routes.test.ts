@@ -52,3 +52,13 @@ describe('affectedRoutes', () => {
     expect(routes.filter((p) => p.startsWith('/components/'))).toEqual([...componentPaths('api'), ...componentPaths('web')]);
   });
 });
+
+describe('the uptime page', () => {
+  it('is published with the site and re-rendered on every incident change and every new day', () => {
+    expect(paths(allPublicRoutes(snapshot))).toContain('/uptime/');
+    expect(files(allPublicRoutes(snapshot))).toContain('uptime/index.html');
+    expect(paths(affectedRoutes(snapshot, new Set(['bare'])))).toContain('/uptime/');
+    // The day rollover republishes with no incident named.
+    expect(paths(affectedRoutes(snapshot, new Set()))).toContain('/uptime/');
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LoginInput } from '../../auth/login.ts';
 import { ComponentInput, ComponentPatch, GroupInput, GroupPatch, ReorderInput } from '../components/component-input.ts';
 import { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
+import { PostmortemInput } from '../incidents/postmortem.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
 import { TokenInput } from '../tokens/manage-tokens.ts';
@@ -58,6 +59,10 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     patch: { summary: 'Statuspage-style edit: a status or body posts an update; other fields edit in place', role: 'editor', body: IncidentPatch },
     put: { summary: 'Same as PATCH', role: 'editor', body: IncidentPatch },
     delete: { summary: 'Delete an incident', role: 'editor', success: 204 },
+  },
+  '/incidents/{id}/postmortem': {
+    put: { summary: 'Save the postmortem (Markdown); "publish": true publishes it (resolved incidents only; status becomes postmortem), false keeps it a draft', role: 'editor', body: PostmortemInput },
+    delete: { summary: 'Unpublish the postmortem (status back to resolved; the text stays as a draft)', role: 'editor' },
   },
   '/incidents/{id}/updates': {
     post: { summary: 'Post an update: status, message, component changes, next update in N minutes', role: 'editor', body: UpdateInput, success: 201 },

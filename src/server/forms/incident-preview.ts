@@ -104,6 +104,7 @@ export function adminSnapshot(data: AdminData): Snapshot {
     groups: data.groups.map(groupViewOf),
     components: data.components.map(componentViewOf),
     incidents: (data.incidents ?? []).map(incidentViewOf),
+    statusChanges: {},
   };
 }
 

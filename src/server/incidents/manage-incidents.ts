@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { incidents, incidentUpdates } from '../../db/schema.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
+import { enqueueEventNotification } from '../../notify/enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound, staleVersion } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -46,9 +47,10 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
       autoStart: input.scheduled_auto_in_progress ?? false,
       autoComplete: input.scheduled_auto_completed ?? false,
     });
-    const { fields } = await applyUpdate(tx, { id, kind, impact: 'none', nextUpdateDueAt: null, state: null }, updateRequest(input, status, input.body), ctx.now);
+    const { fields, update } = await applyUpdate(tx, { id, kind, impact: 'none', nextUpdateDueAt: null, state: null }, updateRequest(input, status, input.body), ctx.now);
     // A scheduled maintenance "starts" at its window, not when it was announced.
     await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
+    if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
     const value = await getIncident(tx, id);
     return { value, scope: { incidentIds: [id] }, audit: [{ action: `${kind}.create`, entityType: kind, entityId: id, after: value }] };
   });
@@ -59,7 +61,7 @@ async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput |
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
     const before = await getIncident(tx, id);
-    const { fields } = await applyUpdate(
+    const { fields, update } = await applyUpdate(
       tx,
       { id, kind: current.kind, impact: current.impact, nextUpdateDueAt: current.nextUpdateDueAt, state: current },
       updateRequest(input, status, body),
@@ -67,6 +69,7 @@ async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput |
     );
     const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
     await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input) });
+    if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
     const value = await getIncident(tx, id);
     const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
     return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after: value }] };

@@ -1,0 +1,195 @@
+import { dayKey } from './format.ts';
+import { groupComponents, type ComponentView, type IncidentView, type Snapshot } from './snapshot.ts';
+import { dailyUptimeOver, daySpans, formatDuration, formatUptime, groupDays, groupUptimePercent, startOfDay, uptimePercent, type DaySpan, type DayUptime } from './uptime.ts';
+import { COMPONENT_STATUS_LABELS } from './vocabulary.ts';
+
+// The uptime rows the public pages show, worked out once per snapshot from its status
+// history: a row per listed component that showcases uptime, and one per group (from
+// the members shown).
+
+export const UPTIME_BAR_DAYS = 90;
+
+export interface EventRef {
+  id: string;
+  name: string;
+}
+
+export interface UptimeDay extends DayUptime {
+  /** Incidents and maintenances under way that day. */
+  events: EventRef[];
+}
+
+export interface UptimeRow {
+  days: UptimeDay[];
+  last30: number | null;
+  /** Over every day of the row. */
+  whole: number | null;
+}
+
+export interface PageUptime {
+  spans: DaySpan[];
+  components: Map<string, UptimeRow>;
+  groups: Map<string, UptimeRow>;
+}
+
+/**
+ * When a component's data begins. A start date given as a calendar date (stored as UTC
+ * midnight) means that local day from its first hour; otherwise the instant itself.
+ */
+function existenceStart(component: ComponentView, timeZone: string): Date | null {
+  const start = component.startDate;
+  if (!start) return null;
+  const iso = start.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? startOfDay(iso.slice(0, 10), timeZone) : start;
+}
+
+/** Index of the span holding `t`, or -1 / spans.length outside. */
+function spanIndex(spans: readonly DaySpan[], t: number): number {
+  if (spans.length === 0 || t < spans[0]!.start.getTime()) return -1;
+  let low = 0;
+  let high = spans.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (spans[middle]!.start.getTime() <= t) low = middle;
+    else high = middle - 1;
+  }
+  return t < spans[low]!.end.getTime() ? low : spans.length;
+}
+
+/** Events per component per day index: those under way (started, not yet closed) that day. */
+function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: ReadonlySet<string>): Map<string, EventRef[][]> {
+  const result = new Map<string, EventRef[][]>();
+  if (spans.length === 0) return result;
+  const first = spans[0]!.start.getTime();
+  const now = snapshot.now.getTime();
+  const isUnderWay = (i: IncidentView) => i.kind === 'incident' || i.status !== 'scheduled';
+  for (const incident of snapshot.incidents) {
+    if (!isUnderWay(incident)) continue;
+    const end = Math.min(incident.resolvedAt?.getTime() ?? now, now);
+    if (end < first || incident.startedAt.getTime() > now) continue;
+    const from = Math.max(0, spanIndex(spans, incident.startedAt.getTime()));
+    const to = Math.min(spans.length - 1, spanIndex(spans, end));
+    for (const componentId of incident.componentIds) {
+      if (!shown.has(componentId)) continue;
+      let days = result.get(componentId);
+      if (!days) result.set(componentId, (days = spans.map(() => [])));
+      for (let d = from; d <= to; d++) days[d]!.push({ id: incident.id, name: incident.name });
+    }
+  }
+  // Oldest first within a day, as the incidents happened.
+  for (const days of result.values()) for (const list of days) list.reverse();
+  return result;
+}
+
+interface AllDays {
+  spans: DaySpan[];
+  components: Map<string, UptimeDay[]>;
+  /** Each group's members with data, and the group's own days. */
+  groups: Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>;
+}
+
+// The index (90 days) and /uptime/ (12 months) are rendered together on every publish:
+// the days are worked out once, for the longer window, and each page takes its tail.
+const allDays = new WeakMap<Snapshot, AllDays>();
+const rows = new WeakMap<Snapshot, Map<number, PageUptime>>();
+
+/** Uptime rows for the last `dayCount` days (oldest first), computed once per snapshot. */
+export function pageUptime(snapshot: Snapshot, dayCount = UPTIME_BAR_DAYS): PageUptime {
+  let bySize = rows.get(snapshot);
+  if (!bySize) rows.set(snapshot, (bySize = new Map()));
+  let result = bySize.get(dayCount);
+  if (!result) {
+    let all = allDays.get(snapshot);
+    if (!all || all.spans.length < dayCount) {
+      all = computeAllDays(snapshot, Math.max(dayCount, calendarDayCount(snapshot.now, snapshot.page.timeZone)));
+      allDays.set(snapshot, all);
+    }
+    const tail = <T>(list: readonly T[]) => list.slice(Math.max(0, list.length - dayCount));
+    const components = new Map<string, UptimeRow>();
+    for (const [id, days] of all.components) {
+      const shown = tail(days);
+      components.set(id, { days: shown, last30: uptimePercent(shown, 30), whole: uptimePercent(shown) });
+    }
+    const groups = new Map<string, UptimeRow>();
+    for (const [id, { members, days }] of all.groups) {
+      const shown = members.map(tail);
+      groups.set(id, { days: tail(days), last30: groupUptimePercent(shown, 30), whole: groupUptimePercent(shown) });
+    }
+    bySize.set(dayCount, (result = { spans: tail(all.spans), components, groups }));
+  }
+  return result;
+}
+
+function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
+  const tz = snapshot.page.timeZone;
+  const spans = daySpans(snapshot.now, tz, dayCount);
+  const entries = groupComponents(snapshot);
+  const showcased = entries.flatMap((e) => e.components).filter((c) => c.showcase);
+  const events = eventsByDay(snapshot, spans, new Set(showcased.map((c) => c.id)));
+  const components = new Map<string, UptimeDay[]>();
+  for (const component of showcased) {
+    const days = dailyUptimeOver({ changes: snapshot.statusChanges[component.id] ?? [], since: existenceStart(component, tz) }, spans, snapshot.now);
+    const eventDays = events.get(component.id);
+    components.set(component.id, days.map((d, i) => Object.assign(d, { events: eventDays?.[i] ?? [] })));
+  }
+  const groups = new Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>();
+  for (const { group, components: listed } of entries) {
+    const members = listed.map((c) => components.get(c.id)).filter((d): d is UptimeDay[] => d !== undefined);
+    if (!group || members.length === 0) continue;
+    const days = groupDays(members).map((d, i) => {
+      const seen = new Map<string, EventRef>();
+      for (const member of members) for (const e of member[i]?.events ?? []) seen.set(e.id, e);
+      return Object.assign(d, { events: [...seen.values()] });
+    });
+    groups.set(group.id, { members, days });
+  }
+  return { spans, components, groups };
+}
+
+/** Days from the first of the month eleven months ago through today: a 12-month calendar. */
+export function calendarDayCount(now: Date, timeZone: string): number {
+  const today = dayKey(now, timeZone);
+  const [year, month] = today.split('-').map(Number) as [number, number];
+  const firstMonth = new Date(Date.UTC(year, month - 1 - 11, 1));
+  return Math.round((Date.parse(`${today}T00:00:00Z`) - firstMonth.getTime()) / 86_400_000) + 1;
+}
+
+/** What a day's bar or calendar cell says in words: the status is never told by colour alone. */
+export function describeDay(day: UptimeDay): string {
+  if (day.worst === null) return 'No data.';
+  const parts = [`${formatUptime(day.uptime)} uptime.`];
+  if (day.worst !== 'operational') parts.push(`${COMPONENT_STATUS_LABELS[day.worst]} for ${formatDuration(day.durations[day.worst] ?? 0)}.`);
+  parts.push(day.events.length === 0 ? 'No incidents.' : `${day.events.map((e) => e.name).join('; ')}.`);
+  return parts.join(' ');
+}
+
+export interface CalendarMonth {
+  /** "2026-03" */
+  month: string;
+  /** Weeks from Monday to Sunday; null pads the days outside the month (or before the first day shown). */
+  weeks: Array<Array<UptimeDay | null>>;
+}
+
+/** Days (oldest first) laid out as month grids, oldest month first. */
+export function calendarMonths(days: readonly UptimeDay[]): CalendarMonth[] {
+  const months: CalendarMonth[] = [];
+  for (const day of days) {
+    const month = day.day.slice(0, 7);
+    let current = months.at(-1);
+    if (current?.month !== month) {
+      months.push((current = { month, weeks: [] }));
+      // Monday-first: getUTCDay() is 0 on Sunday. Days of the month before the first shown are padded too.
+      const first = new Date(`${month}-01T12:00:00Z`);
+      const lead = (first.getUTCDay() + 6) % 7 + (Number(day.day.slice(8)) - 1);
+      current.weeks.push([]);
+      for (let i = 0; i < lead; i++) {
+        if (current.weeks.at(-1)!.length === 7) current.weeks.push([]);
+        current.weeks.at(-1)!.push(null);
+      }
+    }
+    if (current.weeks.at(-1)!.length === 7) current.weeks.push([]);
+    current.weeks.at(-1)!.push(day);
+  }
+  for (const { weeks } of months) while (weeks.at(-1)!.length < 7) weeks.at(-1)!.push(null);
+  return months;
+}

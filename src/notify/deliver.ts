@@ -1,0 +1,238 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../db/client.ts';
+import { deliveries, deliveryBatches, notifications, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
+import { randomUUID } from 'node:crypto';
+import { batchIdempotencyKey, renderEmail, type EmailMessage, type RenderedEmail } from '../domain/email-message.ts';
+import { isRecipient, type Audience } from '../domain/subscriptions.ts';
+import type { Logger } from '../server/log.ts';
+import { rowsOf } from './sql-rows.ts';
+import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
+import type { OutgoingEmail, Transport } from './transport.ts';
+
+// Sending, crash-safe: claim a batch (a lease, SKIP LOCKED) -> send it under its
+// idempotency key -> mark it sent. A process killed after the send and before the mark
+// leaves the lease to run out; the batch is then sent again with the same rows, the same
+// rendered emails and the same key, and the provider drops the repeat. A batch's rows are
+// fixed ("frozen") at its first claim, after the subscriptions are checked once more.
+
+export interface DeliveryOptions {
+  db: Database;
+  transport: Transport;
+  siteUrl: string;
+  from: string;
+  log: Logger;
+  now?: () => Date;
+  /** How long a claimed batch is ours before another worker may take it over. */
+  leaseMs?: number;
+  /** Attempts (not counting 429s) before a batch's rows are marked failed. */
+  maxAttempts?: number;
+  /** Waits before each provider call (the rate limit). */
+  beforeSend?: () => Promise<void>;
+}
+
+export type BatchOutcome = 'sent' | 'skipped' | 'throttled' | 'retry' | 'failed' | 'split' | 'none';
+
+interface Claimed {
+  id: string;
+  attempts: number;
+  idempotencyKey: string;
+  message: EmailMessage;
+  recipients: Array<{ deliveryId: number; subscriberId: string; email: string }>;
+}
+
+// Rendering (markdown, sanitizing) is the costly part of a batch and the same for every
+// recipient but their links: render once with markers, then put each recipient's links in.
+// The marker holds a per-process random part, so no user text can contain it.
+const MARKER = `\u0000herald-${randomUUID()}-`;
+const MARKED_LINKS = { confirm: `${MARKER}confirm`, manage: `${MARKER}manage`, unsubscribe: `${MARKER}unsubscribe` };
+const rendered = new Map<string, RenderedEmail>();
+
+function emailRenderer(message: EmailMessage, siteUrl: string) {
+  const key = JSON.stringify([message, siteUrl]);
+  let template = rendered.get(key);
+  if (!template) {
+    template = renderEmail(message, siteUrl, MARKED_LINKS);
+    if (rendered.size > 100) rendered.clear();
+    rendered.set(key, template);
+  }
+  const t = template;
+  return (links: SubscriberLinks): RenderedEmail => {
+    const fill = (text: string) => text.replaceAll(MARKED_LINKS.confirm, links.confirm).replaceAll(MARKED_LINKS.manage, links.manage).replaceAll(MARKED_LINKS.unsubscribe, links.unsubscribe);
+    return { subject: t.subject, html: fill(t.html), text: fill(t.text), headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, fill(v)])) };
+  };
+}
+
+const backoffMs = (attempt: number) => Math.min(10 * 60_000, 1000 * 2 ** (attempt - 1));
+
+function audienceOf(message: EmailMessage): Audience {
+  if (message.kind === 'confirmation') return { kind: 'confirmation', eventKind: 'incident', components: [] };
+  return { kind: message.kind, eventKind: message.incident.kind, components: message.components };
+}
+
+/** Checks the subscriptions once more and fixes the batch's rows and key; false when nobody is left. */
+async function freeze(tx: Transaction, batchId: string, message: EmailMessage, now: Date): Promise<string | null> {
+  const rows = await tx
+    .select({ id: deliveries.id, subscriberId: deliveries.subscriberId, status: subscribers.status, allComponents: subscribers.allComponents, maintenance: subscribers.maintenance })
+    .from(deliveries)
+    .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
+    .where(and(eq(deliveries.batchId, batchId), eq(deliveries.status, 'pending')));
+  const choosers = rows.filter((r) => !r.allComponents).map((r) => r.subscriberId);
+  const chosenComponents = choosers.length ? await tx.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, choosers)) : [];
+  const chosenGroups = choosers.length ? await tx.select().from(subscriberGroups).where(inArray(subscriberGroups.subscriberId, choosers)) : [];
+  const audience = audienceOf(message);
+  const keep: number[] = [];
+  const drop: number[] = [];
+  for (const row of rows) {
+    const subscription = {
+      ...row,
+      componentIds: chosenComponents.filter((c) => c.subscriberId === row.subscriberId).map((c) => c.componentId),
+      groupIds: chosenGroups.filter((g) => g.subscriberId === row.subscriberId).map((g) => g.groupId),
+    };
+    (isRecipient(subscription, audience) ? keep : drop).push(row.id);
+  }
+  if (drop.length) await tx.update(deliveries).set({ status: 'skipped', lastError: 'no longer subscribed' }).where(inArray(deliveries.id, drop));
+  if (keep.length === 0) {
+    await tx.update(deliveryBatches).set({ status: 'skipped', frozenAt: now }).where(eq(deliveryBatches.id, batchId));
+    return null;
+  }
+  const key = batchIdempotencyKey(keep);
+  await tx.update(deliveryBatches).set({ frozenAt: now, idempotencyKey: key }).where(eq(deliveryBatches.id, batchId));
+  return key;
+}
+
+/** Takes the next due batch (skipping those other workers hold) and leases it. */
+async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
+  const leaseMs = options.leaseMs ?? 60_000;
+  return options.db.transaction(async (tx) => {
+    const [batch] = rowsOf<{ id: string; notification_id: string; idempotency_key: string | null; attempts: number }>(
+      await tx.execute(sql`select id, notification_id, idempotency_key, attempts from delivery_batches
+        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
+        order by available_at, id limit 1 for update skip locked`),
+    );
+    if (!batch) return null;
+    const [notification] = await tx.select({ message: notifications.message }).from(notifications).where(eq(notifications.id, batch.notification_id));
+    const message = notification!.message;
+    const key = batch.idempotency_key ?? (await freeze(tx, batch.id, message, now));
+    if (!key) return 'skipped';
+    const attempts = batch.attempts + 1;
+    await tx.update(deliveryBatches).set({ attempts, availableAt: new Date(now.getTime() + leaseMs) }).where(eq(deliveryBatches.id, batch.id));
+    const recipients = await tx
+      .select({ deliveryId: deliveries.id, subscriberId: deliveries.subscriberId, email: subscribers.email })
+      .from(deliveries)
+      .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
+      .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')))
+      .orderBy(deliveries.id);
+    return { id: batch.id, attempts, idempotencyKey: key, message, recipients };
+  });
+}
+
+async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' | 'failed'; error?: string }, now: Date) {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(deliveries)
+      .set({ status: fields.status, attempts: batch.attempts, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
+      .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')));
+    await tx
+      .update(deliveryBatches)
+      .set({ status: fields.status, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
+      .where(eq(deliveryBatches.id, batch.id));
+  });
+}
+
+/**
+ * A batch the provider refused outright: one bad address must not cost 99 others their
+ * email, so a batch of several is split into batches of one; a single refused recipient is
+ * marked failed and quarantined.
+ */
+async function rejectBatch(db: Database, batch: Claimed, error: string, now: Date): Promise<BatchOutcome> {
+  if (batch.recipients.length > 1) {
+    await db.transaction(async (tx) => {
+      const [notification] = await tx.select({ notificationId: deliveryBatches.notificationId }).from(deliveryBatches).where(eq(deliveryBatches.id, batch.id));
+      for (const r of batch.recipients) {
+        const single = `${batch.id}-${r.deliveryId}`;
+        await tx.insert(deliveryBatches).values({ id: single, notificationId: notification!.notificationId, availableAt: now, createdAt: now });
+        await tx.update(deliveries).set({ batchId: single }).where(eq(deliveries.id, r.deliveryId));
+      }
+      await tx.update(deliveryBatches).set({ status: 'skipped', lastError: `split after: ${error}` }).where(eq(deliveryBatches.id, batch.id));
+    });
+    return 'split';
+  }
+  await markBatch(db, batch, { status: 'failed', error }, now);
+  await db
+    .update(subscribers)
+    .set({ status: 'quarantined', quarantinedAt: now, quarantineReason: `refused by the email provider: ${error.slice(0, 200)}` })
+    .where(inArray(subscribers.id, batch.recipients.map((r) => r.subscriberId)));
+  return 'failed';
+}
+
+/** Claims, sends and settles one batch. */
+export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchOutcome> {
+  const now = () => options.now?.() ?? new Date();
+  const batch = await claimBatch(options, now());
+  if (batch === null) return 'none';
+  if (batch === 'skipped') return 'skipped';
+  const secret = await tokenSecret(options.db);
+  const render = emailRenderer(batch.message, options.siteUrl);
+  const emails: OutgoingEmail[] = batch.recipients.map((r) => ({
+    deliveryId: r.deliveryId,
+    from: options.from,
+    to: r.email,
+    ...render(subscriberLinks(secret, options.siteUrl, r.subscriberId)),
+  }));
+  await options.beforeSend?.();
+  const result = await options.transport.send(emails, batch.idempotencyKey);
+  const at = now();
+  switch (result.outcome) {
+    case 'sent':
+      await markBatch(options.db, batch, { status: 'sent' }, at);
+      return 'sent';
+    case 'throttled':
+      // The provider said when; that wait is not the batch's fault, so it is no attempt.
+      await options.db
+        .update(deliveryBatches)
+        .set({ availableAt: new Date(at.getTime() + result.retryAfterMs), attempts: batch.attempts - 1, lastError: result.error })
+        .where(eq(deliveryBatches.id, batch.id));
+      return 'throttled';
+    case 'rejected':
+      options.log.error('email batch refused', { batch: batch.id, error: result.error });
+      return rejectBatch(options.db, batch, result.error, at);
+    case 'failed':
+      if (batch.attempts >= (options.maxAttempts ?? 8)) {
+        options.log.error('email batch failed for good', { batch: batch.id, error: result.error });
+        await markBatch(options.db, batch, { status: 'failed', error: result.error }, at);
+        return 'failed';
+      }
+      await options.db
+        .update(deliveryBatches)
+        .set({ availableAt: new Date(at.getTime() + backoffMs(batch.attempts)), lastError: result.error })
+        .where(eq(deliveryBatches.id, batch.id));
+      return 'retry';
+  }
+}
+
+/** When the next pending batch falls due (a lease running out, a backoff ending), if any. */
+export async function nextDueAt(db: Database): Promise<Date | null> {
+  const [row] = rowsOf<{ at: string | Date | null }>(await db.execute(sql`select min(available_at) as at from delivery_batches where status = 'pending'`));
+  return row?.at ? new Date(row.at) : null;
+}
+
+/**
+ * Sends until nothing is due, with `concurrency` batches in flight. Returns how many batches
+ * were sent. Throttled or failing batches wait for their time; the caller wakes up then.
+ */
+export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
+  let sent = 0;
+  let throttled = false;
+  const lane = async () => {
+    for (;;) {
+      if (throttled || options.stop?.()) return;
+      const outcome = await deliverNextBatch(options);
+      if (outcome === 'none') return;
+      if (outcome === 'sent') sent++;
+      // A 429 is about the account, not the batch: every lane backs off until it is due.
+      if (outcome === 'throttled') throttled = true;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
+  return sent;
+}

@@ -1,0 +1,93 @@
+import { and, eq, lt } from 'drizzle-orm';
+import type { PgBoss } from 'pg-boss';
+import type { DatabaseHandle } from '../db/client.ts';
+import { subscribers } from '../db/schema.ts';
+import { PENDING_EXPIRY_MS } from '../domain/subscriptions.ts';
+import type { EmailConfig } from '../server/config.ts';
+import type { Logger } from '../server/log.ts';
+import { drainDeliveries, nextDueAt } from './deliver.ts';
+import { DELIVER_CHANNEL } from './enqueue.ts';
+import { requestSpacer } from './rate-limit.ts';
+import { mailboxTransport, resendTransport, type Transport } from './transport.ts';
+
+// The delivery worker of one instance. It drains due batches when a change commits
+// deliveries (NOTIFY), when a lease or backoff falls due (a timer), and every minute
+// through pg-boss (which also forgets unconfirmed subscriptions that expired). Instances
+// share the work through SKIP LOCKED on the batches.
+
+export const DELIVER_QUEUE = 'herald-deliver';
+const MAX_SLEEP_MS = 60_000;
+
+export interface DeliveryWorker {
+  /** Sends whatever is due now (coalesces concurrent calls). */
+  poke(): void;
+  stop(): Promise<void>;
+}
+
+export function emailTransport(handle: DatabaseHandle, email: EmailConfig): Transport {
+  return email.resendApiKey ? resendTransport({ apiKey: email.resendApiKey, baseUrl: email.resendBaseUrl }) : mailboxTransport(handle.db);
+}
+
+export async function startDeliveryWorker(options: { handle: DatabaseHandle; boss: PgBoss; email: EmailConfig; siteUrl: string; log: Logger }): Promise<DeliveryWorker> {
+  const { handle, boss, email, log } = options;
+  const transport = emailTransport(handle, email);
+  const beforeSend = requestSpacer(email.ratePerSecond);
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const run = async () => {
+    do {
+      again = false;
+      // PGlite has one connection: several sending lanes would queue every publish behind them.
+      const concurrency = handle.client.kind === 'pglite' ? 1 : 4;
+      const sent = await drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, from: email.from, log, beforeSend, stop: () => stopped, concurrency });
+      if (sent > 0) log.info('emails sent', { batches: sent, via: transport.kind });
+    } while (again && !stopped);
+    const due = await nextDueAt(handle.db);
+    clearTimeout(timer);
+    if (due && !stopped) {
+      timer = setTimeout(poke, Math.min(MAX_SLEEP_MS, Math.max(50, due.getTime() - Date.now())));
+      timer.unref();
+    }
+  };
+  const poke = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run()
+      .catch((error: unknown) => log.error('email delivery failed', { error: error instanceof Error ? error.message : String(error) }))
+      .finally(() => {
+        running = null;
+      });
+  };
+
+  let unlisten: () => Promise<void>;
+  if (handle.client.kind === 'pglite') {
+    unlisten = await handle.client.pglite.listen(DELIVER_CHANNEL, poke);
+  } else {
+    const listener = await handle.client.sql.listen(DELIVER_CHANNEL, poke);
+    unlisten = () => listener.unlisten();
+  }
+
+  await boss.createQueue(DELIVER_QUEUE, { policy: 'singleton' }).catch(() => {});
+  await boss.schedule(DELIVER_QUEUE, '* * * * *');
+  await boss.work(DELIVER_QUEUE, async () => {
+    const cutoff = new Date(Date.now() - PENDING_EXPIRY_MS);
+    await handle.db.delete(subscribers).where(and(eq(subscribers.status, 'pending'), lt(subscribers.createdAt, cutoff)));
+    poke();
+  });
+  poke(); // whatever a previous process left behind
+  return {
+    poke,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await unlisten().catch(() => {});
+      await running;
+    },
+  };
+}

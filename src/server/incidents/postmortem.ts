@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { incidents } from '../../db/schema.ts';
+import { stripControlCharacters } from '../../domain/markdown.ts';
+import { planPostmortem, type PostmortemAction } from '../../domain/postmortem.ts';
+import { enqueueEventNotification } from '../../notify/enqueue.ts';
+import { runChange, type ChangeContext } from '../change.ts';
+import { lockForChange } from '../versioning.ts';
+import { saveIncidentFields } from './apply-update.ts';
+import { getIncident } from './incident-queries.ts';
+
+export const PostmortemInput = z.strictObject({
+  body: z.string().trim().min(1, 'is required').max(50_000, 'must be at most 50,000 characters'),
+  /** true publishes; false keeps it a draft (withdrawing it if published); omitted keeps it as it is. */
+  publish: z.boolean().optional(),
+  /** Email it to the incident's subscribers when it is first published (default true). */
+  deliver_notifications: z.boolean().optional(),
+  version: z.number().int().positive().optional(),
+});
+export type PostmortemInput = z.infer<typeof PostmortemInput>;
+
+type IncidentRow = typeof incidents.$inferSelect;
+
+function changePostmortem(ctx: ChangeContext, id: string, version: number | undefined, action: PostmortemAction, body?: string, notify = true) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, version);
+    const plan = planPostmortem(current, action, ctx.now);
+    if (plan.action === 'none') return { value: await getIncident(tx, id), audit: [] };
+    const before = await getIncident(tx, id);
+    await saveIncidentFields(tx, id, {
+      ...(body !== undefined ? { postmortemBody: stripControlCharacters(body) } : {}),
+      status: plan.status,
+      postmortemPublishedAt: plan.postmortemPublishedAt,
+      updatedAt: ctx.now,
+    });
+    if (plan.action === 'publish' && notify) await enqueueEventNotification(tx, { incidentId: id, updateId: null, kind: 'postmortem', now: ctx.now });
+    const value = await getIncident(tx, id);
+    // A draft is not public, but the incident's updated_at in the public JSON moves with it.
+    return { value, scope: { incidentIds: [id] }, audit: [{ action: `postmortem.${plan.action}`, entityType: 'incident', entityId: id, before, after: value }] };
+  });
+}
+
+/** Saves the postmortem's text, and publishes or withdraws it as asked. */
+export function savePostmortem(ctx: ChangeContext, id: string, input: PostmortemInput) {
+  return changePostmortem(ctx, id, input.version, { type: 'save', publish: input.publish }, input.body, input.deliver_notifications ?? true);
+}
+
+/** Takes a published postmortem off the public page; the text stays as a draft. */
+export function unpublishPostmortem(ctx: ChangeContext, id: string, version: number | undefined) {
+  return changePostmortem(ctx, id, version, { type: 'unpublish' });
+}

@@ -1,0 +1,28 @@
+import { isChecked, listOf, textOf, type FormInput } from '../forms/form-fields.ts';
+import { Preferences, SubscribeInput } from './manage-subscriptions.ts';
+
+// The subscribe and manage forms, read into the same shapes a JSON client would send.
+
+export function formToPreferences(form: FormInput): Preferences {
+  return Preferences.parse({
+    scope: textOf(form, 'scope') === 'some' ? 'some' : 'all',
+    component_ids: listOf(form, 'component_ids'),
+    group_ids: listOf(form, 'group_ids'),
+    maintenance: isChecked(form, 'maintenance'),
+  });
+}
+
+export function formToSubscribeInput(form: FormInput): SubscribeInput {
+  return SubscribeInput.parse({ ...formToPreferences(form), email: textOf(form, 'email') });
+}
+
+/** A submitted form as values to show again. */
+export function subscribeValues(form: FormInput) {
+  return {
+    email: textOf(form, 'email'),
+    scope: textOf(form, 'scope'),
+    component_ids: listOf(form, 'component_ids'),
+    group_ids: listOf(form, 'group_ids'),
+    maintenance: isChecked(form, 'maintenance'),
+  };
+}
