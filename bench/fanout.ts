@@ -3,12 +3,11 @@
 // projected time at Resend's 5 requests/s, the time the delivery rows add to the update's
 // transaction, and the publish latency of other changes while the fan-out runs.
 // PGlite, and PostgreSQL when reachable (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+import { POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
-import { openDatabase, openMemoryDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { ensureSingletons } from '../src/db/seed.ts';
 import { drainDeliveries } from '../src/notify/deliver.ts';
 import { rowsOf } from '../src/notify/sql-rows.ts';
@@ -22,40 +21,15 @@ import { silentLogger } from '../src/server/log.ts';
 import { startFakeResend } from '../tests/helpers/fake-resend.ts';
 
 const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');
-const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
-async function withDatabase(driver: 'pglite' | 'postgres', run: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
-  if (driver === 'pglite') {
-    const handle = await openMemoryDatabase();
-    try {
-      return await run(handle);
-    } finally {
-      await handle.close();
-    }
-  }
-  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
-  const name = `herald_fanout_${process.pid}`;
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
-  try {
-    await run(handle);
-  } finally {
-    await handle.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
-  await withDatabase(driver, async (database) => {
+  await withDatabase(driver, 'fanout', async (database) => {
     const db = database.db;
     await ensureSingletons(db);
     const ctx = () => ({ db, actor: SYSTEM_ACTOR, now: new Date() });
@@ -113,9 +87,6 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
 
 if (process.env.BENCH_DRIVER !== 'postgres') await bench('pglite');
 if (process.env.BENCH_DRIVER !== 'pglite') {
-  const probe = postgres(POSTGRES_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  const reachable = await probe`select 1`.then(() => true, () => false);
-  await probe.end({ timeout: 1 });
-  if (reachable) await bench('postgres');
+  if (await postgresReachable()) await bench('postgres');
   else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);
 }

@@ -1,62 +1,24 @@
 // npm run bench:publish — full publish time and peak memory with 20 components,
 // 10,000 incidents and about 30,000 updates, on PGlite and (when reachable) PostgreSQL.
+import { POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import postgres from 'postgres';
-import { openDatabase, openMemoryDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { generateDataset, insertDataset } from '../src/db/dataset.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';
 import { Publisher } from '../src/publish/publisher.ts';
 import { silentLogger } from '../src/server/log.ts';
 
 const DIST = path.resolve(import.meta.dirname, '../dist');
-const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-async function withDriver(driver: 'pglite' | 'postgres', run: (db: DatabaseHandle) => Promise<void>): Promise<void> {
-  if (driver === 'pglite') {
-    const handle = await openMemoryDatabase();
-    try {
-      await run(handle);
-    } finally {
-      await handle.close();
-    }
-    return;
-  }
-  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
-  const name = `herald_bench_${process.pid}`;
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
-  try {
-    await run(handle);
-  } finally {
-    await handle.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
 
-async function postgresReachable(): Promise<boolean> {
-  const sql = postgres(POSTGRES_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`select 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
-  await withDriver(driver, async (database) => {
+  await withDatabase(driver, 'bench', async (database) => {
     const now = new Date();
     const data = generateDataset({ now, componentCount: 20, incidentCount: 10_000, maintenanceCount: 0, spanDays: 3 * 365, withCurrentEvents: true, uniqueBodies: true });
     const seeded = performance.now();

@@ -88,8 +88,9 @@ interface AllDays {
   groups: Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>;
 }
 
-// The index (90 days) and /uptime/ (12 months) are rendered together on every publish:
-// the days are worked out once, for the longer window, and each page takes its tail.
+// The index shows 90 days and /uptime/ 12 months. Each window is worked out once per
+// snapshot; a change publish renders the index at once and /uptime/ just after, so the
+// index does not pay for the longer window.
 const allDays = new WeakMap<Snapshot, AllDays>();
 const rows = new WeakMap<Snapshot, Map<number, PageUptime>>();
 
@@ -101,7 +102,7 @@ export function pageUptime(snapshot: Snapshot, dayCount = UPTIME_BAR_DAYS): Page
   if (!result) {
     let all = allDays.get(snapshot);
     if (!all || all.spans.length < dayCount) {
-      all = computeAllDays(snapshot, Math.max(dayCount, calendarDayCount(snapshot.now, snapshot.page.timeZone)));
+      all = computeAllDays(snapshot, dayCount);
       allDays.set(snapshot, all);
     }
     const tail = <T>(list: readonly T[]) => list.slice(Math.max(0, list.length - dayCount));

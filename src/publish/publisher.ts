@@ -28,6 +28,13 @@ export interface PublisherOptions {
 
 /** Below this many routes a second thread costs more than it saves. */
 const OFFLOAD_THRESHOLD = 400;
+/**
+ * On a change publish these are rendered just after the others, once no change waits:
+ * the 12-month uptime calendar costs more than everything else together, and the index
+ * and the JSON must not wait for it.
+ */
+const DEFERRED_ON_CHANGE = /^\/uptime\/$/;
+const DEFER_MS = 150;
 /** On a change publish, the render thread takes these (history pages and feeds). */
 const OFFLOADED_ON_CHANGE = /^\/(history|components\/[^/]+\/history)/;
 
@@ -84,6 +91,10 @@ export class Publisher {
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
   #cache: Snapshot | null = null;
+  /** Routes a change publish left for later (see DEFERRED_ON_CHANGE). */
+  #deferred = new Map<string, PublicRoute>();
+  #deferTimer: NodeJS.Timeout | undefined;
+  #deferredDue = false;
   #failures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -109,7 +120,10 @@ export class Publisher {
 
   /** Resolves once no publish is queued or running (for graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running.catch(() => {});
+    while (this.#running || this.#deferTimer) {
+      if (this.#running) await this.#running.catch(() => {});
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await this.#pruning;
   }
 
@@ -124,7 +138,12 @@ export class Publisher {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#pending) {
+      while (this.#pending || this.#deferredDue) {
+        if (!this.#pending) {
+          this.#deferredDue = false;
+          await this.#publishDeferred();
+          continue;
+        }
         const work = this.#pending;
         this.#pending = null;
         const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
@@ -134,6 +153,8 @@ export class Publisher {
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
           for (const waiter of work.waiters) waiter.resolve(result);
+          if (result.kind === 'full') this.#deferred.clear();
+          if (this.#deferred.size > 0) this.#armDeferred();
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           this.#status = { ...this.#status, error: { message, at: this.#now() } };
@@ -145,6 +166,38 @@ export class Publisher {
       }
     } finally {
       this.#running = null;
+    }
+  }
+
+  /**
+   * Deferred routes render a little later, not right away: the answer to the change's own
+   * request (same thread) must go out first, and a burst of changes renders them once.
+   */
+  #armDeferred(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#deferTimer);
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = undefined;
+      this.#deferredDue = true;
+      this.#running ??= this.#drain();
+    }, DEFER_MS);
+    this.#deferTimer.unref();
+  }
+
+  /** Renders what change publishes left for later, from the newest snapshot. */
+  async #publishDeferred(): Promise<void> {
+    const snapshot = this.#cache;
+    const dir = await currentSiteDirectory(this.#options.dataDir);
+    if (!snapshot || !dir) return;
+    const routes = [...this.#deferred.values()];
+    this.#deferred.clear();
+    try {
+      const rendered = await Promise.all(routes.map(async (route) => [route, await this.#render(snapshot, route)] as const));
+      if ((await readTreeRevision(dir)) > snapshot.revision) return;
+      await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
+    } catch (error) {
+      for (const route of routes) this.#deferred.set(route.path, route);
+      this.#options.log.warn('could not render deferred routes; they follow the next publish', { error: error instanceof Error ? error.message : String(error) });
     }
   }
 
@@ -189,6 +242,8 @@ export class Publisher {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#deferTimer);
+    this.#deferTimer = undefined;
     await this.idle();
     await this.#thread?.close();
   }
@@ -251,7 +306,11 @@ export class Publisher {
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
-    const routes = affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) });
+    const routes: PublicRoute[] = [];
+    for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) })) {
+      if (DEFERRED_ON_CHANGE.test(route.path)) this.#deferred.set(route.path, route);
+      else routes.push(route);
+    }
     // Render everything first: a failed render must leave every file as it was.
     const rendered: Array<readonly [PublicRoute, Uint8Array]> = [];
     const renderHere = (share: PublicRoute[]) =>

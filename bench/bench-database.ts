@@ -1,0 +1,44 @@
+// What every benchmark needs: a fresh database on either driver, and whether PostgreSQL is there.
+import os from 'node:os';
+import postgres from 'postgres';
+import { openDatabase, openMemoryDatabase, type DatabaseHandle } from '../src/db/client.ts';
+
+export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Runs `run` on a fresh in-memory PGlite, or on a new PostgreSQL database dropped afterwards. */
+export async function withDatabase(driver: 'pglite' | 'postgres', label: string, run: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
+  if (driver === 'pglite') {
+    const handle = await openMemoryDatabase();
+    try {
+      return await run(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
+  const name = `herald_${label}_${process.pid}`;
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
+  try {
+    await run(handle);
+  } finally {
+    await handle.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+export async function postgresReachable(): Promise<boolean> {
+  const sql = postgres(POSTGRES_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
