@@ -1,7 +1,6 @@
 import { worstComponentStatus, type PageStatus } from './status-rollup.ts';
 import {
   activeMaintenances,
-  isActive,
   overallStatus,
   publicComponents,
   publicTransitions,
