@@ -119,16 +119,6 @@ export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Pro
   return { ...parts, incidents: all };
 }
 
-/**
- * A new snapshot from an earlier one, re-reading only what can have changed: the page,
- * the components, and the incidents named (a deleted one drops out). Everything else is
- * shared with `previous`, so it costs milliseconds however long the history.
- */
-export async function refreshSnapshot(db: Queryable, previous: Snapshot, incidentIds: readonly string[], options: SnapshotOptions): Promise<Snapshot> {
-  const { parts, changed } = await loadChanges(db, incidentIds, options);
-  return { ...parts, incidents: mergeIncidents(previous.incidents, changed, incidentIds) };
-}
-
 export interface SnapshotChanges {
   /** The snapshot without its incidents: page, components, groups, revision. */
   parts: Omit<Snapshot, 'incidents'>;
@@ -136,7 +126,7 @@ export interface SnapshotChanges {
   changed: IncidentView[];
 }
 
-/** What a change publish reads: small, so it can also be handed to the render thread. */
+/** What a change publish reads: the small parts whole, and the changed incidents only. */
 export async function loadChanges(db: Queryable, incidentIds: readonly string[], options: SnapshotOptions): Promise<SnapshotChanges> {
   const [parts, changed] = await Promise.all([loadPageParts(db, options), loadIncidents(db, incidentIds)]);
   return { parts, changed };

@@ -35,8 +35,6 @@ const OFFLOAD_THRESHOLD = 400;
  */
 const DEFERRED_ON_CHANGE = /^\/uptime\/$/;
 const DEFER_MS = 150;
-/** On a change publish, the render thread takes these (history pages and feeds). */
-const OFFLOADED_ON_CHANGE = /^\/(history|components\/[^/]+\/history)/;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -266,7 +264,7 @@ export class Publisher {
         const theirs = routes.filter((_, i) => i % 2 === 1);
         const ours = routes.filter((_, i) => i % 2 === 0);
         await Promise.all([
-          this.#thread.run({ kind: 'full', distDir, siteUrl: this.#options.siteUrl, snapshot, routes: theirs, dir }),
+          this.#thread.run({ distDir, siteUrl: this.#options.siteUrl, snapshot, routes: theirs, dir }),
           renderShare(ours),
         ]);
       } else {
@@ -311,26 +309,12 @@ export class Publisher {
       if (DEFERRED_ON_CHANGE.test(route.path)) this.#deferred.set(route.path, route);
       else routes.push(route);
     }
-    // Render everything first: a failed render must leave every file as it was.
-    const rendered: Array<readonly [PublicRoute, Uint8Array]> = [];
-    const renderHere = (share: PublicRoute[]) =>
-      forEachConcurrently(share, async (route) => {
-        rendered.push([route, await this.#render(snapshot, route)]);
-      });
-    const thread = this.#thread;
-    if (thread && thread.revision === previous.revision) {
-      // The render thread holds the same snapshot: it applies the same change and takes
-      // the history pages and feeds (about half the work) while this thread does the rest.
-      const theirs = routes.filter((r) => OFFLOADED_ON_CHANGE.test(r.path));
-      const ours = routes.filter((r) => !OFFLOADED_ON_CHANGE.test(r.path));
-      const byPath = new Map(theirs.map((r) => [r.path, r]));
-      const job = { kind: 'change' as const, distDir: this.#options.distDir, siteUrl: this.#options.siteUrl, baseRevision: previous.revision, parts: changes.parts, changed: changes.changed, incidentIds: [...incidentIds], routes: theirs };
-      const [reply] = await Promise.all([thread.run(job).catch(() => null), renderHere(ours)]);
-      if (reply) for (const [routePath, body] of reply.bodies) rendered.push([byPath.get(routePath)!, body]);
-      else await renderHere(theirs); // the thread lost track (or failed): do its share here
-    } else {
-      await renderHere(routes);
-    }
+    // Render everything first: a failed render must leave every file as it was. (A change
+    // renders on this thread alone: handing the render thread its share measured no faster.)
+    const rendered: Array<readonly [PublicRoute, Buffer]> = [];
+    await forEachConcurrently(routes, async (route) => {
+      rendered.push([route, await this.#render(snapshot, route)]);
+    });
     if ((await readTreeRevision(dir)) > snapshot.revision) {
       return { kind: 'incremental', revision: snapshot.revision, files: 0, directory: dir, durationMs: Math.round(performance.now() - started), superseded: true };
     }

@@ -4,30 +4,18 @@ import type { RenderJob, RenderReply } from './render-worker.ts';
 /** The main thread's handle on the render worker; one job at a time. */
 export class RenderThread {
   #worker: Worker | null = null;
-  /** The revision of the snapshot the worker holds, when known to be current. */
-  revision: number | null = null;
 
-  async run(job: RenderJob): Promise<RenderReply & { ok: true }> {
-    const reply = await this.#send(job);
-    if (!reply.ok) {
-      this.revision = null;
-      throw Object.assign(new Error(reply.message), { stale: reply.stale ?? false });
-    }
-    this.revision = job.kind === 'full' ? job.snapshot.revision : job.parts.revision;
-    return reply;
-  }
-
-  #send(job: RenderJob): Promise<RenderReply> {
+  run(job: RenderJob): Promise<number> {
     const worker = (this.#worker ??= this.#start());
     return new Promise((resolve, reject) => {
       const onMessage = (reply: RenderReply) => {
         cleanup();
-        resolve(reply);
+        if (reply.ok) resolve(reply.files);
+        else reject(new Error(reply.message));
       };
       const onError = (error: Error) => {
         cleanup();
         this.#worker = null;
-        this.revision = null;
         reject(error);
       };
       const cleanup = () => {
@@ -43,7 +31,6 @@ export class RenderThread {
   async close(): Promise<void> {
     await this.#worker?.terminate();
     this.#worker = null;
-    this.revision = null;
   }
 
   #start(): Worker {

@@ -17,12 +17,8 @@ export interface PublicRoute {
  */
 const DYNAMIC_PREFIXES = ['/admin', '/api/admin/', '/_herald/', '/subscribe', '/subscriptions/', '/api/webhooks/'];
 
-export function isPublicRoute(pathname: string): boolean {
-  return !DYNAMIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
-}
-
 export function isDynamicRoute(pathname: string): boolean {
-  return !isPublicRoute(pathname);
+  return DYNAMIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
 }
 
 const page = (path: string): PublicRoute => ({ path, file: path === '/' ? 'index.html' : `${path.slice(1)}index.html` });

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Transaction } from '../db/client.ts';
 import { notFound, staleVersion } from './errors.ts';
@@ -28,4 +28,3 @@ export async function lockForChange<T extends { version: number }>(
 /** The SET fragment that moves a row to its next version. */
 export const nextVersion = (table: VersionedTable) => sql`${table.version} + 1`;
 
-export const byIdAndVersion = (table: VersionedTable, id: string, version: number) => and(eq(table.id, id), eq(table.version, version));
