@@ -1,4 +1,4 @@
-import { dayKey, lastDays } from './format.ts';
+import { dayKey, lastDays, zonedLocalToUtc } from './format.ts';
 import { worstComponentStatus } from './status-rollup.ts';
 import type { ComponentStatus } from './vocabulary.ts';
 
@@ -59,35 +59,12 @@ export interface DayUptime {
 
 const HOUR = 3_600_000;
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
-  let cached = offsetFormatters.get(timeZone);
-  if (!cached) {
-    cached = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    offsetFormatters.set(timeZone, cached);
-  }
-  return cached;
-}
-
-/** Local wall-clock time minus UTC, in milliseconds, at an instant. */
-function zoneOffset(instant: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of offsetFormatter(timeZone).formatToParts(new Date(instant))) parts[part.type] = Number(part.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return wall - (instant - (((instant % 1000) + 1000) % 1000));
-}
-
 /**
  * The first instant of a local calendar day. Where midnight itself is skipped by a DST
  * change (some zones jump from 23:59 to 01:00), the day starts at the jump.
  */
 export function startOfDay(day: string, timeZone: string): Date {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  const naive = Date.UTC(year, month - 1, date);
-  const first = naive - zoneOffset(naive, timeZone);
-  const second = naive - zoneOffset(first, timeZone);
-  const candidates = [first, second].filter((t) => dayKey(new Date(t), timeZone) === day).sort((a, b) => a - b);
-  return new Date(candidates[0] ?? first);
+  return zonedLocalToUtc(`${day}T00:00`, timeZone)!;
 }
 
 /** "2026-03-29" -> "2026-03-30". */

@@ -17,7 +17,7 @@ import {
 } from '../../src/server/forms/incident-form.ts';
 import { incidentListHref, incidentListQueryOf } from '../../src/server/forms/incident-list-query.ts';
 import { incidentViewOf, previewNewIncident, previewUpdate } from '../../src/server/forms/incident-preview.ts';
-import { utcToZonedLocal, zonedLocalToUtc } from '../../src/server/forms/local-time.ts';
+import { utcToZonedLocal, zonedLocalToUtc } from '../../src/domain/format.ts';
 import { localRedirectTarget } from '../../src/server/forms/redirect-target.ts';
 import { formToSettingsPatch } from '../../src/server/forms/settings-form.ts';
 import { fillRemainingVariables, fillTemplate, templateValues } from '../../src/server/forms/template-fill.ts';

@@ -2,7 +2,7 @@ import { TokenInput } from '../tokens/manage-tokens.ts';
 import { UserInput, UserPatch } from '../users/manage-users.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import { defined, optionalText, textOf, versionOf, type FormInput } from './form-fields.ts';
-import { zonedLocalToUtc } from './local-time.ts';
+import { zonedLocalToUtc } from '../../domain/format.ts';
 
 export function formToUserInput(form: FormInput): UserInput {
   return UserInput.parse({ email: textOf(form, 'email').trim(), name: textOf(form, 'name'), role: textOf(form, 'role'), password: textOf(form, 'password') });

@@ -1,7 +1,7 @@
 import { RuleViolation } from '../../domain/errors.ts';
 import { IncidentCreateInput, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
 import { defined, isChecked, listOf, nullableIntegerOf, optionalText, prefixedEntries, textOf, versionOf, type FormInput } from './form-fields.ts';
-import { zonedLocalToUtc } from './local-time.ts';
+import { zonedLocalToUtc } from '../../domain/format.ts';
 
 // The admin form's incident and maintenance fields carry the JSON API's names
 // ("body", "components.<id>", "next_update_in_minutes"...), so an error from the schema
