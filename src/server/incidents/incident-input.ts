@@ -15,21 +15,39 @@ const componentChanges = z.record(componentId, z.enum(COMPONENT_STATUSES, { mess
 /** Minutes until the next promised update; null withdraws the promise. */
 const nextUpdate = z.number().int().min(1, 'must be at least 1 minute').max(7 * 24 * 60, 'must be at most 7 days').nullable().optional();
 
+const name = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+
+/** What any update may carry besides its status and text. */
+const updateExtras = {
+  components: componentChanges.optional(),
+  component_ids: z.array(componentId).max(500).optional(),
+  deliver_notifications: z.boolean().optional(),
+  next_update_in_minutes: nextUpdate,
+  impact_override: z.enum(IMPACTS).optional(),
+};
+
+/** A maintenance window and whether Herald moves it along by itself. */
+const windowFields = {
+  scheduled_for: timestamp.optional(),
+  scheduled_until: timestamp.optional(),
+  scheduled_auto_in_progress: z.boolean().optional(),
+  scheduled_auto_completed: z.boolean().optional(),
+};
+
+function checkWindow(input: { scheduled_for?: Date | undefined; scheduled_until?: Date | undefined }, ctx: z.RefinementCtx): void {
+  if (input.scheduled_for && input.scheduled_until && input.scheduled_until <= input.scheduled_for) {
+    ctx.addIssue({ code: 'custom', path: ['scheduled_until'], message: 'must be after scheduled_for' });
+  }
+}
+
 export const IncidentCreateInput = z
   .strictObject({
     kind: z.enum(EVENT_KINDS).optional(),
-    name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    name,
     status: z.enum(EVENT_STATUSES).optional(),
-    impact_override: z.enum(IMPACTS).optional(),
     body,
-    components: componentChanges.optional(),
-    component_ids: z.array(componentId).max(500).optional(),
-    deliver_notifications: z.boolean().optional(),
-    next_update_in_minutes: nextUpdate,
-    scheduled_for: timestamp.optional(),
-    scheduled_until: timestamp.optional(),
-    scheduled_auto_in_progress: z.boolean().optional(),
-    scheduled_auto_completed: z.boolean().optional(),
+    ...updateExtras,
+    ...windowFields,
     // Accepted for Statuspage compatibility; Herald has no Twitter integration.
     auto_tweet_at_beginning: z.boolean().optional(),
     auto_tweet_on_completion: z.boolean().optional(),
@@ -41,40 +59,29 @@ export const IncidentCreateInput = z
     if (maintenance && (!input.scheduled_for || !input.scheduled_until)) {
       ctx.addIssue({ code: 'custom', path: [input.scheduled_for ? 'scheduled_until' : 'scheduled_for'], message: 'is required for a scheduled maintenance' });
     }
-    if (input.scheduled_for && input.scheduled_until && input.scheduled_until <= input.scheduled_for) {
-      ctx.addIssue({ code: 'custom', path: ['scheduled_until'], message: 'must be after scheduled_for' });
-    }
+    checkWindow(input, ctx);
   });
 export type IncidentCreateInput = z.infer<typeof IncidentCreateInput>;
 
 export const UpdateInput = z.strictObject({
   status: z.enum(EVENT_STATUSES),
   body,
-  components: componentChanges.optional(),
-  component_ids: z.array(componentId).max(500).optional(),
-  deliver_notifications: z.boolean().optional(),
-  next_update_in_minutes: nextUpdate,
-  impact_override: z.enum(IMPACTS).optional(),
+  ...updateExtras,
   version,
 });
 export type UpdateInput = z.infer<typeof UpdateInput>;
 
 /** Statuspage's PATCH /incidents/{id}: edits fields and, with a status or body, posts an update. */
-export const IncidentPatch = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').optional(),
-  status: z.enum(EVENT_STATUSES).optional(),
-  impact_override: z.enum(IMPACTS).optional(),
-  body: body.optional(),
-  components: componentChanges.optional(),
-  component_ids: z.array(componentId).max(500).optional(),
-  deliver_notifications: z.boolean().optional(),
-  next_update_in_minutes: nextUpdate,
-  scheduled_for: timestamp.optional(),
-  scheduled_until: timestamp.optional(),
-  scheduled_auto_in_progress: z.boolean().optional(),
-  scheduled_auto_completed: z.boolean().optional(),
-  version,
-});
+export const IncidentPatch = z
+  .strictObject({
+    name: name.optional(),
+    status: z.enum(EVENT_STATUSES).optional(),
+    body: body.optional(),
+    ...updateExtras,
+    ...windowFields,
+    version,
+  })
+  .superRefine(checkWindow);
 export type IncidentPatch = z.infer<typeof IncidentPatch>;
 
 export const UpdateEdit = z.strictObject({

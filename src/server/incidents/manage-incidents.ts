@@ -105,9 +105,6 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, patch.version);
     const before = await getIncident(tx, id);
-    if (patch.scheduled_for && patch.scheduled_until && patch.scheduled_until <= patch.scheduled_for) {
-      throw new RuleViolation('invalid_field', 'scheduled_until: must be after scheduled_for', 'scheduled_until');
-    }
     await saveIncidentFields(tx, id, {
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
