@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { mergeIncidents, type IncidentView, type Snapshot, type UpdateView } from '../domain/snapshot.ts';
+import type { IncidentView, Snapshot, UpdateView } from '../domain/snapshot.ts';
 import type { StatusChange } from '../domain/uptime.ts';
 import type { ComponentStatus } from '../domain/vocabulary.ts';
 import type { Queryable } from './client.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/database.ts';
-import { addToken, addUser, api } from '../helpers/admin.ts';
+import { addToken, api } from '../helpers/admin.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 
 describe.each(DRIVERS)('the admin API on %s', (driver) => {
