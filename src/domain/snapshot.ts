@@ -94,6 +94,16 @@ export interface Snapshot {
   statusChanges: Record<string, StatusChange[]>;
 }
 
+// Every public route of one publish asks these of the same snapshot; each is worked out
+// once per snapshot (a pass over every incident of the page's history).
+const memos = new WeakMap<Snapshot, Map<string, unknown>>();
+function perSnapshot<T>(snapshot: Snapshot, key: string, compute: () => T): T {
+  let memo = memos.get(snapshot);
+  if (!memo) memos.set(snapshot, (memo = new Map()));
+  if (!memo.has(key)) memo.set(key, compute());
+  return memo.get(key) as T;
+}
+
 export interface GroupedComponents {
   group: GroupView | null;
   /** A group shows its worst member's status. */
@@ -144,16 +154,6 @@ export function isActive(incident: IncidentView): boolean {
   return !isClosedStatus(incident.status);
 }
 
-// Every public route of one publish asks these of the same snapshot; each is worked out
-// once per snapshot (a pass over every incident of the page's history).
-const memos = new WeakMap<Snapshot, Map<string, unknown>>();
-function perSnapshot<T>(snapshot: Snapshot, key: string, compute: () => T): T {
-  let memo = memos.get(snapshot);
-  if (!memo) memos.set(snapshot, (memo = new Map()));
-  if (!memo.has(key)) memo.set(key, compute());
-  return memo.get(key) as T;
-}
-
 /** Incidents not resolved, and maintenances under way or scheduled: the events that are not history yet. */
 function openEvents(snapshot: Snapshot): IncidentView[] {
   return perSnapshot(snapshot, 'open', () => snapshot.incidents.filter((i) => isActive(i) || (i.kind === 'maintenance' && i.status === 'scheduled')));
@@ -176,13 +176,17 @@ export function upcomingMaintenances(snapshot: Snapshot): IncidentView[] {
 
 /** Components the public may know about: not hidden, and not in a hidden group. */
 export function publicComponents(snapshot: Snapshot): ComponentView[] {
-  const hiddenGroups = new Set(snapshot.groups.filter((g) => g.hidden).map((g) => g.id));
-  return snapshot.components.filter((c) => !c.hidden && !(c.groupId && hiddenGroups.has(c.groupId)));
+  return perSnapshot(snapshot, 'public', () => {
+    const hiddenGroups = new Set(snapshot.groups.filter((g) => g.hidden).map((g) => g.id));
+    return snapshot.components.filter((c) => !c.hidden && !(c.groupId && hiddenGroups.has(c.groupId)));
+  });
 }
+
+const publicNames = (snapshot: Snapshot) => perSnapshot(snapshot, 'publicNames', () => new Map(publicComponents(snapshot).map((c) => [c.id, c.name])));
 
 /** An update's component changes without those of components the public may not see. */
 export function publicTransitions(snapshot: Snapshot, update: UpdateView): ComponentTransition[] {
-  const shown = new Set(publicComponents(snapshot).map((c) => c.id));
+  const shown = publicNames(snapshot);
   return update.affectedComponents.filter((t) => shown.has(t.id));
 }
 
@@ -199,7 +203,7 @@ export function isUpdateOverdue(incident: IncidentView, now: Date): boolean {
 }
 
 export function componentNames(snapshot: Snapshot, ids: readonly string[]): string[] {
-  const byId = new Map(publicComponents(snapshot).map((c) => [c.id, c.name]));
+  const byId = publicNames(snapshot);
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
