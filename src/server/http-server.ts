@@ -78,18 +78,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * Astro's checkOrigin compares the Origin header with the URL Astro sees, which behind a
- * TLS-terminating proxy is http://, never the https:// origin browsers send. Two kinds of
+ * TLS-terminating proxy is http://, never the https:// origin browsers send. Three kinds of
  * request are translated into Astro's terms before that check:
  * - an Origin equal to SITE_URL's: the admin's own pages, whatever the proxy did;
  * - no Origin but an Authorization header: browsers never attach one on their own, so it
  *   cannot be a forged cross-site submission (the middleware authenticates such requests
- *   by the token alone, never the cookie).
+ *   by the token alone, never the cookie);
+ * - the RFC 8058 one-click unsubscribe POST, which mail providers send without an Origin:
+ *   its token is its only credential (no cookie is read), so a cross-site POST can do no
+ *   more than the link itself.
  * Any other origin reaches the check unchanged and is refused.
  */
-function alignOriginForAstro(req: IncomingMessage, siteOrigin: string): void {
+function alignOriginForAstro(req: IncomingMessage, pathname: string, siteOrigin: string): void {
   if (!req.headers.host) return;
   const origin = req.headers.origin;
-  if (origin === siteOrigin || (!origin && req.headers.authorization)) req.headers.origin = `http://${req.headers.host}`;
+  const oneClickUnsubscribe = req.method === 'POST' && /^\/subscriptions\/unsubscribe\/?$/.test(pathname);
+  if (origin === siteOrigin || (!origin && req.headers.authorization) || oneClickUnsubscribe) req.headers.origin = `http://${req.headers.host}`;
 }
 
 /**
@@ -111,12 +115,7 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     if (pathname === '/healthz') return health(deps, res);
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
     if (isDynamicRoute(pathname)) {
-      alignOriginForAstro(req, siteOrigin);
-      // RFC 8058 one-click unsubscribe: mail providers POST a form body to the
-      // List-Unsubscribe URL without an Origin, which Astro's checkOrigin refuses. That URL's
-      // token is its only credential (no cookie is read), so a cross-site POST can do no more
-      // than the link itself: it is let through as same-origin.
-      if (req.method === 'POST' && /^\/subscriptions\/unsubscribe\/?$/.test(pathname) && req.headers.host) req.headers.origin = `http://${req.headers.host}`;
+      alignOriginForAstro(req, pathname, siteOrigin);
       return deps.handler(req, res, undefined, { herald: deps.services });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
