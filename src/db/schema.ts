@@ -8,6 +8,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  real,
   smallint,
   text,
   timestamp,
@@ -38,6 +39,18 @@ export const pageSettings = pgTable('page_settings', {
   brandColor: text('brand_color').notNull().default('#2563eb'),
   logoUrl: text('logo_url'),
   supportUrl: text('support_url'),
+  /** The language of the unprefixed URLs; the others live under /<language>/. */
+  defaultLanguage: text('default_language').notNull().default('en'),
+  /** How much of a partial outage counts as downtime in uptime figures (0..1). */
+  partialOutageWeight: real('partial_outage_weight').notNull().default(0.3),
+  /** Repeat the overdue-update reminder to an incident's editors this often. */
+  reminderIntervalMinutes: integer('reminder_interval_minutes').notNull().default(30),
+  /** Unresolved incidents older than this are flagged in the dashboard. */
+  staleIncidentHours: integer('stale_incident_hours').notNull().default(24),
+  /** Maintenance subscribers are reminded this long before a window starts (0: never). */
+  maintenanceReminderMinutes: integer('maintenance_reminder_minutes').notNull().default(60),
+  /** Visitors may register webhook URLs themselves (admins always can). */
+  visitorWebhooks: boolean('visitor_webhooks').notNull().default(false),
   updatedAt: updatedAt(),
   version: version(),
 });
@@ -116,6 +129,10 @@ export const incidents = pgTable(
     nextUpdateDueAt: timestamptz('next_update_due_at'),
     postmortemBody: text('postmortem_body'),
     postmortemPublishedAt: timestamptz('postmortem_published_at'),
+    /** The last "next update is overdue" reminder sent to the editors. */
+    overdueRemindedAt: timestamptz('overdue_reminded_at'),
+    /** When subscribers were reminded of an upcoming maintenance window. */
+    maintenanceRemindedAt: timestamptz('maintenance_reminded_at'),
     version: version(),
   },
   (t) => [
@@ -207,6 +224,8 @@ export const templates = pgTable('templates', {
   /** Incident title; may use variables. */
   title: text('title').notNull(),
   body: text('body').notNull(),
+  /** The title and body in other languages, keyed by language code. */
+  translations: jsonb('translations').$type<Record<string, { title: string; body: string }>>().notNull().default({}),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   version: version(),
@@ -372,3 +391,52 @@ export const notifyState = pgTable('notify_state', {
   id: smallint('id').primaryKey().default(1),
   tokenSecret: text('token_secret').notNull(),
 });
+
+/** Webhook subscribers: each event is POSTed, signed with the endpoint's secret. */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** HMAC-SHA256 key for the signature header; shown once when the endpoint is created. */
+  secret: text('secret').notNull(),
+  /** Event types it wants (see WEBHOOK_EVENTS). */
+  events: jsonb('events').$type<string[]>().notNull(),
+  description: text('description'),
+  /** Registered by a visitor (true) or by an admin. */
+  selfService: boolean('self_service').notNull().default(false),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  lastSuccessAt: timestamptz('last_success_at'),
+  lastFailureAt: timestamptz('last_failure_at'),
+  lastError: text('last_error'),
+  quarantinedAt: timestamptz('quarantined_at'),
+  quarantineReason: text('quarantine_reason'),
+  disabledAt: timestamptz('disabled_at'),
+});
+
+/** The webhook outbox: one row per (event, endpoint), written in the change's transaction. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** Frozen when written: every retry sends the same body. */
+    payload: jsonb('payload').notNull(),
+    status: deliveryStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    availableAt: timestamptz('available_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    responseStatus: integer('response_status'),
+    createdAt: createdAt(),
+    sentAt: timestamptz('sent_at'),
+  },
+  (t) => [
+    unique('webhook_deliveries_event_endpoint_key').on(t.eventId, t.endpointId),
+    index('webhook_deliveries_pending_idx').on(t.availableAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId),
+  ],
+);
