@@ -341,6 +341,42 @@ describe('template, user, token and settings forms', () => {
     expect(fieldError(() => formToSettingsPatch(form({ ...base, time_zone: 'Mars/Olympus' }))).field).toBe('time_zone');
     expect(fieldError(() => formToSettingsPatch(form({ ...base, brand_color: 'red' }))).field).toBe('brand_color');
   });
+
+  it('settings: uptime weight, reminders, language and visitor webhooks, each error naming its field', () => {
+    const base = { name: 'Acme', time_zone: 'UTC', brand_color: '#112233', version: '4' };
+    const full = { ...base, partial_outage_weight: '0.5', reminder_interval_minutes: '15', stale_incident_hours: '48', maintenance_reminder_minutes: '0', default_language: 'zh-TW' };
+    expect(formToSettingsPatch(form([...Object.entries(full), ['visitor_webhooks', 'false'], ['visitor_webhooks', 'true']]))).toMatchObject({
+      partial_outage_weight: 0.5,
+      reminder_interval_minutes: 15,
+      stale_incident_hours: 48,
+      maintenance_reminder_minutes: 0,
+      default_language: 'zh-TW',
+      visitor_webhooks: true,
+    });
+    // The unticked box: only the hidden "false" arrives.
+    expect(formToSettingsPatch(form([...Object.entries(full), ['visitor_webhooks', 'false']])).visitor_webhooks).toBe(false);
+    // A form without the newer fields leaves them as they are.
+    expect(formToSettingsPatch(form(base))).not.toHaveProperty('partial_outage_weight', expect.anything());
+    expect(formToSettingsPatch(form({ ...full, partial_outage_weight: '0,25' })).partial_outage_weight).toBe(0.25);
+    const cases: Array<[string, string, RegExp]> = [
+      ['partial_outage_weight', '1.5', /from 0 to 1/],
+      ['partial_outage_weight', 'lots', /from 0 to 1/],
+      ['partial_outage_weight', '-0.1', /from 0 to 1/],
+      ['reminder_interval_minutes', '4', /at least 5 minutes/],
+      ['reminder_interval_minutes', '1441', /at most 1440 minutes/],
+      ['reminder_interval_minutes', '', /is required/],
+      ['reminder_interval_minutes', '7.5', /whole number/],
+      ['stale_incident_hours', '0', /at least 1 hour$/],
+      ['stale_incident_hours', '721', /at most 720 hours/],
+      ['maintenance_reminder_minutes', '-1', /at least 0 minutes/],
+      ['maintenance_reminder_minutes', '10081', /at most 10080 minutes/],
+      ['default_language', 'fr', /one of en, zh-TW, zh-CN/],
+    ];
+    for (const [field, value, message] of cases) {
+      const error = fieldError(() => formToSettingsPatch(form({ ...full, [field]: value })));
+      expect([field, value, error.field, error.message]).toEqual([field, value, field, expect.stringMatching(message)]);
+    }
+  });
 });
 
 describe('auditQueryOf', () => {

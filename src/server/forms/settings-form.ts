@@ -1,7 +1,30 @@
+import { RuleViolation } from '../../domain/errors.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
-import { nullableText, textOf, versionOf, type FormInput } from './form-fields.ts';
+import { integerOf, nullableText, textOf, versionOf, type FormInput } from './form-fields.ts';
 
-/** Empty URL fields clear the URL. */
+const DECIMAL = /^\s*\d+(\.\d+)?\s*$/;
+
+/** A field the form did not send is left as it is; one sent empty is an error the schema names. */
+function sent<T>(form: FormInput, name: string, read: () => T): T | undefined {
+  return form.has(name) ? read() : undefined;
+}
+
+function decimalOf(form: FormInput, name: string, message: string): number {
+  const value = textOf(form, name).replace(',', '.');
+  if (!DECIMAL.test(value)) throw new RuleViolation('invalid_field', message, name);
+  return Number(value);
+}
+
+function requiredIntegerOf(form: FormInput, name: string): number {
+  const value = integerOf(form, name);
+  if (value === undefined) throw new RuleViolation('invalid_field', 'is required', name);
+  return value;
+}
+
+/**
+ * Empty URL fields clear the URL. The visitor-webhooks checkbox is paired with a hidden
+ * "false" of the same name, so an unticked box reads as false rather than as "not sent".
+ */
 export function formToSettingsPatch(form: FormInput): SettingsPatch {
   return SettingsPatch.parse({
     name: textOf(form, 'name'),
@@ -10,6 +33,12 @@ export function formToSettingsPatch(form: FormInput): SettingsPatch {
     brand_color: textOf(form, 'brand_color').trim(),
     logo_url: nullableText(form, 'logo_url')?.trim() ?? null,
     support_url: nullableText(form, 'support_url')?.trim() ?? null,
+    partial_outage_weight: sent(form, 'partial_outage_weight', () => decimalOf(form, 'partial_outage_weight', 'must be a number from 0 to 1')),
+    reminder_interval_minutes: sent(form, 'reminder_interval_minutes', () => requiredIntegerOf(form, 'reminder_interval_minutes')),
+    stale_incident_hours: sent(form, 'stale_incident_hours', () => requiredIntegerOf(form, 'stale_incident_hours')),
+    maintenance_reminder_minutes: sent(form, 'maintenance_reminder_minutes', () => requiredIntegerOf(form, 'maintenance_reminder_minutes')),
+    visitor_webhooks: sent(form, 'visitor_webhooks', () => form.getAll('visitor_webhooks').includes('true')),
+    default_language: sent(form, 'default_language', () => textOf(form, 'default_language')),
     version: versionOf(form),
   });
 }

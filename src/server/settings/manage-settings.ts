@@ -2,8 +2,18 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
 import { pageSettings } from '../../db/schema.ts';
+import { LANGUAGES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
+
+const wholeNumber = (min: number, max: number, unit: 'minute' | 'hour') => {
+  const count = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  return z
+    .number({ error: `must be a whole number of ${unit}s` })
+    .int(`must be a whole number of ${unit}s`)
+    .min(min, `must be at least ${count(min)}`)
+    .max(max, `must be at most ${count(max)}`);
+};
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500);
 
@@ -23,6 +33,18 @@ export const SettingsPatch = z.strictObject({
   brand_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2563eb').optional(),
   logo_url: httpUrl.nullable().optional(),
   support_url: httpUrl.nullable().optional(),
+  /** How much of a partial outage counts as downtime: 0 none of it, 1 all of it. */
+  partial_outage_weight: z
+    .number({ error: 'must be a number from 0 to 1' })
+    .min(0, 'must be a number from 0 to 1')
+    .max(1, 'must be a number from 0 to 1')
+    .optional(),
+  reminder_interval_minutes: wholeNumber(5, 1440, 'minute').optional(),
+  stale_incident_hours: wholeNumber(1, 720, 'hour').optional(),
+  /** 0 turns the reminder off. */
+  maintenance_reminder_minutes: wholeNumber(0, 10080, 'minute').optional(),
+  visitor_webhooks: z.boolean({ error: 'must be true or false' }).optional(),
+  default_language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
   version: z.number().int().positive().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
@@ -37,6 +59,12 @@ export function settingsResource(s: SettingsRow) {
     brand_color: s.brandColor,
     logo_url: s.logoUrl,
     support_url: s.supportUrl,
+    partial_outage_weight: s.partialOutageWeight,
+    reminder_interval_minutes: s.reminderIntervalMinutes,
+    stale_incident_hours: s.staleIncidentHours,
+    maintenance_reminder_minutes: s.maintenanceReminderMinutes,
+    visitor_webhooks: s.visitorWebhooks,
+    default_language: s.defaultLanguage,
     updated_at: s.updatedAt.toISOString(),
     version: s.version,
   };
@@ -59,6 +87,12 @@ export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
         brandColor: patch.brand_color,
         logoUrl: patch.logo_url,
         supportUrl: patch.support_url,
+        partialOutageWeight: patch.partial_outage_weight,
+        reminderIntervalMinutes: patch.reminder_interval_minutes,
+        staleIncidentHours: patch.stale_incident_hours,
+        maintenanceReminderMinutes: patch.maintenance_reminder_minutes,
+        visitorWebhooks: patch.visitor_webhooks,
+        defaultLanguage: patch.default_language,
         updatedAt: ctx.now,
         version: nextVersion(pageSettings),
       })
