@@ -83,7 +83,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/page': {
     get: { summary: 'Page settings', role: 'viewer' },
-    patch: { summary: 'Edit page settings (name, time zone, branding)', role: 'admin', body: SettingsPatch },
+    patch: { summary: 'Edit page settings (name, time zone, branding, default language, uptime weight, reminders, visitor webhooks)', role: 'admin', body: SettingsPatch },
     put: { summary: 'Same as PATCH', role: 'admin', body: SettingsPatch },
   },
   '/users': {
