@@ -18,6 +18,7 @@ import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
 import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS, ROLES } from '../domain/vocabulary.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_KINDS, SUBSCRIBER_STATUSES } from '../domain/subscriptions.ts';
 import type { EmailMessage } from '../domain/email-message.ts';
+import { STAFF_MESSAGE_KINDS, type StaffEmailMessage } from '../domain/staff-email.ts';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
@@ -376,6 +377,7 @@ export const mailbox = pgTable(
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     deliveryId: bigint('delivery_id', { mode: 'number' }).unique(),
+    staffMessageId: bigint('staff_message_id', { mode: 'number' }).unique(),
     to: text('to').notNull(),
     subject: text('subject').notNull(),
     html: text('html').notNull(),
@@ -384,6 +386,39 @@ export const mailbox = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('mailbox_created_idx').on(t.createdAt)],
+);
+
+export const staffMessageKind = pgEnum('staff_message_kind', STAFF_MESSAGE_KINDS);
+
+/**
+ * The outbox for emails to Herald's users (reminders), written in the transaction that
+ * decides to send them and drained by the same worker and transport as subscriber email.
+ * One row is one email; its idempotency key derives from its id, so a send retried after
+ * a crash is dropped by the provider.
+ */
+export const staffMessages = pgTable(
+  'staff_messages',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: staffMessageKind('kind').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The address when the message was written. */
+    to: text('to').notNull(),
+    incidentId: text('incident_id').references(() => incidents.id, { onDelete: 'cascade' }),
+    message: jsonb('message').$type<StaffEmailMessage>().notNull(),
+    status: deliveryStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    availableAt: timestamptz('available_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamptz('sent_at'),
+  },
+  (t) => [
+    index('staff_messages_pending_idx').on(t.availableAt).where(sql`${t.status} = 'pending'`),
+    index('staff_messages_incident_idx').on(t.incidentId),
+  ],
 );
 
 /** A single row (id = 1): the key that signs subscriber link tokens. */

@@ -20,7 +20,7 @@ export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped'] as con
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** What an outgoing message is about; each has its own email shape. */
-export const NOTIFICATION_KINDS = ['event_update', 'postmortem', 'confirmation'] as const;
+export const NOTIFICATION_KINDS = ['event_update', 'postmortem', 'confirmation', 'maintenance_reminder'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** A link token is good for one subscriber and one of these purposes only. */

@@ -1,0 +1,70 @@
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeHexLowerCase } from '@oslojs/encoding';
+import { headerSafe, incidentUrl, type RenderedEmail } from './email-message.ts';
+import { formatDateTime } from './format.ts';
+import { escapeHtml } from './markdown.ts';
+import { formatMinutes, minutesBetween } from './reminders.ts';
+import type { EventKind } from './vocabulary.ts';
+
+// Emails to Herald's own users (not to subscribers), rendered from a message frozen in the
+// staff outbox when it was written. Pure, like the subscriber emails: the same message and
+// site always give the same email, so a retried send carries the same payload.
+
+export const STAFF_MESSAGE_KINDS = ['overdue_reminder'] as const;
+export type StaffMessageKind = (typeof STAFF_MESSAGE_KINDS)[number];
+
+export interface OverdueReminderMessage {
+  kind: 'overdue_reminder';
+  page: { name: string; brandColor: string; timeZone: string };
+  incident: { id: string; kind: EventKind; name: string };
+  /** The promised "next update by" that passed. */
+  dueAt: string;
+  /** When the reminder was written: "overdue by" is measured to it. */
+  remindedAt: string;
+}
+
+export type StaffEmailMessage = OverdueReminderMessage;
+
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
+
+export function adminIncidentUrl(siteUrl: string, incidentId: string): string {
+  return new URL(`admin/incidents/${encodeURIComponent(incidentId)}/`, withSlash(siteUrl)).toString();
+}
+
+export function renderStaffEmail(message: StaffEmailMessage, siteUrl: string): RenderedEmail {
+  const { page, incident } = message;
+  const overdue = formatMinutes(minutesBetween(new Date(message.dueAt), new Date(message.remindedAt)));
+  const due = formatDateTime(new Date(message.dueAt), page.timeZone);
+  const admin = adminIncidentUrl(siteUrl, incident.id);
+  const publicPage = incidentUrl(siteUrl, incident.id);
+  const subject = `[${headerSafe(page.name, 80)}] Update overdue by ${overdue}: ${headerSafe(incident.name, 150)}`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="color-scheme" content="light dark"></head>
+<body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;line-height:1.5;color:#111">
+<div style="max-width:600px;margin:0 auto"><div style="border-top:4px solid ${safeColor(page.brandColor)};padding-top:12px;font-weight:600">${escapeHtml(page.name)} status · reminder</div>
+<h1 style="font-size:20px;margin:12px 0 4px">${escapeHtml(incident.name)}</h1>
+<p>The next update was promised by <strong>${escapeHtml(due)}</strong> and is now <strong>overdue by ${escapeHtml(overdue)}</strong>. The public page says so.</p>
+<p><a href="${escapeHtml(admin)}" style="display:inline-block;padding:10px 16px;background:${safeColor(page.brandColor)};color:#fff;text-decoration:none;border-radius:6px">Post an update</a></p>
+<p style="font-size:13px;color:#555">Public page: <a href="${escapeHtml(publicPage)}">${escapeHtml(publicPage)}</a></p>
+<hr style="border:0;border-top:1px solid #ddd;margin:24px 0"><div style="font-size:13px;color:#555">You receive this because you worked on this ${incident.kind === 'maintenance' ? 'maintenance' : 'incident'} in the ${escapeHtml(page.name)} status admin. Reminders repeat until an update is posted or it is resolved.</div></div></body></html>`;
+  const text = [
+    `${incident.name}`,
+    '',
+    `The next update was promised by ${due} and is now overdue by ${overdue}. The public page says so.`,
+    '',
+    `Post an update: ${admin}`,
+    `Public page: ${publicPage}`,
+    '',
+    `You receive this because you worked on this ${incident.kind === 'maintenance' ? 'maintenance' : 'incident'} in the ${page.name} status admin. Reminders repeat until an update is posted or it is resolved.`,
+    '',
+  ].join('\n');
+  return { subject, html, text, headers: {} };
+}
+
+/**
+ * One staff email per call, keyed by its row id. The "staff" part keeps these keys apart
+ * from subscriber batches' keys, which hash delivery ids from another sequence.
+ */
+export function staffIdempotencyKey(staffMessageId: number): string {
+  return `herald-staff-${encodeHexLowerCase(sha256(new TextEncoder().encode(`staff:${staffMessageId}`)))}`;
+}
