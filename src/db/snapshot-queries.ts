@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { languageOr } from '../domain/i18n/translator.ts';
 import type { IncidentView, Snapshot, UpdateView } from '../domain/snapshot.ts';
 import type { StatusChange } from '../domain/uptime.ts';
 import type { ComponentStatus } from '../domain/vocabulary.ts';
@@ -41,6 +42,7 @@ async function loadPageParts(db: Queryable, options: SnapshotOptions): Promise<O
       brandColor: settings?.brandColor ?? '#2563eb',
       logoUrl: settings?.logoUrl ?? null,
       supportUrl: settings?.supportUrl ?? null,
+      defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
       updatedAt: state?.revisedAt ?? options.now,
     },
     groups: groupRows.map(({ version: _v, ...g }) => g),

@@ -1,4 +1,9 @@
-// Dates as the page's visitors read them: in the page's time zone, never the server's.
+import type { Language } from './vocabulary.ts';
+
+// Dates as the page's visitors read them: in the page's time zone, never the server's, and
+// in the visitor's language (English by default: the admin UI and the JSON stay English).
+
+const INTL_LOCALES: Record<Language, string> = { en: 'en-US', 'zh-TW': 'zh-TW', 'zh-CN': 'zh-CN' };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -13,7 +18,7 @@ function formatter(timeZone: string, options: Intl.DateTimeFormatOptions, locale
 }
 
 /** "Nov 21, 2026, 14:05 UTC" */
-export function formatDateTime(date: Date, timeZone: string): string {
+export function formatDateTime(date: Date, timeZone: string, language: Language = 'en'): string {
   return formatter(timeZone, {
     month: 'short',
     day: 'numeric',
@@ -22,23 +27,23 @@ export function formatDateTime(date: Date, timeZone: string): string {
     minute: '2-digit',
     hourCycle: 'h23',
     timeZoneName: 'short',
-  }).format(date);
+  }, INTL_LOCALES[language]).format(date);
 }
 
 /** "14:05 UTC" */
-export function formatTime(date: Date, timeZone: string): string {
-  return formatter(timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).format(date);
+export function formatTime(date: Date, timeZone: string, language: Language = 'en'): string {
+  return formatter(timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }, INTL_LOCALES[language]).format(date);
 }
 
 /** "Nov 21, 2026" */
-export function formatDate(date: Date, timeZone: string): string {
-  return formatter(timeZone, { month: 'short', day: 'numeric', year: 'numeric' }).format(date);
+export function formatDate(date: Date, timeZone: string, language: Language = 'en'): string {
+  return formatter(timeZone, { month: 'short', day: 'numeric', year: 'numeric' }, INTL_LOCALES[language]).format(date);
 }
 
 /** "November 2026" */
-export function formatMonth(monthKey: string): string {
+export function formatMonth(monthKey: string, language: Language = 'en'): string {
   const [year, month] = monthKey.split('-').map(Number);
-  return formatter('UTC', { month: 'long', year: 'numeric' }).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
+  return formatter('UTC', { month: 'long', year: 'numeric' }, INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
 }
 
 /** The calendar day in the time zone, as "2026-11-21". */
@@ -65,14 +70,21 @@ export function lastDays(now: Date, timeZone: string, count: number): string[] {
 }
 
 /** "Nov 21, 2026" for a day key. */
-export function formatDayKey(day: string): string {
-  return formatter('UTC', { month: 'short', day: 'numeric', year: 'numeric' }).format(new Date(`${day}T12:00:00Z`));
+export function formatDayKey(day: string, language: Language = 'en'): string {
+  return formatter('UTC', { month: 'short', day: 'numeric', year: 'numeric' }, INTL_LOCALES[language]).format(new Date(`${day}T12:00:00Z`));
 }
 
-/** "in 25 minutes", "2 hours ago". */
-export function formatRelative(target: Date, now: Date): string {
+const relativeFormatters = new Map<Language, Intl.RelativeTimeFormat>();
+function relativeFormatter(language: Language): Intl.RelativeTimeFormat {
+  let cached = relativeFormatters.get(language);
+  if (!cached) relativeFormatters.set(language, (cached = new Intl.RelativeTimeFormat(INTL_LOCALES[language], { numeric: 'auto' })));
+  return cached;
+}
+
+/** "in 25 minutes", "2 hours ago"; "25 分鐘後". */
+export function formatRelative(target: Date, now: Date, language: Language = 'en'): string {
   const minutes = Math.round((target.getTime() - now.getTime()) / 60_000);
-  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const rtf = relativeFormatter(language);
   if (Math.abs(minutes) < 60) return rtf.format(minutes, 'minute');
   const hours = Math.round(minutes / 60);
   if (Math.abs(hours) < 48) return rtf.format(hours, 'hour');

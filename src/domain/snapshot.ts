@@ -2,7 +2,7 @@ import type { ComponentTransition } from './incident-lifecycle.ts';
 import { isClosedStatus } from './incident-lifecycle.ts';
 import { pageStatus, worstComponentStatus, type PageStatus } from './status-rollup.ts';
 import type { StatusChange } from './uptime.ts';
-import type { ComponentStatus, EventKind, EventStatus, Impact } from './vocabulary.ts';
+import type { ComponentStatus, EventKind, EventStatus, Impact, Language } from './vocabulary.ts';
 
 // One snapshot feeds every public output (HTML, JSON, feeds, widget data, emails), so
 // they cannot disagree. It is plain data: loading it is the only I/O.
@@ -17,6 +17,8 @@ export interface PageInfo {
   brandColor: string;
   logoUrl: string | null;
   supportUrl: string | null;
+  /** The language of the unprefixed URLs; the others live under /<language>/. */
+  defaultLanguage: Language;
   updatedAt: Date;
 }
 

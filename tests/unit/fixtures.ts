@@ -20,6 +20,7 @@ export function makePage(overrides: Partial<PageInfo> = {}): PageInfo {
     brandColor: '#0b5fff',
     logoUrl: null,
     supportUrl: null,
+    defaultLanguage: 'en',
     updatedAt: new Date('2026-03-15T11:00:00.000Z'),
     ...overrides,
   };

@@ -99,6 +99,7 @@ export function adminSnapshot(data: AdminData): Snapshot {
       brandColor: data.settings.brand_color,
       logoUrl: data.settings.logo_url,
       supportUrl: data.settings.support_url,
+      defaultLanguage: 'en',
       updatedAt: new Date(data.settings.updated_at),
     },
     groups: data.groups.map(groupViewOf),

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { en, type MessageKey } from '../../src/domain/i18n/en.ts';
+import { CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCRIPTIONS, placeholdersOf, splitLanguagePrefix, translator } from '../../src/domain/i18n/translator.ts';
+import { formatDateTime, formatMonth, formatRelative } from '../../src/domain/format.ts';
+import { rollUpComponents, pageStatus } from '../../src/domain/status-rollup.ts';
+import { COMPONENT_STATUSES, EVENT_STATUSES, IMPACTS, LANGUAGES } from '../../src/domain/vocabulary.ts';
+
+// One catalogue per language; a key missing, empty or extra in any of them fails here.
+
+const sourceKeys = Object.keys(en).sort();
+
+describe('message catalogues', () => {
+  it('exist for every language', () => {
+    expect(Object.keys(CATALOGUES).sort()).toEqual([...LANGUAGES].sort());
+    expect(Object.keys(LANGUAGE_NAMES).sort()).toEqual([...LANGUAGES].sort());
+  });
+
+  it.each(LANGUAGES.filter((l) => l !== 'en'))('%s has exactly the keys of the English catalogue', (language) => {
+    const keys = Object.keys(CATALOGUES[language]).sort();
+    expect(keys.filter((k) => !sourceKeys.includes(k)), 'extra keys').toEqual([]);
+    expect(sourceKeys.filter((k) => !keys.includes(k)), 'missing keys').toEqual([]);
+  });
+
+  it.each(LANGUAGES)('%s has no empty message', (language) => {
+    const empty = Object.entries(CATALOGUES[language]).filter(([, message]) => message.trim() === '').map(([key]) => key);
+    expect(empty).toEqual([]);
+  });
+
+  it.each(LANGUAGES.filter((l) => l !== 'en'))('%s uses the same placeholders as English in every message', (language) => {
+    const differing = sourceKeys.filter((key) => placeholdersOf(CATALOGUES[language][key as MessageKey]).join() !== placeholdersOf(en[key as MessageKey]).join());
+    expect(differing).toEqual([]);
+  });
+
+  it.each(LANGUAGES.filter((l) => l !== 'en'))('%s is translated, not copied from English', (language) => {
+    // Messages that are only placeholders and punctuation may be identical; nothing else.
+    const copied = sourceKeys.filter((key) => /[a-z]{3}/i.test(en[key as MessageKey].replace(/\{\w+\}/g, '').replace(/Herald|API|name@example\.com/g, '')) && CATALOGUES[language][key as MessageKey] === en[key as MessageKey]);
+    expect(copied).toEqual([]);
+  });
+
+  it('has a label for every status, impact and page status in every language', () => {
+    for (const language of LANGUAGES) {
+      const locale = localeFor(language, 'en');
+      for (const status of COMPONENT_STATUSES) expect(locale.componentStatus(status)).not.toMatch(/^componentStatus\./);
+      for (const status of EVENT_STATUSES) expect(locale.eventStatus(status)).toBeTruthy();
+      for (const impact of IMPACTS) expect(locale.impact(impact)).toBeTruthy();
+      for (const description of PAGE_STATUS_DESCRIPTIONS) expect(locale.pageStatus(description)).not.toBe(language === 'en' ? '' : description);
+    }
+  });
+
+  it('knows every description the roll-up can give', () => {
+    const seen = new Set<string>();
+    for (const a of COMPONENT_STATUSES) for (const b of COMPONENT_STATUSES) {
+      seen.add(rollUpComponents([a]).description);
+      seen.add(rollUpComponents([a, b]).description);
+      for (const impact of IMPACTS) seen.add(pageStatus([a, b], [impact]).description);
+    }
+    expect([...seen].filter((d) => !PAGE_STATUS_DESCRIPTIONS.includes(d))).toEqual([]);
+  });
+});
+
+describe('translator', () => {
+  it.each([
+    ['en', 'layout.backTo', { name: 'Acme' }, 'Back to Acme'],
+    ['zh-TW', 'incident.allUpdates', { count: 3 }, '全部 3 則更新'],
+    ['zh-CN', 'incident.allUpdates', { count: 3 }, '全部 3 条更新'],
+    ['zh-TW', 'eventStatus.investigating', undefined, '調查中'],
+    ['zh-CN', 'eventStatus.investigating', undefined, '调查中'],
+    ['en', 'layout.backTo', {}, 'Back to {name}'],
+  ] as const)('%s %s', (language, key, vars, expected) => {
+    expect(translator(language)(key, vars)).toBe(expected);
+  });
+
+  it('fills a value once: text that looks like a placeholder is not expanded again', () => {
+    expect(translator('en')('layout.backTo', { name: '{name}' })).toBe('Back to {name}');
+  });
+});
+
+describe('language URLs', () => {
+  it.each([
+    ['/history/', 'zh-TW', 'en', '/zh-TW/history/'],
+    ['/', 'zh-CN', 'en', '/zh-CN/'],
+    ['/incidents/x/', 'en', 'en', '/incidents/x/'],
+    ['/incidents/x/', 'en', 'zh-TW', '/en/incidents/x/'],
+    ['/', 'zh-TW', 'zh-TW', '/'],
+  ] as const)('%s in %s (default %s) is %s', (path, language, defaultLanguage, expected) => {
+    expect(localizedPath(path, language, defaultLanguage)).toBe(expected);
+  });
+
+  it.each([
+    ['/zh-TW/history/', 'zh-TW', '/history/'],
+    ['/zh-CN/', 'zh-CN', '/'],
+    ['/zh-CN', 'zh-CN', '/'],
+    ['/en/incidents/a/', 'en', '/incidents/a/'],
+    ['/history/', null, '/history/'],
+    ['/fr/x/', null, '/fr/x/'],
+    ['/zh-TWx/', null, '/zh-TWx/'],
+  ] as const)('%s names %s', (path, language, rest) => {
+    expect(splitLanguagePrefix(path)).toEqual({ language, path: rest });
+  });
+});
+
+describe('dates per language', () => {
+  const at = new Date('2026-11-21T14:05:00Z');
+  it.each([
+    ['en', 'Nov 21, 2026, 22:05 GMT+8'],
+    ['zh-TW', '2026年11月21日 22:05 [GMT+8]'],
+    ['zh-CN', '2026年11月21日 GMT+8 22:05'],
+  ] as const)('%s: %s', (language, expected) => {
+    expect(formatDateTime(at, 'Asia/Taipei', language)).toBe(expected);
+  });
+
+  it.each([
+    ['en', 'November 2026', 'in 25 minutes'],
+    ['zh-TW', '2026年11月', '25 分鐘後'],
+    ['zh-CN', '2026年11月', '25分钟后'],
+  ] as const)('%s month and relative time', (language, month, relative) => {
+    expect(formatMonth('2026-11', language)).toBe(month);
+    expect(formatRelative(new Date(at.getTime() + 25 * 60_000), at, language)).toBe(relative);
+  });
+
+  it('keeps English when no language is named (the admin UI)', () => {
+    expect(formatDateTime(at, 'UTC')).toBe('Nov 21, 2026, 14:05 UTC');
+  });
+});
