@@ -135,7 +135,7 @@ export async function loadChanges(db: Queryable, incidentIds: readonly string[],
 }
 
 /** Statuspage gives every page a short id; Herald derives a stable one from its URL. */
-function pageId(siteUrl: string): string {
+export function pageId(siteUrl: string): string {
   let hash = 2166136261;
   for (const char of siteUrl) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
   return hash.toString(36).padStart(7, '0').slice(0, 12);
