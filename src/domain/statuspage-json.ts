@@ -31,7 +31,7 @@ function pageJson(snapshot: Snapshot) {
   return { id: page.id, name: page.name, url: page.siteUrl, time_zone: page.timeZone, updated_at: iso(page.updatedAt) };
 }
 
-function componentJson(snapshot: Snapshot, c: ComponentView) {
+export function componentJson(snapshot: Snapshot, c: ComponentView) {
   return {
     id: c.id,
     name: c.name,
@@ -102,7 +102,7 @@ function updateJson(snapshot: Snapshot, u: UpdateView) {
   };
 }
 
-function incidentJson(snapshot: Snapshot, i: IncidentView) {
+export function incidentJson(snapshot: Snapshot, i: IncidentView) {
   const byId = new Map(publicComponents(snapshot).map((c) => [c.id, c]));
   const base = {
     id: i.id,

@@ -8,9 +8,10 @@ import type { Logger } from '../server/log.ts';
 import { drainDeliveries, nextDueAt } from './deliver.ts';
 import { DELIVER_CHANNEL } from './enqueue.ts';
 import { requestSpacer } from './rate-limit.ts';
+import { drainWebhooks, nextWebhookDueAt } from './webhook-deliver.ts';
 import { mailboxTransport, resendTransport, type Transport } from './transport.ts';
 
-// The delivery worker of one instance. It drains due batches when a change commits
+// The delivery worker of one instance (emails and webhooks). It drains due batches when a change commits
 // deliveries (NOTIFY), when a lease or backoff falls due (a timer), and every minute
 // through pg-boss (which also forgets unconfirmed subscriptions that expired). Instances
 // share the work through SKIP LOCKED on the batches.
@@ -42,10 +43,16 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
       again = false;
       // PGlite has one connection: several sending lanes would queue every publish behind them.
       const concurrency = handle.client.kind === 'pglite' ? 1 : 4;
-      const sent = await drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, from: email.from, log, beforeSend, stop: () => stopped, concurrency });
+      // Webhooks drain beside the emails: a slow receiver must not hold up the mail.
+      const [sent, hooks] = await Promise.all([
+        drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, from: email.from, log, beforeSend, stop: () => stopped, concurrency }),
+        drainWebhooks({ db: handle.db, siteUrl: options.siteUrl, log, allowPrivate: email.webhooksAllowPrivate, stop: () => stopped, concurrency }),
+      ]);
       if (sent > 0) log.info('emails sent', { batches: sent, via: transport.kind });
+      if (hooks > 0) log.info('webhooks sent', { deliveries: hooks });
     } while (again && !stopped);
-    const due = await nextDueAt(handle.db);
+    const dues = (await Promise.all([nextDueAt(handle.db), nextWebhookDueAt(handle.db)])).filter((d): d is Date => d !== null);
+    const due = dues.length ? new Date(Math.min(...dues.map((d) => d.getTime()))) : null;
     clearTimeout(timer);
     if (due && !stopped) {
       timer = setTimeout(poke, Math.min(MAX_SLEEP_MS, Math.max(50, due.getTime() - Date.now())));

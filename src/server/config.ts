@@ -29,6 +29,7 @@ const EnvSchema = z.object({
   RESEND_WEBHOOK_SECRET: z.string().optional().transform((v) => (v ? v : undefined)),
   HERALD_EMAIL_FROM: z.string().optional().transform((v) => (v ? v : undefined)).refine((v) => v === undefined || !/[\r\n]/.test(v), 'must be one line, like "Acme Status <status@acme.com>"'),
   HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
+  HERALD_WEBHOOKS_ALLOW_PRIVATE: flag(false),
 }).refine((e) => Boolean(e.HERALD_ADMIN_EMAIL) === Boolean(e.HERALD_ADMIN_PASSWORD), {
   path: ['HERALD_ADMIN_PASSWORD'],
   message: 'and HERALD_ADMIN_EMAIL must be set together',
@@ -56,6 +57,8 @@ export interface EmailConfig {
   from: string;
   /** Provider requests per second from this instance; 0 = no limit. */
   ratePerSecond: number;
+  /** Webhooks may target loopback/private addresses and http:// (development only). */
+  webhooksAllowPrivate: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       webhookSecret: e.RESEND_WEBHOOK_SECRET,
       from: e.HERALD_EMAIL_FROM ?? `Status <status@${new URL(siteUrl).hostname}>`,
       ratePerSecond: e.HERALD_EMAIL_RATE,
+      webhooksAllowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
     },
   };
 }

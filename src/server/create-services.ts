@@ -12,7 +12,7 @@ export function createServices(options: {
   siteUrl: string;
   log: Logger;
   now?: () => Date;
-  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'>;
+  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> & Partial<Pick<EmailConfig, 'webhooksAllowPrivate'>>;
 }): HeraldServices {
   return {
     db: options.db,
@@ -26,6 +26,7 @@ export function createServices(options: {
       mode: options.email?.resendApiKey ? 'resend' : 'mailbox',
       webhookSecret: options.email?.webhookSecret,
       limiter: new SubscribeLimiter(),
+      webhooksAllowPrivate: options.email?.webhooksAllowPrivate ?? false,
     },
   };
 }

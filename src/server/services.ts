@@ -28,4 +28,6 @@ export interface NotifyServices {
   mode: 'resend' | 'mailbox';
   webhookSecret: string | undefined;
   limiter: SubscribeLimiter;
+  /** HERALD_WEBHOOKS_ALLOW_PRIVATE: webhook URLs may be http:// or private addresses. */
+  webhooksAllowPrivate: boolean;
 }

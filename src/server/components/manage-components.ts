@@ -1,6 +1,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Queryable, Transaction } from '../../db/client.ts';
 import { componentGroups, components, componentStatusChanges } from '../../db/schema.ts';
+import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -80,6 +81,7 @@ export function updateComponent(ctx: ChangeContext, id: string, patch: Component
       .returning();
     if (patch.status && patch.status !== current.status) {
       await tx.insert(componentStatusChanges).values({ componentId: id, status: patch.status, changedAt: ctx.now });
+      await enqueueWebhooks(tx, { transitions: [{ id, name: row!.name, oldStatus: current.status, newStatus: patch.status }], now: ctx.now });
     }
     const value = componentResource(row!);
     return { value, scope: EVERYTHING, audit: [{ action: 'component.update', entityType: 'component', entityId: id, before: componentResource(current), after: value }] };

@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm';
 import { incidents, incidentUpdates } from '../../db/schema.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
+import { webhookEventOfUpdate } from '../../domain/webhooks.ts';
 import { enqueueEventNotification } from '../../notify/enqueue.ts';
+import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound, staleVersion } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -51,6 +53,8 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
     // A scheduled maintenance "starts" at its window, not when it was announced.
     await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
     if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
+    const event = update.deliverNotifications ? webhookEventOfUpdate(kind, null, status) : null;
+    await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = await getIncident(tx, id);
     return { value, scope: { incidentIds: [id] }, audit: [{ action: `${kind}.create`, entityType: kind, entityId: id, after: value }] };
   });
@@ -68,18 +72,23 @@ async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput |
       ctx.now,
     );
     const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
-    await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input) });
+    await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input, current) });
     if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
+    const event = update.deliverNotifications ? webhookEventOfUpdate(current.kind, current.status, fields.status) : null;
+    await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = await getIncident(tx, id);
     const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
     return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after: value }] };
   });
 }
 
-function maintenanceWindow(input: UpdateInput | IncidentPatch) {
+function maintenanceWindow(input: UpdateInput | IncidentPatch, current: IncidentRow) {
   if (!('scheduled_for' in input)) return {};
+  // A window moved later gets its "starts in …" reminder again, before the new start.
+  const movedLater = input.scheduled_for && current.scheduledFor && input.scheduled_for.getTime() > current.scheduledFor.getTime();
   return {
     ...(input.scheduled_for ? { scheduledFor: input.scheduled_for } : {}),
+    ...(movedLater ? { maintenanceRemindedAt: null } : {}),
     ...(input.scheduled_until ? { scheduledUntil: input.scheduled_until } : {}),
     ...(input.scheduled_auto_in_progress !== undefined ? { autoStart: input.scheduled_auto_in_progress } : {}),
     ...(input.scheduled_auto_completed !== undefined ? { autoComplete: input.scheduled_auto_completed } : {}),
@@ -109,9 +118,9 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
       ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
-        ? { nextUpdateDueAt: patch.next_update_in_minutes === null ? null : new Date(ctx.now.getTime() + patch.next_update_in_minutes * 60_000) }
+        ? { nextUpdateDueAt: patch.next_update_in_minutes === null ? null : new Date(ctx.now.getTime() + patch.next_update_in_minutes * 60_000), overdueRemindedAt: null }
         : {}),
-      ...maintenanceWindow(patch),
+      ...maintenanceWindow(patch, current),
       updatedAt: ctx.now,
     });
     const value = await getIncident(tx, id);

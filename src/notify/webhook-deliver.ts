@@ -1,0 +1,149 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { pageId } from '../db/snapshot-queries.ts';
+import {
+  bindPayloadToSite,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  SIGNATURE_HEADER,
+  WEBHOOK_MAX_ATTEMPTS,
+  WEBHOOK_USER_AGENT,
+  webhookBackoffMs,
+} from '../domain/webhooks.ts';
+import type { Logger } from '../server/log.ts';
+import { rowsOf } from './sql-rows.ts';
+import { signWebhook } from './webhook-signature.ts';
+import { postWebhook, type Resolver } from './webhook-target.ts';
+
+// Sending webhooks, crash-safe like the emails: claim a due delivery (SKIP LOCKED) and
+// lease it by moving its available_at past the send, POST it, then settle it. A process
+// killed in between leaves the lease to run out and the delivery is sent again, with the
+// same body and the same Herald-Delivery id, which receivers use to drop the repeat.
+
+export interface WebhookDeliveryOptions {
+  db: Database;
+  siteUrl: string;
+  log: Logger;
+  allowPrivate: boolean;
+  now?: () => Date;
+  /** Jitter source for the backoff, [0, 1). */
+  random?: () => number;
+  leaseMs?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  resolve?: Resolver;
+}
+
+export type WebhookOutcome = 'sent' | 'retry' | 'failed' | 'skipped' | 'none';
+
+interface Claimed {
+  id: number;
+  endpointId: string;
+  eventType: string;
+  payload: unknown;
+  attempts: number;
+  url: string;
+  secret: string;
+}
+
+async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
+  // The lease outlasts the request's deadline, so a slow answer is never sent twice at once.
+  const leaseMs = options.leaseMs ?? Math.max(60_000, (options.timeoutMs ?? 10_000) * 3);
+  return options.db.transaction(async (tx) => {
+    const [row] = rowsOf<{ id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number; url: string; secret: string; inactive: boolean }>(
+      await tx.execute(sql`select d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret,
+          (e.quarantined_at is not null or e.disabled_at is not null) as inactive
+        from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+        where d.status = 'pending' and d.available_at <= ${now.toISOString()}::timestamptz
+        order by d.available_at, d.id limit 1 for update of d skip locked`),
+    );
+    if (!row) return null;
+    const id = Number(row.id);
+    if (row.inactive) {
+      await tx.update(webhookDeliveries).set({ status: 'skipped', lastError: 'the endpoint is quarantined or disabled' }).where(eq(webhookDeliveries.id, id));
+      return 'skipped';
+    }
+    const attempts = row.attempts + 1;
+    await tx.update(webhookDeliveries).set({ attempts, availableAt: new Date(now.getTime() + leaseMs) }).where(eq(webhookDeliveries.id, id));
+    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    return { id, endpointId: row.endpoint_id, eventType: row.event_type, payload, attempts, url: row.url, secret: row.secret };
+  });
+}
+
+async function settleFailure(options: WebhookDeliveryOptions, delivery: Claimed, error: string, status: number | null, at: Date): Promise<WebhookOutcome> {
+  const maxAttempts = options.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS;
+  const exhausted = delivery.attempts >= maxAttempts;
+  await options.db.transaction(async (tx) => {
+    await tx
+      .update(webhookEndpoints)
+      .set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`, lastFailureAt: at, lastError: error })
+      .where(eq(webhookEndpoints.id, delivery.endpointId));
+    if (!exhausted) {
+      const wait = webhookBackoffMs(delivery.attempts, options.random?.() ?? Math.random());
+      await tx.update(webhookDeliveries).set({ availableAt: new Date(at.getTime() + wait), lastError: error, responseStatus: status }).where(eq(webhookDeliveries.id, delivery.id));
+      return;
+    }
+    // A delivery failing for about a day means the endpoint is gone: stop sending it
+    // anything (its other pending deliveries too) until an admin re-enables it.
+    await tx.update(webhookDeliveries).set({ status: 'failed', lastError: error, responseStatus: status }).where(eq(webhookDeliveries.id, delivery.id));
+    await tx
+      .update(webhookEndpoints)
+      .set({ quarantinedAt: at, quarantineReason: `${delivery.attempts} failed attempts to deliver one event; last: ${error}`.slice(0, 500) })
+      .where(eq(webhookEndpoints.id, delivery.endpointId));
+    await tx
+      .update(webhookDeliveries)
+      .set({ status: 'failed', lastError: 'the endpoint was quarantined' })
+      .where(and(eq(webhookDeliveries.endpointId, delivery.endpointId), eq(webhookDeliveries.status, 'pending')));
+  });
+  if (exhausted) options.log.error('webhook endpoint quarantined', { endpoint: delivery.endpointId, error });
+  return exhausted ? 'failed' : 'retry';
+}
+
+/** Claims, sends and settles one delivery. */
+export async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<WebhookOutcome> {
+  const now = () => options.now?.() ?? new Date();
+  const delivery = await claimDelivery(options, now());
+  if (delivery === null) return 'none';
+  if (delivery === 'skipped') return 'skipped';
+  const body = JSON.stringify(bindPayloadToSite(delivery.payload, { siteUrl: options.siteUrl, pageId: pageId(options.siteUrl) }));
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'user-agent': WEBHOOK_USER_AGENT,
+    [EVENT_HEADER]: delivery.eventType,
+    [DELIVERY_HEADER]: String(delivery.id),
+    [SIGNATURE_HEADER]: signWebhook(delivery.secret, body, now()),
+  };
+  const result = await postWebhook(delivery.url, headers, body, { allowPrivate: options.allowPrivate, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.resolve ? { resolve: options.resolve } : {}) });
+  const at = now();
+  if (result.outcome === 'sent') {
+    await options.db.transaction(async (tx) => {
+      await tx.update(webhookDeliveries).set({ status: 'sent', sentAt: at, responseStatus: result.status, lastError: null }).where(eq(webhookDeliveries.id, delivery.id));
+      await tx.update(webhookEndpoints).set({ consecutiveFailures: 0, lastSuccessAt: at }).where(eq(webhookEndpoints.id, delivery.endpointId));
+    });
+    return 'sent';
+  }
+  const error = result.outcome === 'refused' ? `refused: ${result.error}` : result.error;
+  return settleFailure(options, delivery, error, result.outcome === 'failed' ? result.status : null, at);
+}
+
+/** Sends until nothing is due, `concurrency` at a time; returns how many were sent. */
+export async function drainWebhooks(options: WebhookDeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
+  let sent = 0;
+  const lane = async () => {
+    for (;;) {
+      if (options.stop?.()) return;
+      const outcome = await deliverNextWebhook(options);
+      if (outcome === 'none') return;
+      if (outcome === 'sent') sent++;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
+  return sent;
+}
+
+/** When the next pending delivery falls due (a backoff ending, a lease running out), if any. */
+export async function nextWebhookDueAt(db: Database): Promise<Date | null> {
+  const [row] = rowsOf<{ at: string | Date | null }>(await db.execute(sql`select min(available_at) as at from webhook_deliveries where status = 'pending'`));
+  return row?.at ? new Date(row.at) : null;
+}

@@ -1,0 +1,128 @@
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Transaction } from '../db/client.ts';
+import { componentGroups, components, incidentComponents, incidents, incidentUpdates, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { languageOr } from '../domain/i18n/translator.ts';
+import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
+import type { IncidentView, PageInfo, Snapshot } from '../domain/snapshot.ts';
+import {
+  componentWebhookPayload,
+  incidentWebhookPayload,
+  PAGE_ID_PLACEHOLDER,
+  SITE_PLACEHOLDER,
+  testWebhookPayload,
+  type WebhookEvent,
+} from '../domain/webhooks.ts';
+import { newId } from '../server/ids.ts';
+import { DELIVER_CHANNEL } from './enqueue.ts';
+
+// Webhook deliveries ride the change's transaction, like emails: the change and the rows
+// promising its webhooks commit together or not at all. Each row's payload is frozen here
+// (with the site left as a placeholder, bound when sent), so every retry sends the same body.
+
+export interface WebhookChange {
+  /** The incident or maintenance the change is about, and the event it is (null: none, e.g. notifications off). */
+  incident?: { id: string; event: WebhookEvent | null };
+  /** Component status changes the change made. */
+  transitions?: readonly ComponentTransition[];
+  now: Date;
+}
+
+type Endpoint = { id: string; events: string[]; selfService: boolean };
+
+async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
+  return tx
+    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events, selfService: webhookEndpoints.selfService })
+    .from(webhookEndpoints)
+    .where(and(isNull(webhookEndpoints.quarantinedAt), isNull(webhookEndpoints.disabledAt)));
+}
+
+/**
+ * The part of a snapshot payloads are built from: the page as it is after the change, its
+ * components and groups, the event's incident and every open one (for the page status).
+ * Read here rather than through the publisher's loader: no uptime history is needed, and
+ * this runs inside the change's transaction.
+ */
+async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, now: Date): Promise<Snapshot> {
+  const [[settings], groupRows, componentRows, open] = await Promise.all([
+    tx.select().from(pageSettings).where(eq(pageSettings.id, 1)),
+    tx.select().from(componentGroups).orderBy(asc(componentGroups.position)),
+    tx.select().from(components).orderBy(asc(components.position)),
+    tx.select({ id: incidents.id }).from(incidents).where(isNull(incidents.resolvedAt)),
+  ]);
+  const ids = [...new Set([...(incidentId ? [incidentId] : []), ...open.map((o) => o.id)])];
+  const [incidentRows, links, updates] = ids.length
+    ? await Promise.all([
+        tx.select().from(incidents).where(inArray(incidents.id, ids)),
+        tx.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, ids)),
+        tx.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt)),
+      ])
+    : [[], [], []];
+  const page: PageInfo = {
+    id: PAGE_ID_PLACEHOLDER,
+    name: settings?.name ?? 'Status',
+    siteUrl: SITE_PLACEHOLDER,
+    homepageUrl: settings?.homepageUrl ?? null,
+    timeZone: settings?.timeZone ?? 'Etc/UTC',
+    brandColor: settings?.brandColor ?? '#2563eb',
+    logoUrl: settings?.logoUrl ?? null,
+    supportUrl: settings?.supportUrl ?? null,
+    defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
+    updatedAt: now,
+  };
+  const views: IncidentView[] = incidentRows.map(({ autoStart: _a, autoComplete: _c, version: _v, ...row }) => ({
+    ...row,
+    componentIds: links.filter((l) => l.incidentId === row.id).map((l) => l.componentId),
+    updates: updates.filter((u) => u.incidentId === row.id).map(({ version: _uv, ...u }) => ({ ...u, affectedComponents: u.affectedComponents ?? [] })),
+  }));
+  return {
+    revision: 0,
+    now,
+    page,
+    groups: groupRows.map(({ version: _v, ...g }) => g),
+    components: componentRows.map(({ version: _v, ...c }) => c),
+    incidents: views,
+    statusChanges: {},
+  };
+}
+
+async function insertDeliveries(tx: Transaction, endpoints: Endpoint[], eventType: string, payload: unknown, now: Date): Promise<number> {
+  if (endpoints.length === 0 || payload === null) return 0;
+  const eventId = newId();
+  const rows = await tx
+    .insert(webhookDeliveries)
+    .values(endpoints.map((e) => ({ endpointId: e.id, eventId, eventType, payload, availableAt: now, createdAt: now })))
+    .onConflictDoNothing()
+    .returning({ id: webhookDeliveries.id });
+  return rows.length;
+}
+
+/** Writes one delivery per active endpoint that wants each event of the change; returns how many. */
+export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): Promise<number> {
+  const transitions = (change.transitions ?? []).filter((t) => t.oldStatus !== t.newStatus);
+  const incidentEvent = change.incident?.event ?? null;
+  if (!incidentEvent && transitions.length === 0) return 0;
+  const endpoints = await activeEndpoints(tx);
+  const wanting = (event: WebhookEvent) => endpoints.filter((e) => e.events.includes(event));
+  // Most pages have no webhooks: then a change costs one small query and nothing more.
+  if ((!incidentEvent || wanting(incidentEvent).length === 0) && (transitions.length === 0 || wanting('component.updated').length === 0)) return 0;
+
+  const snapshot = await payloadSnapshot(tx, change.incident?.id, change.now);
+  let count = 0;
+  if (incidentEvent && change.incident) {
+    count += await insertDeliveries(tx, wanting(incidentEvent), incidentEvent, incidentWebhookPayload(snapshot, change.incident.id), change.now);
+  }
+  for (const transition of transitions) {
+    const payload = componentWebhookPayload(snapshot, { id: newId(), transition, at: change.now });
+    count += await insertDeliveries(tx, wanting('component.updated'), 'component.updated', payload, change.now);
+  }
+  // Delivered on commit only: a worker starts at once instead of at its next poll.
+  if (count > 0) await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, 'webhooks')`);
+  return count;
+}
+
+/** A "test" event for one endpoint, whatever events it chose. */
+export async function enqueueTestWebhook(tx: Transaction, endpointId: string, now: Date): Promise<void> {
+  const snapshot = await payloadSnapshot(tx, undefined, now);
+  await insertDeliveries(tx, [{ id: endpointId, events: [], selfService: false }], 'test', testWebhookPayload(snapshot), now);
+  await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, 'webhooks')`);
+}

@@ -1,0 +1,31 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { formatSignatureHeader, parseSignatureHeader, signedContent, SIGNATURE_TOLERANCE_S } from '../domain/webhooks.ts';
+
+// The HMAC half of the signature scheme documented in src/domain/webhooks.ts. The key is
+// the endpoint's secret as text, so a receiver needs nothing but the string it was shown.
+
+export function generateWebhookSecret(): string {
+  return `hrldwh_${randomBytes(32).toString('base64url')}`;
+}
+
+export function signatureOf(secret: string, timestamp: number, body: string): string {
+  return createHmac('sha256', secret).update(signedContent(timestamp, body)).digest('hex');
+}
+
+/** The Herald-Signature header for `body` sent at `now`. */
+export function signWebhook(secret: string, body: string, now: Date): string {
+  const timestamp = Math.floor(now.getTime() / 1000);
+  return formatSignatureHeader(timestamp, signatureOf(secret, timestamp, body));
+}
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'stale' | 'mismatch' };
+
+/** What a receiver does: the signature must match the exact body, and the time must be recent. */
+export function verifyHeraldSignature(secret: string, header: string | null | undefined, body: string, now: Date, toleranceS = SIGNATURE_TOLERANCE_S): SignatureCheck {
+  const parsed = parseSignatureHeader(header);
+  if (!parsed) return { ok: false, reason: 'missing' };
+  if (Math.abs(now.getTime() / 1000 - parsed.timestamp) > toleranceS) return { ok: false, reason: 'stale' };
+  const expected = Buffer.from(signatureOf(secret, parsed.timestamp, body), 'hex');
+  const match = parsed.signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected));
+  return match ? { ok: true } : { ok: false, reason: 'mismatch' };
+}

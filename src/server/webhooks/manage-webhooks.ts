@@ -1,0 +1,129 @@
+import { desc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Queryable } from '../../db/client.ts';
+import { pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
+import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
+import { stripControlCharacters } from '../../domain/markdown.ts';
+import { enqueueTestWebhook } from '../../notify/webhook-enqueue.ts';
+import { generateWebhookSecret } from '../../notify/webhook-signature.ts';
+import { runChange, type Actor, type ChangeContext } from '../change.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+
+export const WebhookInput = z.strictObject({
+  url: z.string({ error: 'is required' }).trim().min(1, 'is required').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`),
+  events: z
+    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { error: 'must be a list of events' })
+    .min(1, 'choose at least one event')
+    .transform((events) => [...new Set(events)]),
+  description: z.string().trim().max(200, 'must be at most 200 characters').nullable().optional(),
+});
+export type WebhookInput = z.infer<typeof WebhookInput>;
+
+/** Who registers: visitors' endpoints are marked self-service, and their actor says so in the audit log. */
+export const VISITOR_ACTOR: Actor = { type: 'system', id: null, label: 'Visitor (self-service webhook)', role: 'viewer' };
+
+type EndpointRow = typeof webhookEndpoints.$inferSelect;
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** Never includes the secret. */
+export function webhookResource(e: EndpointRow) {
+  return {
+    id: e.id,
+    url: e.url,
+    events: e.events,
+    description: e.description,
+    self_service: e.selfService,
+    state: e.disabledAt ? 'disabled' : e.quarantinedAt ? 'quarantined' : 'active',
+    created_at: e.createdAt.toISOString(),
+    consecutive_failures: e.consecutiveFailures,
+    last_success_at: iso(e.lastSuccessAt),
+    last_failure_at: iso(e.lastFailureAt),
+    last_error: e.lastError,
+    quarantined_at: iso(e.quarantinedAt),
+    quarantine_reason: e.quarantineReason,
+  };
+}
+
+export async function listWebhooks(db: Queryable) {
+  return (await db.select().from(webhookEndpoints).orderBy(desc(webhookEndpoints.createdAt))).map(webhookResource);
+}
+
+/** The latest deliveries of the given endpoints, newest first (for the admin). */
+export async function recentDeliveries(db: Queryable, endpointIds: string[], limit = 100) {
+  if (endpointIds.length === 0) return [];
+  const rows = await db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, endpointIds)).orderBy(desc(webhookDeliveries.id)).limit(limit);
+  return rows.map((d) => ({
+    id: d.id,
+    endpoint_id: d.endpointId,
+    event_type: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    response_status: d.responseStatus,
+    last_error: d.lastError,
+    created_at: d.createdAt.toISOString(),
+    sent_at: iso(d.sentAt),
+    next_attempt_at: d.status === 'pending' ? d.availableAt.toISOString() : null,
+  }));
+}
+
+export async function visitorWebhooksEnabled(db: Queryable): Promise<boolean> {
+  const [row] = await db.select({ on: pageSettings.visitorWebhooks }).from(pageSettings).where(eq(pageSettings.id, 1));
+  return row?.on ?? false;
+}
+
+/** Registers an endpoint; the answer carries its signing secret, once. */
+export function createWebhook(ctx: ChangeContext, input: WebhookInput, options: { allowPrivate: boolean; selfService?: boolean }) {
+  const checked = checkWebhookUrl(input.url, { allowPrivate: options.allowPrivate });
+  if (!checked.ok) throw new HttpError(422, 'invalid_field', checked.message, { field: 'url' });
+  return runChange(ctx, async (tx) => {
+    const secret = generateWebhookSecret();
+    const description = input.description ? stripControlCharacters(input.description) : null;
+    const [row] = await tx
+      .insert(webhookEndpoints)
+      .values({ id: newId(), url: checked.url, secret, events: input.events, description, selfService: options.selfService ?? false, createdBy: ctx.actor.id, createdAt: ctx.now })
+      .returning();
+    const value = webhookResource(row!);
+    return { value: { ...value, secret }, audit: [{ action: 'webhook.create', entityType: 'webhook', entityId: row!.id, after: value }] };
+  });
+}
+
+async function lockEndpoint(tx: Queryable, id: string): Promise<EndpointRow> {
+  const [row] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update');
+  if (!row) throw notFound('webhook', id);
+  return row;
+}
+
+/** Removes the endpoint; its pending deliveries go with it. */
+export function deleteWebhook(ctx: ChangeContext, id: string) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockEndpoint(tx, id);
+    await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+    return { value: null, audit: [{ action: 'webhook.delete', entityType: 'webhook', entityId: id, before: webhookResource(current) }] };
+  });
+}
+
+/** Lifts a quarantine: new events reach the endpoint again (those that failed stay failed). */
+export function reenableWebhook(ctx: ChangeContext, id: string) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockEndpoint(tx, id);
+    const [row] = await tx
+      .update(webhookEndpoints)
+      .set({ quarantinedAt: null, quarantineReason: null, disabledAt: null, consecutiveFailures: 0 })
+      .where(eq(webhookEndpoints.id, id))
+      .returning();
+    const value = webhookResource(row!);
+    return { value, audit: [{ action: 'webhook.reenable', entityType: 'webhook', entityId: id, before: webhookResource(current), after: value }] };
+  });
+}
+
+/** Queues a "test" event for the endpoint (it must be active). */
+export function sendTestWebhook(ctx: ChangeContext, id: string) {
+  return runChange(ctx, async (tx) => {
+    const current = await lockEndpoint(tx, id);
+    if (current.quarantinedAt || current.disabledAt) throw new HttpError(409, 'webhook_inactive', 'the webhook is quarantined; re-enable it first');
+    await enqueueTestWebhook(tx, id, ctx.now);
+    const value = webhookResource(current);
+    return { value, audit: [{ action: 'webhook.test', entityType: 'webhook', entityId: id }] };
+  });
+}
