@@ -1,0 +1,278 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/client.ts';
+import { incidents, webhookDeliveries, webhookEndpoints } from '../../src/db/schema.ts';
+import { pageId } from '../../src/db/snapshot-queries.ts';
+import { drainWebhooks, type WebhookDeliveryOptions } from '../../src/notify/webhook-deliver.ts';
+import { verifyHeraldSignature } from '../../src/notify/webhook-signature.ts';
+import { SYSTEM_ACTOR, type ChangeContext } from '../../src/server/change.ts';
+import { createComponent, updateComponent } from '../../src/server/components/manage-components.ts';
+import { errorBody } from '../../src/server/errors.ts';
+import { IncidentCreateInput, UpdateInput } from '../../src/server/incidents/incident-input.ts';
+import { createIncident, postUpdate } from '../../src/server/incidents/manage-incidents.ts';
+import { silentLogger } from '../../src/server/log.ts';
+import { createWebhook, deleteWebhook, reenableWebhook, sendTestWebhook, WebhookInput } from '../../src/server/webhooks/manage-webhooks.ts';
+import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
+
+const SITE_URL = 'https://status.example.com';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A webhook receiver on 127.0.0.1 that records every request and answers as told. */
+async function startReceiver() {
+  const received: Received[] = [];
+  const answers: Array<{ status: number; headers?: Record<string, string> }> = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const answer = answers.shift() ?? { status: 200 };
+      response.writeHead(answer.status, answer.headers ?? {});
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { port, url: `http://127.0.0.1:${port}`, received, answers, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe.each(DRIVERS)('webhooks on %s', (driver) => {
+  let database: TestDatabase;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let clock: Date;
+  let componentId: string;
+  const ctx = (): ChangeContext => ({ db: database.db, actor: SYSTEM_ACTOR, now: clock });
+  const options = (extra: Partial<WebhookDeliveryOptions> = {}): WebhookDeliveryOptions => ({
+    db: database.db,
+    siteUrl: SITE_URL,
+    log: silentLogger,
+    allowPrivate: true,
+    now: () => clock,
+    random: () => 0.5,
+    timeoutMs: 2000,
+    ...extra,
+  });
+  const drain = (extra: Partial<WebhookDeliveryOptions> = {}) => drainWebhooks({ ...options(extra), concurrency: 2 });
+  const register = async (events: string[], path = '/hook') => (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}${path}`, events }), { allowPrivate: true })).value;
+  const openIncident = async (name: string) =>
+    (await createIncident(ctx(), IncidentCreateInput.parse({ name, body: 'We are investigating.', components: { [componentId]: 'partial_outage' } }))).value;
+  const deliveriesOf = (endpointId: string) => database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(webhookDeliveries.id);
+  const endpoint = async (id: string) => (await database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    receiver = await startReceiver();
+    clock = new Date();
+    componentId = (await createComponent(ctx(), { name: 'API' })).value.id;
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await database.destroy();
+  });
+  beforeEach(async () => {
+    // Each test starts with no endpoint and an empty receiver; the clock moves past every backoff.
+    await database.db.delete(webhookEndpoints);
+    receiver.received.length = 0;
+    receiver.answers.length = 0;
+    clock = new Date(clock.getTime() + 24 * 60 * 60_000);
+  });
+
+  it('delivers each event in Statuspage shape, signed with the endpoint secret', async () => {
+    const hook = await register(['incident.created', 'incident.resolved', 'component.updated']);
+    expect(hook.secret).toMatch(/^hrldwh_/);
+    const incident = await openIncident('Checkout errors');
+    expect(await drain()).toBe(2);
+
+    expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual(['component.updated', 'incident.created']);
+    for (const request of receiver.received) {
+      expect(request.path).toBe('/hook');
+      expect(request.headers['user-agent']).toBe('Herald-Webhooks');
+      expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(request.headers['herald-delivery']).toMatch(/^\d+$/);
+      expect(verifyHeraldSignature(hook.secret, request.headers['herald-signature'] as string, request.body, clock)).toEqual({ ok: true });
+      expect(verifyHeraldSignature('hrldwh_wrong', request.headers['herald-signature'] as string, request.body, clock)).toEqual({ ok: false, reason: 'mismatch' });
+    }
+    const created = JSON.parse(receiver.received.find((r) => r.headers['herald-event'] === 'incident.created')!.body);
+    expect(created.meta.documentation).toBe(`${SITE_URL}/subscriptions/webhook`);
+    expect(created.page).toEqual({ id: pageId(SITE_URL), status_indicator: 'major', status_description: 'Partial System Outage' });
+    expect(created.incident).toMatchObject({ id: incident.id, name: 'Checkout errors', status: 'investigating', shortlink: `${SITE_URL}/incidents/${incident.id}/`, page_id: pageId(SITE_URL) });
+    expect(created.incident.incident_updates[0].body).toBe('We are investigating.');
+    const component = JSON.parse(receiver.received.find((r) => r.headers['herald-event'] === 'component.updated')!.body);
+    expect(component.component_update).toMatchObject({ old_status: 'operational', new_status: 'partial_outage', component_id: componentId });
+    expect(component.component).toMatchObject({ id: componentId, name: 'API', status: 'partial_outage' });
+
+    // An update it did not ask for sends nothing; the resolution does.
+    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'identified', body: 'Found it.' }));
+    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'resolved', body: 'Fixed.', components: { [componentId]: 'operational' } }));
+    receiver.received.length = 0;
+    expect(await drain()).toBe(2);
+    expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual(['component.updated', 'incident.resolved']);
+    expect((await endpoint(hook.id)).lastSuccessAt).toEqual(clock);
+    expect((await deliveriesOf(hook.id)).every((d) => d.status === 'sent' && d.responseStatus === 200)).toBe(true);
+  });
+
+  it('retries a failed delivery after a backoff, with the same body and delivery id', async () => {
+    const hook = await register(['incident.created']);
+    receiver.answers.push({ status: 500 });
+    await openIncident('Slow pages');
+    expect(await drain()).toBe(0);
+    let [delivery] = await deliveriesOf(hook.id);
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, responseStatus: 500, lastError: 'HTTP 500' });
+    expect(delivery!.availableAt.getTime() - clock.getTime()).toBe(30_000);
+    expect((await endpoint(hook.id)).consecutiveFailures).toBe(1);
+
+    expect(await drain()).toBe(0); // not due yet
+    expect(receiver.received).toHaveLength(1);
+    clock = new Date(clock.getTime() + 31_000);
+    expect(await drain()).toBe(1);
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
+    expect(receiver.received[1]!.headers['herald-delivery']).toBe(receiver.received[0]!.headers['herald-delivery']);
+    [delivery] = await deliveriesOf(hook.id);
+    expect(delivery).toMatchObject({ status: 'sent', attempts: 2, responseStatus: 200, lastError: null });
+    expect((await endpoint(hook.id)).consecutiveFailures).toBe(0);
+  });
+
+  it('sends again after a lease runs out (a worker died mid-send)', async () => {
+    const hook = await register(['incident.created']);
+    await openIncident('Crash');
+    const [row] = await deliveriesOf(hook.id);
+    // What a claim leaves behind when its process dies before settling: one attempt, a lease.
+    await database.db.update(webhookDeliveries).set({ attempts: 1, availableAt: new Date(clock.getTime() + 60_000) }).where(eq(webhookDeliveries.id, row!.id));
+    expect(await drain()).toBe(0);
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await drain()).toBe(1);
+    expect(receiver.received[0]!.headers['herald-delivery']).toBe(String(row!.id));
+  });
+
+  it('quarantines an endpoint that keeps failing, and re-enabling it resumes delivery', async () => {
+    const hook = await register(['incident.created']);
+    for (let i = 0; i < 10; i++) receiver.answers.push({ status: 503 });
+    await openIncident('Outage one');
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await drain({ maxAttempts: 3 });
+      clock = new Date(clock.getTime() + 7 * 60 * 60_000);
+    }
+    expect(receiver.received).toHaveLength(3);
+    const quarantined = await endpoint(hook.id);
+    expect(quarantined.quarantinedAt).not.toBeNull();
+    expect(quarantined.quarantineReason).toBe('3 failed attempts to deliver one event; last: HTTP 503');
+    expect(quarantined.consecutiveFailures).toBe(3);
+    expect((await deliveriesOf(hook.id)).map((d) => d.status)).toEqual(['failed']);
+
+    await openIncident('Outage two');
+    expect(await deliveriesOf(hook.id)).toHaveLength(1); // nothing queued for a quarantined endpoint
+    await expect(sendTestWebhook(ctx(), hook.id)).rejects.toMatchObject({ status: 409 });
+
+    receiver.answers.length = 0;
+    await reenableWebhook(ctx(), hook.id);
+    expect(await endpoint(hook.id)).toMatchObject({ quarantinedAt: null, consecutiveFailures: 0 });
+    await openIncident('Outage three');
+    await sendTestWebhook(ctx(), hook.id);
+    expect(await drain()).toBe(2);
+    expect(receiver.received.slice(-2).map((r) => r.headers['herald-event']).sort()).toEqual(['incident.created', 'test']);
+  });
+
+  it('does not follow a redirect', async () => {
+    const hook = await register(['incident.created']);
+    receiver.answers.push({ status: 302, headers: { location: `${receiver.url}/elsewhere` } });
+    await openIncident('Moved');
+    expect(await drain()).toBe(0);
+    expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
+    const [delivery] = await deliveriesOf(hook.id);
+    expect(delivery).toMatchObject({ status: 'pending', responseStatus: 302 });
+    expect(delivery!.lastError).toContain('redirect');
+  });
+
+  it('refuses loopback, private, link-local and metadata targets when private addresses are not allowed', async () => {
+    const { port } = receiver;
+    const targets = [
+      `https://127.0.0.1:${port}/hook`,
+      `http://127.0.0.1:${port}/hook`,
+      'https://169.254.169.254/latest/meta-data/',
+      'https://10.0.0.1/hook',
+      `https://[::1]:${port}/hook`,
+      `https://[::ffff:127.0.0.1]:${port}/hook`,
+      `https://localhost:${port}/hook`,
+      `https://rebinding.example/hook`,
+    ];
+    // Rows as if registered while the names were public (or the flag was on): the send re-checks.
+    const ids = [];
+    for (const url of targets) {
+      const [row] = await database.db.insert(webhookEndpoints).values({ id: `ssrf${String(ids.length).padStart(8, '0')}`, url, secret: 's', events: ['incident.created'] }).returning();
+      ids.push(row!.id);
+    }
+    await openIncident('Probe');
+    // One public answer and one private one: rebinding is refused.
+    const resolve = async (host: string) => (host === 'rebinding.example' ? [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
+    expect(await drain({ allowPrivate: false, resolve })).toBe(0);
+    expect(receiver.received).toHaveLength(0);
+    const errors = [];
+    for (const id of ids) {
+      const [delivery] = await deliveriesOf(id);
+      expect(delivery!.status).toBe('pending');
+      errors.push(delivery!.lastError);
+    }
+    expect(errors).toEqual([
+      'refused: 127.0.0.1 is a loopback address; webhooks go to public addresses only',
+      'refused: http: URLs are not allowed; use https://',
+      'refused: 169.254.169.254 is a cloud metadata address; webhooks go to public addresses only',
+      'refused: 10.0.0.1 is a private address; webhooks go to public addresses only',
+      'refused: ::1 is a loopback address; webhooks go to public addresses only',
+      'refused: ::ffff:7f00:1 is a loopback address; webhooks go to public addresses only',
+      'refused: localhost resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only',
+      'refused: rebinding.example resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only',
+    ]);
+  });
+
+  it('refuses to register http URLs and private hosts, naming the url field', async () => {
+    const attempt = async (url: string, allowPrivate = false) => {
+      try {
+        await createWebhook(ctx(), WebhookInput.parse({ url, events: ['incident.created'] }), { allowPrivate });
+        return null;
+      } catch (error) {
+        return errorBody(error);
+      }
+    };
+    expect(await attempt('http://hooks.example.com/')).toEqual({ status: 422, headers: {}, body: { error: { code: 'invalid_field', message: 'url: must start with https://', field: 'url' } } });
+    expect((await attempt('https://169.254.169.254/'))?.body.error).toEqual({ code: 'invalid_field', message: 'url: must not point to a cloud metadata address (169.254.169.254)', field: 'url' });
+    expect((await attempt('https://[::1]/'))?.body.error.field).toBe('url');
+    expect((await attempt('https://localhost/'))?.body.error.message).toBe('url: must name a public host, not "localhost"');
+    expect(await attempt(`http://127.0.0.1:${receiver.port}/`, true)).toBeNull();
+    const parsed = WebhookInput.safeParse({ url: 'https://hooks.example.com/', events: [] });
+    expect(parsed.success ? null : errorBody(parsed.error).body.error).toEqual({ code: 'invalid_field', message: 'events: choose at least one event', field: 'events' });
+    const badEvent = WebhookInput.safeParse({ url: 'https://hooks.example.com/', events: ['incident.exploded'] });
+    expect(badEvent.success ? null : errorBody(badEvent.error).body.error.field).toBe('events.0');
+    expect(await database.db.select({ n: count() }).from(webhookEndpoints)).toEqual([{ n: 1 }]);
+  });
+
+  it('writes delivery rows in the update\'s transaction: a rollback leaves none', async () => {
+    const hook = await register(['incident.updated', 'component.updated']);
+    const incident = await openIncident('Rollback');
+    const before = await deliveriesOf(hook.id);
+    await expect(
+      database.db.transaction(async (tx) => {
+        await postUpdate({ ...ctx(), db: tx as unknown as Database }, incident.id, UpdateInput.parse({ status: 'identified', body: 'Found it.', components: { [componentId]: 'major_outage' } }));
+        const inside = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, hook.id));
+        expect(inside.map((d) => d.eventType).sort()).toEqual(['component.updated', 'incident.updated']);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await deliveriesOf(hook.id)).toEqual(before);
+    expect((await database.db.select().from(incidents).where(eq(incidents.id, incident.id)))[0]!.status).toBe('investigating');
+
+    // Committed, the same update writes both; a component change by itself writes one.
+    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'identified', body: 'Found it.', components: { [componentId]: 'major_outage' } }));
+    await updateComponent(ctx(), componentId, { status: 'degraded_performance' });
+    expect((await deliveriesOf(hook.id)).map((d) => d.eventType)).toEqual(['incident.updated', 'component.updated', 'component.updated']);
+    await deleteWebhook(ctx(), hook.id);
+    expect(await deliveriesOf(hook.id)).toEqual([]);
+  });
+});
