@@ -2,6 +2,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { formatDateTime } from './format.ts';
 import { escapeHtml, markdownToText, renderMarkdown } from './markdown.ts';
+import { formatMinutes } from './reminders.ts';
 import { COMPONENT_STATUS_LABELS, EVENT_STATUS_LABELS, type ComponentStatus, type EventKind, type EventStatus } from './vocabulary.ts';
 
 // The emails Herald sends, rendered from a message frozen in the outbox when the change was
@@ -29,7 +30,19 @@ export interface ConfirmationEmailMessage {
   page: EmailPage;
 }
 
-export type EmailMessage = EventEmailMessage | ConfirmationEmailMessage;
+/** Sent once, a configured time before a scheduled maintenance window opens. */
+export interface MaintenanceReminderEmailMessage {
+  kind: 'maintenance_reminder';
+  page: EmailPage;
+  incident: { id: string; kind: EventKind; name: string };
+  scheduledFor: string;
+  scheduledUntil: string | null;
+  /** Measured when the reminder was queued: "starts in 1 hour". */
+  startsInMinutes: number;
+  components: Array<{ id: string; groupId: string | null; name: string; status: ComponentStatus }>;
+}
+
+export type EmailMessage = EventEmailMessage | ConfirmationEmailMessage | MaintenanceReminderEmailMessage;
 
 /** Per-recipient links (absolute URLs carrying that recipient's tokens). */
 export interface RecipientLinks {
@@ -66,6 +79,7 @@ function subjectOf(message: EmailMessage): string {
   if (message.kind === 'confirmation') return `[${page}] Confirm your subscription to status updates`;
   const name = headerSafe(message.incident.name, 150);
   if (message.kind === 'postmortem') return `[${page}] Postmortem: ${name}`;
+  if (message.kind === 'maintenance_reminder') return `[${page}] Scheduled maintenance starts in ${formatMinutes(message.startsInMinutes)}: ${name}`;
   return `[${page}] ${name}: ${EVENT_STATUS_LABELS[message.update.status]}`;
 }
 
@@ -98,6 +112,7 @@ export function renderEmail(message: EmailMessage, siteUrl: string, links: Recip
     const text = `Confirm your subscription to ${page.name} status updates:\n${confirm}\n\nIf it wasn't you, ignore this email: nothing will be sent unless the subscription is confirmed.\n\nDon't email me again: ${links.unsubscribe}\n`;
     return { subject, html, text, headers };
   }
+  if (message.kind === 'maintenance_reminder') return renderMaintenanceReminder(message, siteUrl, links, subject, headers);
   const link = incidentUrl(siteUrl, message.incident.id);
   const when = formatDateTime(new Date(message.update.displayAt), page.timeZone);
   const status = message.kind === 'postmortem' ? 'Postmortem' : EVENT_STATUS_LABELS[message.update.status];
@@ -123,6 +138,38 @@ ${next ? `<p>Next update by ${escapeHtml(next)}.</p>` : ''}
     markdownToText(message.update.body),
     ...(componentLines ? ['', 'Affected components:', componentLines] : []),
     ...(next ? ['', `Next update by ${next}.`] : []),
+    '',
+    `View on the status page: ${link}`,
+    '',
+    `Manage your subscription: ${links.manage}`,
+    `Unsubscribe: ${links.unsubscribe}`,
+    '',
+  ].join('\n');
+  return { subject, html, text, headers };
+}
+
+function renderMaintenanceReminder(message: MaintenanceReminderEmailMessage, siteUrl: string, links: RecipientLinks, subject: string, headers: Record<string, string>): RenderedEmail {
+  const page = message.page;
+  const link = incidentUrl(siteUrl, message.incident.id);
+  const startsIn = formatMinutes(message.startsInMinutes);
+  const start = formatDateTime(new Date(message.scheduledFor), page.timeZone);
+  const window = message.scheduledUntil ? `${start} – ${formatDateTime(new Date(message.scheduledUntil), page.timeZone)}` : start;
+  const componentRows = message.components.map((c) => `<li>${escapeHtml(c.name)}</li>`).join('');
+  const html = layout(
+    page,
+    `<h1 style="font-size:20px;margin:12px 0 4px">${escapeHtml(message.incident.name)}</h1>
+<p style="margin:0 0 12px"><strong>Scheduled maintenance starts in ${escapeHtml(startsIn)}.</strong></p>
+<p>Window: ${escapeHtml(window)}</p>
+${componentRows ? `<p style="margin-bottom:4px"><strong>Affected components</strong></p><ul>${componentRows}</ul>` : ''}
+<p><a href="${escapeHtml(link)}">View on the status page</a></p>`,
+    `You receive this because you subscribed to ${escapeHtml(page.name)} status updates, maintenance included. <a href="${escapeHtml(links.manage)}">Manage your subscription</a> · <a href="${escapeHtml(links.unsubscribe)}">Unsubscribe</a>`,
+  );
+  const text = [
+    message.incident.name,
+    `Scheduled maintenance starts in ${startsIn}.`,
+    '',
+    `Window: ${window}`,
+    ...(message.components.length ? ['', 'Affected components:', ...message.components.map((c) => `- ${c.name}`)] : []),
     '',
     `View on the status page: ${link}`,
     '',

@@ -1,4 +1,4 @@
-import type { EventStatus } from './vocabulary.ts';
+import type { EventKind, EventStatus } from './vocabulary.ts';
 
 // When time alone calls for a nudge: a promised update that is overdue (to the incident's
 // editors, repeated at an interval), an incident left open too long (flagged in the
@@ -27,13 +27,14 @@ export function isOverdueReminderDue(incident: OverdueCandidate, now: Date, inte
 }
 
 export interface StaleCandidate {
+  kind: EventKind;
   resolvedAt: Date | null;
   startedAt: Date;
 }
 
-/** An unresolved incident open for longer than `staleHours`. */
+/** An unresolved incident open for longer than `staleHours` (a maintenance has its window instead). */
 export function isIncidentStale(incident: StaleCandidate, now: Date, staleHours: number): boolean {
-  return !incident.resolvedAt && now.getTime() - incident.startedAt.getTime() > staleHours * HOUR;
+  return incident.kind === 'incident' && !incident.resolvedAt && now.getTime() - incident.startedAt.getTime() > staleHours * HOUR;
 }
 
 export interface MaintenanceCandidate {

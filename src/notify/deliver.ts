@@ -6,6 +6,7 @@ import { batchIdempotencyKey, renderEmail, type EmailMessage, type RenderedEmail
 import { isRecipient, type Audience } from '../domain/subscriptions.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from './sql-rows.ts';
+import { drainStaffMessages } from './staff-messages.ts';
 import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
 import type { OutgoingEmail, Transport } from './transport.ts';
 
@@ -212,16 +213,22 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
 
 /** When the next pending batch falls due (a lease running out, a backoff ending), if any. */
 export async function nextDueAt(db: Database): Promise<Date | null> {
-  const [row] = rowsOf<{ at: string | Date | null }>(await db.execute(sql`select min(available_at) as at from delivery_batches where status = 'pending'`));
+  const [row] = rowsOf<{ at: string | Date | null }>(
+    await db.execute(sql`select least(
+      (select min(available_at) from delivery_batches where status = 'pending'),
+      (select min(available_at) from staff_messages where status = 'pending')) as at`),
+  );
   return row?.at ? new Date(row.at) : null;
 }
 
 /**
- * Sends until nothing is due, with `concurrency` batches in flight. Returns how many batches
- * were sent. Throttled or failing batches wait for their time; the caller wakes up then.
+ * Sends until nothing is due, with `concurrency` batches in flight, after any staff emails
+ * (staff-messages.ts). Returns how many batches and staff emails were sent. Throttled or
+ * failing batches wait for their time; the caller wakes up then.
  */
 export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
-  let sent = 0;
+  // Reminders to Herald's own users are few and time-critical: they go first.
+  let sent = await drainStaffMessages(options);
   let throttled = false;
   const lane = async () => {
     for (;;) {

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable, Transaction } from '../db/client.ts';
 import { componentGroups, components, incidentComponents, incidents, incidentUpdates, notifications, pageSettings } from '../db/schema.ts';
-import type { EmailMessage, EmailPage, EventEmailMessage } from '../domain/email-message.ts';
+import type { EmailMessage, EmailPage, EventEmailMessage, MaintenanceReminderEmailMessage } from '../domain/email-message.ts';
+import { minutesBetween } from '../domain/reminders.ts';
 import { newId } from '../server/ids.ts';
 import { rowsOf } from './sql-rows.ts';
 
@@ -58,6 +59,21 @@ function eventRecipients(isMaintenance: boolean, componentIds: string[]) {
     and (s.all_components or ${chose})`;
 }
 
+function affectedComponents(tx: Transaction, incidentId: string) {
+  return tx
+    .select({ id: components.id, groupId: components.groupId, name: components.name, status: components.status, hidden: components.hidden, groupHidden: componentGroups.hidden })
+    .from(incidentComponents)
+    .innerJoin(components, eq(components.id, incidentComponents.componentId))
+    .leftJoin(componentGroups, eq(componentGroups.id, components.groupId))
+    .where(eq(incidentComponents.incidentId, incidentId))
+    .orderBy(components.position, components.name);
+}
+
+/** Emails show what the page shows: never a hidden component. */
+function shownComponents(affected: Awaited<ReturnType<typeof affectedComponents>>) {
+  return affected.filter((c) => !c.hidden && !c.groupHidden).map((c) => ({ id: c.id, groupId: c.groupId, name: c.name, status: c.status }));
+}
+
 /** The email for an update (or a published postmortem), frozen now, queued for everyone it concerns. */
 export async function enqueueEventNotification(
   tx: Transaction,
@@ -66,27 +82,41 @@ export async function enqueueEventNotification(
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, options.incidentId));
   if (!incident) return 0;
   const [update] = options.updateId ? await tx.select().from(incidentUpdates).where(eq(incidentUpdates.id, options.updateId)) : [];
-  const affected = await tx
-    .select({ id: components.id, groupId: components.groupId, name: components.name, status: components.status, hidden: components.hidden, groupHidden: componentGroups.hidden })
-    .from(incidentComponents)
-    .innerJoin(components, eq(components.id, incidentComponents.componentId))
-    .leftJoin(componentGroups, eq(componentGroups.id, components.groupId))
-    .where(eq(incidentComponents.incidentId, options.incidentId))
-    .orderBy(components.position, components.name);
+  const affected = await affectedComponents(tx, options.incidentId);
   const body = options.kind === 'postmortem' ? (incident.postmortemBody ?? '') : (update?.body ?? '');
   const message: EventEmailMessage = {
     kind: options.kind,
     page: await emailPage(tx),
     incident: { id: incident.id, kind: incident.kind, name: incident.name },
     update: { status: update?.status ?? incident.status, body, displayAt: (update?.displayAt ?? options.now).toISOString() },
-    // Emails show what the page shows: never a hidden component.
-    components: affected.filter((c) => !c.hidden && !c.groupHidden).map((c) => ({ id: c.id, groupId: c.groupId, name: c.name, status: c.status })),
+    components: shownComponents(affected),
     nextUpdateAt: incident.resolvedAt ? null : (incident.nextUpdateDueAt?.toISOString() ?? null),
   };
   return insertNotification(
     tx,
     { id: newId(), kind: options.kind, incidentId: incident.id, updateId: options.updateId, message, createdAt: options.now },
     eventRecipients(incident.kind === 'maintenance', affected.map((c) => c.id)),
+  );
+}
+
+/** "Scheduled maintenance starts in …", frozen now, queued for the maintenance's subscribers. */
+export async function enqueueMaintenanceReminder(tx: Transaction, options: { incidentId: string; now: Date }): Promise<number> {
+  const [maintenance] = await tx.select().from(incidents).where(eq(incidents.id, options.incidentId));
+  if (!maintenance || maintenance.kind !== 'maintenance' || !maintenance.scheduledFor) return 0;
+  const affected = await affectedComponents(tx, options.incidentId);
+  const message: MaintenanceReminderEmailMessage = {
+    kind: 'maintenance_reminder',
+    page: await emailPage(tx),
+    incident: { id: maintenance.id, kind: maintenance.kind, name: maintenance.name },
+    scheduledFor: maintenance.scheduledFor.toISOString(),
+    scheduledUntil: maintenance.scheduledUntil?.toISOString() ?? null,
+    startsInMinutes: minutesBetween(options.now, maintenance.scheduledFor),
+    components: shownComponents(affected),
+  };
+  return insertNotification(
+    tx,
+    { id: newId(), kind: 'maintenance_reminder', incidentId: maintenance.id, updateId: null, message, createdAt: options.now },
+    eventRecipients(true, affected.map((c) => c.id)),
   );
 }
 
@@ -105,13 +135,14 @@ export async function enqueueConfirmations(tx: Transaction, subscriberIds: strin
 /** Pending/sent/failed counts per update of one incident, for the admin. */
 export async function deliveryCountsByUpdate(db: Queryable, incidentId: string) {
   const rows = await db.execute(sql`
-    select n.update_id, d.status, count(*)::int as count
+    select coalesce(n.update_id, n.kind::text) as update_id, d.status, count(*)::int as count
     from notifications n join deliveries d on d.notification_id = n.id
     where n.incident_id = ${incidentId}
-    group by n.update_id, d.status`);
+    group by 1, d.status`);
   const list = rowsOf<{ update_id: string | null; status: string; count: number }>(rows);
   const counts = new Map<string, { pending: number; sent: number; failed: number; skipped: number }>();
   for (const row of list) {
+    // Messages without an update (a postmortem, a maintenance reminder) count under their kind.
     const key = row.update_id ?? 'postmortem';
     const entry = counts.get(key) ?? { pending: 0, sent: 0, failed: 0, skipped: 0 };
     entry[row.status as 'pending'] += Number(row.count);

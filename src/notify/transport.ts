@@ -5,7 +5,9 @@ import { mailbox } from '../db/schema.ts';
 // or, without an API key, the database mailbox shown in the admin.
 
 export interface OutgoingEmail {
-  deliveryId: number;
+  /** The subscriber delivery, or the staff message, the email is for (one of the two). */
+  deliveryId?: number;
+  staffMessageId?: number;
   from: string;
   to: string;
   subject: string;
@@ -64,14 +66,14 @@ export function resendTransport(options: { apiKey: string; baseUrl: string; time
   };
 }
 
-/** Keeps emails in the database; a delivery lands there once, however often its batch is retried. */
+/** Keeps emails in the database; a delivery (or staff message) lands there once, however often it is retried. */
 export function mailboxTransport(db: Database): Transport {
   return {
     kind: 'mailbox',
     async send(emails) {
       await db
         .insert(mailbox)
-        .values(emails.map((e) => ({ deliveryId: e.deliveryId, to: e.to, subject: e.subject, html: e.html, text: e.text, headers: e.headers })))
+        .values(emails.map((e) => ({ deliveryId: e.deliveryId ?? null, staffMessageId: e.staffMessageId ?? null, to: e.to, subject: e.subject, html: e.html, text: e.text, headers: e.headers })))
         .onConflictDoNothing();
       return { outcome: 'sent' };
     },

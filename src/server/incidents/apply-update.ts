@@ -99,6 +99,8 @@ export async function applyUpdate(
       resolvedAt: plan.resolvedAt,
       impact,
       nextUpdateDueAt,
+      // Every update answers the overdue reminder; a new promise that passes starts them again.
+      overdueRemindedAt: null,
       updatedAt: now,
     },
   };

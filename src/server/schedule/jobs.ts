@@ -36,6 +36,8 @@ export async function startJobs(options: { handle: DatabaseHandle; databaseUrl: 
       if (gate.isLeader) await gate.publishChange({ incidentIds: [id] });
     }
     if (result.started.length || result.completed.length) log.info('scheduled maintenance moved on', { started: result.started, completed: result.completed });
+    if (result.remindedOverdue.length) log.info('reminded editors of overdue updates', { incidents: result.remindedOverdue });
+    if (result.remindedMaintenance.length) log.info('reminded subscribers of upcoming maintenance', { maintenances: result.remindedMaintenance });
   });
   return boss;
 }

@@ -6,9 +6,10 @@ import type { ChangeScope } from '../../publish/publisher.ts';
 import { SYSTEM_ACTOR, type ChangeContext } from '../change.ts';
 import { isHttpError } from '../errors.ts';
 import { postUpdate } from '../incidents/manage-incidents.ts';
+import { remindOverdueIncidents, remindUpcomingMaintenances } from './reminders.ts';
 
 // What time alone changes: maintenance windows opening and closing, promised updates
-// falling due, and a new day (history and "today"). Runs every minute (pg-boss schedule);
+// falling due (and reminders about them), and a new day (history and "today"). Runs every minute (pg-boss schedule);
 // `now` is passed in, so tests drive it with any clock.
 
 export interface TickResult {
@@ -16,6 +17,10 @@ export interface TickResult {
   completed: string[];
   /** Publishes needed without a data change (overdue promises, a new day). */
   republish: ChangeScope[];
+  /** Incidents whose editors were reminded of an overdue update. */
+  remindedOverdue: string[];
+  /** Maintenances whose subscribers were told it starts soon. */
+  remindedMaintenance: string[];
 }
 
 const STARTED = 'Maintenance has started.';
@@ -35,7 +40,7 @@ async function transition(ctx: ChangeContext, id: string, version: number, statu
 
 export async function runScheduledTransitions(db: Database, now: Date, previousRun: Date | null, origin?: string): Promise<TickResult> {
   const ctx: ChangeContext = { db, actor: SYSTEM_ACTOR, now, ...(origin ? { origin } : {}) };
-  const result: TickResult = { started: [], completed: [], republish: [] };
+  const result: TickResult = { started: [], completed: [], republish: [], remindedOverdue: [], remindedMaintenance: [] };
 
   const toStart = await db
     .select({ id: incidents.id, version: incidents.version })
@@ -56,6 +61,10 @@ export async function runScheduledTransitions(db: Database, now: Date, previousR
     .from(incidents)
     .where(and(isNull(incidents.resolvedAt), gt(incidents.nextUpdateDueAt, since), lte(incidents.nextUpdateDueAt, now)));
   if (overdue.length > 0) result.republish.push({ incidentIds: overdue.map((o) => o.id) });
+
+  // After the starts: a window that just opened gets no "starts in" email.
+  result.remindedMaintenance = await remindUpcomingMaintenances(db, now);
+  result.remindedOverdue = await remindOverdueIncidents(db, now);
 
   if (previousRun) {
     const [settings] = await db.select({ timeZone: pageSettings.timeZone }).from(pageSettings).where(eq(pageSettings.id, 1));

@@ -1,0 +1,114 @@
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../../db/client.ts';
+import { incidents, pageSettings, users } from '../../db/schema.ts';
+import { isMaintenanceReminderDue, isOverdueReminderDue } from '../../domain/reminders.ts';
+import type { OverdueReminderMessage } from '../../domain/staff-email.ts';
+import { enqueueMaintenanceReminder } from '../../notify/enqueue.ts';
+import { rowsOf } from '../../notify/sql-rows.ts';
+import { enqueueStaffEmails } from '../../notify/staff-messages.ts';
+
+// The tick's reminders. Each one is decided and queued in one transaction with the mark
+// that it was sent (overdue_reminded_at, maintenance_reminded_at), under a row lock: two
+// instances running the same minute, or a retried job, send it once. The marks are not
+// edits, so they leave the incident's version alone (an editor's form stays valid).
+
+const MINUTE = 60_000;
+
+async function reminderSettings(db: Database) {
+  const [settings] = await db.select().from(pageSettings).where(eq(pageSettings.id, 1));
+  return {
+    page: { name: settings?.name ?? 'Status', brandColor: settings?.brandColor ?? '#2563eb', timeZone: settings?.timeZone ?? 'Etc/UTC' },
+    intervalMinutes: settings?.reminderIntervalMinutes ?? 30,
+    maintenanceLeadMinutes: settings?.maintenanceReminderMinutes ?? 60,
+  };
+}
+
+/**
+ * Who worked on an incident: the users who created it, posted or edited its updates
+ * (and, for changes made with an API token, the user who created the token). When nobody
+ * is left (changes by Herald itself, users removed or now viewers), every admin and editor.
+ */
+export async function incidentEditors(tx: Transaction | Database, incident: { id: string; kind: string }) {
+  const actors = sql`
+    select a.actor_id from audit_log a
+    where a.actor_type = 'user' and a.entity_type = ${incident.kind} and a.entity_id = ${incident.id}
+    union
+    select t.created_by from audit_log a join api_tokens t on t.id = a.actor_id
+    where a.actor_type = 'token' and a.entity_type = ${incident.kind} and a.entity_id = ${incident.id}
+    union
+    select a.actor_id from audit_log a join incident_updates u on u.id = a.entity_id
+    where a.actor_type = 'user' and a.entity_type = 'update' and u.incident_id = ${incident.id}`;
+  const editors = rowsOf<{ id: string; email: string }>(
+    await tx.execute(sql`select u.id, u.email from users u where u.role in ('admin', 'editor') and u.id in (${actors}) order by u.email`),
+  );
+  if (editors.length > 0) return editors;
+  return tx.select({ id: users.id, email: users.email }).from(users).where(inArray(users.role, ['admin', 'editor'])).orderBy(asc(users.email));
+}
+
+/** Emails the editors of every incident whose promised update is overdue (again after the interval); returns their ids. */
+export async function remindOverdueIncidents(db: Database, now: Date): Promise<string[]> {
+  const settings = await reminderSettings(db);
+  const repeatBefore = new Date(now.getTime() - settings.intervalMinutes * MINUTE);
+  const candidates = await db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(
+      and(
+        isNull(incidents.resolvedAt),
+        lte(incidents.nextUpdateDueAt, now),
+        or(isNull(incidents.overdueRemindedAt), lte(incidents.overdueRemindedAt, repeatBefore)),
+      ),
+    );
+  const reminded: string[] = [];
+  for (const { id } of candidates) {
+    const sent = await db.transaction(async (tx) => {
+      const [incident] = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update');
+      // Re-checked under the lock: an update may have been posted, or another instance was first.
+      if (!incident || !isOverdueReminderDue(incident, now, settings.intervalMinutes)) return false;
+      const message: OverdueReminderMessage = {
+        kind: 'overdue_reminder',
+        page: settings.page,
+        incident: { id: incident.id, kind: incident.kind, name: incident.name },
+        dueAt: incident.nextUpdateDueAt!.toISOString(),
+        remindedAt: now.toISOString(),
+      };
+      const editors = await incidentEditors(tx, incident);
+      await enqueueStaffEmails(tx, editors.map((e) => ({ userId: e.id, to: e.email, incidentId: incident.id, message })), now);
+      await tx.update(incidents).set({ overdueRemindedAt: now }).where(eq(incidents.id, id));
+      return true;
+    });
+    if (sent) reminded.push(id);
+  }
+  return reminded;
+}
+
+/** Queues "starts in …" for every scheduled maintenance now within the lead time, once each; returns their ids. */
+export async function remindUpcomingMaintenances(db: Database, now: Date): Promise<string[]> {
+  const settings = await reminderSettings(db);
+  const lead = settings.maintenanceLeadMinutes;
+  if (lead <= 0) return [];
+  const candidates = await db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(
+      and(
+        eq(incidents.kind, 'maintenance'),
+        eq(incidents.status, 'scheduled'),
+        isNull(incidents.maintenanceRemindedAt),
+        gt(incidents.scheduledFor, now),
+        lte(incidents.scheduledFor, new Date(now.getTime() + lead * MINUTE)),
+      ),
+    );
+  const reminded: string[] = [];
+  for (const { id } of candidates) {
+    const sent = await db.transaction(async (tx) => {
+      const [maintenance] = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update');
+      if (!maintenance || !isMaintenanceReminderDue(maintenance, now, lead)) return false;
+      await enqueueMaintenanceReminder(tx, { incidentId: id, now });
+      await tx.update(incidents).set({ maintenanceRemindedAt: now }).where(eq(incidents.id, id));
+      return true;
+    });
+    if (sent) reminded.push(id);
+  }
+  return reminded;
+}
