@@ -7,6 +7,7 @@ import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
 import { TokenInput } from '../tokens/manage-tokens.ts';
 import { UserInput, UserPatch } from '../users/manage-users.ts';
+import { WebhookInput } from '../webhooks/manage-webhooks.ts';
 
 // The OpenAPI 3.1 description of /api/admin/v1. Request schemas come from the same zod
 // schemas the routes parse with, so the document cannot describe fields the API refuses.
@@ -101,6 +102,19 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/api-tokens/{id}': {
     delete: { summary: 'Revoke a token; it stops working at once', role: 'admin' },
+  },
+  '/webhooks': {
+    get: { summary: 'List webhook endpoints with their state (never their secrets)', role: 'admin' },
+    post: { summary: 'Register a webhook endpoint (https URL, events); the answer shows its signing secret once', role: 'admin', body: WebhookInput, success: 201 },
+  },
+  '/webhooks/{id}': {
+    delete: { summary: 'Remove a webhook endpoint and its pending deliveries', role: 'admin', success: 204 },
+  },
+  '/webhooks/{id}/reenable': {
+    post: { summary: 'Lift a quarantine: new events reach the endpoint again', role: 'admin' },
+  },
+  '/webhooks/{id}/test': {
+    post: { summary: 'Queue a "test" event for the endpoint', role: 'admin', success: 202 },
   },
   '/audit-log': {
     get: { summary: 'Who changed what, newest first (?entity_type, ?entity_id, ?actor_id, ?action, ?before_id, ?limit)', role: 'viewer' },
