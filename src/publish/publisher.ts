@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
-import { loadChanges, loadSnapshot, type SnapshotChanges } from '../db/snapshot-queries.ts';
+import { loadChanges, loadSnapshot, type SnapshotChanges, type StatusHistory } from '../db/snapshot-queries.ts';
 import { mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
@@ -29,12 +29,16 @@ export interface PublisherOptions {
 /** Below this many routes a second thread costs more than it saves. */
 const OFFLOAD_THRESHOLD = 400;
 /**
- * On a change publish these are rendered just after the others, once no change waits:
- * the 12-month uptime calendar costs more than everything else together, and the index
- * and the JSON must not wait for it.
+ * On a change publish these are rendered a moment after the rest: what visitors and
+ * Statuspage clients watch during an incident (the index, the incident's page, the JSON,
+ * widget data, badges, in the page's default language) must not wait for the history
+ * pages, the feeds, the 12-month uptime calendar (which alone costs more than everything
+ * else together) or the copies in the other languages.
  */
-const DEFERRED_ON_CHANGE = /^\/uptime\/$/;
-const DEFER_MS = 150;
+const DEFERRED_ON_CHANGE = /^\/(uptime|history)\/|\.(rss|atom)$/;
+const isDeferredOnChange = (route: PublicRoute) => route.language !== undefined || DEFERRED_ON_CHANGE.test(route.path);
+/** Long enough for the change's own answer to go out first, short enough to be unnoticed. */
+const DEFER_MS = 100;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -89,6 +93,8 @@ export class Publisher {
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
   #cache: Snapshot | null = null;
+  /** The status history behind #cache: a change publish reads only what was added to it. */
+  #history: StatusHistory | null = null;
   /** Routes a change publish left for later (see DEFERRED_ON_CHANGE). */
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
@@ -146,7 +152,7 @@ export class Publisher {
         this.#pending = null;
         const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
         try {
-          const result = work.full || !hasSite || !this.#cache ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds);
+          const result = work.full || !hasSite || !this.#cache || !this.#history ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds);
           this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
@@ -169,11 +175,12 @@ export class Publisher {
 
   /**
    * Deferred routes render a little later, not right away: the answer to the change's own
-   * request (same thread) must go out first, and a burst of changes renders them once.
+   * request (same thread) must go out first, and a burst of changes renders them once. The
+   * first change arms the timer and later ones do not push it back, so a steady stream of
+   * changes cannot starve them (a change publish that finds them due takes them along).
    */
   #armDeferred(): void {
-    if (this.#closed) return;
-    clearTimeout(this.#deferTimer);
+    if (this.#closed || this.#deferTimer || this.#deferredDue) return;
     this.#deferTimer = setTimeout(() => {
       this.#deferTimer = undefined;
       this.#deferredDue = true;
@@ -221,15 +228,16 @@ export class Publisher {
   async #snapshot(): Promise<Snapshot> {
     const { db, siteUrl } = this.#options;
     const now = this.#now();
-    const snapshot = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now }), { isolationLevel: 'repeatable read' });
+    const { snapshot, history } = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now }), { isolationLevel: 'repeatable read' });
     this.#cache = snapshot;
+    this.#history = history;
     return snapshot;
   }
 
-  async #changes(changedIncidents: ReadonlySet<string>): Promise<SnapshotChanges> {
+  async #changes(changedIncidents: ReadonlySet<string>, history: StatusHistory): Promise<SnapshotChanges> {
     const { db, siteUrl } = this.#options;
     const now = this.#now();
-    return db.transaction((tx) => loadChanges(tx, [...changedIncidents], { siteUrl, now }), { isolationLevel: 'repeatable read' });
+    return db.transaction((tx) => loadChanges(tx, [...changedIncidents], { siteUrl, now, history }), { isolationLevel: 'repeatable read' });
   }
 
   #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
@@ -298,16 +306,22 @@ export class Publisher {
   async #publishIncremental(incidentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const previous = this.#cache!;
-    const changes = await this.#changes(incidentIds);
+    const changes = await this.#changes(incidentIds, this.#history!);
     const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
     this.#cache = snapshot;
+    this.#history = changes.history;
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
     const routes: PublicRoute[] = [];
     for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) })) {
-      if (DEFERRED_ON_CHANGE.test(route.path)) this.#deferred.set(route.path, route);
+      if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
       else routes.push(route);
+    }
+    if (this.#deferredDue) {
+      this.#deferredDue = false;
+      routes.push(...this.#deferred.values());
+      this.#deferred.clear();
     }
     // Render everything first: a failed render must leave every file as it was. (A change
     // renders on this thread alone: handing the render thread its share measured no faster.)

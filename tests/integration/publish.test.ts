@@ -109,6 +109,30 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(summary.incidents.map((i: { id: string }) => i.id)).toContain('newincident1');
   });
 
+  it('publishes the index, incident page and JSON first, the history, feeds and uptime calendar just after', async () => {
+    await seed(site);
+    await site.publisher.publishAll();
+    const rendered: string[] = [];
+    instrumented.state.failWhen = (url) => {
+      rendered.push(url);
+      return false;
+    };
+    await addIncident(site, 'newincident2', 'Slow dashboards');
+    await site.publisher.publishChange({ incidentIds: ['newincident2'] });
+    const first = [...rendered];
+    expect(first).toContain('/');
+    expect(first).toContain('/incidents/newincident2/');
+    expect(first).toContain('/api/v2/summary.json');
+    expect(first.filter((url) => /^\/(history|uptime)\/|\.(rss|atom)$/.test(url))).toEqual([]);
+    expect(await (await fetch(`${site.url}/incidents/newincident2/`)).text()).toContain('Slow dashboards');
+
+    await site.publisher.idle();
+    expect(rendered).toContain('/history/');
+    expect(rendered).toContain('/uptime/');
+    expect(await (await fetch(`${site.url}/history/`)).text()).toContain('Slow dashboards');
+    expect(await (await fetch(`${site.url}/history.rss`)).text()).toContain('Slow dashboards');
+  });
+
   it('merges a burst of changes into few renders and ends on the last change', async () => {
     await seed(site);
     await site.publisher.publishAll();
