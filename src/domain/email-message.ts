@@ -1,9 +1,9 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import { formatDateTime } from './format.ts';
 import { escapeHtml, markdownToText, renderMarkdown } from './markdown.ts';
+import { localeFor, type Locale } from './i18n/translator.ts';
 import { formatMinutes } from './reminders.ts';
-import { COMPONENT_STATUS_LABELS, EVENT_STATUS_LABELS, type ComponentStatus, type EventKind, type EventStatus } from './vocabulary.ts';
+import type { ComponentStatus, EventKind, EventStatus, Language } from './vocabulary.ts';
 
 // The emails Herald sends, rendered from a message frozen in the outbox when the change was
 // committed. Pure: the same message, site and links always give the same email, which is
@@ -13,6 +13,8 @@ export interface EmailPage {
   name: string;
   brandColor: string;
   timeZone: string;
+  /** The language of the page's unprefixed URLs (absent in messages frozen before languages: English). */
+  defaultLanguage?: Language;
 }
 
 export interface EventEmailMessage {
@@ -70,30 +72,46 @@ export function headerSafe(text: string, max = 200): string {
 const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
 const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 
-export function incidentUrl(siteUrl: string, incidentId: string): string {
-  return new URL(`incidents/${encodeURIComponent(incidentId)}/`, withSlash(siteUrl)).toString();
+/** The incident's page in the recipient's language (`locale.path` adds its prefix). */
+export function incidentUrl(siteUrl: string, incidentId: string, locale?: Locale): string {
+  const path = `/incidents/${encodeURIComponent(incidentId)}/`;
+  return new URL((locale ? locale.path(path) : path).slice(1), withSlash(siteUrl)).toString();
 }
 
-function subjectOf(message: EmailMessage): string {
+/** "1 hour 30 minutes" in English (as staff emails word it), Intl's words in other languages. */
+function durationText(minutes: number, locale: Locale): string {
+  if (locale.language === 'en') return formatMinutes(minutes);
+  const whole = Math.max(0, Math.round(minutes));
+  const parts = { days: Math.floor(whole / 1440), hours: Math.floor((whole % 1440) / 60), minutes: whole % 60 };
+  const DurationFormat = (Intl as unknown as { DurationFormat: new (locale: string, options: object) => { format(d: object): string } }).DurationFormat;
+  return new DurationFormat(locale.language, { style: 'long' }).format(whole === 0 ? { minutes: 0 } : parts);
+}
+
+function subjectOf(message: EmailMessage, locale: Locale): string {
+  const { t } = locale;
   const page = headerSafe(message.page.name, 80);
-  if (message.kind === 'confirmation') return `[${page}] Confirm your subscription to status updates`;
+  if (message.kind === 'confirmation') return t('email.confirmSubject', { name: page });
   const name = headerSafe(message.incident.name, 150);
-  if (message.kind === 'postmortem') return `[${page}] Postmortem: ${name}`;
-  if (message.kind === 'maintenance_reminder') return `[${page}] Scheduled maintenance starts in ${formatMinutes(message.startsInMinutes)}: ${name}`;
-  return `[${page}] ${name}: ${EVENT_STATUS_LABELS[message.update.status]}`;
+  if (message.kind === 'postmortem') return t('email.postmortemSubject', { name: page, incident: name });
+  if (message.kind === 'maintenance_reminder') return t('email.maintenanceSubject', { name: page, time: durationText(message.startsInMinutes, locale), incident: name });
+  return t('email.updateSubject', { name: page, incident: name, status: locale.eventStatus(message.update.status) });
 }
 
-function layout(page: EmailPage, inner: string, footer: string): string {
+function layout(page: EmailPage, inner: string, footer: string, locale: Locale): string {
   const brand = safeColor(page.brandColor);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="color-scheme" content="light dark"></head>
+  return `<!doctype html><html lang="${locale.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="color-scheme" content="light dark"></head>
 <body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;line-height:1.5;color:#111">
-<div style="max-width:600px;margin:0 auto"><div style="border-top:4px solid ${brand};padding-top:12px;font-weight:600">${escapeHtml(page.name)} status</div>
+<div style="max-width:600px;margin:0 auto"><div style="border-top:4px solid ${brand};padding-top:12px;font-weight:600">${escapeHtml(locale.t('email.pageStatus', { name: page.name }))}</div>
 ${inner}
 <hr style="border:0;border-top:1px solid #ddd;margin:24px 0"><div style="font-size:13px;color:#555">${footer}</div></div></body></html>`;
 }
 
-export function renderEmail(message: EmailMessage, siteUrl: string, links: RecipientLinks): RenderedEmail {
-  const subject = subjectOf(message);
+/** The email in the recipient's language (the one they subscribed in). */
+export function renderEmail(message: EmailMessage, siteUrl: string, links: RecipientLinks, language: Language = 'en'): RenderedEmail {
+  const locale = localeFor(language, message.page.defaultLanguage ?? 'en');
+  const { t } = locale;
+  const labelled = (label: string, value: string) => `${label}${t('email.colon')}${value}`;
+  const subject = subjectOf(message, locale);
   const headers = {
     'List-Unsubscribe': `<${links.unsubscribe}>`,
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
@@ -103,78 +121,83 @@ export function renderEmail(message: EmailMessage, siteUrl: string, links: Recip
     const confirm = links.confirm ?? links.manage;
     const html = layout(
       page,
-      `<h1 style="font-size:20px">Confirm your subscription</h1>
-<p>Someone (hopefully you) asked to receive ${escapeHtml(page.name)} status updates at this address.</p>
-<p><a href="${escapeHtml(confirm)}" style="display:inline-block;padding:10px 16px;background:${safeColor(page.brandColor)};color:#fff;text-decoration:none;border-radius:6px">Confirm subscription</a></p>
-<p>If it wasn't you, ignore this email: nothing will be sent unless the subscription is confirmed.</p>`,
-      `<a href="${escapeHtml(links.unsubscribe)}">Don't email me again</a>`,
+      `<h1 style="font-size:20px">${escapeHtml(t('email.confirmHeading'))}</h1>
+<p>${escapeHtml(t('email.confirmBody', { name: page.name }))}</p>
+<p><a href="${escapeHtml(confirm)}" style="display:inline-block;padding:10px 16px;background:${safeColor(page.brandColor)};color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(t('email.confirmButton'))}</a></p>
+<p>${escapeHtml(t('email.notYou'))}</p>`,
+      `<a href="${escapeHtml(links.unsubscribe)}">${escapeHtml(t('email.stop'))}</a>`,
+      locale,
     );
-    const text = `Confirm your subscription to ${page.name} status updates:\n${confirm}\n\nIf it wasn't you, ignore this email: nothing will be sent unless the subscription is confirmed.\n\nDon't email me again: ${links.unsubscribe}\n`;
+    const text = `${t('email.confirmText', { name: page.name })}\n${confirm}\n\n${t('email.notYou')}\n\n${labelled(t('email.stop'), links.unsubscribe)}\n`;
     return { subject, html, text, headers };
   }
-  if (message.kind === 'maintenance_reminder') return renderMaintenanceReminder(message, siteUrl, links, subject, headers);
-  const link = incidentUrl(siteUrl, message.incident.id);
-  const when = formatDateTime(new Date(message.update.displayAt), page.timeZone);
-  const status = message.kind === 'postmortem' ? 'Postmortem' : EVENT_STATUS_LABELS[message.update.status];
-  const next = message.nextUpdateAt ? formatDateTime(new Date(message.nextUpdateAt), page.timeZone) : null;
+  if (message.kind === 'maintenance_reminder') return renderMaintenanceReminder(message, siteUrl, links, subject, headers, locale);
+  const link = incidentUrl(siteUrl, message.incident.id, locale);
+  const when = locale.dateTime(new Date(message.update.displayAt), page.timeZone);
+  const status = message.kind === 'postmortem' ? t('incident.postmortem') : locale.eventStatus(message.update.status);
+  const next = message.nextUpdateAt ? locale.dateTime(new Date(message.nextUpdateAt), page.timeZone) : null;
   const componentRows = message.components
-    .map((c) => `<li>${escapeHtml(c.name)}: <strong>${escapeHtml(COMPONENT_STATUS_LABELS[c.status])}</strong></li>`)
+    .map((c) => `<li>${escapeHtml(c.name)}: <strong>${escapeHtml(locale.componentStatus(c.status))}</strong></li>`)
     .join('');
   const html = layout(
     page,
     `<h1 style="font-size:20px;margin:12px 0 4px">${escapeHtml(message.incident.name)}</h1>
 <p style="margin:0 0 12px;color:#555"><strong>${escapeHtml(status)}</strong> · ${escapeHtml(when)}</p>
 <div>${renderMarkdown(message.update.body)}</div>
-${componentRows ? `<p style="margin-bottom:4px"><strong>Affected components</strong></p><ul>${componentRows}</ul>` : ''}
-${next ? `<p>Next update by ${escapeHtml(next)}.</p>` : ''}
-<p><a href="${escapeHtml(link)}">View on the status page</a></p>`,
-    `You receive this because you subscribed to ${escapeHtml(page.name)} status updates. <a href="${escapeHtml(links.manage)}">Manage your subscription</a> · <a href="${escapeHtml(links.unsubscribe)}">Unsubscribe</a>`,
+${componentRows ? `<p style="margin-bottom:4px"><strong>${escapeHtml(t('email.affected'))}</strong></p><ul>${componentRows}</ul>` : ''}
+${next ? `<p>${escapeHtml(t('email.nextUpdate', { time: next }))}</p>` : ''}
+<p><a href="${escapeHtml(link)}">${escapeHtml(t('email.view'))}</a></p>`,
+    `${escapeHtml(t('email.why', { name: page.name }))} <a href="${escapeHtml(links.manage)}">${escapeHtml(t('email.manage'))}</a> · <a href="${escapeHtml(links.unsubscribe)}">${escapeHtml(t('email.unsubscribe'))}</a>`,
+    locale,
   );
-  const componentLines = message.components.map((c) => `- ${c.name}: ${COMPONENT_STATUS_LABELS[c.status]}`).join('\n');
+  const componentLines = message.components.map((c) => `- ${labelled(c.name, locale.componentStatus(c.status))}`).join('\n');
   const text = [
     message.incident.name,
     `${status} · ${when}`,
     '',
     markdownToText(message.update.body),
-    ...(componentLines ? ['', 'Affected components:', componentLines] : []),
-    ...(next ? ['', `Next update by ${next}.`] : []),
+    ...(componentLines ? ['', labelled(t('email.affected'), '').trimEnd(), componentLines] : []),
+    ...(next ? ['', t('email.nextUpdate', { time: next })] : []),
     '',
-    `View on the status page: ${link}`,
+    labelled(t('email.view'), link),
     '',
-    `Manage your subscription: ${links.manage}`,
-    `Unsubscribe: ${links.unsubscribe}`,
+    labelled(t('email.manage'), links.manage),
+    labelled(t('email.unsubscribe'), links.unsubscribe),
     '',
   ].join('\n');
   return { subject, html, text, headers };
 }
 
-function renderMaintenanceReminder(message: MaintenanceReminderEmailMessage, siteUrl: string, links: RecipientLinks, subject: string, headers: Record<string, string>): RenderedEmail {
+function renderMaintenanceReminder(message: MaintenanceReminderEmailMessage, siteUrl: string, links: RecipientLinks, subject: string, headers: Record<string, string>, locale: Locale): RenderedEmail {
+  const { t } = locale;
+  const labelled = (label: string, value: string) => `${label}${t('email.colon')}${value}`;
   const page = message.page;
-  const link = incidentUrl(siteUrl, message.incident.id);
-  const startsIn = formatMinutes(message.startsInMinutes);
-  const start = formatDateTime(new Date(message.scheduledFor), page.timeZone);
-  const window = message.scheduledUntil ? `${start} – ${formatDateTime(new Date(message.scheduledUntil), page.timeZone)}` : start;
+  const link = incidentUrl(siteUrl, message.incident.id, locale);
+  const startsIn = durationText(message.startsInMinutes, locale);
+  const start = locale.dateTime(new Date(message.scheduledFor), page.timeZone);
+  const window = message.scheduledUntil ? `${start} – ${locale.dateTime(new Date(message.scheduledUntil), page.timeZone)}` : start;
   const componentRows = message.components.map((c) => `<li>${escapeHtml(c.name)}</li>`).join('');
   const html = layout(
     page,
     `<h1 style="font-size:20px;margin:12px 0 4px">${escapeHtml(message.incident.name)}</h1>
-<p style="margin:0 0 12px"><strong>Scheduled maintenance starts in ${escapeHtml(startsIn)}.</strong></p>
-<p>Window: ${escapeHtml(window)}</p>
-${componentRows ? `<p style="margin-bottom:4px"><strong>Affected components</strong></p><ul>${componentRows}</ul>` : ''}
-<p><a href="${escapeHtml(link)}">View on the status page</a></p>`,
-    `You receive this because you subscribed to ${escapeHtml(page.name)} status updates, maintenance included. <a href="${escapeHtml(links.manage)}">Manage your subscription</a> · <a href="${escapeHtml(links.unsubscribe)}">Unsubscribe</a>`,
+<p style="margin:0 0 12px"><strong>${escapeHtml(t('email.maintenanceStarts', { time: startsIn }))}</strong></p>
+<p>${escapeHtml(t('email.window', { window }))}</p>
+${componentRows ? `<p style="margin-bottom:4px"><strong>${escapeHtml(t('email.affected'))}</strong></p><ul>${componentRows}</ul>` : ''}
+<p><a href="${escapeHtml(link)}">${escapeHtml(t('email.view'))}</a></p>`,
+    `${escapeHtml(t('email.whyMaintenance', { name: page.name }))} <a href="${escapeHtml(links.manage)}">${escapeHtml(t('email.manage'))}</a> · <a href="${escapeHtml(links.unsubscribe)}">${escapeHtml(t('email.unsubscribe'))}</a>`,
+    locale,
   );
   const text = [
     message.incident.name,
-    `Scheduled maintenance starts in ${startsIn}.`,
+    t('email.maintenanceStarts', { time: startsIn }),
     '',
-    `Window: ${window}`,
-    ...(message.components.length ? ['', 'Affected components:', ...message.components.map((c) => `- ${c.name}`)] : []),
+    t('email.window', { window }),
+    ...(message.components.length ? ['', labelled(t('email.affected'), '').trimEnd(), ...message.components.map((c) => `- ${c.name}`)] : []),
     '',
-    `View on the status page: ${link}`,
+    labelled(t('email.view'), link),
     '',
-    `Manage your subscription: ${links.manage}`,
-    `Unsubscribe: ${links.unsubscribe}`,
+    labelled(t('email.manage'), links.manage),
+    labelled(t('email.unsubscribe'), links.unsubscribe),
     '',
   ].join('\n');
   return { subject, html, text, headers };

@@ -1,9 +1,9 @@
 import RSS from 'rss';
-import { formatDateTime } from './format.ts';
+import { localeFor, localizedPath, type Locale } from './i18n/translator.ts';
 import { escapeHtml, renderMarkdown, stripControlCharacters } from './markdown.ts';
 import { componentNames, publicTransitions, type ComponentView, type IncidentView, type Snapshot, type UpdateView } from './snapshot.ts';
-import { incidentUrl, withSlash } from './statuspage-json.ts';
-import { COMPONENT_STATUS_LABELS, EVENT_STATUS_LABELS, type EventStatus } from './vocabulary.ts';
+import { withSlash } from './statuspage-json.ts';
+import type { EventStatus, Language } from './vocabulary.ts';
 
 // RSS 2.0 and Atom 1.0 feeds of incident and maintenance updates, for the whole page or
 // one component. Both are built from the same entries, and every text that reaches the
@@ -21,6 +21,8 @@ export interface FeedEntry {
   /** Rendered, sanitized HTML. */
   html: string;
   status: EventStatus;
+  /** The status in the feed's language. */
+  statusLabel: string;
   published: Date;
   updated: Date;
 }
@@ -33,6 +35,7 @@ export interface Feed {
   /** Absolute URL of the page the feed is about. */
   siteUrl: string;
   author: string;
+  language: Language;
   updated: Date;
   entries: FeedEntry[];
 }
@@ -56,28 +59,29 @@ export function feedPath(format: FeedFormat, componentId?: string): string {
 
 const absolute = (snapshot: Snapshot, path: string) => new URL(path.replace(/^\//, ''), withSlash(snapshot.page.siteUrl)).toString();
 
-export function feedUrl(snapshot: Snapshot, format: FeedFormat, componentId?: string): string {
-  return absolute(snapshot, feedPath(format, componentId));
+export function feedUrl(snapshot: Snapshot, format: FeedFormat, componentId?: string, language: Language = snapshot.page.defaultLanguage): string {
+  return absolute(snapshot, localizedPath(feedPath(format, componentId), language, snapshot.page.defaultLanguage));
 }
 
 const latest = (...dates: Date[]) => new Date(Math.max(...dates.map((d) => d.getTime())));
 
-function entryHtml(snapshot: Snapshot, incident: IncidentView, update: UpdateView): string {
+function entryHtml(snapshot: Snapshot, locale: Locale, incident: IncidentView, update: UpdateView): string {
   const parts = [renderMarkdown(update.body)];
+  const { t } = locale;
   const tz = snapshot.page.timeZone;
   if (incident.kind === 'maintenance' && incident.scheduledFor && incident.scheduledUntil) {
-    parts.push(`<p>Scheduled: ${escapeHtml(formatDateTime(incident.scheduledFor, tz))} – ${escapeHtml(formatDateTime(incident.scheduledUntil, tz))}</p>`);
+    parts.push(`<p>${escapeHtml(t('feed.scheduled', { start: locale.dateTime(incident.scheduledFor, tz), end: locale.dateTime(incident.scheduledUntil, tz) }))}</p>`);
   }
   const transitions = publicTransitions(snapshot, update);
   if (transitions.length > 0) {
-    const items = transitions.map((t) => {
-      const status = t.oldStatus === t.newStatus ? COMPONENT_STATUS_LABELS[t.newStatus] : `${COMPONENT_STATUS_LABELS[t.oldStatus]} → ${COMPONENT_STATUS_LABELS[t.newStatus]}`;
-      return `<li>${escapeHtml(t.name)}: ${escapeHtml(status)}</li>`;
+    const items = transitions.map((c) => {
+      const status = c.oldStatus === c.newStatus ? locale.componentStatus(c.newStatus) : `${locale.componentStatus(c.oldStatus)} → ${locale.componentStatus(c.newStatus)}`;
+      return `<li>${escapeHtml(c.name)}: ${escapeHtml(status)}</li>`;
     });
-    parts.push(`<p>Affected components:</p><ul>${items.join('')}</ul>`);
+    parts.push(`<p>${escapeHtml(t('feed.affected'))}</p><ul>${items.join('')}</ul>`);
   } else {
     const names = componentNames(snapshot, incident.componentIds);
-    if (names.length > 0) parts.push(`<p>Affected components: ${names.map(escapeHtml).join(', ')}</p>`);
+    if (names.length > 0) parts.push(`<p>${escapeHtml(t('feed.affectedNames', { names: names.join(', ') }))}</p>`);
   }
   return xmlSafe(parts.join('\n'));
 }
@@ -136,41 +140,47 @@ function newestUpdates(incidents: readonly IncidentView[], limit: number): Candi
 // The RSS and the Atom feed of one snapshot share their entries.
 const entriesCache = new WeakMap<Snapshot, Map<string, FeedEntry[]>>();
 
-/** The newest updates first, of every event or of those affecting one component. */
-export function feedEntries(snapshot: Snapshot, component?: ComponentView): FeedEntry[] {
+/** The newest updates first, of every event or of those affecting one component, in a language. */
+export function feedEntries(snapshot: Snapshot, component?: ComponentView, language: Language = snapshot.page.defaultLanguage): FeedEntry[] {
   let bySubject = entriesCache.get(snapshot);
   if (!bySubject) entriesCache.set(snapshot, (bySubject = new Map()));
-  const key = component?.id ?? '';
+  const key = `${language}|${component?.id ?? ''}`;
   let entries = bySubject.get(key);
-  if (!entries) bySubject.set(key, (entries = computeFeedEntries(snapshot, component)));
+  if (!entries) bySubject.set(key, (entries = computeFeedEntries(snapshot, localeFor(language, snapshot.page.defaultLanguage), component)));
   return entries;
 }
 
-function computeFeedEntries(snapshot: Snapshot, component?: ComponentView): FeedEntry[] {
+function computeFeedEntries(snapshot: Snapshot, locale: Locale, component?: ComponentView): FeedEntry[] {
   const incidents = component ? snapshot.incidents.filter((i) => i.componentIds.includes(component.id)) : snapshot.incidents;
   return newestUpdates(incidents, FEED_ITEM_LIMIT).map(({ incident, update }) => {
-    const link = incidentUrl(snapshot, incident.id);
+    // Entry ids stay the default language's link: the same update in two feeds is one update.
+    const id = `${absolute(snapshot, `/incidents/${incident.id}/`)}#update-${update.id}`;
+    const link = absolute(snapshot, locale.path(`/incidents/${incident.id}/`));
     return {
-      id: `${link}#update-${update.id}`,
-      title: xmlSafe(`${incident.name} — ${EVENT_STATUS_LABELS[update.status]}`),
+      id,
+      title: xmlSafe(`${incident.name} — ${locale.eventStatus(update.status)}`),
       link,
-      html: entryHtml(snapshot, incident, update),
+      html: entryHtml(snapshot, locale, incident, update),
       status: update.status,
+      statusLabel: locale.eventStatus(update.status),
       published: update.displayAt,
       updated: latest(update.displayAt, update.updatedAt),
     };
   });
 }
 
-export function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: ComponentView): Feed {
+export function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: ComponentView, language: Language = snapshot.page.defaultLanguage): Feed {
   const { page } = snapshot;
-  const entries = feedEntries(snapshot, component);
+  const { t } = localeFor(language, page.defaultLanguage);
+  const entries = feedEntries(snapshot, component, language);
+  const names = { name: page.name, component: component?.name ?? '' };
   return {
-    title: xmlSafe(component ? `${page.name} status: ${component.name}` : `${page.name} status`),
-    description: xmlSafe(component ? `Incidents and maintenance affecting ${component.name} on the ${page.name} status page` : `Incidents and maintenance on the ${page.name} status page`),
-    url: feedUrl(snapshot, format, component?.id),
-    siteUrl: withSlash(page.siteUrl),
+    title: xmlSafe(t(component ? 'feed.componentTitle' : 'feed.title', names)),
+    description: xmlSafe(t(component ? 'feed.componentDescription' : 'feed.description', names)),
+    url: feedUrl(snapshot, format, component?.id, language),
+    siteUrl: absolute(snapshot, localizedPath('/', language, page.defaultLanguage)),
     author: xmlSafe(page.name),
+    language,
     updated: latest(page.updatedAt, ...(component ? [component.updatedAt] : []), ...entries.map((e) => e.updated)),
     entries,
   };
@@ -190,7 +200,7 @@ export function renderRss(feed: Feed): string {
     feed_url: feed.url,
     site_url: feed.siteUrl,
     generator: 'Herald',
-    language: 'en',
+    language: feed.language,
   });
   for (const entry of feed.entries) {
     rss.item({
@@ -199,7 +209,7 @@ export function renderRss(feed: Feed): string {
       url: entry.link,
       guid: entry.id,
       date: entry.published,
-      categories: [EVENT_STATUS_LABELS[entry.status]],
+      categories: [entry.statusLabel],
     });
   }
   return rss
@@ -212,7 +222,7 @@ export function renderRss(feed: Feed): string {
 export function renderAtom(feed: Feed): string {
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
-    '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${feed.language}">`,
     `<id>${escapeXml(feed.url)}</id>`,
     `<title type="text">${escapeXml(feed.title)}</title>`,
     `<subtitle type="text">${escapeXml(feed.description)}</subtitle>`,
@@ -230,7 +240,7 @@ export function renderAtom(feed: Feed): string {
       `<link rel="alternate" type="text/html" href="${escapeXml(entry.link)}"/>`,
       `<published>${entry.published.toISOString()}</published>`,
       `<updated>${entry.updated.toISOString()}</updated>`,
-      `<category term="${entry.status}" label="${escapeXml(EVENT_STATUS_LABELS[entry.status])}"/>`,
+      `<category term="${entry.status}" label="${escapeXml(entry.statusLabel)}"/>`,
       `<content type="html">${escapeXml(entry.html)}</content>`,
       '</entry>',
     );
@@ -239,9 +249,9 @@ export function renderAtom(feed: Feed): string {
   return lines.join('\n');
 }
 
-/** The feed document of the page (no component) or of one public component. */
-export function feedXml(snapshot: Snapshot, format: FeedFormat, component?: ComponentView): string {
-  const feed = buildFeed(snapshot, format, component);
+/** The feed document of the page (no component) or of one public component, in a language. */
+export function feedXml(snapshot: Snapshot, format: FeedFormat, component?: ComponentView, language?: Language): string {
+  const feed = buildFeed(snapshot, format, component, language);
   return format === 'rss' ? renderRss(feed) : renderAtom(feed);
 }
 

@@ -3,7 +3,9 @@ import type { Database, Transaction } from '../db/client.ts';
 import { deliveries, deliveryBatches, notifications, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
 import { randomUUID } from 'node:crypto';
 import { batchIdempotencyKey, renderEmail, type EmailMessage, type RenderedEmail } from '../domain/email-message.ts';
+import { languageOr } from '../domain/i18n/translator.ts';
 import { isRecipient, type Audience } from '../domain/subscriptions.ts';
+import type { Language } from '../domain/vocabulary.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from './sql-rows.ts';
 import { drainStaffMessages } from './staff-messages.ts';
@@ -38,7 +40,7 @@ interface Claimed {
   attempts: number;
   idempotencyKey: string;
   message: EmailMessage;
-  recipients: Array<{ deliveryId: number; subscriberId: string; email: string }>;
+  recipients: Array<{ deliveryId: number; subscriberId: string; email: string; language: string }>;
 }
 
 // Rendering (markdown, sanitizing) is the costly part of a batch and the same for every
@@ -48,11 +50,12 @@ const MARKER = `\u0000herald-${randomUUID()}-`;
 const MARKED_LINKS = { confirm: `${MARKER}confirm`, manage: `${MARKER}manage`, unsubscribe: `${MARKER}unsubscribe` };
 const rendered = new Map<string, RenderedEmail>();
 
-function emailRenderer(message: EmailMessage, siteUrl: string) {
-  const key = JSON.stringify([message, siteUrl]);
+/** A batch is in one language (enqueue groups them so); the template is per language all the same. */
+function emailRenderer(message: EmailMessage, siteUrl: string, language: Language) {
+  const key = JSON.stringify([message, siteUrl, language]);
   let template = rendered.get(key);
   if (!template) {
-    template = renderEmail(message, siteUrl, MARKED_LINKS);
+    template = renderEmail(message, siteUrl, MARKED_LINKS, language);
     if (rendered.size > 100) rendered.clear();
     rendered.set(key, template);
   }
@@ -118,7 +121,7 @@ async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed 
     const attempts = batch.attempts + 1;
     await tx.update(deliveryBatches).set({ attempts, availableAt: new Date(now.getTime() + leaseMs) }).where(eq(deliveryBatches.id, batch.id));
     const recipients = await tx
-      .select({ deliveryId: deliveries.id, subscriberId: deliveries.subscriberId, email: subscribers.email })
+      .select({ deliveryId: deliveries.id, subscriberId: deliveries.subscriberId, email: subscribers.email, language: subscribers.language })
       .from(deliveries)
       .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
       .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')))
@@ -173,12 +176,17 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
   if (batch === null) return 'none';
   if (batch === 'skipped') return 'skipped';
   const secret = await tokenSecret(options.db);
-  const render = emailRenderer(batch.message, options.siteUrl);
+  const renderers = new Map<Language, ReturnType<typeof emailRenderer>>();
+  const renderIn = (language: Language) => {
+    let render = renderers.get(language);
+    if (!render) renderers.set(language, (render = emailRenderer(batch.message, options.siteUrl, language)));
+    return render;
+  };
   const emails: OutgoingEmail[] = batch.recipients.map((r) => ({
     deliveryId: r.deliveryId,
     from: options.from,
     to: r.email,
-    ...render(subscriberLinks(secret, options.siteUrl, r.subscriberId)),
+    ...renderIn(languageOr(r.language, 'en'))(subscriberLinks(secret, options.siteUrl, r.subscriberId)),
   }));
   await options.beforeSend?.();
   const result = await options.transport.send(emails, batch.idempotencyKey);

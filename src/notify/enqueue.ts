@@ -2,20 +2,22 @@ import { eq, sql } from 'drizzle-orm';
 import type { Queryable, Transaction } from '../db/client.ts';
 import { componentGroups, components, incidentComponents, incidents, incidentUpdates, notifications, pageSettings } from '../db/schema.ts';
 import type { EmailMessage, EmailPage, EventEmailMessage, MaintenanceReminderEmailMessage } from '../domain/email-message.ts';
+import { languageOr } from '../domain/i18n/translator.ts';
 import { minutesBetween } from '../domain/reminders.ts';
 import { newId } from '../server/ids.ts';
 import { rowsOf } from './sql-rows.ts';
 
 // Deliveries ride the change's transaction: the update and the rows that promise its
 // emails commit together or not at all. The recipients are pre-batched here (100 per
-// batch, the provider's limit); the sender claims batches, never loose rows.
+// batch, the provider's limit), each batch in one language (the one its subscribers
+// subscribed in); the sender claims batches, never loose rows.
 
 export const DELIVER_CHANNEL = 'herald_deliver';
 export const BATCH_SIZE = 100;
 
 async function emailPage(tx: Transaction): Promise<EmailPage> {
   const [page] = await tx.select().from(pageSettings).where(eq(pageSettings.id, 1));
-  return { name: page?.name ?? 'Status', brandColor: page?.brandColor ?? '#2563eb', timeZone: page?.timeZone ?? 'Etc/UTC' };
+  return { name: page?.name ?? 'Status', brandColor: page?.brandColor ?? '#2563eb', timeZone: page?.timeZone ?? 'Etc/UTC', defaultLanguage: languageOr(page?.defaultLanguage, 'en') };
 }
 
 /**
@@ -28,8 +30,9 @@ async function insertNotification(tx: Transaction, row: typeof notifications.$in
   const now = row.createdAt ?? new Date();
   const result = await tx.execute(sql`
     with recipients as (
-      select r.id as subscriber_id, ((row_number() over (order by r.id)) - 1) / ${BATCH_SIZE} as batch_no
-      from (${recipients}) r
+      select r.id as subscriber_id,
+        l.language || '-' || ((row_number() over (partition by l.language order by r.id)) - 1) / ${BATCH_SIZE} as batch_no
+      from (${recipients}) r join subscribers l on l.id = r.id
     ), batches as (
       insert into delivery_batches (id, notification_id, available_at, created_at)
       select distinct ${id} || '-' || batch_no, ${id}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz from recipients

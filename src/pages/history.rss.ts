@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
 import { FEED_CONTENT_TYPES, feedXml } from '../domain/feeds.ts';
-import { snapshotOf } from '../publish/snapshot-local.ts';
+import { localeOf, snapshotOf } from '../publish/snapshot-local.ts';
 
 export const GET: APIRoute = ({ locals }) =>
-  new Response(feedXml(snapshotOf(locals), 'rss'), { headers: { 'content-type': FEED_CONTENT_TYPES.rss } });
+  new Response(feedXml(snapshotOf(locals), 'rss', undefined, localeOf(locals).language), { headers: { 'content-type': FEED_CONTENT_TYPES.rss } });

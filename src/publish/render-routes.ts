@@ -18,8 +18,10 @@ export async function forEachConcurrently<T>(items: readonly T[], fn: (item: T) 
 
 /** Renders one public route; anything but the expected status is a failed publish. */
 export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
-  const rendered = await renderRoute(handler, siteUrl, route.path, { snapshot });
-  const expected = route.path === NOT_FOUND_ROUTE.path ? 404 : 200;
+  // A route in another language is the same Astro page, told its language through locals.
+  const pagePath = route.language ? route.path.slice(route.language.length + 1) : route.path;
+  const rendered = await renderRoute(handler, siteUrl, pagePath, route.language ? { snapshot, language: route.language } : { snapshot });
+  const expected = pagePath === NOT_FOUND_ROUTE.path ? 404 : 200;
   if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);
   return rendered.body;
 }

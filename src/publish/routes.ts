@@ -1,13 +1,20 @@
 import { feedPath } from '../domain/feeds.ts';
 import { monthKey } from '../domain/format.ts';
 import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
+import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
 import { findIncident, publicComponents, type Snapshot } from '../domain/snapshot.ts';
 import { STATUSPAGE_API_FILES } from '../domain/statuspage-json.ts';
+import { LANGUAGES, type Language } from '../domain/vocabulary.ts';
 
-/** A public route and the file it is published to, relative to the site directory. */
+/**
+ * A public route and the file it is published to, relative to the site directory. A route
+ * in a language other than the page's default carries it, and its path and file start
+ * with it (/zh-TW/history/); the page renders the unprefixed route in that language.
+ */
 export interface PublicRoute {
   path: string;
   file: string;
+  language?: Language;
 }
 
 /**
@@ -52,16 +59,44 @@ export const NOT_FOUND_ROUTE: PublicRoute = { path: '/404/', file: '404.html' };
 export const EMBED_DOCS_ROUTE = page('/embed-docs/');
 export const UPTIME_ROUTE = page('/uptime/');
 
+/** The language a route renders in when its path names one (/zh-TW/...); null for the default's. */
+export function routeLanguage(path: string): Language | null {
+  return splitLanguagePrefix(path).language;
+}
+
+/** The languages other than the page's default: each has a copy of the pages under its prefix. */
+export function otherLanguages(snapshot: Snapshot): Language[] {
+  return LANGUAGES.filter((language) => language !== snapshot.page.defaultLanguage);
+}
+
+// Pages and feeds have words; the Statuspage JSON, the widget data (it carries every
+// language's words itself) and the badges have one copy for all languages.
+const LANGUAGE_NEUTRAL = /^\/(api\/v2\/|widget\.json$|badge\.svg$|components\/[^/]+\/badge\.svg$)/;
+
+/** The route in another language: same page, under the language's prefix. */
+export function inLanguage(route: PublicRoute, language: Language): PublicRoute {
+  return { path: `/${language}${route.path}`, file: `${language}/${route.file}`, language };
+}
+
+/** The default language's routes first, then their copies in each other language. */
+function withLanguages(snapshot: Snapshot, routes: PublicRoute[]): PublicRoute[] {
+  const translatable = routes.filter((route) => !LANGUAGE_NEUTRAL.test(route.path));
+  return [...routes, ...otherLanguages(snapshot).flatMap((language) => translatable.map((route) => inLanguage(route, language)))];
+}
+
 /** Every public route of the site, for a full publish. */
 export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
   const routes = [INDEX_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, UPTIME_ROUTE, ...apiRoutes(), ...embedRoutes()];
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
   for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
   for (const component of publicComponents(snapshot)) routes.push(...componentRoutes(component.id));
-  return routes;
+  return withLanguages(snapshot, routes);
 }
 
-/** The routes whose output can change when the given incidents change. */
+/**
+ * The routes whose output can change when the given incidents change: the default
+ * language's first, then the same pages in the other languages (see routeLanguage).
+ */
 export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>, options: { allHistory?: boolean } = {}): PublicRoute[] {
   const routes = new Map<string, PublicRoute>();
   const add = (route: PublicRoute) => routes.set(route.path, route);
@@ -85,5 +120,5 @@ export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<stri
   for (const component of publicComponents(snapshot)) {
     if (anyDeleted || touched.has(component.id)) componentRoutes(component.id).forEach(add);
   }
-  return [...routes.values()];
+  return withLanguages(snapshot, [...routes.values()]);
 }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,10 +23,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Public JSON, feeds, badges and the widget may be read by any origin (never with credentials). */
-const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$)/;
+const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|((en|zh-TW|zh-CN)\/)?(history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$))/;
 
-/** The status card is made for other sites' iframes; every other page refuses to be framed. */
-const FRAMEABLE = /^\/embed\//;
+/** The status card (in any language) is made for other sites' iframes; every other page refuses to be framed. */
+const FRAMEABLE = /^\/((en|zh-TW|zh-CN)\/)?embed\//;
 
 export type StaticOutcome = 'served' | 'not-found' | 'redirected';
 
@@ -63,7 +64,9 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
 }
 
 async function sendNotFound(root: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
-  const page = await fileAt(path.join(root, '404.html'));
+  // Under a language's prefix, that language's 404 page.
+  const language = splitLanguagePrefix(new URL(req.url ?? '/', 'http://x').pathname).language;
+  const page = (language && (await fileAt(path.join(root, language, '404.html')))) || (await fileAt(path.join(root, '404.html')));
   if (page) await sendFile(page, '/404.html', 404, req, res);
   else {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

@@ -127,7 +127,6 @@ export const en = {
   'subscribe.back': 'Back to the status page',
   'subscribe.limited': 'Too many subscription requests from your network. Please try again in {minutes} minutes.',
   'subscribe.invalidEmail': 'Enter a valid email address, like name@example.com.',
-  'subscribe.chooseSome': 'Choose at least one component, or pick "Everything".',
   'subscriber.title': '{title} · {name} status',
 
   'confirm.title': 'Confirm your subscription',
@@ -190,6 +189,11 @@ export const en = {
   'email.why': 'You receive this because you subscribed to {name} status updates.',
   'email.manage': 'Manage your subscription',
   'email.unsubscribe': 'Unsubscribe',
+  'email.colon': ': ',
+  'email.maintenanceSubject': '[{name}] Scheduled maintenance starts in {time}: {incident}',
+  'email.maintenanceStarts': 'Scheduled maintenance starts in {time}.',
+  'email.window': 'Window: {window}',
+  'email.whyMaintenance': 'You receive this because you subscribed to {name} status updates, maintenance included.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -126,7 +126,6 @@ export const zhCN: Catalogue = {
   'subscribe.back': '返回状态页面',
   'subscribe.limited': '来自您网络的订阅请求过多。请在 {minutes} 分钟后重试。',
   'subscribe.invalidEmail': '请输入有效的电子邮件地址，例如 name@example.com。',
-  'subscribe.chooseSome': '请至少选择一个组件，或选择“全部”。',
   'subscriber.title': '{title} · {name} 服务状态',
 
   'confirm.title': '确认您的订阅',
@@ -189,4 +188,9 @@ export const zhCN: Catalogue = {
   'email.why': '您收到此邮件，是因为您订阅了 {name} 的状态更新。',
   'email.manage': '管理您的订阅',
   'email.unsubscribe': '退订',
+  'email.colon': '：',
+  'email.maintenanceSubject': '[{name}] 计划维护将于 {time}后开始：{incident}',
+  'email.maintenanceStarts': '计划维护将于 {time}后开始。',
+  'email.window': '维护时段：{window}',
+  'email.whyMaintenance': '您收到此邮件，是因为您订阅了 {name} 的状态更新（包括维护通知）。',
 };

@@ -126,7 +126,6 @@ export const zhTW: Catalogue = {
   'subscribe.back': '返回狀態頁面',
   'subscribe.limited': '來自您網路的訂閱請求過多。請於 {minutes} 分鐘後再試。',
   'subscribe.invalidEmail': '請輸入有效的電子郵件地址，例如 name@example.com。',
-  'subscribe.chooseSome': '請至少選擇一個元件，或選擇「全部」。',
   'subscriber.title': '{title} · {name} 服務狀態',
 
   'confirm.title': '確認您的訂閱',
@@ -189,4 +188,9 @@ export const zhTW: Catalogue = {
   'email.why': '您收到此郵件，是因為您訂閱了 {name} 的狀態更新。',
   'email.manage': '管理您的訂閱',
   'email.unsubscribe': '取消訂閱',
+  'email.colon': '：',
+  'email.maintenanceSubject': '[{name}] 排定的維護將於 {time}後開始：{incident}',
+  'email.maintenanceStarts': '排定的維護將於 {time}後開始。',
+  'email.window': '維護時段：{window}',
+  'email.whyMaintenance': '您收到此郵件，是因為您訂閱了 {name} 的狀態更新（包含維護通知）。',
 };

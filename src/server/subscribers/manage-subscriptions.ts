@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Database, Queryable, Transaction } from '../../db/client.ts';
 import { componentGroups, components, subscriberComponents, subscriberGroups, subscribers } from '../../db/schema.ts';
 import { isPendingExpired, normalizeEmail, type TokenPurpose } from '../../domain/subscriptions.ts';
+import { languageOr } from '../../domain/i18n/translator.ts';
+import { LANGUAGES, type Language } from '../../domain/vocabulary.ts';
 import { enqueueConfirmations } from '../../notify/enqueue.ts';
 import { tokenSecret, verifyToken } from '../../notify/tokens.ts';
 import { newId } from '../ids.ts';
@@ -24,6 +26,8 @@ export type Preferences = z.infer<typeof Preferences>;
 
 export const SubscribeInput = Preferences.extend({
   email: z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address such as you@example.com')),
+  /** The language of the page subscribed on: the subscriber's emails and pages speak it. */
+  language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
 });
 export type SubscribeInput = z.infer<typeof SubscribeInput>;
 
@@ -67,7 +71,7 @@ async function writeChoices(tx: Transaction, subscriberId: string, preferences: 
 export async function requestSubscription(db: Database, input: SubscribeInput, now: Date): Promise<void> {
   const email = normalizeEmail(input.email);
   await db.transaction(async (tx) => {
-    await tx.insert(subscribers).values({ id: newId(), email, status: 'pending', createdAt: now }).onConflictDoNothing();
+    await tx.insert(subscribers).values({ id: newId(), email, status: 'pending', createdAt: now, ...(input.language ? { language: input.language } : {}) }).onConflictDoNothing();
     const [subscriber] = await tx.select().from(subscribers).where(eq(subscribers.email, email)).for('update');
     if (!subscriber || subscriber.status === 'confirmed' || subscriber.status === 'quarantined') return;
     const fresh = subscriber.status === 'pending' && subscriber.confirmationSentAt === null;
@@ -76,7 +80,7 @@ export async function requestSubscription(db: Database, input: SubscribeInput, n
     if (!fresh && !cooled) return;
     await tx
       .update(subscribers)
-      .set({ status: 'pending', confirmationSentAt: now, ...(restart ? { createdAt: now, unsubscribedAt: null } : {}) })
+      .set({ status: 'pending', confirmationSentAt: now, ...(input.language ? { language: input.language } : {}), ...(restart ? { createdAt: now, unsubscribedAt: null } : {}) })
       .where(eq(subscribers.id, subscriber.id));
     await writeChoices(tx, subscriber.id, input);
     await enqueueConfirmations(tx, [subscriber.id], now);
@@ -103,6 +107,7 @@ export async function confirmSubscription(db: Database, token: string | null, no
 
 export interface SubscriptionView {
   email: string;
+  language: Language;
   status: typeof subscribers.$inferSelect.status;
   allComponents: boolean;
   maintenance: boolean;
@@ -120,12 +125,23 @@ export async function loadSubscription(db: Queryable, token: string | null): Pro
   ]);
   return {
     email: subscriber.email,
+    language: languageOr(subscriber.language, 'en'),
     status: subscriber.status,
     allComponents: subscriber.allComponents,
     maintenance: subscriber.maintenance,
     componentIds: chosenComponents.map((c) => c.componentId),
     groupIds: chosenGroups.map((g) => g.groupId),
   };
+}
+
+/** The language a subscriber subscribed in, from any of their links' tokens; null for a bad token. */
+export async function subscriberLanguage(db: Queryable, token: string | null): Promise<Language | null> {
+  const secret = await tokenSecret(db);
+  const purposes: TokenPurpose[] = ['confirm', 'manage', 'unsubscribe'];
+  const id = purposes.map((purpose) => verifyToken(secret, purpose, token)).find((found) => found !== null);
+  if (!id) return null;
+  const [row] = await db.select({ language: subscribers.language }).from(subscribers).where(eq(subscribers.id, id));
+  return row ? languageOr(row.language, 'en') : null;
 }
 
 /** Saves the choice of components; a manage link also re-subscribes someone who had left. */

@@ -7,7 +7,7 @@ import { formToSubscribeInput, subscribeValues } from './subscriber-forms.ts';
 
 export type SubmitResult =
   | { result: 'accepted' }
-  | { result: 'invalid'; status: number; message: string; values: ReturnType<typeof subscribeValues> }
+  | { result: 'invalid'; status: number; message: string; field: string | null; values: ReturnType<typeof subscribeValues> }
   | { result: 'limited'; retryAfterSeconds: number };
 
 /**
@@ -20,7 +20,7 @@ export async function submitSubscription(herald: HeraldServices, form: FormInput
     input = formToSubscribeInput(form);
   } catch (error) {
     const formError = formErrorOf(error, 'subscription');
-    return { result: 'invalid', status: formError.status, message: formError.message, values: subscribeValues(form) };
+    return { result: 'invalid', status: formError.status, message: formError.message, field: formError.field, values: subscribeValues(form) };
   }
   const now = herald.now();
   const limit = herald.notify.limiter.check(normalizeEmail(input.email), clientIp, now.getTime());

@@ -13,7 +13,8 @@ export function formToPreferences(form: FormInput): Preferences {
 }
 
 export function formToSubscribeInput(form: FormInput): SubscribeInput {
-  return SubscribeInput.parse({ ...formToPreferences(form), email: textOf(form, 'email') });
+  const language = textOf(form, 'language');
+  return SubscribeInput.parse({ ...formToPreferences(form), email: textOf(form, 'email'), ...(language ? { language } : {}) });
 }
 
 /** A submitted form as values to show again. */
