@@ -14,7 +14,10 @@ import { IncidentCreateInput, UpdateInput } from '../../src/server/incidents/inc
 import { createIncident, postUpdate } from '../../src/server/incidents/manage-incidents.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { createWebhook, deleteWebhook, reenableWebhook, sendTestWebhook, WebhookInput } from '../../src/server/webhooks/manage-webhooks.ts';
+import { addToken, addUser, api } from '../helpers/admin.ts';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
+import { SITE_URL as TEST_SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
+import { pageSettings } from '../../src/db/schema.ts';
 
 const SITE_URL = 'https://status.example.com';
 
@@ -275,5 +278,107 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect((await deliveriesOf(hook.id)).map((d) => d.eventType)).toEqual(['incident.updated', 'component.updated', 'component.updated']);
     await deleteWebhook(ctx(), hook.id);
     expect(await deliveriesOf(hook.id)).toEqual([]);
+  });
+});
+
+describe.each(DRIVERS)('webhook registration through the server on %s', (driver) => {
+  let site: TestSite;
+  let admin: ReturnType<typeof api>;
+  let editor: ReturnType<typeof api>;
+  let cookie: string;
+  const form = (path: string, fields: Array<[string, string]>, headers: Record<string, string> = {}) =>
+    fetch(`${site.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_SITE_URL, ...headers },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+
+  beforeAll(async () => {
+    site = await startTestSite(driver);
+    admin = api(site, (await addToken(site, 'admin')).token);
+    editor = api(site, (await addToken(site, 'editor')).token);
+    await addUser(site, 'ada@example.com', 'admin');
+    const session = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ada@example.com', password: 'correct-horse-battery' }) });
+    cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+  });
+  afterAll(() => site.close());
+
+  it('registers, lists, tests, re-enables and removes webhooks through the admin API (admins only)', async () => {
+    expect((await editor.get('/webhooks')).status).toBe(403);
+    expect((await admin.post('/webhooks', { url: 'http://hooks.example.com/a', events: ['incident.created'] })).body).toEqual({ error: { code: 'invalid_field', message: 'url: must start with https://', field: 'url' } });
+    expect((await admin.post('/webhooks', { url: 'https://[::ffff:169.254.169.254]/', events: ['incident.created'] })).body.error).toEqual({ code: 'invalid_field', message: 'url: must not point to a cloud metadata address ([::ffff:a9fe:a9fe])', field: 'url' });
+    expect((await admin.post('/webhooks', { url: 'https://hooks.example.com/a', events: ['nope'] })).body.error.field).toBe('events.0');
+
+    const created = await admin.post('/webhooks', { webhook: { url: 'https://hooks.example.com/a', events: ['incident.created', 'component.updated'], description: 'Pager' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ url: 'https://hooks.example.com/a', events: ['incident.created', 'component.updated'], description: 'Pager', state: 'active', self_service: false });
+    expect(created.body.secret).toMatch(/^hrldwh_[A-Za-z0-9_-]{43}$/);
+    const listed = await admin.get('/webhooks');
+    expect(listed.body.map((h: { id: string }) => h.id)).toEqual([created.body.id]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+
+    expect((await admin.post(`/webhooks/${created.body.id}/test`)).status).toBe(202);
+    const [queued] = await site.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, created.body.id));
+    expect(queued).toMatchObject({ eventType: 'test', status: 'pending' });
+    expect((await admin.post(`/webhooks/${created.body.id}/reenable`)).body.state).toBe('active');
+    expect((await admin.delete(`/webhooks/${created.body.id}`)).status).toBe(204);
+    expect((await admin.delete(`/webhooks/${created.body.id}`)).status).toBe(404);
+    const audit = await admin.get(`/audit-log?entity_type=webhook&entity_id=${created.body.id}`);
+    expect(audit.body.map((e: { action: string }) => e.action).sort()).toEqual(['webhook.create', 'webhook.delete', 'webhook.reenable', 'webhook.test']);
+  });
+
+  it('adds a webhook from the admin page and shows its secret once, or the error beside the field', async () => {
+    const page = await fetch(`${site.url}/admin/webhooks`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('href="/admin/webhooks" aria-current="page"');
+    expect(html).toContain('Add a webhook');
+
+    const refused = await form('/admin/webhooks', [['intent', 'create'], ['url', 'https://localhost/hook'], ['events', 'incident.created']], { cookie });
+    expect(refused.status).toBe(422);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain('must name a public host, not &quot;localhost&quot;');
+    expect(refusedHtml).toContain('value="https://localhost/hook"');
+
+    const none = await form('/admin/webhooks', [['intent', 'create'], ['url', 'https://hooks.example.com/b']], { cookie });
+    expect(none.status).toBe(422);
+    expect(await none.text()).toContain('choose at least one event');
+
+    const added = await form('/admin/webhooks', [['intent', 'create'], ['url', 'https://hooks.example.com/b'], ['events', 'incident.resolved']], { cookie });
+    expect(added.status).toBe(201);
+    const addedHtml = await added.text();
+    const secret = addedHtml.match(/value="(hrldwh_[A-Za-z0-9_-]+)"/)?.[1];
+    expect(secret).toBeDefined();
+    const again = await (await fetch(`${site.url}/admin/webhooks`, { headers: { cookie } })).text();
+    expect(again).toContain('https://hooks.example.com/b');
+    expect(again).not.toContain(secret!);
+  });
+
+  it('lets visitors register a webhook only when the page allows it', async () => {
+    const closed = await fetch(`${site.url}/subscriptions/webhook`);
+    expect(closed.status).toBe(200);
+    expect(await closed.text()).toContain('does not take webhook registrations from visitors');
+    expect((await form('/subscriptions/webhook', [['url', 'https://hooks.example.com/v'], ['events', 'incident.created']])).status).toBe(404);
+
+    await site.database.db.update(pageSettings).set({ visitorWebhooks: true });
+    const open = await (await fetch(`${site.url}/subscriptions/webhook`)).text();
+    expect(open).toContain('name="url"');
+    const refused = await form('/subscriptions/webhook', [['url', 'https://10.0.0.7/hook'], ['events', 'incident.created']]);
+    expect(refused.status).toBe(422);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain('must not point to a private address (10.0.0.7)');
+    expect(refusedHtml).toContain('aria-invalid="true"');
+
+    const accepted = await form('/subscriptions/webhook', [['url', 'https://hooks.example.com/v'], ['events', 'incident.created']]);
+    expect(accepted.status).toBe(201);
+    expect(await accepted.text()).toMatch(/value="hrldwh_[A-Za-z0-9_-]+"/);
+    const [row] = await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.url, 'https://hooks.example.com/v'));
+    expect(row).toMatchObject({ selfService: true, events: ['incident.created'] });
+
+    // The subscribe form's per-client limit (10 an hour) covers webhook registrations too.
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await form('/subscriptions/webhook', [['url', `https://hooks.example.com/v${i}`], ['events', 'incident.created']])).status);
+    expect(statuses.at(-1)).toBe(429);
   });
 });
