@@ -39,6 +39,10 @@ const DEFERRED_ON_CHANGE = /^\/(uptime|history)\/|\.(rss|atom)$/;
 const isDeferredOnChange = (route: PublicRoute) => route.language !== undefined || DEFERRED_ON_CHANGE.test(route.path);
 /** Long enough for the change's own answer to go out first, short enough to be unnoticed. */
 const DEFER_MS = 100;
+/** Deferred routes render this many at a time between changes... */
+const DEFERRED_SLICE = 6;
+/** ...and a change publish takes along those left waiting longer than this. */
+const MAX_DEFER_MS = 2000;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -99,6 +103,8 @@ export class Publisher {
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
   #deferredDue = false;
+  /** When the oldest deferred route was left for later (performance.now()). */
+  #deferredSince: number | null = null;
   #failures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -144,8 +150,7 @@ export class Publisher {
     try {
       while (this.#pending || this.#deferredDue) {
         if (!this.#pending) {
-          this.#deferredDue = false;
-          await this.#publishDeferred();
+          await this.#publishDeferredSlice();
           continue;
         }
         const work = this.#pending;
@@ -157,7 +162,7 @@ export class Publisher {
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
           for (const waiter of work.waiters) waiter.resolve(result);
-          if (result.kind === 'full') this.#deferred.clear();
+          if (result.kind === 'full') this.#clearDeferred();
           if (this.#deferred.size > 0) this.#armDeferred();
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
@@ -175,9 +180,9 @@ export class Publisher {
 
   /**
    * Deferred routes render a little later, not right away: the answer to the change's own
-   * request (same thread) must go out first, and a burst of changes renders them once. The
-   * first change arms the timer and later ones do not push it back, so a steady stream of
-   * changes cannot starve them (a change publish that finds them due takes them along).
+   * request (same thread) must go out first, and a burst of changes renders them once. They
+   * render a few at a time, so a change that arrives meanwhile goes first; in a steady
+   * stream of changes, a change publish takes along those that waited too long.
    */
   #armDeferred(): void {
     if (this.#closed || this.#deferTimer || this.#deferredDue) return;
@@ -189,19 +194,27 @@ export class Publisher {
     this.#deferTimer.unref();
   }
 
-  /** Renders what change publishes left for later, from the newest snapshot. */
-  async #publishDeferred(): Promise<void> {
+  #clearDeferred(): void {
+    this.#deferred.clear();
+    this.#deferredDue = false;
+    this.#deferredSince = null;
+  }
+
+  /** Renders the next few routes that change publishes left for later, from the newest snapshot. */
+  async #publishDeferredSlice(): Promise<void> {
     const snapshot = this.#cache;
     const dir = await currentSiteDirectory(this.#options.dataDir);
-    if (!snapshot || !dir) return;
-    const routes = [...this.#deferred.values()];
-    this.#deferred.clear();
+    if (!snapshot || !dir) return this.#clearDeferred();
+    const routes = [...this.#deferred.values()].slice(0, DEFERRED_SLICE);
+    for (const route of routes) this.#deferred.delete(route.path);
+    if (this.#deferred.size === 0) this.#clearDeferred();
     try {
       const rendered = await Promise.all(routes.map(async (route) => [route, await this.#render(snapshot, route)] as const));
       if ((await readTreeRevision(dir)) > snapshot.revision) return;
       await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
+      this.#deferredDue = false;
       this.#options.log.warn('could not render deferred routes; they follow the next publish', { error: error instanceof Error ? error.message : String(error) });
     }
   }
@@ -318,10 +331,10 @@ export class Publisher {
       if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
       else routes.push(route);
     }
-    if (this.#deferredDue) {
-      this.#deferredDue = false;
+    if (this.#deferred.size > 0) this.#deferredSince ??= started;
+    if (this.#deferredSince !== null && started - this.#deferredSince > MAX_DEFER_MS) {
       routes.push(...this.#deferred.values());
-      this.#deferred.clear();
+      this.#clearDeferred();
     }
     // Render everything first: a failed render must leave every file as it was. (A change
     // renders on this thread alone: handing the render thread its share measured no faster.)
