@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { affectedRoutes, allPublicRoutes } from '../../src/publish/routes.ts';
-import { makeComponent, makeGroup, makeIncident, makeSnapshot, makeUpdate } from './fixtures.ts';
+import { affectedRoutes, allPublicRoutes, routeLanguage } from '../../src/publish/routes.ts';
+import { makeComponent, makeGroup, makeIncident, makePage, makeSnapshot, makeUpdate } from './fixtures.ts';
 
 // Which files a publish writes. A route left out of a change is a stale file on the site.
 
@@ -60,5 +60,44 @@ describe('the uptime page', () => {
     expect(paths(affectedRoutes(snapshot, new Set(['bare'])))).toContain('/uptime/');
     // The day rollover republishes with no incident named.
     expect(paths(affectedRoutes(snapshot, new Set()))).toContain('/uptime/');
+  });
+});
+
+describe('routes per language', () => {
+  it('publishes every page and feed again under each other language, and the JSON, widget data and badges once', () => {
+    const all = allPublicRoutes(snapshot);
+    for (const language of ['zh-TW', 'zh-CN']) {
+      expect(paths(all)).toEqual(expect.arrayContaining([`/${language}/`, `/${language}/404/`, `/${language}/uptime/`, `/${language}/history/`, `/${language}/incidents/apiinc/`, `/${language}/embed/`, `/${language}/history.rss`, `/${language}/components/api/history.atom`]));
+      expect(files(all)).toEqual(expect.arrayContaining([`${language}/index.html`, `${language}/404.html`, `${language}/incidents/apiinc/index.html`, `${language}/history.atom`]));
+    }
+    expect(paths(all).filter((p) => /^\/(zh-TW|zh-CN|en)\/(api\/|widget\.json|badge\.svg|components\/[^/]+\/badge\.svg)/.test(p))).toEqual([]);
+    expect(paths(all).filter((p) => p.startsWith('/en/'))).toEqual([]);
+    expect(all.find((r) => r.path === '/zh-TW/history/')).toEqual({ path: '/zh-TW/history/', file: 'zh-TW/history/index.html', language: 'zh-TW' });
+    expect(new Set(paths(all)).size).toBe(all.length);
+  });
+
+  it('lists a change\'s default-language routes first, then the same pages in the other languages', () => {
+    const routes = affectedRoutes(snapshot, new Set(['apiinc']));
+    const firstOther = routes.findIndex((r) => routeLanguage(r.path) !== null);
+    expect(firstOther).toBeGreaterThan(0);
+    expect(routes.slice(firstOther).every((r) => routeLanguage(r.path) !== null && r.language === routeLanguage(r.path))).toBe(true);
+    expect(routes.slice(0, firstOther).every((r) => r.language === undefined)).toBe(true);
+    expect(paths(routes)).toEqual(expect.arrayContaining(['/zh-TW/incidents/apiinc/', '/zh-CN/incidents/apiinc/', '/zh-CN/', '/zh-TW/components/api/history.rss']));
+  });
+
+  it('moves English under /en/ when the page\'s default language is Traditional Chinese', () => {
+    const chinese = makeSnapshot({ ...snapshot, page: makePage({ defaultLanguage: 'zh-TW' }) });
+    const all = paths(allPublicRoutes(chinese));
+    expect(all).toEqual(expect.arrayContaining(['/', '/en/', '/en/incidents/apiinc/', '/zh-CN/']));
+    expect(all.filter((p) => p.startsWith('/zh-TW/'))).toEqual([]);
+  });
+
+  it.each([
+    ['/zh-TW/incidents/a/', 'zh-TW'],
+    ['/en/', 'en'],
+    ['/incidents/a/', null],
+    ['/api/v2/summary.json', null],
+  ] as const)('routeLanguage(%s) is %s', (path, language) => {
+    expect(routeLanguage(path)).toBe(language);
   });
 });

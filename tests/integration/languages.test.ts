@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
+import { deliveries, pageSettings, subscribers } from '../../src/db/schema.ts';
+import { drainDeliveries } from '../../src/notify/deliver.ts';
+import { mailboxTransport } from '../../src/notify/transport.ts';
+import { silentLogger } from '../../src/server/log.ts';
+import { DRIVERS } from '../helpers/database.ts';
+import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
+import { xmlFiles } from '../helpers/xmllint.ts';
+
+// The published site in each language: what a visitor (or a feed reader, or a subscriber)
+// of that language gets.
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+const xml = xmlFiles();
+afterAll(xml.remove);
+
+describe.each(DRIVERS)('languages on %s', (driver) => {
+  let site: TestSite;
+  let data: ReturnType<typeof generateDataset>;
+  const root = () => path.join(site.dataDir, 'site');
+  const read = (file: string) => readFile(path.join(root(), file), 'utf8');
+
+  beforeEach(async () => {
+    site = await startTestSite(driver, { now: () => NOW });
+    data = generateDataset({ now: NOW, componentCount: 6, incidentCount: 8, maintenanceCount: 2, spanDays: 30, withCurrentEvents: true });
+    await insertDataset(site.database.db, data, 'Acme Cloud');
+  });
+  afterEach(() => site.close());
+
+  it('publishes every page in Traditional Chinese under /zh-TW/, with its language, alternates, words and dates', async () => {
+    await site.publisher.publishAll();
+    const html = await read('zh-TW/index.html');
+    expect(html).toContain('<html lang="zh-TW"');
+    for (const [language, href] of [['en', `${SITE_URL}/`], ['zh-TW', `${SITE_URL}/zh-TW/`], ['zh-CN', `${SITE_URL}/zh-CN/`], ['x-default', `${SITE_URL}/`]]) {
+      expect(html).toContain(`<link rel="alternate" hreflang="${language}" href="${href}">`);
+    }
+    expect(html).toContain(`<link rel="canonical" href="${SITE_URL}/zh-TW/">`);
+    expect(html).toContain('過往事件');
+    expect(html).toContain('元件');
+    expect(html).not.toContain('Past incidents');
+    // Dates as Taiwan writes them, and links that stay in the language.
+    expect(html).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+    const incident = data.incidents.find((i) => i.kind === 'incident')!;
+    expect(html).toContain('href="/zh-TW/history/"');
+    // The switcher: plain links to this same page in each language.
+    expect(html).toMatch(/<a href="\/" hreflang="en" lang="en"[^>]*>English<\/a>/);
+    expect(html).toMatch(/<a href="\/zh-CN\/" hreflang="zh-CN" lang="zh-CN"[^>]*>简体中文<\/a>/);
+    expect(html).toMatch(/<a href="\/zh-TW\/" hreflang="zh-TW" lang="zh-TW" aria-current="true"[^>]*>繁體中文<\/a>/);
+
+    const page = await read(`zh-TW/incidents/${incident.id}/index.html`);
+    expect(page).toContain('<html lang="zh-TW"');
+    expect(page).toContain(`<link rel="alternate" hreflang="zh-CN" href="${SITE_URL}/zh-CN/incidents/${incident.id}/">`);
+    expect(page).toContain('更新');
+
+    const simplified = await read('zh-CN/index.html');
+    expect(simplified).toContain('<html lang="zh-CN"');
+    expect(simplified).toContain('过往事件');
+
+    // The default language stays at the unprefixed URLs, and English.
+    const english = await read('index.html');
+    expect(english).toContain('<html lang="en"');
+    expect(english).toContain('Past incidents');
+  });
+
+  it('serves each language its own 404 page and keeps the embed card frameable in every language', async () => {
+    await site.publisher.publishAll();
+    const missing = await fetch(`${site.url}/zh-CN/incidents/nope/`);
+    expect(missing.status).toBe(404);
+    const body = await missing.text();
+    expect(body).toContain('<html lang="zh-CN"');
+    expect(body).toContain('找不到页面');
+    const english = await fetch(`${site.url}/nope/`);
+    expect(await english.text()).toContain('Page not found');
+
+    const embed = await fetch(`${site.url}/zh-TW/embed/`);
+    expect(embed.status).toBe(200);
+    expect(embed.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(await embed.text()).toContain('<html lang="zh-TW"');
+  });
+
+  it('publishes feeds per language, valid XML, with the fixed words translated', async () => {
+    await site.publisher.publishAll();
+    const rss = await read('zh-CN/history.rss');
+    xml.expectWellFormed(rss);
+    expect(rss).toContain('<language><![CDATA[zh-CN]]></language>');
+    expect(rss).toContain('Acme Cloud 服务状态');
+    expect(rss).toContain(`${SITE_URL}/zh-CN/incidents/`);
+    const atom = await read('zh-TW/history.atom');
+    xml.expectWellFormed(atom);
+    expect(atom).toContain('xml:lang="zh-TW"');
+    expect(atom).toContain('Acme Cloud 狀態頁面上的事件與維護');
+    // The zh-TW pages point feed readers at the zh-TW feeds.
+    expect(await read('zh-TW/index.html')).toContain(`type="application/rss+xml" title="Acme Cloud 服務狀態（RSS）" href="${SITE_URL}/zh-TW/history.rss"`);
+    // One Statuspage API for every language.
+    expect(await fetch(`${site.url}/zh-TW/api/v2/summary.json`).then((r) => r.status)).toBe(404);
+    expect(await fetch(`${site.url}/api/v2/summary.json`).then((r) => r.status)).toBe(200);
+  });
+
+  it('serves English under /en/ when the default language is Traditional Chinese', async () => {
+    await site.database.db.update(pageSettings).set({ defaultLanguage: 'zh-TW' }).where(eq(pageSettings.id, 1));
+    await site.publisher.publishAll();
+    const index = await read('index.html');
+    expect(index).toContain('<html lang="zh-TW"');
+    expect(index).toContain(`<link rel="alternate" hreflang="x-default" href="${SITE_URL}/">`);
+    expect(index).toContain(`<link rel="alternate" hreflang="en" href="${SITE_URL}/en/">`);
+    const english = await read('en/index.html');
+    expect(english).toContain('<html lang="en"');
+    expect(english).toContain('Past incidents');
+    await expect(read('zh-TW/index.html')).rejects.toThrow();
+  });
+
+  it('emails a subscriber in the language of the page they subscribed on', async () => {
+    await site.publisher.publishAll();
+    // The zh-CN page's form carries its language.
+    expect(await read('zh-CN/index.html')).toMatch(/<input type="hidden" name="language" value="zh-CN"/);
+    const post = (fields: Array<[string, string]>) =>
+      fetch(`${site.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL }, body: new URLSearchParams(fields).toString() });
+    const answer = await post([['email', 'li@example.com'], ['language', 'zh-CN']]);
+    expect(answer.status).toBe(200);
+    const page = await answer.text();
+    expect(page).toContain('<html lang="zh-CN"');
+    expect(page).toContain('请查看您的收件箱');
+    await post([['email', 'ann@example.com'], ['language', 'en']]);
+
+    const sent: Array<{ to: string; subject: string; text: string }> = [];
+    const transport = mailboxTransport(site.database.db);
+    const recording = { ...transport, send: async (emails: Parameters<typeof transport.send>[0], key: string) => (emails.forEach((e) => sent.push({ to: e.to, subject: e.subject, text: e.text })), transport.send(emails, key)) };
+    await drainDeliveries({ db: site.database.db, transport: recording, siteUrl: SITE_URL, from: 'status@example.com', log: silentLogger, now: () => NOW });
+    const li = sent.find((e) => e.to === 'li@example.com')!;
+    expect(li.subject).toBe('[Acme Cloud] 请确认您的状态更新订阅');
+    expect(li.text).toContain('如果不是您本人，请忽略此邮件');
+    expect(sent.find((e) => e.to === 'ann@example.com')!.subject).toBe('[Acme Cloud] Confirm your subscription to status updates');
+
+    // One language per batch.
+    const rows = await site.database.db.select({ batch: deliveries.batchId, language: subscribers.language }).from(deliveries).innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId));
+    expect(new Set(rows.map((r) => r.batch)).size).toBe(2);
+
+    // The confirmation page behind the link speaks the subscriber's language too.
+    const token = /\/subscriptions\/confirm\?token=([A-Za-z0-9._-]+)/.exec(li.text)![1]!;
+    const confirm = await fetch(`${site.url}/subscriptions/confirm?token=${token}`);
+    const confirmPage = await confirm.text();
+    expect(confirmPage).toContain('<html lang="zh-CN"');
+    expect(confirmPage).toContain('确认订阅');
+  });
+
+  it('refuses an unknown language with an error naming the field', async () => {
+    const answer = await fetch(`${site.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL }, body: new URLSearchParams([['email', 'x@example.com'], ['language', 'fr']]).toString() });
+    expect(answer.status).toBe(422);
+    expect(await answer.text()).toContain('must be one of en, zh-TW, zh-CN');
+  });
+});
