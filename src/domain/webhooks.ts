@@ -100,14 +100,18 @@ export function testWebhookPayload(snapshot: Snapshot, meta: WebhookMeta = { uns
   return { meta: metaJson(snapshot, meta), page: pageJson(snapshot), test: { message: `A test event from ${snapshot.page.name}'s status page. Nothing has changed.` } };
 }
 
-/** Replaces the placeholders of a frozen payload with the site it is sent from. */
-export function bindPayloadToSite(payload: unknown, site: { siteUrl: string; pageId: string }): unknown {
+/**
+ * Replaces the placeholders of a frozen payload with the site it is sent from, and gives
+ * `meta.unsubscribe` the endpoint's own removal link when it has one (visitors' endpoints).
+ */
+export function bindPayloadToSite(payload: unknown, site: { siteUrl: string; pageId: string; unsubscribeUrl?: string | null }): unknown {
   const base = site.siteUrl.replace(/\/+$/, '');
   const walk = (value: unknown, key: string | null, parent: string | null): unknown => {
     if (Array.isArray(value)) return value.map((v) => walk(v, null, key ?? parent));
     if (value && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k, key)]));
     }
+    if (key === 'unsubscribe' && parent === 'meta' && site.unsubscribeUrl) return site.unsubscribeUrl;
     if (typeof value !== 'string' || key === null) return value;
     if (value === PAGE_ID_PLACEHOLDER && (key === 'page_id' || (key === 'id' && parent === 'page'))) return site.pageId;
     if (SITE_FIELDS.has(key) && value.startsWith(SITE_PLACEHOLDER)) return base + value.slice(SITE_PLACEHOLDER.length);

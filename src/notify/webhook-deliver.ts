@@ -13,7 +13,7 @@ import {
 } from '../domain/webhooks.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from './sql-rows.ts';
-import { signWebhook } from './webhook-signature.ts';
+import { removalUrl, signWebhook } from './webhook-signature.ts';
 import { postWebhook, type Resolver } from './webhook-target.ts';
 
 // Sending webhooks, crash-safe like the emails: claim a due delivery (SKIP LOCKED) and
@@ -45,14 +45,15 @@ interface Claimed {
   attempts: number;
   url: string;
   secret: string;
+  selfService: boolean;
 }
 
 async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
   // The lease outlasts the request's deadline, so a slow answer is never sent twice at once.
   const leaseMs = options.leaseMs ?? Math.max(60_000, (options.timeoutMs ?? 10_000) * 3);
   return options.db.transaction(async (tx) => {
-    const [row] = rowsOf<{ id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number; url: string; secret: string; inactive: boolean }>(
-      await tx.execute(sql`select d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret,
+    const [row] = rowsOf<{ id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number; url: string; secret: string; self_service: boolean; inactive: boolean }>(
+      await tx.execute(sql`select d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret, e.self_service,
           (e.quarantined_at is not null or e.disabled_at is not null) as inactive
         from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
         where d.status = 'pending' and d.available_at <= ${now.toISOString()}::timestamptz
@@ -67,7 +68,7 @@ async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promis
     const attempts = row.attempts + 1;
     await tx.update(webhookDeliveries).set({ attempts, availableAt: new Date(now.getTime() + leaseMs) }).where(eq(webhookDeliveries.id, id));
     const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-    return { id, endpointId: row.endpoint_id, eventType: row.event_type, payload, attempts, url: row.url, secret: row.secret };
+    return { id, endpointId: row.endpoint_id, eventType: row.event_type, payload, attempts, url: row.url, secret: row.secret, selfService: row.self_service };
   });
 }
 
@@ -106,7 +107,8 @@ export async function deliverNextWebhook(options: WebhookDeliveryOptions): Promi
   const delivery = await claimDelivery(options, now());
   if (delivery === null) return 'none';
   if (delivery === 'skipped') return 'skipped';
-  const body = JSON.stringify(bindPayloadToSite(delivery.payload, { siteUrl: options.siteUrl, pageId: pageId(options.siteUrl) }));
+  const unsubscribeUrl = delivery.selfService ? removalUrl(options.siteUrl, delivery.endpointId, delivery.secret) : null;
+  const body = JSON.stringify(bindPayloadToSite(delivery.payload, { siteUrl: options.siteUrl, pageId: pageId(options.siteUrl), unsubscribeUrl }));
   const headers = {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': WEBHOOK_USER_AGENT,

@@ -29,3 +29,21 @@ export function verifyHeraldSignature(secret: string, header: string | null | un
   const match = parsed.signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected));
   return match ? { ok: true } : { ok: false, reason: 'mismatch' };
 }
+
+/**
+ * The token in a visitor's removal link (`meta.unsubscribe`): keyed with the endpoint's own
+ * secret, so only whoever receives its webhooks can remove it.
+ */
+export function removalToken(secret: string, endpointId: string): string {
+  return createHmac('sha256', secret).update(`remove:${endpointId}`).digest('hex').slice(0, 32);
+}
+
+export function isRemovalToken(secret: string, endpointId: string, token: string): boolean {
+  const expected = Buffer.from(removalToken(secret, endpointId));
+  const given = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function removalUrl(siteUrl: string, endpointId: string, secret: string): string {
+  return `${siteUrl.replace(/\/+$/, '')}/subscriptions/webhook?remove=${endpointId}&token=${removalToken(secret, endpointId)}`;
+}

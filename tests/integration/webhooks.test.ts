@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/client.ts';
 import { incidents, webhookDeliveries, webhookEndpoints } from '../../src/db/schema.ts';
 import { pageId } from '../../src/db/snapshot-queries.ts';
 import { drainWebhooks, type WebhookDeliveryOptions } from '../../src/notify/webhook-deliver.ts';
-import { verifyHeraldSignature } from '../../src/notify/webhook-signature.ts';
+import { removalUrl, verifyHeraldSignature } from '../../src/notify/webhook-signature.ts';
 import { SYSTEM_ACTOR, type ChangeContext } from '../../src/server/change.ts';
 import { createComponent, updateComponent } from '../../src/server/components/manage-components.ts';
 import { errorBody } from '../../src/server/errors.ts';
@@ -119,6 +119,13 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual(['component.updated', 'incident.resolved']);
     expect((await endpoint(hook.id)).lastSuccessAt).toEqual(clock);
     expect((await deliveriesOf(hook.id)).every((d) => d.status === 'sent' && d.responseStatus === 200)).toBe(true);
+  });
+
+  it("gives a visitor's endpoint its removal link in meta.unsubscribe", async () => {
+    const hook = (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}/visitor`, events: ['incident.created'] }), { allowPrivate: true, selfService: true })).value;
+    await openIncident('Visitor event');
+    expect(await drain()).toBe(1);
+    expect(JSON.parse(receiver.received[0]!.body).meta.unsubscribe).toBe(removalUrl(SITE_URL, hook.id, hook.secret));
   });
 
   it('retries a failed delivery after a backoff, with the same body and delivery id', async () => {
@@ -375,6 +382,20 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     expect(await accepted.text()).toMatch(/value="hrldwh_[A-Za-z0-9_-]+"/);
     const [row] = await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.url, 'https://hooks.example.com/v'));
     expect(row).toMatchObject({ selfService: true, events: ['incident.created'] });
+
+    // Its payloads carry a removal link; opening it only asks, its button removes.
+    const link = removalUrl(TEST_SITE_URL, row!.id, row!.secret).slice(TEST_SITE_URL.length);
+    const forged = await fetch(`${site.url}${link.replace(/token=\w+/, 'token=0123456789abcdef0123456789abcdef')}`);
+    expect(forged.status).toBe(404);
+    expect(await forged.text()).toContain('This removal link is not valid');
+    const ask = await fetch(`${site.url}${link}`);
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toMatch(/Stop sending this status page(&#39;|')s events to <code>https:\/\/hooks\.example\.com\/v<\/code>\?/);
+    expect(await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row!.id))).toHaveLength(1);
+    const removed = await form('/subscriptions/webhook', [['intent', 'remove'], ['id', row!.id], ['token', new URL(link, TEST_SITE_URL).searchParams.get('token')!]]);
+    expect(removed.status).toBe(200);
+    expect(await removed.text()).toContain('The webhook is removed');
+    expect(await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row!.id))).toHaveLength(0);
 
     // The subscribe form's per-client limit (10 an hour) covers webhook registrations too.
     const statuses = [];

@@ -14,7 +14,7 @@ import {
   webhookEventOfUpdate,
   type AddressKind,
 } from '../../src/domain/webhooks.ts';
-import { signWebhook, verifyHeraldSignature } from '../../src/notify/webhook-signature.ts';
+import { isRemovalToken, removalToken, removalUrl, signWebhook, verifyHeraldSignature } from '../../src/notify/webhook-signature.ts';
 import { makeComponent, makeIncident, makePage, makeSnapshot, makeUpdate } from './fixtures.ts';
 
 describe('classifyAddress', () => {
@@ -181,9 +181,32 @@ describe('payloads', () => {
     expect(componentWebhookPayload(snapshot, { id: 'x', transition: { id: hidden.id, name: 'Internal', oldStatus: 'operational', newStatus: 'major_outage' }, at })).toBeNull();
   });
 
+  it("puts a visitor endpoint's own removal link in meta.unsubscribe, and leaves it null otherwise", () => {
+    const frozen = JSON.parse(JSON.stringify(incidentWebhookPayload(snapshot, open.id)));
+    const site = { siteUrl: 'https://s.example', pageId: 'p' };
+    expect((bindPayloadToSite(frozen, { ...site, unsubscribeUrl: 'https://s.example/subscriptions/webhook?remove=x&token=y' }) as typeof frozen).meta.unsubscribe).toBe('https://s.example/subscriptions/webhook?remove=x&token=y');
+    expect((bindPayloadToSite(frozen, { ...site, unsubscribeUrl: null }) as typeof frozen).meta.unsubscribe).toBeNull();
+  });
+
   it('never rewrites user text that looks like a placeholder', () => {
     const payload = { incident: { name: SITE_PLACEHOLDER, body: PAGE_ID_PLACEHOLDER, shortlink: `${SITE_PLACEHOLDER}/incidents/x/` } };
     expect(bindPayloadToSite(payload, { siteUrl: 'https://s.example/', pageId: 'p' })).toEqual({ incident: { name: SITE_PLACEHOLDER, body: PAGE_ID_PLACEHOLDER, shortlink: 'https://s.example/incidents/x/' } });
+  });
+});
+
+describe('removal tokens', () => {
+  const token = removalToken('hrldwh_secret', 'abcdefabcdef');
+  it.each([
+    ['its own token', 'hrldwh_secret', 'abcdefabcdef', token, true],
+    ['another endpoint', 'hrldwh_secret', 'bbbbbbbbbbbb', token, false],
+    ['another secret', 'hrldwh_other', 'abcdefabcdef', token, false],
+    ['a shortened token', 'hrldwh_secret', 'abcdefabcdef', token.slice(0, -1), false],
+    ['nothing', 'hrldwh_secret', 'abcdefabcdef', '', false],
+  ])('accepts %s only when genuine', (_case, secret, id, given, ok) => {
+    expect(isRemovalToken(secret, id, given)).toBe(ok);
+  });
+  it('links to the visitor page', () => {
+    expect(removalUrl('https://s.example/', 'abcdefabcdef', 'hrldwh_secret')).toBe(`https://s.example/subscriptions/webhook?remove=abcdefabcdef&token=${token}`);
   });
 });
 

@@ -5,7 +5,7 @@ import { pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/sche
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import { enqueueTestWebhook } from '../../notify/webhook-enqueue.ts';
-import { generateWebhookSecret } from '../../notify/webhook-signature.ts';
+import { generateWebhookSecret, isRemovalToken } from '../../notify/webhook-signature.ts';
 import { runChange, type Actor, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -126,4 +126,18 @@ export function sendTestWebhook(ctx: ChangeContext, id: string) {
     const value = webhookResource(current);
     return { value, audit: [{ action: 'webhook.test', entityType: 'webhook', entityId: id }] };
   });
+}
+
+/** The endpoint a visitor's removal link names, if the link is genuine. */
+export async function findWebhookForRemoval(db: Queryable, id: string, token: string): Promise<{ id: string; url: string } | null> {
+  const [row] = await db.select({ id: webhookEndpoints.id, url: webhookEndpoints.url, secret: webhookEndpoints.secret, selfService: webhookEndpoints.selfService }).from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+  if (!row || !row.selfService || !isRemovalToken(row.secret, row.id, token)) return null;
+  return { id: row.id, url: row.url };
+}
+
+/** A visitor removes their own webhook with the link from its payloads. */
+export async function removeVisitorWebhook(ctx: ChangeContext, id: string, token: string): Promise<boolean> {
+  if (!(await findWebhookForRemoval(ctx.db, id, token))) return false;
+  await deleteWebhook(ctx, id);
+  return true;
 }
