@@ -30,6 +30,7 @@ interface Received {
 /** A webhook receiver on 127.0.0.1 that records every request and answers as told. */
 async function startReceiver() {
   const received: Received[] = [];
+  /** status 0: never answer (a receiver that hangs). */
   const answers: Array<{ status: number; headers?: Record<string, string> }> = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -37,13 +38,23 @@ async function startReceiver() {
     request.on('end', () => {
       received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
       const answer = answers.shift() ?? { status: 200 };
+      if (answer.status === 0) return;
       response.writeHead(answer.status, answer.headers ?? {});
       response.end('ok');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { port, url: `http://127.0.0.1:${port}`, received, answers, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    received,
+    answers,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 describe.each(DRIVERS)('webhooks on %s', (driver) => {
@@ -188,6 +199,17 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     await sendTestWebhook(ctx(), hook.id);
     expect(await drain()).toBe(2);
     expect(receiver.received.slice(-2).map((r) => r.headers['herald-event']).sort()).toEqual(['incident.created', 'test']);
+  });
+
+  it('gives up on a receiver that does not answer in time', async () => {
+    const hook = await register(['incident.created']);
+    receiver.answers.push({ status: 0 });
+    await openIncident('Hanging');
+    const started = Date.now();
+    expect(await drain({ timeoutMs: 300 })).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    const [delivery] = await deliveriesOf(hook.id);
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastError: 'no answer within 0.3 s', responseStatus: null });
   });
 
   it('does not follow a redirect', async () => {
