@@ -1,5 +1,6 @@
 /*! Herald status widget: <script src=".../widget.js" async></script> with <div data-herald-widget></div>
- * (badge) or <div data-herald-widget="notice"></div>; optional data-interval="60" (seconds). See /embed-docs/ */
+ * (badge) or <div data-herald-widget="notice"></div>; optional data-interval="60" (seconds) and
+ * data-lang="en|zh-TW|zh-CN" (else the page's <html lang>). See /embed-docs/ */
 (function () {
   'use strict';
   var script = document.currentScript || document.querySelector('script[src$="/widget.js"]');
@@ -7,6 +8,7 @@
   var dataUrl = new URL('widget.json', script.src).href;
   var storageKey = 'herald-widget-dismissed:' + dataUrl;
   var interval = seconds(script) || 60;
+  var pageLang = script.getAttribute('data-lang') || document.documentElement.lang || '';
   var hosts = [];
   var data = null;
   var last = '';
@@ -47,6 +49,15 @@
     return a;
   }
 
+  // The words for a language tag: exact, else Chinese by script or region, else its first part, else the page's default.
+  function words(tag) {
+    var all = data.i18n || {};
+    var k = String(tag).toLowerCase();
+    for (var key in all) if (key.toLowerCase() == k) return all[key];
+    if (/^zh/.test(k)) return all[/hant|tw|hk|mo/.test(k) ? 'zh-TW' : 'zh-CN'];
+    return all[k.slice(0, 2)] || all[data.lang] || {};
+  }
+
   function dot(indicator) {
     var d = make('span', 'd i-' + indicator);
     d.setAttribute('aria-hidden', 'true');
@@ -72,7 +83,7 @@
       box.setAttribute('aria-live', 'polite');
       root.appendChild(style);
       root.appendChild(box);
-      hosts.push({ notice: el.getAttribute('data-herald-widget') === 'notice', box: box });
+      hosts.push({ notice: el.getAttribute('data-herald-widget') === 'notice', box: box, lang: el.getAttribute('data-lang') || pageLang });
       var n = seconds(el);
       if (n && n < interval) interval = n;
     }
@@ -93,10 +104,13 @@
         box.textContent = '';
         if (!data) continue;
         var indicator = String(data.status.indicator).replace(/[^a-z]/g, '');
+        var w = words(hosts[i].lang);
+        var url = w.url || data.page.url;
+        var text = w.description || data.status.description;
         if (!hosts[i].notice) {
-          var badge = link(data.page.url, 'b');
+          var badge = link(url, 'b');
           badge.appendChild(dot(indicator));
-          badge.appendChild(make('span', '', data.status.description));
+          badge.appendChild(make('span', '', text));
           box.appendChild(badge);
           continue;
         }
@@ -106,17 +120,18 @@
         var card = make('div', 'n i-' + indicator);
         var head = make('p', 'h');
         head.appendChild(dot(indicator));
-        head.appendChild(link(data.page.url, '', data.status.description));
+        head.appendChild(link(url, '', text));
         card.appendChild(head);
         for (var j = 0; j < active.length && j < 3; j++) {
           var row = make('span', 'e');
-          row.appendChild(link(active[j].url, '', active[j].name));
-          row.appendChild(make('span', 's', ' \u2014 ' + active[j].status_label));
+          var ew = (w.active || [])[j] || active[j];
+          row.appendChild(link(ew.url, '', active[j].name));
+          row.appendChild(make('span', 's', ' \u2014 ' + ew.status_label));
           card.appendChild(row);
         }
         var close = make('button', 'x', '\u00d7');
         close.type = 'button';
-        close.setAttribute('aria-label', 'Dismiss status notice');
+        close.setAttribute('aria-label', w.dismiss || 'Dismiss status notice');
         close.onclick = dismiss(ids);
         card.appendChild(close);
         box.appendChild(card);

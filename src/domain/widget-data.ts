@@ -1,6 +1,7 @@
+import { localeFor } from './i18n/translator.ts';
 import { activeMaintenances, overallStatus, unresolvedIncidents, type IncidentView, type Snapshot } from './snapshot.ts';
 import { incidentUrl, withSlash } from './statuspage-json.ts';
-import { EVENT_STATUS_LABELS } from './vocabulary.ts';
+import { EVENT_STATUS_LABELS, LANGUAGES, type Language } from './vocabulary.ts';
 
 // What /widget.js polls: as small as the widget needs, and free of anything that changes
 // on every publish (revision, render time), so an unchanged status is an unchanged body.
@@ -16,11 +17,23 @@ export interface WidgetEvent {
   updated_at: string;
 }
 
+/** The widget's words in one language; `active` follows the order of WidgetData.active. */
+export interface WidgetWords {
+  url: string;
+  description: string;
+  dismiss: string;
+  active: Array<{ status_label: string; url: string }>;
+}
+
 export interface WidgetData {
   page: { name: string; url: string };
   status: { indicator: string; description: string };
   /** Unresolved incidents, then maintenances in progress. */
   active: WidgetEvent[];
+  /** The page's default language: the widget's words when the host page's language is not offered. */
+  lang: Language;
+  /** Every language's words, so one file serves a host page in any of them. */
+  i18n: Record<Language, WidgetWords>;
 }
 
 function widgetEvent(snapshot: Snapshot, incident: IncidentView): WidgetEvent {
@@ -39,9 +52,23 @@ function widgetEvent(snapshot: Snapshot, incident: IncidentView): WidgetEvent {
 
 export function widgetData(snapshot: Snapshot): WidgetData {
   const status = overallStatus(snapshot);
+  const active = [...unresolvedIncidents(snapshot), ...activeMaintenances(snapshot)];
+  const { defaultLanguage } = snapshot.page;
+  const absolute = (path: string) => new URL(path.slice(1), withSlash(snapshot.page.siteUrl)).toString();
+  const wordsIn = (language: Language): WidgetWords => {
+    const locale = localeFor(language, defaultLanguage);
+    return {
+      url: absolute(locale.path('/')),
+      description: locale.pageStatus(status.description),
+      dismiss: locale.t('widget.dismiss'),
+      active: active.map((i) => ({ status_label: locale.eventStatus(i.status), url: absolute(locale.path(`/incidents/${i.id}/`)) })),
+    };
+  };
   return {
     page: { name: snapshot.page.name, url: withSlash(snapshot.page.siteUrl) },
     status: { indicator: status.indicator, description: status.description },
-    active: [...unresolvedIncidents(snapshot), ...activeMaintenances(snapshot)].map((i) => widgetEvent(snapshot, i)),
+    active: active.map((i) => widgetEvent(snapshot, i)),
+    lang: defaultLanguage,
+    i18n: Object.fromEntries(LANGUAGES.map((language) => [language, wordsIn(language)])) as Record<Language, WidgetWords>,
   };
 }

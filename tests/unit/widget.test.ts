@@ -38,7 +38,21 @@ describe('widgetData', () => {
         makeMaintenance({ id: 'later', status: 'scheduled' }),
       ],
     });
-    expect(widgetData(snapshot)).toEqual({
+    const { lang, i18n, ...data } = widgetData(snapshot);
+    expect(lang).toBe('en');
+    expect(Object.keys(i18n).sort()).toEqual(['en', 'zh-CN', 'zh-TW']);
+    expect(i18n['zh-TW']).toEqual({
+      url: 'https://status.example.com/zh-TW/',
+      description: '系統部分中斷',
+      dismiss: '關閉狀態通知',
+      active: [
+        { status_label: '已確認原因', url: 'https://status.example.com/zh-TW/incidents/open/' },
+        { status_label: '進行中', url: 'https://status.example.com/zh-TW/incidents/now/' },
+      ],
+    });
+    expect(i18n['zh-CN'].description).toBe('系统部分中断');
+    expect(i18n.en.url).toBe('https://status.example.com/');
+    expect(data).toEqual({
       page: { name: 'Acme', url: 'https://status.example.com/' },
       status: { indicator: 'major', description: 'Partial System Outage' },
       active: [
