@@ -18,7 +18,7 @@ import { createRequestListener } from '../src/server/http-server.ts';
 import { silentLogger } from '../src/server/log.ts';
 import { createToken } from '../src/server/tokens/manage-tokens.ts';
 
-const DIST = path.resolve(import.meta.dirname, '../dist');
+const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 200);
 
 

@@ -10,7 +10,7 @@ import { loadAstroHandler } from '../src/publish/astro-handler.ts';
 import { Publisher } from '../src/publish/publisher.ts';
 import { silentLogger } from '../src/server/log.ts';
 
-const DIST = path.resolve(import.meta.dirname, '../dist');
+const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { languageOr } from '../domain/i18n/translator.ts';
 import type { IncidentView, Snapshot, UpdateView } from '../domain/snapshot.ts';
-import type { StatusChange } from '../domain/uptime.ts';
+import { DEFAULT_PARTIAL_OUTAGE_WEIGHT, type StatusChange } from '../domain/uptime.ts';
 import type { ComponentStatus } from '../domain/vocabulary.ts';
 import type { Queryable } from './client.ts';
 import {
@@ -55,6 +55,7 @@ async function loadPageParts(db: Queryable, options: SnapshotOptions, known?: St
       logoUrl: settings?.logoUrl ?? null,
       supportUrl: settings?.supportUrl ?? null,
       defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
+      partialOutageWeight: settings?.partialOutageWeight ?? DEFAULT_PARTIAL_OUTAGE_WEIGHT,
       updatedAt: state?.revisedAt ?? options.now,
     },
     groups: groupRows.map(({ version: _v, ...g }) => g),

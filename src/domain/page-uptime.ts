@@ -1,6 +1,6 @@
 import { dayKey } from './format.ts';
 import { groupComponents, type ComponentView, type IncidentView, type Snapshot } from './snapshot.ts';
-import { dailyUptimeOver, daySpans, formatDuration, formatUptime, groupDays, groupUptimePercent, startOfDay, uptimePercent, type DaySpan, type DayUptime } from './uptime.ts';
+import { dailyUptimeOver, daySpans, formatDuration, formatUptime, groupDays, groupUptimePercent, startOfDay, uptimePercent, type DaySpan, type DayUptime, type StatusChange } from './uptime.ts';
 import { COMPONENT_STATUS_LABELS } from './vocabulary.ts';
 
 // The uptime rows the public pages show, worked out once per snapshot from its status
@@ -121,6 +121,35 @@ export function pageUptime(snapshot: Snapshot, dayCount = UPTIME_BAR_DAYS): Page
   return result;
 }
 
+// A full day before today reads the same until the component's status history changes,
+// and a change publish keeps the history lists of untouched components (see
+// loadStatusHistory), so past days are computed once per list and window and shared by
+// every later snapshot; only today (which grows with the clock) is worked out each time.
+// Shared day objects are what lets their rendering be cached too (see uptime-bars.ts).
+const NO_CHANGES: readonly StatusChange[] = Object.freeze([]);
+const pastDaysMemo = new WeakMap<readonly StatusChange[], Map<string, DayUptime[]>>();
+const withEventsMemo = new WeakMap<DayUptime, Map<string, UptimeDay>>();
+
+function componentDays(changes: readonly StatusChange[], since: Date | null, spans: readonly DaySpan[], now: Date, weight: number): DayUptime[] {
+  const history = { changes: changes as StatusChange[], since };
+  const key = `${spans[0]?.day}|${spans.length}|${since?.getTime() ?? ''}|${weight}`;
+  let byWindow = pastDaysMemo.get(changes);
+  if (!byWindow) pastDaysMemo.set(changes, (byWindow = new Map()));
+  let past = byWindow.get(key);
+  if (!past) byWindow.set(key, (past = dailyUptimeOver(history, spans.slice(0, -1), now, weight)));
+  return [...past, ...dailyUptimeOver(history, spans.slice(-1), now, weight)];
+}
+
+/** The day with its events; the same object for the same day and events, snapshot after snapshot. */
+function withEvents(day: DayUptime, events: EventRef[]): UptimeDay {
+  const key = events.map((e) => `${e.id}\u0000${e.name}`).join('\u0001');
+  let byEvents = withEventsMemo.get(day);
+  if (!byEvents) withEventsMemo.set(day, (byEvents = new Map()));
+  let result = byEvents.get(key);
+  if (!result) byEvents.set(key, (result = { ...day, events }));
+  return result;
+}
+
 function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
   const tz = snapshot.page.timeZone;
   const spans = daySpans(snapshot.now, tz, dayCount);
@@ -129,9 +158,9 @@ function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
   const events = eventsByDay(snapshot, spans, new Set(showcased.map((c) => c.id)));
   const components = new Map<string, UptimeDay[]>();
   for (const component of showcased) {
-    const days = dailyUptimeOver({ changes: snapshot.statusChanges[component.id] ?? [], since: existenceStart(component, tz) }, spans, snapshot.now);
+    const days = componentDays(snapshot.statusChanges[component.id] ?? NO_CHANGES, existenceStart(component, tz), spans, snapshot.now, snapshot.page.partialOutageWeight);
     const eventDays = events.get(component.id);
-    components.set(component.id, days.map((d, i) => Object.assign(d, { events: eventDays?.[i] ?? [] })));
+    components.set(component.id, days.map((d, i) => withEvents(d, eventDays?.[i] ?? [])));
   }
   const groups = new Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>();
   for (const { group, components: listed } of entries) {

@@ -19,6 +19,8 @@ export interface PageInfo {
   supportUrl: string | null;
   /** The language of the unprefixed URLs; the others live under /<language>/. */
   defaultLanguage: Language;
+  /** How much of a partial outage counts as downtime (0..1). */
+  partialOutageWeight: number;
   updatedAt: Date;
 }
 

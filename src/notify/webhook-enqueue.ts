@@ -67,6 +67,7 @@ async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, 
     logoUrl: settings?.logoUrl ?? null,
     supportUrl: settings?.supportUrl ?? null,
     defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
+    partialOutageWeight: settings?.partialOutageWeight ?? 0.3,
     updatedAt: now,
   };
   const views: IncidentView[] = incidentRows.map(({ autoStart: _a, autoComplete: _c, version: _v, ...row }) => ({

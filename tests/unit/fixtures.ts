@@ -21,6 +21,7 @@ export function makePage(overrides: Partial<PageInfo> = {}): PageInfo {
     logoUrl: null,
     supportUrl: null,
     defaultLanguage: 'en',
+    partialOutageWeight: 0.3,
     updatedAt: new Date('2026-03-15T11:00:00.000Z'),
     ...overrides,
   };
