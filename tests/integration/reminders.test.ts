@@ -199,6 +199,42 @@ describe.each(DRIVERS)('reminders on %s', (driver) => {
     expect(await adminPage('/admin/incidents/?filter=all')).not.toContain('>stale</span>');
   });
 
+  it('counts a partial outage by the configured weight on /uptime/ and in the bars, re-publishing when it changes', async () => {
+    const search = (await admin.post('/components', { name: 'Search' })).body.id as string;
+    const opened = await admin.post('/incidents', { name: 'Search is slow', body: 'Looking.', components: { [search]: 'partial_outage' } });
+    clock = new Date(clock.getTime() + 60 * MINUTE);
+    expect((await admin.post(`/incidents/${opened.body.id}/updates`, { status: 'resolved', body: 'Fixed.', components: { [search]: 'operational' } })).status).toBe(201);
+    clock = new Date(clock.getTime() + 60 * MINUTE);
+    // One hour of partial outage in two hours: 1 - weight / 2.
+    const figures = async () => {
+      const uptime = await (await fetch(`${site.url}/uptime/`)).text();
+      const index = await (await fetch(`${site.url}/`)).text();
+      return {
+        intro: /a partial outage as ([\d.]+)%/.exec(uptime)?.[1],
+        calendar: new RegExp(`>Search</h2>\\s*<span class="meta">12 months: ([\\d.]+%)`).exec(uptime)?.[1],
+        bars: new RegExp(`Search[\\s\\S]*?90 days: ([\\d.]+%)`).exec(index)?.[1],
+      };
+    };
+    /** The settings change alone re-publishes every page (the calendar may follow the index by a moment). */
+    const settled = async (expected: Record<string, string>) => {
+      const deadline = Date.now() + 10_000;
+      let seen = await figures();
+      while (Date.now() < deadline && JSON.stringify(seen) !== JSON.stringify(expected)) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await figures();
+      }
+      return seen;
+    };
+    await site.publisher.publishAll();
+    expect(await figures()).toEqual({ intro: '30', calendar: '85%', bars: '85%' });
+    expect((await admin.patch('/page', { partial_outage_weight: 1 })).status).toBe(200);
+    expect(await settled({ intro: '100', calendar: '50%', bars: '50%' })).toEqual({ intro: '100', calendar: '50%', bars: '50%' });
+    expect((await admin.patch('/page', { partial_outage_weight: 0.25 })).status).toBe(200);
+    expect(await settled({ intro: '25', calendar: '87.5%', bars: '87.5%' })).toEqual({ intro: '25', calendar: '87.5%', bars: '87.5%' });
+    expect((await admin.patch('/page', { partial_outage_weight: 0.3 })).status).toBe(200);
+    expect((await admin.delete(`/components/${search}`)).status).toBe(204);
+  });
+
   it('reminds maintenance subscribers once, at the configured time before the window, and again after it moves later', async () => {
     const db = site.database.db;
     const suffix = clock.getTime();

@@ -321,6 +321,22 @@ describe('pageUptime', () => {
     expect(group.whole).toBeCloseTo((100 * (1 - 6 / 60) + 100) / 2, 9);
   });
 
+  it.each([
+    [0, 100],
+    [0.3, 100 * (1 - (0.3 * 6) / 60)],
+    [0.5, 100 * (1 - (0.5 * 6) / 60)],
+    [1, 100 * (1 - 6 / 60)],
+  ])('counts a partial outage at the page\'s weight %d', (weight, whole) => {
+    const partial = {
+      ...snapshot,
+      page: { ...snapshot.page, partialOutageWeight: weight },
+      statusChanges: { ...snapshot.statusChanges, api: [change('operational', '2025-01-01T00:00:00Z'), change('partial_outage', '2026-03-14T10:00:00Z'), change('operational', '2026-03-14T16:00:00Z')] },
+    };
+    const api = pageUptime(partial, 3).components.get('api')!;
+    expect(api.days[1]!.worst).toBe('partial_outage');
+    expect(api.whole).toBeCloseTo(whole, 9);
+  });
+
   it('counts the days of a 12-month calendar', () => {
     // 2025-04-01 through 2026-03-15: 30+31+30+31+31+30+31+30+31 (Apr-Dec) + 31+28 + 15.
     expect(calendarDayCount(NOW, 'UTC')).toBe(349);

@@ -100,7 +100,7 @@ export function adminSnapshot(data: AdminData): Snapshot {
       logoUrl: data.settings.logo_url,
       supportUrl: data.settings.support_url,
       defaultLanguage: 'en',
-      partialOutageWeight: 0.3,
+      partialOutageWeight: data.settings.partial_outage_weight,
       updatedAt: new Date(data.settings.updated_at),
     },
     groups: data.groups.map(groupViewOf),
