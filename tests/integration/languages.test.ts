@@ -8,6 +8,7 @@ import { drainDeliveries } from '../../src/notify/deliver.ts';
 import { mailboxTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { DRIVERS } from '../helpers/database.ts';
+import { addToken, addUser, api } from '../helpers/admin.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 import { xmlFiles } from '../helpers/xmllint.ts';
 
@@ -17,6 +18,13 @@ import { xmlFiles } from '../helpers/xmllint.ts';
 const NOW = new Date('2026-11-21T12:00:00Z');
 const xml = xmlFiles();
 afterAll(xml.remove);
+
+async function signInCookie(site: TestSite): Promise<string> {
+  await addUser(site, 'lead@example.com', 'editor');
+  const response = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+  expect(response.status).toBe(200);
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}
 
 describe.each(DRIVERS)('languages on %s', (driver) => {
   let site: TestSite;
@@ -145,6 +153,37 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     const confirmPage = await confirm.text();
     expect(confirmPage).toContain('<html lang="zh-CN"');
     expect(confirmPage).toContain('确认订阅');
+  });
+
+  it('keeps a template\'s wording per language, checks each, and fills the form in the language chosen', async () => {
+    const editor = api(site, (await addToken(site, 'editor')).token);
+    const created = await editor.post('/templates', {
+      name: 'Slow',
+      status: 'investigating',
+      title: 'Slow {{component}}',
+      body: 'We are looking into {{components}}.',
+      translations: { 'zh-TW': { title: '{{component}} 速度變慢', body: '我們正在調查 {{components}} 的問題。' } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.translations).toEqual({ 'zh-TW': { title: '{{component}} 速度變慢', body: '我們正在調查 {{components}} 的問題。' } });
+
+    const unknown = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'x', body: 'y', translations: { 'zh-CN': { title: '好', body: '{{nope}}' } } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatchObject({ field: 'translations.zh-CN.body' });
+    const language = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'x', body: 'y', translations: { fr: { title: 'x', body: 'y' } } });
+    expect(language.status).toBe(422);
+    expect(language.body.error).toMatchObject({ field: 'translations.fr', message: 'translations.fr: unknown field "fr"' });
+    const half = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'x', body: 'y', translations: { 'zh-TW': { title: '只有標題' } } });
+    expect(half.status).toBe(422);
+    expect(half.body.error.field).toBe('translations.zh-TW.body');
+
+    // The admin form picks the wording in the language chosen; the main wording where there is none.
+    const cookie = await signInCookie(site);
+    const page = (language: string) => fetch(`${site.url}/admin/incidents/new?template=${created.body.id}&template_language=${language}`, { headers: { cookie } }).then((r) => r.text());
+    const chinese = await page('zh-TW');
+    expect(chinese).toContain('value="{{component}} 速度變慢"');
+    expect(chinese).toMatch(/<option value="zh-TW" lang="zh-TW" selected/);
+    expect(await page('zh-CN')).toContain('value="Slow {{component}}"');
   });
 
   it('refuses an unknown language with an error naming the field', async () => {

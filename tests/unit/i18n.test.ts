@@ -4,6 +4,9 @@ import { CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCR
 import { formatDateTime, formatMonth, formatRelative } from '../../src/domain/format.ts';
 import { rollUpComponents, pageStatus } from '../../src/domain/status-rollup.ts';
 import { COMPONENT_STATUSES, EVENT_STATUSES, IMPACTS, LANGUAGES } from '../../src/domain/vocabulary.ts';
+import { renderEmail, type EventEmailMessage } from '../../src/domain/email-message.ts';
+import { fillTemplate, templateValues } from '../../src/server/forms/template-fill.ts';
+import { formToTemplateInput } from '../../src/server/forms/template-form.ts';
 
 // One catalogue per language; a key missing, empty or extra in any of them fails here.
 
@@ -120,5 +123,69 @@ describe('dates per language', () => {
 
   it('keeps English when no language is named (the admin UI)', () => {
     expect(formatDateTime(at, 'UTC')).toBe('Nov 21, 2026, 14:05 UTC');
+  });
+});
+
+describe('emails per language', () => {
+  const links = { confirm: 'https://s.example/c', manage: 'https://s.example/m', unsubscribe: 'https://s.example/u' };
+  const update: EventEmailMessage = {
+    kind: 'event_update',
+    page: { name: 'Acme', brandColor: '#123456', timeZone: 'Asia/Shanghai', defaultLanguage: 'en' },
+    incident: { id: 'inc123456789', kind: 'incident', name: 'API errors' },
+    update: { status: 'identified', body: 'We found it.', displayAt: '2026-11-21T12:00:00Z' },
+    components: [{ id: 'api', groupId: null, name: 'API', status: 'partial_outage' }],
+    nextUpdateAt: '2026-11-21T13:00:00Z',
+  };
+
+  it('renders an update in Simplified Chinese for a zh-CN subscriber, linking the zh-CN page', () => {
+    const email = renderEmail(update, 'https://s.example', links, 'zh-CN');
+    expect(email.subject).toBe('[Acme] API errors：已确认原因');
+    expect(email.html).toContain('<html lang="zh-CN">');
+    expect(email.text).toContain('已确认原因 · 2026年11月21日 GMT+8 20:00');
+    expect(email.text).toContain('- API：部分中断');
+    expect(email.text).toContain('下次更新时间：2026年11月21日 GMT+8 21:00。');
+    expect(email.text).toContain('在状态页面上查看：https://s.example/zh-CN/incidents/inc123456789/');
+    expect(email.text).toContain('退订：https://s.example/u');
+    expect(email.text).not.toMatch(/Affected|Unsubscribe|View on/);
+  });
+
+  it('renders the same message in English for an English subscriber, and when the language is unknown to the message', () => {
+    const email = renderEmail(update, 'https://s.example', links, 'en');
+    expect(email.subject).toBe('[Acme] API errors: Identified');
+    expect(email.text).toContain('View on the status page: https://s.example/incidents/inc123456789/');
+    expect(renderEmail(update, 'https://s.example', links).subject).toBe(email.subject);
+  });
+
+  it('links the English page under /en/ when the page speaks Traditional Chinese by default', () => {
+    const email = renderEmail({ ...update, page: { ...update.page, defaultLanguage: 'zh-TW' } }, 'https://s.example', links, 'en');
+    expect(email.text).toContain('https://s.example/en/incidents/inc123456789/');
+    expect(renderEmail({ ...update, page: { ...update.page, defaultLanguage: 'zh-TW' } }, 'https://s.example', links, 'zh-TW').text).toContain('https://s.example/incidents/inc123456789/');
+  });
+
+  it('asks a zh-TW subscriber to confirm in Traditional Chinese', () => {
+    const email = renderEmail({ kind: 'confirmation', page: update.page }, 'https://s.example', links, 'zh-TW');
+    expect(email.subject).toBe('[Acme] 請確認您的狀態更新訂閱');
+    expect(email.html).toContain('確認訂閱');
+    expect(email.text).toContain('不要再寄信給我：https://s.example/u');
+  });
+});
+
+describe('templates per language', () => {
+  const template = { title: 'Slow {{component}}', body: 'Looking at {{components}} until {{next_update}}.', status: 'investigating' as const, translations: { 'zh-TW': { title: '{{component}} 變慢', body: '我們正在調查 {{components}}，下次更新：{{next_update}}。' } } };
+  const facts = { componentNames: ['API'], pageName: 'Acme', timeZone: 'UTC', nextUpdateAt: new Date('2026-11-21T12:30:00Z') };
+
+  it.each([
+    ['zh-TW', '{{component}} 變慢'.replace('{{component}}', 'API'), '我們正在調查 API，下次更新：12:30 [UTC]。'],
+    ['zh-CN', 'Slow API', 'Looking at API until UTC 12:30.'],
+    ['en', 'Slow API', 'Looking at API until 12:30 UTC.'],
+  ] as const)('fills the %s wording (the main one where it has none)', (language, name, body) => {
+    expect(fillTemplate(template, templateValues({ ...facts, language }), language)).toEqual({ name, body, status: 'investigating' });
+  });
+
+  it('reads a language\'s fields from the admin form, and names the one left empty', () => {
+    const form = new URLSearchParams([['name', 'Slow'], ['status', 'investigating'], ['title', 'Slow'], ['body', 'Slow.'], ['translations.zh-CN.title', '变慢'], ['translations.zh-CN.body', '正在调查。'], ['translations.zh-TW.title', ''], ['translations.zh-TW.body', '']]);
+    expect(formToTemplateInput(form).translations).toEqual({ 'zh-CN': { title: '变慢', body: '正在调查。' } });
+    form.set('translations.zh-TW.title', '只有標題');
+    expect(() => formToTemplateInput(form)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: ['translations', 'zh-TW', 'body'] })] }));
   });
 });

@@ -1,11 +1,13 @@
 import { formatDateTime, formatTime } from '../../domain/format.ts';
 import { renderTemplate, type TemplateVariable } from '../../domain/templates.ts';
-import type { EventStatus } from '../../domain/vocabulary.ts';
+import type { EventStatus, Language } from '../../domain/vocabulary.ts';
 
 export interface TemplateFacts {
   componentNames: readonly string[];
   pageName: string;
   timeZone: string;
+  /** The language of the wording being filled in: dates are written in it. */
+  language?: Language | undefined;
   incidentName?: string | undefined;
   nextUpdateAt?: Date | null | undefined;
   startAt?: Date | null | undefined;
@@ -14,7 +16,7 @@ export interface TemplateFacts {
 
 /** The values a template can use that the form already knows; unknown ones stay as written. */
 export function templateValues(facts: TemplateFacts): Partial<Record<TemplateVariable, string>> {
-  const at = (d: Date | null | undefined, format: (d: Date, tz: string) => string) => (d ? format(d, facts.timeZone) : undefined);
+  const at = (d: Date | null | undefined, format: (d: Date, tz: string, language?: Language) => string) => (d ? format(d, facts.timeZone, facts.language) : undefined);
   const values: Partial<Record<TemplateVariable, string | undefined>> = {
     component: facts.componentNames[0],
     components: facts.componentNames.length > 0 ? facts.componentNames.join(', ') : undefined,
@@ -27,11 +29,14 @@ export function templateValues(facts: TemplateFacts): Partial<Record<TemplateVar
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as Partial<Record<TemplateVariable, string>>;
 }
 
+/** The template's wording in the language (its main wording when it has none there), filled in. */
 export function fillTemplate(
-  template: { title: string; body: string; status: EventStatus },
+  template: { title: string; body: string; status: EventStatus; translations?: Partial<Record<Language, { title: string; body: string }>> },
   values: Partial<Record<TemplateVariable, string>>,
+  language?: Language,
 ): { name: string; body: string; status: EventStatus } {
-  return { name: renderTemplate(template.title, values), body: renderTemplate(template.body, values), status: template.status };
+  const text = (language && template.translations?.[language]) || template;
+  return { name: renderTemplate(text.title, values), body: renderTemplate(text.body, values), status: template.status };
 }
 
 /**

@@ -8,18 +8,33 @@ import { runChange, type ChangeContext } from '../change.ts';
 import { notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
-import type { TemplateInput, TemplatePatch } from './template-input.ts';
+import type { TemplateInput, TemplatePatch, TemplateTranslations } from './template-input.ts';
 
 type TemplateRow = typeof templates.$inferSelect;
 
 export function templateResource(t: TemplateRow) {
-  return { id: t.id, name: t.name, kind: t.kind, status: t.status, title: t.title, body: t.body, created_at: t.createdAt.toISOString(), updated_at: t.updatedAt.toISOString(), version: t.version };
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    status: t.status,
+    title: t.title,
+    body: t.body,
+    translations: t.translations as TemplateTranslations,
+    created_at: t.createdAt.toISOString(),
+    updated_at: t.updatedAt.toISOString(),
+    version: t.version,
+  };
 }
 
-function check(kind: EventKind, status: EventStatus, title: string, body: string): void {
+function check(kind: EventKind, status: EventStatus, title: string, body: string, translations: TemplateTranslations = {}): void {
   if ((kind === 'incident') !== isIncidentStatus(status)) throw new RuleViolation('invalid_status', `"${status}" is not a status a${kind === 'incident' ? 'n incident' : ' maintenance'} can have`, 'status');
   checkTemplateText(title, 'title');
   checkTemplateText(body, 'body');
+  for (const [language, text] of Object.entries(translations)) {
+    checkTemplateText(text.title, `translations.${language}.title`);
+    checkTemplateText(text.body, `translations.${language}.body`);
+  }
 }
 
 export async function listTemplates(db: Queryable) {
@@ -34,9 +49,12 @@ export async function getTemplate(db: Queryable, id: string) {
 
 export function createTemplate(ctx: ChangeContext, input: TemplateInput) {
   const kind = input.kind ?? (isIncidentStatus(input.status) ? 'incident' : 'maintenance');
-  check(kind, input.status, input.title, input.body);
+  check(kind, input.status, input.title, input.body, input.translations);
   return runChange(ctx, async (tx) => {
-    const [row] = await tx.insert(templates).values({ id: newId(), name: input.name, kind, status: input.status, title: input.title, body: input.body, createdAt: ctx.now, updatedAt: ctx.now }).returning();
+    const [row] = await tx
+      .insert(templates)
+      .values({ id: newId(), name: input.name, kind, status: input.status, title: input.title, body: input.body, translations: input.translations ?? {}, createdAt: ctx.now, updatedAt: ctx.now })
+      .returning();
     const value = templateResource(row!);
     return { value, audit: [{ action: 'template.create', entityType: 'template', entityId: row!.id, after: value }] };
   });
@@ -46,10 +64,10 @@ export function updateTemplate(ctx: ChangeContext, id: string, patch: TemplatePa
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<TemplateRow>(tx, templates, 'template', id, patch.version);
     const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as TemplateRow;
-    check(next.kind, next.status, next.title, next.body);
+    check(next.kind, next.status, next.title, next.body, next.translations as TemplateTranslations);
     const [row] = await tx
       .update(templates)
-      .set({ name: next.name, kind: next.kind, status: next.status, title: next.title, body: next.body, updatedAt: ctx.now, version: nextVersion(templates) })
+      .set({ name: next.name, kind: next.kind, status: next.status, title: next.title, body: next.body, translations: next.translations, updatedAt: ctx.now, version: nextVersion(templates) })
       .where(eq(templates.id, id))
       .returning();
     const value = templateResource(row!);
