@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { languageOr } from '../domain/i18n/translator.ts';
-import type { IncidentView, Snapshot, UpdateView } from '../domain/snapshot.ts';
+import type { IncidentView, PageInfo, Snapshot, UpdateView } from '../domain/snapshot.ts';
 import { DEFAULT_PARTIAL_OUTAGE_WEIGHT, type StatusChange } from '../domain/uptime.ts';
 import type { ComponentStatus } from '../domain/vocabulary.ts';
 import type { Queryable } from './client.ts';
@@ -40,29 +40,31 @@ async function loadPageParts(db: Queryable, options: SnapshotOptions, known?: St
     db.select().from(components).orderBy(asc(components.position)),
     loadStatusHistory(db, options.now, known),
   ]);
-  const settings = settingsRows[0];
   const state = stateRows[0];
   const parts = {
     revision: state?.revision ?? 0,
     now: options.now,
-    page: {
-      id: pageId(options.siteUrl),
-      name: settings?.name ?? DEFAULT_PAGE_NAME,
-      siteUrl: options.siteUrl,
-      homepageUrl: settings?.homepageUrl ?? null,
-      timeZone: settings?.timeZone ?? 'Etc/UTC',
-      brandColor: settings?.brandColor ?? '#2563eb',
-      logoUrl: settings?.logoUrl ?? null,
-      supportUrl: settings?.supportUrl ?? null,
-      defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
-      partialOutageWeight: settings?.partialOutageWeight ?? DEFAULT_PARTIAL_OUTAGE_WEIGHT,
-      updatedAt: state?.revisedAt ?? options.now,
-    },
+    page: pageInfo(settingsRows[0], { id: pageId(options.siteUrl), siteUrl: options.siteUrl, updatedAt: state?.revisedAt ?? options.now }),
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
     statusChanges: history.byComponent,
   };
   return { parts, history };
+}
+
+/** The page as the public outputs see it, from its settings row (defaults before there is one). */
+export function pageInfo(settings: typeof pageSettings.$inferSelect | undefined, site: Pick<PageInfo, 'id' | 'siteUrl' | 'updatedAt'>): PageInfo {
+  return {
+    ...site,
+    name: settings?.name ?? DEFAULT_PAGE_NAME,
+    homepageUrl: settings?.homepageUrl ?? null,
+    timeZone: settings?.timeZone ?? 'Etc/UTC',
+    brandColor: settings?.brandColor ?? '#2563eb',
+    logoUrl: settings?.logoUrl ?? null,
+    supportUrl: settings?.supportUrl ?? null,
+    defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
+    partialOutageWeight: settings?.partialOutageWeight ?? DEFAULT_PARTIAL_OUTAGE_WEIGHT,
+  };
 }
 
 /** Uptime shows 12 calendar months; a little more keeps the oldest month whole. */
@@ -127,7 +129,7 @@ async function loadStatusHistory(db: Queryable, now: Date, known?: StatusHistory
 }
 
 /** Incidents with their updates (newest first) and affected components; all of them, or those named. */
-async function loadIncidents(db: Queryable, ids?: readonly string[]): Promise<IncidentView[]> {
+export async function loadIncidents(db: Queryable, ids?: readonly string[]): Promise<IncidentView[]> {
   if (ids && ids.length === 0) return [];
   const only = <T>(column: T) => (ids ? inArray(column as never, ids as string[]) : undefined);
   const [incidentRows, linkRows, updateRows] = await Promise.all([

@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
-import { componentGroups, components, incidentComponents, incidents, incidentUpdates, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
-import { languageOr } from '../domain/i18n/translator.ts';
+import { componentGroups, components, incidents, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { loadIncidents, pageInfo } from '../db/snapshot-queries.ts';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
-import type { IncidentView, PageInfo, Snapshot } from '../domain/snapshot.ts';
+import type { Snapshot } from '../domain/snapshot.ts';
 import {
   componentWebhookPayload,
   incidentWebhookPayload,
@@ -50,38 +50,13 @@ async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, 
     tx.select({ id: incidents.id }).from(incidents).where(isNull(incidents.resolvedAt)),
   ]);
   const ids = [...new Set([...(incidentId ? [incidentId] : []), ...open.map((o) => o.id)])];
-  const [incidentRows, links, updates] = ids.length
-    ? await Promise.all([
-        tx.select().from(incidents).where(inArray(incidents.id, ids)),
-        tx.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, ids)),
-        tx.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt)),
-      ])
-    : [[], [], []];
-  const page: PageInfo = {
-    id: PAGE_ID_PLACEHOLDER,
-    name: settings?.name ?? 'Status',
-    siteUrl: SITE_PLACEHOLDER,
-    homepageUrl: settings?.homepageUrl ?? null,
-    timeZone: settings?.timeZone ?? 'Etc/UTC',
-    brandColor: settings?.brandColor ?? '#2563eb',
-    logoUrl: settings?.logoUrl ?? null,
-    supportUrl: settings?.supportUrl ?? null,
-    defaultLanguage: languageOr(settings?.defaultLanguage, 'en'),
-    partialOutageWeight: settings?.partialOutageWeight ?? 0.3,
-    updatedAt: now,
-  };
-  const views: IncidentView[] = incidentRows.map(({ autoStart: _a, autoComplete: _c, version: _v, ...row }) => ({
-    ...row,
-    componentIds: links.filter((l) => l.incidentId === row.id).map((l) => l.componentId),
-    updates: updates.filter((u) => u.incidentId === row.id).map(({ version: _uv, ...u }) => ({ ...u, affectedComponents: u.affectedComponents ?? [] })),
-  }));
   return {
     revision: 0,
     now,
-    page,
+    page: pageInfo(settings, { id: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, updatedAt: now }),
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
-    incidents: views,
+    incidents: await loadIncidents(tx, ids),
     statusChanges: {},
   };
 }
