@@ -315,6 +315,8 @@ describe('template, user, token and settings forms', () => {
       status: 'investigating',
       title: 'Problems with {{component}}',
       body: 'Looking into {{components}}.',
+      // The form shows every language's fields: none filled in is no translation.
+      translations: {},
     });
     expect(formToTemplatePatch(form({ name: 'Outage', status: 'scheduled', title: 't', body: 'b', version: '2' })).version).toBe(2);
     expect(fieldError(() => formToTemplateInput(form({ name: 'x', status: 'exploded', title: 't', body: 'b' }))).field).toBe('status');
