@@ -12,6 +12,7 @@ import { createComponent, updateComponent } from '../../src/server/components/ma
 import { errorBody } from '../../src/server/errors.ts';
 import { IncidentCreateInput, UpdateInput } from '../../src/server/incidents/incident-input.ts';
 import { createIncident, postUpdate } from '../../src/server/incidents/manage-incidents.ts';
+import { PostmortemInput, savePostmortem } from '../../src/server/incidents/postmortem.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { createWebhook, deleteWebhook, reenableWebhook, sendTestWebhook, WebhookInput } from '../../src/server/webhooks/manage-webhooks.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
@@ -130,6 +131,18 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual(['component.updated', 'incident.resolved']);
     expect((await endpoint(hook.id)).lastSuccessAt).toEqual(clock);
     expect((await deliveriesOf(hook.id)).every((d) => d.status === 'sent' && d.responseStatus === 200)).toBe(true);
+  });
+
+  it('sends incident.updated with status "postmortem" when a postmortem is published', async () => {
+    await register(['incident.updated']);
+    const incident = await openIncident('Database failover');
+    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'resolved', body: 'Fixed.', components: { [componentId]: 'operational' } }));
+    receiver.received.length = 0;
+    await savePostmortem(ctx(), incident.id, PostmortemInput.parse({ body: '## What happened\nA failover.', publish: true }));
+    expect(await drain()).toBe(1);
+    const [request] = receiver.received;
+    expect(request!.headers['herald-event']).toBe('incident.updated');
+    expect(JSON.parse(request!.body).incident).toMatchObject({ id: incident.id, status: 'postmortem' });
   });
 
   it("gives a visitor's endpoint its removal link in meta.unsubscribe", async () => {

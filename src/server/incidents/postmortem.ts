@@ -3,6 +3,7 @@ import { incidents } from '../../db/schema.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import { planPostmortem, type PostmortemAction } from '../../domain/postmortem.ts';
 import { enqueueEventNotification } from '../../notify/enqueue.ts';
+import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { lockForChange } from '../versioning.ts';
 import { saveIncidentFields } from './apply-update.ts';
@@ -32,7 +33,11 @@ function changePostmortem(ctx: ChangeContext, id: string, version: number | unde
       postmortemPublishedAt: plan.postmortemPublishedAt,
       updatedAt: ctx.now,
     });
-    if (plan.action === 'publish' && notify) await enqueueEventNotification(tx, { incidentId: id, updateId: null, kind: 'postmortem', now: ctx.now });
+    if (plan.action === 'publish' && notify) {
+      await enqueueEventNotification(tx, { incidentId: id, updateId: null, kind: 'postmortem', now: ctx.now });
+      // Statuspage's webhook for a published postmortem: the incident, now in status "postmortem".
+      await enqueueWebhooks(tx, { incident: { id, event: 'incident.updated' }, now: ctx.now });
+    }
     const value = await getIncident(tx, id);
     // A draft is not public, but the incident's updated_at in the public JSON moves with it.
     return { value, scope: { incidentIds: [id] }, audit: [{ action: `postmortem.${plan.action}`, entityType: 'incident', entityId: id, before, after: value }] };
