@@ -243,11 +243,14 @@ describe.each(DRIVERS)('reminders on %s', (driver) => {
       { id: `s2${suffix}`.slice(0, 20), email: `no-maint-${suffix}@example.com`, status: 'confirmed', maintenance: false, confirmedAt: clock },
     ]);
     const start = new Date(clock.getTime() + 180 * MINUTE);
-    const created = await as('ann').post('/incidents', {
-      incident: { name: 'Database upgrade', body: 'Planned.', scheduled_for: start.toISOString(), scheduled_until: new Date(start.getTime() + 60 * MINUTE).toISOString(), component_ids: [componentId], deliver_notifications: false },
-    });
+    const window = { scheduled_for: start.toISOString(), scheduled_until: new Date(start.getTime() + 60 * MINUTE).toISOString(), component_ids: [componentId] };
+    const created = await as('ann').post('/incidents', { incident: { name: 'Database upgrade', body: 'Planned.', ...window } });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    // Announced without notifying subscribers: they are not reminded of it either.
+    const silent = await as('ann').post('/incidents', { incident: { name: 'Quiet change', body: 'Planned.', ...window, deliver_notifications: false } });
+    expect(silent.status).toBe(201);
+    expect((await deliver(clock)).map((e) => e.subject)).toEqual(['[Acme] Database upgrade: Scheduled']);
 
     expect((await tick(new Date(start.getTime() - 61 * MINUTE))).remindedMaintenance).toEqual([]);
     const atLead = new Date(start.getTime() - 60 * MINUTE);

@@ -82,7 +82,10 @@ export async function remindOverdueIncidents(db: Database, now: Date): Promise<s
   return reminded;
 }
 
-/** Queues "starts in …" for every scheduled maintenance now within the lead time, once each; returns their ids. */
+/**
+ * Queues "starts in …" for every scheduled maintenance now within the lead time whose
+ * subscribers were told of it, once each; returns their ids.
+ */
 export async function remindUpcomingMaintenances(db: Database, now: Date): Promise<string[]> {
   const settings = await reminderSettings(db);
   const lead = settings.maintenanceLeadMinutes;
@@ -97,6 +100,8 @@ export async function remindUpcomingMaintenances(db: Database, now: Date): Promi
         isNull(incidents.maintenanceRemindedAt),
         gt(incidents.scheduledFor, now),
         lte(incidents.scheduledFor, new Date(now.getTime() + lead * MINUTE)),
+        // Announced without notifying subscribers ("Notify subscribers" unticked): no reminder either.
+        sql`exists (select 1 from incident_updates u where u.incident_id = ${incidents.id} and u.deliver_notifications)`,
       ),
     );
   const reminded: string[] = [];
