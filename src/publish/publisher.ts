@@ -74,13 +74,19 @@ export interface PublishStatus {
 export interface ChangeScope {
   /** Incidents or maintenances created, edited or deleted. */
   incidentIds?: readonly string[];
-  /** Anything beyond incidents (components, settings): re-render everything. */
+  /**
+   * Components whose status (or description) changed, nothing else about them: the pages
+   * that show component statuses re-render, incident pages and history do not.
+   */
+  componentIds?: readonly string[];
+  /** Anything else (names, groups, order, settings): re-render everything. */
   everything?: boolean;
 }
 
 interface PendingWork {
   full: boolean;
   incidentIds: Set<string>;
+  componentIds: Set<string>;
   waiters: Array<{ resolve: (r: PublishResult) => void; reject: (e: unknown) => void }>;
 }
 
@@ -120,12 +126,12 @@ export class Publisher {
 
   /** Renders every route into a fresh directory and swaps it in. */
   publishAll(): Promise<PublishResult> {
-    return this.#enqueue({ full: true, incidentIds: [] });
+    return this.#enqueue({ full: true });
   }
 
   /** Re-renders the routes a committed change affects. */
   publishChange(scope: ChangeScope): Promise<PublishResult> {
-    return this.#enqueue({ full: scope.everything ?? false, incidentIds: scope.incidentIds ?? [] });
+    return this.#enqueue({ full: scope.everything ?? false, incidentIds: scope.incidentIds, componentIds: scope.componentIds });
   }
 
   /** Resolves once no publish is queued or running (for graceful shutdown). */
@@ -137,10 +143,11 @@ export class Publisher {
     await this.#pruning;
   }
 
-  #enqueue(request: { full: boolean; incidentIds: readonly string[] }): Promise<PublishResult> {
-    this.#pending ??= { full: false, incidentIds: new Set(), waiters: [] };
+  #enqueue(request: { full: boolean; incidentIds?: readonly string[]; componentIds?: readonly string[] }): Promise<PublishResult> {
+    this.#pending ??= { full: false, incidentIds: new Set(), componentIds: new Set(), waiters: [] };
     this.#pending.full ||= request.full;
-    for (const id of request.incidentIds) this.#pending.incidentIds.add(id);
+    for (const id of request.incidentIds ?? []) this.#pending.incidentIds.add(id);
+    for (const id of request.componentIds ?? []) this.#pending.componentIds.add(id);
     const result = new Promise<PublishResult>((resolve, reject) => this.#pending!.waiters.push({ resolve, reject }));
     this.#running ??= this.#drain();
     return result;
@@ -157,7 +164,7 @@ export class Publisher {
         this.#pending = null;
         const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
         try {
-          const result = work.full || !hasSite || !this.#cache || !this.#history ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds);
+          const result = work.full || !hasSite || !this.#cache || !this.#history ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds, work.componentIds);
           this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
@@ -229,7 +236,7 @@ export class Publisher {
     const delay = Math.min(60_000, 1000 * 2 ** this.#failures++);
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
-      this.#enqueue({ full: work.full, incidentIds: [...work.incidentIds] }).catch(() => {});
+      this.#enqueue({ full: work.full, incidentIds: [...work.incidentIds], componentIds: [...work.componentIds] }).catch(() => {});
     }, delay);
     this.#retryTimer.unref();
   }
@@ -316,7 +323,7 @@ export class Publisher {
     }
   }
 
-  async #publishIncremental(incidentIds: ReadonlySet<string>): Promise<PublishResult> {
+  async #publishIncremental(incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const previous = this.#cache!;
     const changes = await this.#changes(incidentIds, this.#history!);
@@ -327,7 +334,7 @@ export class Publisher {
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
     const routes: PublicRoute[] = [];
-    for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot) })) {
+    for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds })) {
       if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
       else routes.push(route);
     }

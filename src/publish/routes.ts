@@ -97,7 +97,7 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
  * The routes whose output can change when the given incidents change: the default
  * language's first, then the same pages in the other languages (see routeLanguage).
  */
-export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>, options: { allHistory?: boolean } = {}): PublicRoute[] {
+export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>, options: { allHistory?: boolean; componentIds?: ReadonlySet<string> } = {}): PublicRoute[] {
   const routes = new Map<string, PublicRoute>();
   const add = (route: PublicRoute) => routes.set(route.path, route);
   add(INDEX_ROUTE);
@@ -118,7 +118,7 @@ export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<stri
   const anyDeleted = [...incidentIds].some((id) => !findIncident(snapshot, id));
   const touched = new Set(snapshot.incidents.filter((i) => incidentIds.has(i.id)).flatMap((i) => i.componentIds));
   for (const component of publicComponents(snapshot)) {
-    if (anyDeleted || touched.has(component.id)) componentRoutes(component.id).forEach(add);
+    if (anyDeleted || touched.has(component.id) || options.componentIds?.has(component.id)) componentRoutes(component.id).forEach(add);
   }
   return withLanguages(snapshot, [...routes.values()]);
 }

@@ -6,6 +6,8 @@ import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import type { AstroHandler } from '../../src/publish/astro-handler.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
+import { SYSTEM_ACTOR } from '../../src/server/change.ts';
+import { updateComponent } from '../../src/server/components/manage-components.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
@@ -131,6 +133,30 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(rendered).toContain('/uptime/');
     expect(await (await fetch(`${site.url}/history/`)).text()).toContain('Slow dashboards');
     expect(await (await fetch(`${site.url}/history.rss`)).text()).toContain('Slow dashboards');
+  });
+
+  it('publishes a component status change without re-rendering incident pages, a rename with everything', async () => {
+    const data = await seed(site);
+    await site.publisher.publishAll();
+    const ctx = { db: site.database.db, actor: SYSTEM_ACTOR, now: NOW };
+    const component = data.components.find((c) => !c.hidden)!;
+    const rendered: string[] = [];
+    instrumented.state.failWhen = (url) => (rendered.push(url), false);
+
+    const committed = await updateComponent(ctx, component.id, { status: 'major_outage', name: component.name });
+    expect(committed.scope).toEqual({ componentIds: [component.id] });
+    const result = await site.publisher.publishChange(committed.scope!);
+    expect(result.kind).toBe('incremental');
+    expect(rendered).toContain('/');
+    expect(rendered).toContain(`/components/${component.id}/badge.svg`);
+    expect(rendered.some((url) => url.startsWith('/incidents/'))).toBe(false);
+    const summary = await (await fetch(`${site.url}/api/v2/summary.json`)).json();
+    expect(summary.components.find((c: { id: string }) => c.id === component.id).status).toBe('major_outage');
+    expect(await (await fetch(`${site.url}/components/${component.id}/badge.svg`)).text()).toMatch(/major outage/i);
+
+    const renamed = await updateComponent(ctx, component.id, { name: 'Renamed service' });
+    expect(renamed.scope).toEqual({ everything: true });
+    expect((await site.publisher.publishChange(renamed.scope!)).kind).toBe('full');
   });
 
   it('merges a burst of changes into few renders and ends on the last change', async () => {

@@ -58,6 +58,14 @@ export function createComponent(ctx: ChangeContext, input: ComponentInput) {
   });
 }
 
+/** Shown on the index, the JSON, badges and widget only: a change to nothing else needs no incident page, history or feed. */
+const PAGE_LEVEL_FIELDS = new Set(['status', 'description', 'updated_at', 'version']);
+
+function componentUpdateScope(before: ReturnType<typeof componentResource>, after: ReturnType<typeof componentResource>) {
+  const changed = (Object.keys(after) as Array<keyof typeof after>).filter((field) => before[field] !== after[field]);
+  return changed.every((field) => PAGE_LEVEL_FIELDS.has(field)) ? { componentIds: [after.id] } : EVERYTHING;
+}
+
 export function updateComponent(ctx: ChangeContext, id: string, patch: ComponentPatch) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<typeof components.$inferSelect>(tx, components, 'component', id, patch.version);
@@ -83,8 +91,9 @@ export function updateComponent(ctx: ChangeContext, id: string, patch: Component
       await tx.insert(componentStatusChanges).values({ componentId: id, status: patch.status, changedAt: ctx.now });
       await enqueueWebhooks(tx, { transitions: [{ id, name: row!.name, oldStatus: current.status, newStatus: patch.status }], now: ctx.now });
     }
+    const before = componentResource(current);
     const value = componentResource(row!);
-    return { value, scope: EVERYTHING, audit: [{ action: 'component.update', entityType: 'component', entityId: id, before: componentResource(current), after: value }] };
+    return { value, scope: componentUpdateScope(before, value), audit: [{ action: 'component.update', entityType: 'component', entityId: id, before, after: value }] };
   });
 }
 
