@@ -1,7 +1,7 @@
 import { dayKey } from './format.ts';
 import { groupComponents, type ComponentView, type IncidentView, type Snapshot } from './snapshot.ts';
 import { dailyUptimeOver, daySpans, formatDuration, formatUptime, groupDays, groupUptimePercent, startOfDay, uptimePercent, type DaySpan, type DayUptime, type StatusChange } from './uptime.ts';
-import { COMPONENT_STATUS_LABELS } from './vocabulary.ts';
+import { localeFor, type Locale } from './i18n/translator.ts';
 
 // The uptime rows the public pages show, worked out once per snapshot from its status
 // history: a row per listed component that showcases uptime, and one per group (from
@@ -185,12 +185,24 @@ export function calendarDayCount(now: Date, timeZone: string): number {
 }
 
 /** What a day's bar or calendar cell says in words: the status is never told by colour alone. */
-export function describeDay(day: UptimeDay): string {
-  if (day.worst === null) return 'No data.';
-  const parts = [`${formatUptime(day.uptime)} uptime.`];
-  if (day.worst !== 'operational') parts.push(`${COMPONENT_STATUS_LABELS[day.worst]} for ${formatDuration(day.durations[day.worst] ?? 0)}.`);
-  parts.push(day.events.length === 0 ? 'No incidents.' : `${day.events.map((e) => e.name).join('; ')}.`);
-  return parts.join(' ');
+export function describeDay(day: UptimeDay, locale: Locale = localeFor('en', 'en')): string {
+  const { t } = locale;
+  if (day.worst === null) return t('uptime.dayNoData');
+  const parts = [t('uptime.dayUptime', { uptime: formatUptime(day.uptime) })];
+  if (day.worst !== 'operational') parts.push(t('uptime.dayStatusFor', { status: locale.componentStatus(day.worst), duration: durationIn(day.durations[day.worst] ?? 0, locale) }));
+  parts.push(day.events.length === 0 ? t('uptime.dayNoIncidents') : t('uptime.dayEvents', { names: day.events.map((e) => e.name).join(t('uptime.eventSeparator')) }));
+  // Chinese sentences end in "。" and follow one another without a space.
+  return parts.join(locale.language === 'en' ? ' ' : '');
+}
+
+/** "1 h 44 min" (as formatDuration), in the language. */
+function durationIn(ms: number, locale: Locale): string {
+  if (locale.language === 'en') return formatDuration(ms);
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return locale.t('uptime.underAMinute');
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return [h ? locale.t('uptime.hours', { count: h }) : '', m ? locale.t('uptime.minutes', { count: m }) : ''].filter(Boolean).join(' ');
 }
 
 export interface CalendarMonth {

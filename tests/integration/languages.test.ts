@@ -50,6 +50,14 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(html).toContain('過往事件');
     expect(html).toContain('元件');
     expect(html).not.toContain('Past incidents');
+    // The uptime bars too: their labels, day names and words.
+    expect(html).toContain('：每日正常運作時間');
+    expect(html).toContain('無事件。');
+    expect(html).not.toMatch(/uptime per day|No incidents\.|days ago/);
+    const uptime = await read('zh-TW/uptime/index.html');
+    expect(uptime).toContain('<h1>正常運作時間紀錄</h1>');
+    expect(uptime).toContain('<abbr title="星期一">一</abbr>');
+    expect(uptime).toMatch(/<caption>\d{4}年\d{1,2}月<\/caption>/);
     // Dates as Taiwan writes them, and links that stay in the language.
     expect(html).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
     const incident = data.incidents.find((i) => i.kind === 'incident')!;

@@ -5,6 +5,7 @@ import { formatDateTime, formatMonth, formatRelative } from '../../src/domain/fo
 import { rollUpComponents, pageStatus } from '../../src/domain/status-rollup.ts';
 import { COMPONENT_STATUSES, EVENT_STATUSES, IMPACTS, LANGUAGES } from '../../src/domain/vocabulary.ts';
 import { renderEmail, type EventEmailMessage } from '../../src/domain/email-message.ts';
+import { describeDay } from '../../src/domain/page-uptime.ts';
 import { fillTemplate, templateValues } from '../../src/server/forms/template-fill.ts';
 import { formToTemplateInput } from '../../src/server/forms/template-form.ts';
 
@@ -187,5 +188,22 @@ describe('templates per language', () => {
     expect(formToTemplateInput(form).translations).toEqual({ 'zh-CN': { title: '变慢', body: '正在调查。' } });
     form.set('translations.zh-TW.title', '只有標題');
     expect(() => formToTemplateInput(form)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: ['translations', 'zh-TW', 'body'] })] }));
+  });
+});
+
+describe('uptime days in words, per language', () => {
+  const outage = {
+    day: '2026-11-08',
+    worst: 'partial_outage' as const,
+    durations: { partial_outage: 2 * 3_600_000 + 5 * 60_000 },
+    uptime: 97.39,
+    events: [{ id: 'i', name: 'Checkout errors' }, { id: 'j', name: 'Slow search' }],
+  } as unknown as Parameters<typeof describeDay>[0];
+  it.each([
+    ['en', '97.39% uptime. Partial Outage for 2 h 5 min. Checkout errors; Slow search.'],
+    ['zh-TW', '正常運作時間 97.39%。部分中斷持續 2 小時 5 分鐘。Checkout errors；Slow search。'],
+    ['zh-CN', '可用性 97.39%。部分中断持续 2 小时 5 分钟。Checkout errors；Slow search。'],
+  ] as const)('%s', (language, text) => {
+    expect(describeDay(outage, localeFor(language, 'en'))).toBe(text);
   });
 });

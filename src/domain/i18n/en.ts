@@ -92,6 +92,8 @@ export const en = {
   'uptime.dayUptime': '{uptime} uptime.',
   'uptime.dayStatusFor': '{status} for {duration}.',
   'uptime.dayNoIncidents': 'No incidents.',
+  'uptime.dayEvents': '{names}.',
+  'uptime.eventSeparator': '; ',
   'uptime.underAMinute': 'under a minute',
   'uptime.hours': '{count} h',
   'uptime.minutes': '{count} min',

@@ -91,6 +91,8 @@ export const zhCN: Catalogue = {
   'uptime.dayUptime': '可用性 {uptime}。',
   'uptime.dayStatusFor': '{status}持续 {duration}。',
   'uptime.dayNoIncidents': '无事件。',
+  'uptime.dayEvents': '{names}。',
+  'uptime.eventSeparator': '；',
   'uptime.underAMinute': '不到一分钟',
   'uptime.hours': '{count} 小时',
   'uptime.minutes': '{count} 分钟',

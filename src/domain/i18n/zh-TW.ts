@@ -91,6 +91,8 @@ export const zhTW: Catalogue = {
   'uptime.dayUptime': '正常運作時間 {uptime}。',
   'uptime.dayStatusFor': '{status}持續 {duration}。',
   'uptime.dayNoIncidents': '無事件。',
+  'uptime.dayEvents': '{names}。',
+  'uptime.eventSeparator': '；',
   'uptime.underAMinute': '不到一分鐘',
   'uptime.hours': '{count} 小時',
   'uptime.minutes': '{count} 分鐘',
