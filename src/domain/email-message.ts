@@ -158,14 +158,16 @@ ${next ? `<p>${escapeHtml(t('email.nextUpdate', { time: next }))}</p>` : ''}
     markdownToText(message.update.body),
     ...(componentLines ? ['', labelled(t('email.affected'), '').trimEnd(), componentLines] : []),
     ...(next ? ['', t('email.nextUpdate', { time: next })] : []),
-    '',
-    labelled(t('email.view'), link),
-    '',
-    labelled(t('email.manage'), links.manage),
-    labelled(t('email.unsubscribe'), links.unsubscribe),
-    '',
+    ...closingLines(locale, link, links),
   ].join('\n');
   return { subject, html, text, headers };
+}
+
+/** The last lines of a subscriber email's text part: where to read more, how to change or stop. */
+function closingLines(locale: Locale, link: string, links: RecipientLinks): string[] {
+  const { t } = locale;
+  const labelled = (label: string, value: string) => `${label}${t('email.colon')}${value}`;
+  return ['', labelled(t('email.view'), link), '', labelled(t('email.manage'), links.manage), labelled(t('email.unsubscribe'), links.unsubscribe), ''];
 }
 
 function renderMaintenanceReminder(message: MaintenanceReminderEmailMessage, siteUrl: string, links: RecipientLinks, subject: string, headers: Record<string, string>, locale: Locale): RenderedEmail {
@@ -193,12 +195,7 @@ ${componentRows ? `<p style="margin-bottom:4px"><strong>${escapeHtml(t('email.af
     '',
     t('email.window', { window }),
     ...(message.components.length ? ['', labelled(t('email.affected'), '').trimEnd(), ...message.components.map((c) => `- ${c.name}`)] : []),
-    '',
-    labelled(t('email.view'), link),
-    '',
-    labelled(t('email.manage'), links.manage),
-    labelled(t('email.unsubscribe'), links.unsubscribe),
-    '',
+    ...closingLines(locale, link, links),
   ].join('\n');
   return { subject, html, text, headers };
 }
