@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
-import { affectedRoutes, allPublicRoutes, incidentRoute, type PublicRoute } from './routes.ts';
+import { affectedRoutes, allPublicRoutes, incidentRoute, inLanguage, otherLanguages, type PublicRoute } from './routes.ts';
 import { monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
 import { createSiteDirectory, currentSiteDirectory, readTreeRevision, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
@@ -357,7 +357,8 @@ export class Publisher {
     await writeTreeRevision(dir, snapshot.revision);
     const known = new Set(snapshot.incidents.map((i) => i.id));
     for (const id of incidentIds) {
-      if (!known.has(id)) await rm(path.join(dir, path.dirname(incidentRoute(id).file)), { recursive: true, force: true });
+      // A deleted incident's page goes in every language.
+      if (!known.has(id)) for (const route of [incidentRoute(id), ...otherLanguages(snapshot).map((l) => inLanguage(incidentRoute(id), l))]) await rm(path.join(dir, path.dirname(route.file)), { recursive: true, force: true });
     }
     const durationMs = Math.round(performance.now() - started);
     return {

@@ -187,6 +187,10 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     const gone = await fetch(`${site.url}/incidents/shortlived01/`);
     expect(gone.status).toBe(404);
     expect(await gone.text()).toContain('Page not found');
+    // In every language.
+    const goneInChinese = await fetch(`${site.url}/zh-TW/incidents/shortlived01/`);
+    expect(goneInChinese.status).toBe(404);
+    expect(await goneInChinese.text()).toContain('找不到頁面');
   });
 });
 
