@@ -352,10 +352,10 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(listPage).not.toContain('chooser@example.com');
     expect(listPage).toMatch(/\d+ confirmed/);
     const csv = await (await fetch(`${site.url}/admin/subscribers.csv`, { headers: auth })).text();
-    expect(csv.split('\n')[0]).toBe('email,status,components,groups,maintenance,created_at,confirmed_at');
+    expect(csv.split('\n')[0]).toBe('email,status,components,groups,maintenance,created_at,confirmed_at,language');
     // Which address an earlier test's refusing provider quarantined depends on row order.
     expect(csv).toMatch(/^api-only@example\.com,(confirmed|quarantined),[0-9a-z]{12},/m);
-    expect(csv).toMatch(/^everything@example\.com,[a-z]+,/m);
+    expect(csv).toMatch(/^everything@example\.com,[a-z]+,.*,en$/m);
     const knownBefore = await statusOf('known@example.com');
     const imported = await postForm('/admin/subscribers', [['intent', 'import'], ['csv', 'email\nimported-1@example.com\nIMPORTED-2@example.com\nknown@example.com\nnot-an-address']], auth);
     expect(imported.status).toBe(200);

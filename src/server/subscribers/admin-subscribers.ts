@@ -57,10 +57,10 @@ const csvField = (value: string) => {
 
 export async function exportSubscribersCsv(db: Queryable): Promise<string> {
   const rows = await listSubscribers(db, {}, 1_000_000);
-  const lines = ['email,status,components,groups,maintenance,created_at,confirmed_at'];
+  const lines = ['email,status,components,groups,maintenance,created_at,confirmed_at,language'];
   for (const r of rows) {
     lines.push(
-      [r.email, r.status, r.allComponents ? 'all' : r.componentIds.join(' '), r.groupIds.join(' '), r.maintenance ? 'yes' : 'no', r.createdAt.toISOString(), r.confirmedAt?.toISOString() ?? '']
+      [r.email, r.status, r.allComponents ? 'all' : r.componentIds.join(' '), r.groupIds.join(' '), r.maintenance ? 'yes' : 'no', r.createdAt.toISOString(), r.confirmedAt?.toISOString() ?? '', r.language]
         .map(csvField)
         .join(','),
     );
