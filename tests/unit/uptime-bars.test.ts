@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pageUptime, type UptimeDay } from '../../src/domain/page-uptime.ts';
-import { uptimeBarItems, type BarWords } from '../../src/domain/uptime-bars.ts';
+import { uptimeBarItems, uptimeCalendarRows, type BarWords } from '../../src/domain/uptime-bars.ts';
 import type { StatusChange } from '../../src/domain/uptime.ts';
 import { makeComponent, makeIncident, makeSnapshot } from './fixtures.ts';
 
@@ -32,6 +32,20 @@ describe('uptimeBarItems', () => {
     expect(described).toBe(2);
     expect(uptimeBarItems(days, { ...counting, key: 'other', dayLabel: (d) => `<${d}>` })).toContain('<b>&lt;2026-03-14&gt;</b>');
     expect(described).toBe(4);
+  });
+});
+
+describe('uptimeCalendarRows', () => {
+  const day = (d: string): UptimeDay => ({ day: d, observedMs: 86_400_000, durations: { operational: 86_400_000 }, downtimeMs: 0, worst: 'operational', uptime: 100, events: [] });
+
+  it('writes a row per week, the day of the month in each cell and its words, empty cells for padding', () => {
+    const html = uptimeCalendarRows([[null, null, day('2026-03-04'), day('2026-03-05'), null, null, null]], words);
+    expect(html).toBe(
+      '<tr><td></td><td></td>' +
+        '<td tabindex="0" class="d-operational">4<span><b>[2026-03-04]</b> operational &lt;&gt;</span></td>' +
+        '<td tabindex="0" class="d-operational">5<span><b>[2026-03-05]</b> operational &lt;&gt;</span></td>' +
+        '<td></td><td></td><td></td></tr>',
+    );
   });
 });
 
