@@ -159,6 +159,22 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect((await site.publisher.publishChange(renamed.scope!)).kind).toBe('full');
   });
 
+  it('shows the latest five updates of an active incident on the index, and links to all of them', async () => {
+    await seed(site);
+    await addIncident(site, 'longincident', 'Long running trouble');
+    for (let n = 1; n <= 6; n++) {
+      await site.database.db.insert(incidentUpdates).values({ id: `ulong${n}`, incidentId: 'longincident', status: 'identified', body: `Progress note ${n}.`, displayAt: new Date(NOW.getTime() + n * 60_000) });
+    }
+    await site.publisher.publishAll();
+    const index = await (await fetch(`${site.url}/`)).text();
+    const card = index.slice(index.indexOf('Long running trouble'));
+    for (const n of [2, 3, 4, 5, 6]) expect(card).toContain(`Progress note ${n}.`);
+    expect(card).not.toContain('Progress note 1.');
+    expect(card).not.toContain('Looking into Long running trouble.');
+    expect(card).toContain('All 7 updates');
+    expect(await (await fetch(`${site.url}/incidents/longincident/`)).text()).toContain('Progress note 1.');
+  });
+
   it('merges a burst of changes into few renders and ends on the last change', async () => {
     await seed(site);
     await site.publisher.publishAll();
