@@ -166,14 +166,31 @@ function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
   for (const { group, components: listed } of entries) {
     const members = listed.map((c) => components.get(c.id)).filter((d): d is UptimeDay[] => d !== undefined);
     if (!group || members.length === 0) continue;
-    const days = groupDays(members).map((d, i) => {
-      const seen = new Map<string, EventRef>();
-      for (const member of members) for (const e of member[i]?.events ?? []) seen.set(e.id, e);
-      return Object.assign(d, { events: [...seen.values()] });
-    });
-    groups.set(group.id, { members, days });
+    groups.set(group.id, { members, days: groupRowDays(`${group.id}|${dayCount}`, members) });
   }
   return { spans, components, groups };
+}
+
+/** The last group days worked out, per group and window: a day whose members' days are the very same is reused. */
+const previousGroupDays = new Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>();
+
+function groupRowDays(key: string, members: UptimeDay[][]): UptimeDay[] {
+  const previous = previousGroupDays.get(key);
+  const length = Math.max(0, ...members.map((m) => m.length));
+  const days: UptimeDay[] = [];
+  for (let i = 0; i < length; i++) {
+    const unchanged = previous !== undefined && previous.members.length === members.length && members.every((m, j) => previous.members[j]![i] === m[i]);
+    if (unchanged && previous.days[i]) {
+      days.push(previous.days[i]!);
+      continue;
+    }
+    const [day] = groupDays(members.map((m) => m.slice(i, i + 1)));
+    const seen = new Map<string, EventRef>();
+    for (const member of members) for (const e of member[i]?.events ?? []) seen.set(e.id, e);
+    days.push({ ...day!, events: [...seen.values()] });
+  }
+  previousGroupDays.set(key, { members, days });
+  return days;
 }
 
 /** Days from the first of the month eleven months ago through today: a 12-month calendar. */

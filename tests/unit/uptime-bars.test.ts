@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pageUptime, type UptimeDay } from '../../src/domain/page-uptime.ts';
 import { uptimeBarItems, uptimeCalendarRows, type BarWords } from '../../src/domain/uptime-bars.ts';
 import type { StatusChange } from '../../src/domain/uptime.ts';
-import { makeComponent, makeIncident, makeSnapshot } from './fixtures.ts';
+import { makeComponent, makeGroup, makeIncident, makeSnapshot } from './fixtures.ts';
 
 const at = (iso: string) => new Date(iso);
 const change = (status: StatusChange['status'], iso: string): StatusChange => ({ status, changedAt: at(iso) });
@@ -51,7 +51,8 @@ describe('uptimeCalendarRows', () => {
 
 describe('uptime days across snapshots', () => {
   const base = {
-    components: [makeComponent({ id: 'api' }), makeComponent({ id: 'web' })],
+    groups: [makeGroup({ id: 'core' })],
+    components: [makeComponent({ id: 'api', groupId: 'core' }), makeComponent({ id: 'web', groupId: 'core' })],
     incidents: [makeIncident({ id: 'x', name: 'API down', componentIds: ['api'], startedAt: at('2026-03-13T10:00:00Z'), resolvedAt: at('2026-03-13T11:00:00Z'), status: 'resolved' })],
   };
   const api = [change('operational', '2025-01-01T00:00:00Z'), change('major_outage', '2026-03-13T10:00:00Z'), change('operational', '2026-03-13T11:00:00Z')];
@@ -64,6 +65,10 @@ describe('uptime days across snapshots', () => {
     expect(after.slice(0, -1).every((d, i) => d === before[i])).toBe(true);
     expect(after.at(-1)!.observedMs).toBe(before.at(-1)!.observedMs + 30 * 60_000);
     expect(after[2]!.events.map((e) => e.name)).toEqual(['API down']);
+    const [groupBefore, groupAfter] = [first.groups.get('core')!.days, later.groups.get('core')!.days];
+    expect(groupAfter.slice(0, -1).every((d, i) => d === groupBefore[i])).toBe(true);
+    expect(groupAfter[2]).toMatchObject({ worst: 'major_outage', events: [{ id: 'x', name: 'API down' }] });
+    expect(groupAfter.at(-1)!.observedMs).toBe(groupBefore.at(-1)!.observedMs + 30 * 60_000);
   });
 
   it('computes afresh when the history, the incidents or the weight change', () => {
