@@ -55,6 +55,7 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
     expect(page).toContain('A <strong>certificate expired</strong> on the payment gateway.');
     expect(page).not.toContain('not public yet');
     expect(await publicStatus(resolvedId)).toBe('postmortem');
+    await site.publisher.idle(); // the feeds follow the incident page and the JSON
     expect(await publicText('/history.rss')).toContain('Payments failing — Postmortem');
     const audit = await editor.get(`/audit-log?entity_id=${resolvedId}`);
     expect(audit.body.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['postmortem.draft', 'postmortem.publish']));
