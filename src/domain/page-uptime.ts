@@ -56,13 +56,31 @@ function spanIndex(spans: readonly DaySpan[], t: number): number {
   return t < spans[low]!.end.getTime() ? low : spans.length;
 }
 
+const isUnderWay = (i: IncidentView) => i.kind === 'incident' || i.status !== 'scheduled';
+
+/**
+ * Whether an incident (before and after a change; undefined when it did not or no longer
+ * exists) shows the same in uptime: the same days, components and name. When every changed
+ * incident does and the status history is the same, the uptime calendar needs no re-render.
+ */
+export function sameUptimeEvents(before: IncidentView | undefined, after: IncidentView | undefined): boolean {
+  if (!before || !after) return before === after;
+  return (
+    before.name === after.name &&
+    isUnderWay(before) === isUnderWay(after) &&
+    before.startedAt.getTime() === after.startedAt.getTime() &&
+    (before.resolvedAt?.getTime() ?? null) === (after.resolvedAt?.getTime() ?? null) &&
+    before.componentIds.length === after.componentIds.length &&
+    before.componentIds.every((id) => after.componentIds.includes(id))
+  );
+}
+
 /** Events per component per day index: those under way (started, not yet closed) that day. */
 function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: ReadonlySet<string>): Map<string, EventRef[][]> {
   const result = new Map<string, EventRef[][]>();
   if (spans.length === 0) return result;
   const first = spans[0]!.start.getTime();
   const now = snapshot.now.getTime();
-  const isUnderWay = (i: IncidentView) => i.kind === 'incident' || i.status !== 'scheduled';
   for (const incident of snapshot.incidents) {
     if (!isUnderWay(incident)) continue;
     const end = Math.min(incident.resolvedAt?.getTime() ?? now, now);

@@ -2,14 +2,15 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
 import { loadChanges, loadSnapshot, type SnapshotChanges, type StatusHistory } from '../db/snapshot-queries.ts';
-import { mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
+import { sameUptimeEvents } from '../domain/page-uptime.ts';
+import { findIncident, mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
-import { affectedRoutes, allPublicRoutes, incidentRoute, inLanguage, otherLanguages, type PublicRoute } from './routes.ts';
-import { monthKey } from '../domain/format.ts';
+import { affectedRoutes, allPublicRoutes, incidentRoute, inLanguage, otherLanguages, pagePathOf, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
+import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
 import { createSiteDirectory, currentSiteDirectory, readTreeRevision, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
 
@@ -326,15 +327,23 @@ export class Publisher {
   async #publishIncremental(incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const previous = this.#cache!;
-    const changes = await this.#changes(incidentIds, this.#history!);
+    const historyBefore = this.#history!;
+    const changes = await this.#changes(incidentIds, historyBefore);
     const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
     this.#cache = snapshot;
     this.#history = changes.history;
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
+    // The 12-month calendar (a megabyte per language) changes with the day, the status
+    // history and the incidents' days and names only: an update's text alone leaves it be.
+    const uptimeUnchanged =
+      dayKey(previous.now, previous.page.timeZone) === dayKey(snapshot.now, snapshot.page.timeZone) &&
+      changes.history === historyBefore &&
+      [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
     const routes: PublicRoute[] = [];
     for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds })) {
+      if (uptimeUnchanged && pagePathOf(route) === UPTIME_ROUTE.path) continue;
       if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
       else routes.push(route);
     }

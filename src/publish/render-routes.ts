@@ -1,6 +1,6 @@
 import type { Snapshot } from '../domain/snapshot.ts';
 import { renderRoute, type AstroHandler } from './astro-handler.ts';
-import { NOT_FOUND_ROUTE, type PublicRoute } from './routes.ts';
+import { NOT_FOUND_ROUTE, pagePathOf, type PublicRoute } from './routes.ts';
 
 /**
  * Astro's rendering yields to the event loop between steps; with several routes in
@@ -19,7 +19,7 @@ export async function forEachConcurrently<T>(items: readonly T[], fn: (item: T) 
 /** Renders one public route; anything but the expected status is a failed publish. */
 export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
   // A route in another language is the same Astro page, told its language through locals.
-  const pagePath = route.language ? route.path.slice(route.language.length + 1) : route.path;
+  const pagePath = pagePathOf(route);
   const rendered = await renderRoute(handler, siteUrl, pagePath, route.language ? { snapshot, language: route.language } : { snapshot });
   const expected = pagePath === NOT_FOUND_ROUTE.path ? 404 : 200;
   if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);

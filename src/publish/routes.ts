@@ -73,6 +73,11 @@ export function otherLanguages(snapshot: Snapshot): Language[] {
 // language's words itself) and the badges have one copy for all languages.
 const LANGUAGE_NEUTRAL = /^\/(api\/v2\/|widget\.json$|badge\.svg$|components\/[^/]+\/badge\.svg$)/;
 
+/** The Astro page a route renders: its path without the language prefix. */
+export function pagePathOf(route: PublicRoute): string {
+  return route.language ? route.path.slice(route.language.length + 1) : route.path;
+}
+
 /** The route in another language: same page, under the language's prefix. */
 export function inLanguage(route: PublicRoute, language: Language): PublicRoute {
   return { path: `/${language}${route.path}`, file: `${language}/${route.file}`, language };

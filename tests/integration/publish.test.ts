@@ -42,10 +42,12 @@ async function addIncident(site: TestSite, id: string, name: string) {
 describe.each(DRIVERS)('publishing on %s', (driver) => {
   let site: TestSite;
   let instrumented: ReturnType<typeof instrumentedHandler>;
+  let clock = NOW;
 
   beforeEach(async () => {
+    clock = NOW;
     instrumented = instrumentedHandler(await builtHandler());
-    site = await startTestSite(driver, { handler: instrumented.handler, now: () => NOW });
+    site = await startTestSite(driver, { handler: instrumented.handler, now: () => clock });
   });
   afterEach(() => site.close());
 
@@ -173,6 +175,34 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(card).not.toContain('Looking into Long running trouble.');
     expect(card).toContain('All 7 updates');
     expect(await (await fetch(`${site.url}/incidents/longincident/`)).text()).toContain('Progress note 1.');
+  });
+
+  it('leaves the uptime calendar alone for an update\'s text, and renders it for a new incident or a new day', async () => {
+    await seed(site);
+    await site.publisher.publishAll();
+    const rendered: string[] = [];
+    instrumented.state.failWhen = (url) => (rendered.push(url), false);
+    await addIncident(site, 'calendarcase', 'Queue backlog');
+    await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
+    await site.publisher.idle();
+    expect(rendered.filter((url) => url === '/uptime/').length).toBe(3); // once per language
+
+    rendered.length = 0;
+    await site.database.db.transaction(async (tx) => {
+      await tx.insert(incidentUpdates).values({ id: 'ucalendar2', incidentId: 'calendarcase', status: 'identified', body: 'Found the stuck consumer.', displayAt: NOW });
+      await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+    });
+    await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
+    await site.publisher.idle();
+    expect(rendered).toContain('/');
+    expect(rendered).toContain('/history/');
+    expect(rendered).not.toContain('/uptime/');
+
+    rendered.length = 0;
+    clock = new Date(NOW.getTime() + 24 * 60 * 60_000);
+    await site.publisher.publishChange({ incidentIds: [] });
+    await site.publisher.idle();
+    expect(rendered).toContain('/uptime/');
   });
 
   it('merges a burst of changes into few renders and ends on the last change', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pageUptime, type UptimeDay } from '../../src/domain/page-uptime.ts';
+import { pageUptime, sameUptimeEvents, type UptimeDay } from '../../src/domain/page-uptime.ts';
 import { uptimeBarItems, uptimeCalendarRows, type BarWords } from '../../src/domain/uptime-bars.ts';
 import type { StatusChange } from '../../src/domain/uptime.ts';
-import { makeComponent, makeGroup, makeIncident, makeSnapshot } from './fixtures.ts';
+import { makeComponent, makeGroup, makeIncident, makeMaintenance, makeSnapshot } from './fixtures.ts';
 
 const at = (iso: string) => new Date(iso);
 const change = (status: StatusChange['status'], iso: string): StatusChange => ({ status, changedAt: at(iso) });
@@ -83,5 +83,27 @@ describe('uptime days across snapshots', () => {
     const renamed = pageUptime(makeSnapshot({ ...base, now, incidents: [{ ...base.incidents[0]!, name: 'API slow' }], statusChanges: { api, web } }), 5).components.get('api')!.days;
     expect(renamed[2]!.events.map((e) => e.name)).toEqual(['API slow']);
     expect(first[2]!.events.map((e) => e.name)).toEqual(['API down']);
+  });
+});
+
+describe('sameUptimeEvents', () => {
+  const incident = makeIncident({ id: 'i', name: 'API down', componentIds: ['api', 'web'], startedAt: at('2026-03-13T10:00:00Z'), resolvedAt: null, status: 'identified' });
+  it.each([
+    ['the same incident with another update', { ...incident, updates: [] }, true],
+    ['its components in another order', { ...incident, componentIds: ['web', 'api'] }, true],
+    ['a new name', { ...incident, name: 'API slow' }, false],
+    ['resolved', { ...incident, resolvedAt: at('2026-03-13T12:00:00Z') }, false],
+    ['another start', { ...incident, startedAt: at('2026-03-13T09:00:00Z') }, false],
+    ['another component', { ...incident, componentIds: ['api', 'db'] }, false],
+    ['deleted', undefined, false],
+  ])('%s', (_label, after, same) => {
+    expect(sameUptimeEvents(incident, after)).toBe(same);
+  });
+
+  it('treats a maintenance as shown once it is under way', () => {
+    const scheduled = makeMaintenance({ id: 'm', status: 'scheduled' });
+    expect(sameUptimeEvents(scheduled, { ...scheduled, status: 'in_progress' })).toBe(false);
+    expect(sameUptimeEvents(undefined, undefined)).toBe(true);
+    expect(sameUptimeEvents(undefined, incident)).toBe(false);
   });
 });
