@@ -29,30 +29,22 @@ export function emailTransport(handle: DatabaseHandle, email: EmailConfig): Tran
   return email.resendApiKey ? resendTransport({ apiKey: email.resendApiKey, baseUrl: email.resendBaseUrl }) : mailboxTransport(handle.db);
 }
 
-export async function startDeliveryWorker(options: { handle: DatabaseHandle; boss: PgBoss; email: EmailConfig; siteUrl: string; log: Logger }): Promise<DeliveryWorker> {
-  const { handle, boss, email, log } = options;
-  const transport = emailTransport(handle, email);
-  const beforeSend = requestSpacer(email.ratePerSecond);
+/**
+ * One sending loop: drains what is due, again while pokes arrive, then sleeps until the
+ * next lease or backoff falls due (or a poke). Concurrent pokes coalesce.
+ */
+function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => Promise<Date | null>, log: Logger) {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-
   const run = async () => {
     do {
       again = false;
-      // PGlite has one connection: several sending lanes would queue every publish behind them.
-      const concurrency = handle.client.kind === 'pglite' ? 1 : 4;
-      // Webhooks drain beside the emails: a slow receiver must not hold up the mail.
-      const [sent, hooks] = await Promise.all([
-        drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, from: email.from, log, beforeSend, stop: () => stopped, concurrency }),
-        drainWebhooks({ db: handle.db, siteUrl: options.siteUrl, log, allowPrivate: email.webhooksAllowPrivate, stop: () => stopped, concurrency }),
-      ]);
-      if (sent > 0) log.info('emails sent', { batches: sent, via: transport.kind });
-      if (hooks > 0) log.info('webhooks sent', { deliveries: hooks });
+      const sent = await drain();
+      if (sent > 0) log.info(`${name} sent`, { count: sent });
     } while (again && !stopped);
-    const dues = (await Promise.all([nextDueAt(handle.db), nextWebhookDueAt(handle.db)])).filter((d): d is Date => d !== null);
-    const due = dues.length ? new Date(Math.min(...dues.map((d) => d.getTime()))) : null;
+    const due = await nextDue();
     clearTimeout(timer);
     if (due && !stopped) {
       timer = setTimeout(poke, Math.min(MAX_SLEEP_MS, Math.max(50, due.getTime() - Date.now())));
@@ -66,10 +58,44 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
       return;
     }
     running = run()
-      .catch((error: unknown) => log.error('email delivery failed', { error: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) => log.error(`${name} delivery failed`, { error: error instanceof Error ? error.message : String(error) }))
       .finally(() => {
         running = null;
       });
+  };
+  return {
+    poke,
+    isStopped: () => stopped,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+export async function startDeliveryWorker(options: { handle: DatabaseHandle; boss: PgBoss; email: EmailConfig; siteUrl: string; log: Logger }): Promise<DeliveryWorker> {
+  const { handle, boss, email, log } = options;
+  const transport = emailTransport(handle, email);
+  const beforeSend = requestSpacer(email.ratePerSecond);
+  // PGlite has one connection: several sending lanes would queue every publish behind them.
+  const concurrency = handle.client.kind === 'pglite' ? 1 : 4;
+  // Two loops, so a slow webhook receiver never holds up the email (and the other way round).
+  const emails: ReturnType<typeof sendingLoop> = sendingLoop(
+    'emails',
+    () => drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, from: email.from, log, beforeSend, stop: emails.isStopped, concurrency }),
+    () => nextDueAt(handle.db),
+    log,
+  );
+  const webhooks: ReturnType<typeof sendingLoop> = sendingLoop(
+    'webhooks',
+    () => drainWebhooks({ db: handle.db, siteUrl: options.siteUrl, log, allowPrivate: email.webhooksAllowPrivate, stop: webhooks.isStopped, concurrency }),
+    () => nextWebhookDueAt(handle.db),
+    log,
+  );
+  const poke = () => {
+    emails.poke();
+    webhooks.poke();
   };
 
   let unlisten: () => Promise<void>;
@@ -91,10 +117,8 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
   return {
     poke,
     stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
       await unlisten().catch(() => {});
-      await running;
+      await Promise.all([emails.stop(), webhooks.stop()]);
     },
   };
 }

@@ -116,7 +116,8 @@ export async function deliverNextWebhook(options: WebhookDeliveryOptions): Promi
     [DELIVERY_HEADER]: String(delivery.id),
     [SIGNATURE_HEADER]: signWebhook(delivery.secret, body, now()),
   };
-  const result = await postWebhook(delivery.url, headers, body, { allowPrivate: options.allowPrivate, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.resolve ? { resolve: options.resolve } : {}) });
+  // A visitor's endpoint never reaches a private address, whatever the development flag says.
+  const result = await postWebhook(delivery.url, headers, body, { allowPrivate: options.allowPrivate && !delivery.selfService, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.resolve ? { resolve: options.resolve } : {}) });
   const at = now();
   if (result.outcome === 'sent') {
     await options.db.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
 import { componentGroups, components, incidents, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import { loadIncidents, pageInfo } from '../db/snapshot-queries.ts';
@@ -33,7 +33,14 @@ async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
   return tx
     .select({ id: webhookEndpoints.id, events: webhookEndpoints.events, selfService: webhookEndpoints.selfService })
     .from(webhookEndpoints)
-    .where(and(isNull(webhookEndpoints.quarantinedAt), isNull(webhookEndpoints.disabledAt)));
+    .where(
+      and(
+        isNull(webhookEndpoints.quarantinedAt),
+        isNull(webhookEndpoints.disabledAt),
+        // Visitors' endpoints hear nothing while the page does not allow them.
+        or(eq(webhookEndpoints.selfService, false), sql`(select ${pageSettings.visitorWebhooks} from ${pageSettings} where ${pageSettings.id} = 1)`),
+      ),
+    );
 }
 
 /**

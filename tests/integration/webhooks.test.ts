@@ -145,11 +145,21 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(JSON.parse(request!.body).incident).toMatchObject({ id: incident.id, status: 'postmortem' });
   });
 
-  it("gives a visitor's endpoint its removal link in meta.unsubscribe", async () => {
-    const hook = (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}/visitor`, events: ['incident.created'] }), { allowPrivate: true, selfService: true })).value;
-    await openIncident('Visitor event');
-    expect(await drain()).toBe(1);
-    expect(JSON.parse(receiver.received[0]!.body).meta.unsubscribe).toBe(removalUrl(SITE_URL, hook.id, hook.secret));
+  it("sends a visitor's endpoint nothing while the page does not allow them, and never to a private address, whatever the development flag", async () => {
+    const visitor = (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}/visitor`, events: ['incident.created'] }), { allowPrivate: true, selfService: true })).value;
+    await openIncident('Visitor event while off');
+    expect(await deliveriesOf(visitor.id)).toEqual([]);
+
+    await database.db.update(pageSettings).set({ visitorWebhooks: true });
+    try {
+      await openIncident('Visitor event');
+      expect(await drain()).toBe(0); // attempted, and refused before connecting
+      expect(receiver.received).toEqual([]);
+      const [delivery] = await deliveriesOf(visitor.id);
+      expect(delivery!.lastError).toMatch(/^refused: /);
+    } finally {
+      await database.db.update(pageSettings).set({ visitorWebhooks: false });
+    }
   });
 
   it('retries a failed delivery after a backoff, with the same body and delivery id', async () => {
@@ -368,6 +378,9 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     expect((await admin.delete(`/webhooks/${created.body.id}`)).status).toBe(404);
     const audit = await admin.get(`/audit-log?entity_type=webhook&entity_id=${created.body.id}`);
     expect(audit.body.map((e: { action: string }) => e.action).sort()).toEqual(['webhook.create', 'webhook.delete', 'webhook.reenable', 'webhook.test']);
+    // Viewers read the audit log; a webhook URL's path is often its key.
+    expect(JSON.stringify(audit.body)).not.toContain('hooks.example.com/a');
+    expect(audit.body.find((e: { action: string }) => e.action === 'webhook.create').after.url_origin).toBe('https://hooks.example.com');
   });
 
   it('adds a webhook from the admin page and shows its secret once, or the error beside the field', async () => {

@@ -1,4 +1,4 @@
-import { desc, eq, inArray } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
 import { pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
@@ -45,6 +45,28 @@ export function webhookResource(e: EndpointRow) {
   };
 }
 
+/**
+ * What the audit log keeps of an endpoint: viewers read the audit log, and a webhook URL
+ * is often a credential itself (Slack's and others' carry their key in the path), so only
+ * its origin is kept, and no error text that could quote it.
+ */
+function auditedWebhook(e: EndpointRow) {
+  const { url, last_error: _e, quarantine_reason: _q, ...rest } = webhookResource(e);
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = '(invalid URL)';
+  }
+  return { ...rest, url_origin: origin };
+}
+
+/** Visitors' endpoints that still receive events. */
+export async function activeVisitorWebhooks(db: Queryable): Promise<number> {
+  const [row] = await db.select({ count: count() }).from(webhookEndpoints).where(and(eq(webhookEndpoints.selfService, true), isNull(webhookEndpoints.quarantinedAt)));
+  return Number(row?.count ?? 0);
+}
+
 export async function listWebhooks(db: Queryable) {
   return (await db.select().from(webhookEndpoints).orderBy(desc(webhookEndpoints.createdAt))).map(webhookResource);
 }
@@ -83,8 +105,7 @@ export function createWebhook(ctx: ChangeContext, input: WebhookInput, options: 
       .insert(webhookEndpoints)
       .values({ id: newId(), url: checked.url, secret, events: input.events, description, selfService: options.selfService ?? false, createdBy: ctx.actor.id, createdAt: ctx.now })
       .returning();
-    const value = webhookResource(row!);
-    return { value: { ...value, secret }, audit: [{ action: 'webhook.create', entityType: 'webhook', entityId: row!.id, after: value }] };
+    return { value: { ...webhookResource(row!), secret }, audit: [{ action: 'webhook.create', entityType: 'webhook', entityId: row!.id, after: auditedWebhook(row!) }] };
   });
 }
 
@@ -99,7 +120,7 @@ export function deleteWebhook(ctx: ChangeContext, id: string) {
   return runChange(ctx, async (tx) => {
     const current = await lockEndpoint(tx, id);
     await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
-    return { value: null, audit: [{ action: 'webhook.delete', entityType: 'webhook', entityId: id, before: webhookResource(current) }] };
+    return { value: null, audit: [{ action: 'webhook.delete', entityType: 'webhook', entityId: id, before: auditedWebhook(current) }] };
   });
 }
 
@@ -112,8 +133,7 @@ export function reenableWebhook(ctx: ChangeContext, id: string) {
       .set({ quarantinedAt: null, quarantineReason: null, disabledAt: null, consecutiveFailures: 0 })
       .where(eq(webhookEndpoints.id, id))
       .returning();
-    const value = webhookResource(row!);
-    return { value, audit: [{ action: 'webhook.reenable', entityType: 'webhook', entityId: id, before: webhookResource(current), after: value }] };
+    return { value: webhookResource(row!), audit: [{ action: 'webhook.reenable', entityType: 'webhook', entityId: id, before: auditedWebhook(current), after: auditedWebhook(row!) }] };
   });
 }
 
