@@ -145,17 +145,19 @@ export function pageUptime(snapshot: Snapshot, dayCount = UPTIME_BAR_DAYS): Page
 // every later snapshot; only today (which grows with the clock) is worked out each time.
 // Shared day objects are what lets their rendering be cached too (see uptime-bars.ts).
 const NO_CHANGES: readonly StatusChange[] = Object.freeze([]);
-const pastDaysMemo = new WeakMap<readonly StatusChange[], Map<string, DayUptime[]>>();
+/** Per history list, per window length: the newest window only (a new day replaces it, so nothing piles up). */
+const pastDaysMemo = new WeakMap<readonly StatusChange[], Map<number, { key: string; days: DayUptime[] }>>();
 const withEventsMemo = new WeakMap<DayUptime, Map<string, UptimeDay>>();
 
 function componentDays(changes: readonly StatusChange[], since: Date | null, spans: readonly DaySpan[], now: Date, weight: number): DayUptime[] {
   const history = { changes: changes as StatusChange[], since };
-  const key = `${spans[0]?.day}|${spans.length}|${since?.getTime() ?? ''}|${weight}`;
+  // The time zone is not in the key: changing it publishes everything from freshly read lists.
+  const key = `${spans[0]?.day}|${since?.getTime() ?? ''}|${weight}`;
   let byWindow = pastDaysMemo.get(changes);
   if (!byWindow) pastDaysMemo.set(changes, (byWindow = new Map()));
-  let past = byWindow.get(key);
-  if (!past) byWindow.set(key, (past = dailyUptimeOver(history, spans.slice(0, -1), now, weight)));
-  return [...past, ...dailyUptimeOver(history, spans.slice(-1), now, weight)];
+  let past = byWindow.get(spans.length);
+  if (past?.key !== key) byWindow.set(spans.length, (past = { key, days: dailyUptimeOver(history, spans.slice(0, -1), now, weight) }));
+  return [...past.days, ...dailyUptimeOver(history, spans.slice(-1), now, weight)];
 }
 
 /** The day with its events; the same object for the same day and events, snapshot after snapshot. */

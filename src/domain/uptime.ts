@@ -203,8 +203,9 @@ export function severityShade(day: DayUptime): 1 | 2 | 3 {
 }
 
 /** "99.95%": rounded down, so any downtime at all never reads as 100%. */
-export function formatUptime(percent: number | null): string {
-  if (percent === null) return 'no data';
+/** "99.95%", or `noData` (the page's words for it) when there is nothing to measure. */
+export function formatUptime(percent: number | null, noData = 'no data'): string {
+  if (percent === null) return noData;
   const floored = Math.floor(percent * 100 + 1e-9) / 100;
   return `${floored.toFixed(2).replace(/\.?0+$/, '')}%`;
 }

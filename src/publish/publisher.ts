@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
-import { affectedRoutes, allPublicRoutes, incidentRoute, inLanguage, otherLanguages, pagePathOf, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
+import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inLanguage, otherLanguages, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
 import { createSiteDirectory, currentSiteDirectory, readTreeRevision, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
@@ -44,6 +44,8 @@ const DEFER_MS = 100;
 const DEFERRED_SLICE = 6;
 /** ...and a change publish takes along those left waiting longer than this. */
 const MAX_DEFER_MS = 2000;
+/** A deferred render that failed is tried again after this, change or no change. */
+const DEFERRED_RETRY_MS = 5000;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -192,13 +194,13 @@ export class Publisher {
    * render a few at a time, so a change that arrives meanwhile goes first; in a steady
    * stream of changes, a change publish takes along those that waited too long.
    */
-  #armDeferred(): void {
+  #armDeferred(delayMs = DEFER_MS): void {
     if (this.#closed || this.#deferTimer || this.#deferredDue) return;
     this.#deferTimer = setTimeout(() => {
       this.#deferTimer = undefined;
       this.#deferredDue = true;
       this.#running ??= this.#drain();
-    }, DEFER_MS);
+    }, delayMs);
     this.#deferTimer.unref();
   }
 
@@ -217,13 +219,14 @@ export class Publisher {
     for (const route of routes) this.#deferred.delete(route.path);
     if (this.#deferred.size === 0) this.#clearDeferred();
     try {
-      const rendered = await Promise.all(routes.map(async (route) => [route, await this.#render(snapshot, route)] as const));
+      const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await this.#render(snapshot, route)] as const));
       if ((await readTreeRevision(dir)) > snapshot.revision) return;
       await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
       this.#deferredDue = false;
-      this.#options.log.warn('could not render deferred routes; they follow the next publish', { error: error instanceof Error ? error.message : String(error) });
+      this.#options.log.warn('could not render deferred routes; trying again shortly', { error: error instanceof Error ? error.message : String(error) });
+      this.#armDeferred(DEFERRED_RETRY_MS);
     }
   }
 
@@ -342,12 +345,15 @@ export class Publisher {
       changes.history === historyBefore &&
       [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
     const routes: PublicRoute[] = [];
-    for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds })) {
+    for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds, previous })) {
       if (uptimeUnchanged && pagePathOf(route) === UPTIME_ROUTE.path) continue;
       if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
       else routes.push(route);
     }
+    // Routes left for later may be gone by now (a deleted incident's copies, a history page past the last).
+    for (const [key, route] of this.#deferred) if (!routeExists(snapshot, route)) this.#deferred.delete(key);
     if (this.#deferred.size > 0) this.#deferredSince ??= started;
+    else this.#deferredSince = null;
     if (this.#deferredSince !== null && started - this.#deferredSince > MAX_DEFER_MS) {
       routes.push(...this.#deferred.values());
       this.#clearDeferred();
@@ -364,11 +370,7 @@ export class Publisher {
     const renderedMs = performance.now() - started;
     await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
     await writeTreeRevision(dir, snapshot.revision);
-    const known = new Set(snapshot.incidents.map((i) => i.id));
-    for (const id of incidentIds) {
-      // A deleted incident's page goes in every language.
-      if (!known.has(id)) for (const route of [incidentRoute(id), ...otherLanguages(snapshot).map((l) => inLanguage(incidentRoute(id), l))]) await rm(path.join(dir, path.dirname(route.file)), { recursive: true, force: true });
-    }
+    await this.#removeGone(dir, previous, snapshot, incidentIds);
     const durationMs = Math.round(performance.now() - started);
     return {
       kind: 'incremental',
@@ -378,5 +380,18 @@ export class Publisher {
       durationMs,
       phasesMs: { load: Math.round(loadedMs), render: Math.round(renderedMs - loadedMs), swap: Math.round(durationMs - renderedMs) },
     };
+  }
+
+  /** Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last. */
+  async #removeGone(dir: string, previous: Snapshot, snapshot: Snapshot, incidentIds: ReadonlySet<string>): Promise<void> {
+    const gone: PublicRoute[] = [];
+    for (let n = historyPageCount(snapshot) + 1; n <= historyPageCount(previous); n++) gone.push(historyRoute(n));
+    const known = new Set(snapshot.incidents.map((i) => i.id));
+    for (const id of incidentIds) if (!known.has(id)) gone.push(incidentRoute(id));
+    for (const route of gone) {
+      for (const copy of [route, ...otherLanguages(snapshot).map((l) => inLanguage(route, l))]) {
+        await rm(path.join(dir, path.dirname(copy.file)), { recursive: true, force: true });
+      }
+    }
   }
 }

@@ -78,6 +78,22 @@ export function pagePathOf(route: PublicRoute): string {
   return route.language ? route.path.slice(route.language.length + 1) : route.path;
 }
 
+/**
+ * Whether a route (of any language) still exists in the snapshot: an incident's page goes
+ * with the incident, a history page with the months that filled it, a component's feeds
+ * and badge with the component. (A change's deferred routes are checked again with it.)
+ */
+export function routeExists(snapshot: Snapshot, route: PublicRoute): boolean {
+  const pagePath = pagePathOf(route);
+  const incident = /^\/incidents\/([^/]+)\/$/.exec(pagePath);
+  if (incident) return findIncident(snapshot, incident[1]) !== undefined;
+  const history = /^\/history\/(\d+)\/$/.exec(pagePath);
+  if (history) return Number(history[1]) <= historyPageCount(snapshot);
+  const component = /^\/components\/([^/]+)\//.exec(pagePath);
+  if (component) return publicComponents(snapshot).some((c) => c.id === component[1]);
+  return true;
+}
+
 /** The route in another language: same page, under the language's prefix. */
 export function inLanguage(route: PublicRoute, language: Language): PublicRoute {
   return { path: `/${language}${route.path}`, file: `${language}/${route.file}`, language };
@@ -102,7 +118,11 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
  * The routes whose output can change when the given incidents change: the default
  * language's first, then the same pages in the other languages (see routeLanguage).
  */
-export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<string>, options: { allHistory?: boolean; componentIds?: ReadonlySet<string> } = {}): PublicRoute[] {
+export function affectedRoutes(
+  snapshot: Snapshot,
+  incidentIds: ReadonlySet<string>,
+  options: { allHistory?: boolean; componentIds?: ReadonlySet<string>; previous?: Snapshot } = {},
+): PublicRoute[] {
   const routes = new Map<string, PublicRoute>();
   const add = (route: PublicRoute) => routes.set(route.path, route);
   add(INDEX_ROUTE);
@@ -117,6 +137,11 @@ export function affectedRoutes(snapshot: Snapshot, incidentIds: ReadonlySet<stri
     if (!incidentIds.has(incident.id)) continue;
     add(incidentRoute(incident.id));
     add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
+  }
+  // The page that listed it before: a deleted incident, or one moved to another month, leaves it.
+  for (const id of incidentIds) {
+    const before = options.previous && findIncident(options.previous, id);
+    if (before) add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(before.startedAt, snapshot.page.timeZone)))));
   }
   // Badges and feeds of the components the incidents affect. A deleted incident is gone
   // from the snapshot, and so is the list of components whose feeds showed it: all then.

@@ -205,6 +205,40 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(rendered).toContain('/uptime/');
   });
 
+  it('takes a deleted incident off its history page and out of every language, its late copies included', async () => {
+    await seed(site);
+    await site.publisher.publishAll();
+    const monthsAgo = new Date(NOW.getTime() - 100 * 24 * 60 * 60_000);
+    await site.database.db.transaction(async (tx) => {
+      await tx.insert(incidents).values({ id: 'oldincident', kind: 'incident', name: 'Old certificate expiry', status: 'resolved', impact: 'minor', startedAt: monthsAgo, resolvedAt: monthsAgo });
+      await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+    });
+    await site.publisher.publishChange({ incidentIds: ['oldincident'] });
+    await site.publisher.idle();
+    const pageOf = async (n: number) => (await fetch(`${site.url}/history/${n}/`)).text();
+    const listing = (await pageOf(2)).includes('Old certificate expiry') ? 2 : 3;
+    expect(await pageOf(listing)).toContain('Old certificate expiry');
+
+    await addIncident(site, 'shortlived', 'Posted by mistake');
+    await site.publisher.publishChange({ incidentIds: ['shortlived'] });
+    // Deleted before its other-language copies were rendered.
+    for (const id of ['oldincident', 'shortlived']) {
+      await site.database.db.transaction(async (tx) => {
+        await tx.delete(incidents).where(eq(incidents.id, id));
+        await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+      });
+    }
+    await site.publisher.publishChange({ incidentIds: ['oldincident', 'shortlived'] });
+    await site.publisher.idle();
+    expect(site.publisher.status.error).toBeNull();
+    expect(await pageOf(listing)).not.toContain('Old certificate expiry');
+    for (const prefix of ['', '/zh-TW', '/zh-CN']) expect((await fetch(`${site.url}${prefix}/incidents/shortlived/`)).status).toBe(404);
+    await addIncident(site, 'later1', 'A later change');
+    expect((await site.publisher.publishChange({ incidentIds: ['later1'] })).kind).toBe('incremental');
+    await site.publisher.idle();
+    expect(site.publisher.status.error).toBeNull();
+  });
+
   it('merges a burst of changes into few renders and ends on the last change', async () => {
     await seed(site);
     await site.publisher.publishAll();

@@ -50,12 +50,16 @@ describe.each(DRIVERS)('status history on %s', (driver) => {
 
   it('keeps a component’s changes in time order when one arrives stamped earlier', async () => {
     const [changed] = componentIds as [string];
-    const last = history.byComponent[changed]!.at(-1)!.changedAt;
+    const held = history.byComponent[changed]!;
+    const [beforeLast, last] = [held.at(-2)!.changedAt, held.at(-1)!.changedAt];
     await addChange(changed, 'major_outage', NOW);
-    await addChange(changed, 'operational', new Date((last.getTime() + NOW.getTime()) / 2));
+    // Stamped before the newest change already held: it belongs between the last two.
+    const early = new Date((beforeLast.getTime() + last.getTime()) / 2);
+    await addChange(changed, 'operational', early);
     const { history: next } = await changesNow();
     const times = next.byComponent[changed]!.map((c) => c.changedAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times.indexOf(early.getTime())).toBe(held.length - 1);
   });
 
   it('reads the history whole again when rows it held are gone or a lower id commits late', async () => {
