@@ -272,6 +272,13 @@ describe.each(DRIVERS)('reminders on %s', (driver) => {
     expect((await deliver(new Date(later.getTime() - 60 * MINUTE))).map((e) => e.subject)).toEqual(['[Acme] Scheduled maintenance starts in 1 hour: Database upgrade']);
   });
 
+  it('sends no "starts in" reminder for a window announced within the lead time: the announcement said when', async () => {
+    const start = new Date(clock.getTime() + 30 * MINUTE);
+    const created = await as('ann').post('/incidents', { incident: { name: 'Short notice work', body: 'Planned.', scheduled_for: start.toISOString(), scheduled_until: new Date(start.getTime() + 30 * MINUTE).toISOString() } });
+    expect(created.status).toBe(201);
+    for (const minutes of [29, 10, 1]) expect((await tick(new Date(start.getTime() - minutes * MINUTE))).remindedMaintenance).toEqual([]);
+  });
+
   it('sends no maintenance reminder when the lead time is 0', async () => {
     expect((await admin.patch('/page', { maintenance_reminder_minutes: 0 })).status).toBe(200);
     const start = new Date(clock.getTime() + 30 * MINUTE);

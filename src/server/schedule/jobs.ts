@@ -38,6 +38,7 @@ export async function startJobs(options: { handle: DatabaseHandle; databaseUrl: 
     if (result.started.length || result.completed.length) log.info('scheduled maintenance moved on', { started: result.started, completed: result.completed });
     if (result.remindedOverdue.length) log.info('reminded editors of overdue updates', { incidents: result.remindedOverdue });
     if (result.remindedMaintenance.length) log.info('reminded subscribers of upcoming maintenance', { maintenances: result.remindedMaintenance });
+    if (result.reminderErrors.length) log.error('some reminders could not be queued; trying again next minute', { errors: result.reminderErrors });
   });
   return boss;
 }

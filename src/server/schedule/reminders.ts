@@ -46,7 +46,7 @@ export async function incidentEditors(tx: Transaction | Database, incident: { id
 }
 
 /** Emails the editors of every incident whose promised update is overdue (again after the interval); returns their ids. */
-export async function remindOverdueIncidents(db: Database, now: Date): Promise<string[]> {
+export async function remindOverdueIncidents(db: Database, now: Date): Promise<{ reminded: string[]; errors: string[] }> {
   const settings = await reminderSettings(db);
   const repeatBefore = new Date(now.getTime() - settings.intervalMinutes * MINUTE);
   const candidates = await db
@@ -59,9 +59,8 @@ export async function remindOverdueIncidents(db: Database, now: Date): Promise<s
         or(isNull(incidents.overdueRemindedAt), lte(incidents.overdueRemindedAt, repeatBefore)),
       ),
     );
-  const reminded: string[] = [];
-  for (const { id } of candidates) {
-    const sent = await db.transaction(async (tx) => {
+  return forEachReminder(candidates, (id) =>
+    db.transaction(async (tx) => {
       const [incident] = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update');
       // Re-checked under the lock: an update may have been posted, or another instance was first.
       if (!incident || !isOverdueReminderDue(incident, now, settings.intervalMinutes)) return false;
@@ -76,20 +75,18 @@ export async function remindOverdueIncidents(db: Database, now: Date): Promise<s
       await enqueueStaffEmails(tx, editors.map((e) => ({ userId: e.id, to: e.email, incidentId: incident.id, message })), now);
       await tx.update(incidents).set({ overdueRemindedAt: now }).where(eq(incidents.id, id));
       return true;
-    });
-    if (sent) reminded.push(id);
-  }
-  return reminded;
+    }),
+  );
 }
 
 /**
  * Queues "starts in …" for every scheduled maintenance now within the lead time whose
  * subscribers were told of it, once each; returns their ids.
  */
-export async function remindUpcomingMaintenances(db: Database, now: Date): Promise<string[]> {
+export async function remindUpcomingMaintenances(db: Database, now: Date): Promise<{ reminded: string[]; errors: string[] }> {
   const settings = await reminderSettings(db);
   const lead = settings.maintenanceLeadMinutes;
-  if (lead <= 0) return [];
+  if (lead <= 0) return { reminded: [], errors: [] };
   const candidates = await db
     .select({ id: incidents.id })
     .from(incidents)
@@ -102,18 +99,32 @@ export async function remindUpcomingMaintenances(db: Database, now: Date): Promi
         lte(incidents.scheduledFor, new Date(now.getTime() + lead * MINUTE)),
         // Announced without notifying subscribers ("Notify subscribers" unticked): no reminder either.
         sql`exists (select 1 from incident_updates u where u.incident_id = ${incidents.id} and u.deliver_notifications)`,
+        // Told within the lead time already (announced or rescheduled at short notice): that email said when.
+        sql`not exists (select 1 from incident_updates u where u.incident_id = ${incidents.id} and u.deliver_notifications
+              and u.display_at > ${incidents.scheduledFor} - make_interval(mins => ${lead}))`,
       ),
     );
-  const reminded: string[] = [];
-  for (const { id } of candidates) {
-    const sent = await db.transaction(async (tx) => {
+  return forEachReminder(candidates, (id) =>
+    db.transaction(async (tx) => {
       const [maintenance] = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update');
       if (!maintenance || !isMaintenanceReminderDue(maintenance, now, lead)) return false;
       await enqueueMaintenanceReminder(tx, { incidentId: id, now });
       await tx.update(incidents).set({ maintenanceRemindedAt: now }).where(eq(incidents.id, id));
       return true;
-    });
-    if (sent) reminded.push(id);
+    }),
+  );
+}
+
+/** Each reminder in its own transaction: one that fails (and is tried again next minute) does not stop the others. */
+async function forEachReminder(candidates: Array<{ id: string }>, remind: (id: string) => Promise<boolean>): Promise<{ reminded: string[]; errors: string[] }> {
+  const reminded: string[] = [];
+  const errors: string[] = [];
+  for (const { id } of candidates) {
+    try {
+      if (await remind(id)) reminded.push(id);
+    } catch (error) {
+      errors.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  return reminded;
+  return { reminded, errors };
 }

@@ -21,6 +21,8 @@ export interface TickResult {
   remindedOverdue: string[];
   /** Maintenances whose subscribers were told it starts soon. */
   remindedMaintenance: string[];
+  /** Reminders that could not be queued (tried again next minute); the rest of the tick stands. */
+  reminderErrors: string[];
 }
 
 const STARTED = 'Maintenance has started.';
@@ -40,7 +42,7 @@ async function transition(ctx: ChangeContext, id: string, version: number, statu
 
 export async function runScheduledTransitions(db: Database, now: Date, previousRun: Date | null, origin?: string): Promise<TickResult> {
   const ctx: ChangeContext = { db, actor: SYSTEM_ACTOR, now, ...(origin ? { origin } : {}) };
-  const result: TickResult = { started: [], completed: [], republish: [], remindedOverdue: [], remindedMaintenance: [] };
+  const result: TickResult = { started: [], completed: [], republish: [], remindedOverdue: [], remindedMaintenance: [], reminderErrors: [] };
 
   const toStart = await db
     .select({ id: incidents.id, version: incidents.version })
@@ -63,8 +65,11 @@ export async function runScheduledTransitions(db: Database, now: Date, previousR
   if (overdue.length > 0) result.republish.push({ incidentIds: overdue.map((o) => o.id) });
 
   // After the starts: a window that just opened gets no "starts in" email.
-  result.remindedMaintenance = await remindUpcomingMaintenances(db, now);
-  result.remindedOverdue = await remindOverdueIncidents(db, now);
+  const maintenance = await remindUpcomingMaintenances(db, now);
+  const overdueReminders = await remindOverdueIncidents(db, now);
+  result.remindedMaintenance = maintenance.reminded;
+  result.remindedOverdue = overdueReminders.reminded;
+  result.reminderErrors = [...maintenance.errors, ...overdueReminders.errors];
 
   if (previousRun) {
     const [settings] = await db.select({ timeZone: pageSettings.timeZone }).from(pageSettings).where(eq(pageSettings.id, 1));
