@@ -66,7 +66,11 @@ export async function postWebhook(rawUrl: string, headers: Record<string, string
   } catch {
     return { outcome: 'refused', error: 'the URL is not valid' };
   }
-  const target = await resolveTarget(url, options);
+  // One deadline for the whole exchange, the name lookup included (a slow resolver must not outlast the lease).
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const deadline = new Promise<{ failed: string }>((resolve) => signal.addEventListener('abort', () => resolve({ failed: `no answer within ${timeoutMs / 1000} s` }), { once: true }));
+  const target = await Promise.race([resolveTarget(url, options), deadline]);
   if ('refused' in target) return { outcome: 'refused', error: target.refused };
   if ('failed' in target) return { outcome: 'failed', status: null, error: target.failed };
   const pinned = target.address;
@@ -76,8 +80,6 @@ export async function postWebhook(rawUrl: string, headers: Record<string, string
     if ((lookupOptions as { all?: boolean }).all) cb(null, [pinned]);
     else cb(null, pinned.address, pinned.family);
   };
-  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<PostOutcome>((resolve) => {
     const request = client.request(
