@@ -3,6 +3,7 @@ import { encodeHexLowerCase } from '@oslojs/encoding';
 import { escapeHtml, markdownToText, renderMarkdown } from './markdown.ts';
 import { localeFor, type Locale } from './i18n/translator.ts';
 import { formatMinutes } from './reminders.ts';
+import { withSlash } from './statuspage-json.ts';
 import type { ComponentStatus, EventKind, EventStatus, Language } from './vocabulary.ts';
 
 // The emails Herald sends, rendered from a message frozen in the outbox when the change was
@@ -69,8 +70,8 @@ export function headerSafe(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
-const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+/** A brand colour safe to put in a style attribute (anything else falls back to Herald's blue). */
+export const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
 
 /** The incident's page in the recipient's language (`locale.path` adds its prefix). */
 export function incidentUrl(siteUrl: string, incidentId: string, locale?: Locale): string {

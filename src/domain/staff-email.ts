@@ -1,6 +1,7 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import { headerSafe, incidentUrl, type RenderedEmail } from './email-message.ts';
+import { headerSafe, incidentUrl, safeColor, type RenderedEmail } from './email-message.ts';
+import { withSlash } from './statuspage-json.ts';
 import { formatDateTime } from './format.ts';
 import { escapeHtml } from './markdown.ts';
 import { formatMinutes, minutesBetween } from './reminders.ts';
@@ -25,8 +26,6 @@ export interface OverdueReminderMessage {
 
 export type StaffEmailMessage = OverdueReminderMessage;
 
-const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
-const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
 
 export function adminIncidentUrl(siteUrl: string, incidentId: string): string {
   return new URL(`admin/incidents/${encodeURIComponent(incidentId)}/`, withSlash(siteUrl)).toString();
