@@ -71,7 +71,8 @@ export function otherLanguages(snapshot: Snapshot): Language[] {
 
 // Pages and feeds have words; the Statuspage JSON, the widget data (it carries every
 // language's words itself) and the badges have one copy for all languages.
-const LANGUAGE_NEUTRAL = /^\/(api\/v2\/|widget\.json$|badge\.svg$|components\/[^/]+\/badge\.svg$)/;
+// The embedding documentation is written in English only: one copy, which says so.
+const LANGUAGE_NEUTRAL = /^\/(api\/v2\/|widget\.json$|badge\.svg$|components\/[^/]+\/badge\.svg$|embed-docs\/$)/;
 
 /** The Astro page a route renders: its path without the language prefix. */
 export function pagePathOf(route: PublicRoute): string {

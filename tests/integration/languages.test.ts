@@ -128,6 +128,13 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(english).toContain('<html lang="en"');
     expect(english).toContain('Past incidents');
     await expect(read('zh-TW/index.html')).rejects.toThrow();
+    // The embedding documentation is English only, and says so, in one copy.
+    const docs = await read('embed-docs/index.html');
+    expect(docs).toContain('<html lang="en"');
+    expect(docs).toContain(`<link rel="canonical" href="${SITE_URL}/embed-docs/">`);
+    expect(docs).not.toContain('hreflang="zh-TW"');
+    await expect(read('en/embed-docs/index.html')).rejects.toThrow();
+    expect(index).toContain('href="/embed-docs/"');
   });
 
   it('emails a subscriber in the language of the page they subscribed on', async () => {
