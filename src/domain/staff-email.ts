@@ -33,23 +33,25 @@ export function adminIncidentUrl(siteUrl: string, incidentId: string): string {
 
 export function renderStaffEmail(message: StaffEmailMessage, siteUrl: string): RenderedEmail {
   const { page, incident } = message;
-  const overdue = formatMinutes(minutesBetween(new Date(message.dueAt), new Date(message.remindedAt)));
+  const minutes = minutesBetween(new Date(message.dueAt), new Date(message.remindedAt));
+  // The first reminder comes within a minute of the promise: "overdue by 0 minutes" says nothing.
+  const overdue = minutes < 1 ? 'due now' : `overdue by ${formatMinutes(minutes)}`;
   const due = formatDateTime(new Date(message.dueAt), page.timeZone);
   const admin = adminIncidentUrl(siteUrl, incident.id);
   const publicPage = incidentUrl(siteUrl, incident.id);
-  const subject = `[${headerSafe(page.name, 80)}] Update overdue by ${overdue}: ${headerSafe(incident.name, 150)}`;
+  const subject = `[${headerSafe(page.name, 80)}] Update ${overdue}: ${headerSafe(incident.name, 150)}`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="color-scheme" content="light dark"></head>
 <body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;line-height:1.5;color:#111">
 <div style="max-width:600px;margin:0 auto"><div style="border-top:4px solid ${safeColor(page.brandColor)};padding-top:12px;font-weight:600">${escapeHtml(page.name)} status · reminder</div>
 <h1 style="font-size:20px;margin:12px 0 4px">${escapeHtml(incident.name)}</h1>
-<p>The next update was promised by <strong>${escapeHtml(due)}</strong> and is now <strong>overdue by ${escapeHtml(overdue)}</strong>. The public page says so.</p>
+<p>The next update was promised by <strong>${escapeHtml(due)}</strong> and is now <strong>${escapeHtml(overdue)}</strong>. The public page says so.</p>
 <p><a href="${escapeHtml(admin)}" style="display:inline-block;padding:10px 16px;background:${safeColor(page.brandColor)};color:#fff;text-decoration:none;border-radius:6px">Post an update</a></p>
 <p style="font-size:13px;color:#555">Public page: <a href="${escapeHtml(publicPage)}">${escapeHtml(publicPage)}</a></p>
 <hr style="border:0;border-top:1px solid #ddd;margin:24px 0"><div style="font-size:13px;color:#555">You receive this because you worked on this ${incident.kind === 'maintenance' ? 'maintenance' : 'incident'} in the ${escapeHtml(page.name)} status admin. Reminders repeat until an update is posted or it is resolved.</div></div></body></html>`;
   const text = [
     `${incident.name}`,
     '',
-    `The next update was promised by ${due} and is now overdue by ${overdue}. The public page says so.`,
+    `The next update was promised by ${due} and is now ${overdue}. The public page says so.`,
     '',
     `Post an update: ${admin}`,
     `Public page: ${publicPage}`,

@@ -102,7 +102,7 @@ describe.each(DRIVERS)('reminders on %s', (driver) => {
     const emails = await deliver(first);
     expect(emails.map((e) => e.to).sort()).toEqual(['ann@example.com', 'bob@example.com']);
     const ann = emails.find((e) => e.to === 'ann@example.com')!;
-    expect(ann.subject).toBe('[Acme] Update overdue by 0 minutes: Checkout errors');
+    expect(ann.subject).toBe('[Acme] Update due now: Checkout errors');
     expect(ann.text).toContain(`Post an update: ${SITE_URL}/admin/incidents/${id}/`);
     expect(ann.staffMessageId).not.toBeNull();
 
@@ -170,7 +170,7 @@ describe.each(DRIVERS)('reminders on %s', (driver) => {
       expect(pending!.lastError).toContain('Resend 500');
       const later = { ...options, now: () => new Date(due.getTime() + 5 * MINUTE) };
       expect(await drainDeliveries(later)).toBe(1);
-      expect(fake.emails.map((e) => [e.to[0], e.subject])).toEqual([['bob@example.com', '[Acme] Update overdue by 0 minutes: Login failures']]);
+      expect(fake.emails.map((e) => [e.to[0], e.subject])).toEqual([['bob@example.com', '[Acme] Update due now: Login failures']]);
       const keys = fake.calls.map((c) => c.key);
       expect(keys[0]).toMatch(/^herald-staff-[0-9a-f]{64}$/);
       expect(keys[1]).toBe(keys[0]);
