@@ -5,13 +5,23 @@ import type { Language } from './vocabulary.ts';
 
 const INTL_LOCALES: Record<Language, string> = { en: 'en-US', 'zh-TW': 'zh-TW', 'zh-CN': 'zh-CN' };
 
+// Each shape of date is named once; a formatter is built once per shape, locale and zone
+// (building one costs far more than formatting, and pages format thousands of dates).
+const SHAPES = {
+  dateTime: { month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+  time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+  date: { month: 'short', day: 'numeric', year: 'numeric' },
+  month: { month: 'long', year: 'numeric' },
+  dayKey: { year: 'numeric', month: '2-digit', day: '2-digit' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string, options: Intl.DateTimeFormatOptions, locale = 'en-US'): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone}|${JSON.stringify(options)}`;
+function formatter(timeZone: string, shape: keyof typeof SHAPES, locale = 'en-US'): Intl.DateTimeFormat {
+  const key = `${shape}|${locale}|${timeZone}`;
   let cached = formatters.get(key);
   if (!cached) {
-    cached = new Intl.DateTimeFormat(locale, { timeZone, ...options });
+    cached = new Intl.DateTimeFormat(locale, { timeZone, ...SHAPES[shape] });
     formatters.set(key, cached);
   }
   return cached;
@@ -19,37 +29,29 @@ function formatter(timeZone: string, options: Intl.DateTimeFormatOptions, locale
 
 /** "Nov 21, 2026, 14:05 UTC" */
 export function formatDateTime(date: Date, timeZone: string, language: Language = 'en'): string {
-  return formatter(timeZone, {
-    month: 'short',
-    day: 'numeric',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  }, INTL_LOCALES[language]).format(date);
+  return formatter(timeZone, 'dateTime', INTL_LOCALES[language]).format(date);
 }
 
 /** "14:05 UTC" */
 export function formatTime(date: Date, timeZone: string, language: Language = 'en'): string {
-  return formatter(timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }, INTL_LOCALES[language]).format(date);
+  return formatter(timeZone, 'time', INTL_LOCALES[language]).format(date);
 }
 
 /** "Nov 21, 2026" */
 export function formatDate(date: Date, timeZone: string, language: Language = 'en'): string {
-  return formatter(timeZone, { month: 'short', day: 'numeric', year: 'numeric' }, INTL_LOCALES[language]).format(date);
+  return formatter(timeZone, 'date', INTL_LOCALES[language]).format(date);
 }
 
 /** "November 2026" */
 export function formatMonth(monthKey: string, language: Language = 'en'): string {
   const [year, month] = monthKey.split('-').map(Number);
-  return formatter('UTC', { month: 'long', year: 'numeric' }, INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
+  return formatter('UTC', 'month', INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
 }
 
 /** The calendar day in the time zone, as "2026-11-21". */
 export function dayKey(date: Date, timeZone: string): string {
   // en-CA formats as YYYY-MM-DD.
-  return formatter(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA').format(date);
+  return formatter(timeZone, 'dayKey', 'en-CA').format(date);
 }
 
 export function monthKey(date: Date, timeZone: string): string {
@@ -71,7 +73,7 @@ export function lastDays(now: Date, timeZone: string, count: number): string[] {
 
 /** "Nov 21, 2026" for a day key. */
 export function formatDayKey(day: string, language: Language = 'en'): string {
-  return formatter('UTC', { month: 'short', day: 'numeric', year: 'numeric' }, INTL_LOCALES[language]).format(new Date(`${day}T12:00:00Z`));
+  return formatter('UTC', 'date', INTL_LOCALES[language]).format(new Date(`${day}T12:00:00Z`));
 }
 
 const relativeFormatters = new Map<Language, Intl.RelativeTimeFormat>();

@@ -386,8 +386,7 @@ export class Publisher {
   async #removeGone(dir: string, previous: Snapshot, snapshot: Snapshot, incidentIds: ReadonlySet<string>): Promise<void> {
     const gone: PublicRoute[] = [];
     for (let n = historyPageCount(snapshot) + 1; n <= historyPageCount(previous); n++) gone.push(historyRoute(n));
-    const known = new Set(snapshot.incidents.map((i) => i.id));
-    for (const id of incidentIds) if (!known.has(id)) gone.push(incidentRoute(id));
+    for (const id of incidentIds) if (!findIncident(snapshot, id)) gone.push(incidentRoute(id));
     for (const route of gone) {
       for (const copy of [route, ...otherLanguages(snapshot).map((l) => inLanguage(route, l))]) {
         await rm(path.join(dir, path.dirname(copy.file)), { recursive: true, force: true });
