@@ -60,8 +60,10 @@ export function recentDays(snapshot: Snapshot, count = 14): DayOfIncidents[] {
   const byDay = new Map<string, IncidentView[]>(days.map((d) => [d, []]));
   // Formatting a day in a time zone is costly; skip what is plainly older (a day of margin for zones).
   const earliest = snapshot.now.getTime() - (count + 1) * 86_400_000;
+  // Incidents come newest first: past the earliest day, none of the rest can be recent.
   for (const incident of snapshot.incidents) {
-    if (!isPastEvent(incident) || incident.startedAt.getTime() < earliest) continue;
+    if (incident.startedAt.getTime() < earliest) break;
+    if (!isPastEvent(incident)) continue;
     const key = dayKey(incident.startedAt, snapshot.page.timeZone);
     if (wanted.has(key)) byDay.get(key)?.push(incident);
   }
