@@ -246,6 +246,16 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(delivery!.lastError).toContain('redirect');
   });
 
+  it('connects to the address it checked, not to a second lookup of the name', async () => {
+    const port = new URL(receiver.url).port;
+    const hook = (await createWebhook(ctx(), WebhookInput.parse({ url: `http://pinned.invalid:${port}/pinned`, events: ['incident.created'] }), { allowPrivate: true })).value;
+    await openIncident('Pinned');
+    // ".invalid" never resolves through the system: only the checked answer can reach the receiver.
+    expect(await drain({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] })).toBe(1);
+    expect(receiver.received.map((r) => [r.path, r.headers.host])).toEqual([['/pinned', `pinned.invalid:${port}`]]);
+    expect((await deliveriesOf(hook.id))[0]!.status).toBe('sent');
+  });
+
   it('refuses loopback, private, link-local and metadata targets when private addresses are not allowed', async () => {
     const { port } = receiver;
     const targets = [
