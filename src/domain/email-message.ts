@@ -70,7 +70,7 @@ export function headerSafe(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** A brand colour safe to put in a style attribute (anything else falls back to Herald's blue). */
+/** A brand colour safe to put in a style attribute or a CSS custom property (anything else falls back to Herald's blue); emails and pages share it. */
 export const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
 
 /** The incident's page in the recipient's language (`locale.path` adds its prefix). */
