@@ -182,6 +182,25 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       expect(page).toContain('Next update by');
     });
 
+    it('answers each incident change with the incident a fresh read returns', async () => {
+      const read = async (id: string) => (await editor.get(`/incidents/${id}`)).body;
+      const created = await editor.post('/incidents', { name: 'Flaky logins', body: 'Looking.', components: { [webId]: 'partial_outage' } });
+      expect(created.body).toEqual(await read(created.body.id));
+      const id = created.body.id;
+      const posted = await editor.post(`/incidents/${id}/updates`, { status: 'identified', body: 'Found it.', component_ids: [apiId] });
+      expect(posted.body.component_ids).toEqual(expect.arrayContaining([webId, apiId]));
+      expect(posted.body).toEqual(await read(id));
+      const renamed = await editor.patch(`/incidents/${id}`, { name: 'Flaky sign-ins' });
+      expect(renamed.body).toEqual(await read(id));
+      // Statuspage's PATCH with a body and no status keeps the current status.
+      const patched = await editor.patch(`/incidents/${id}`, { body: 'Fix rolling out.' });
+      expect(patched.body).toMatchObject({ status: 'identified', incident_updates: [{ body: 'Fix rolling out.' }, {}, {}] });
+      expect(patched.body).toEqual(await read(id));
+      const noBody = await editor.patch(`/incidents/${id}`, { status: 'monitoring' });
+      expect(noBody.status).toBe(422);
+      expect(noBody.body.error).toMatchObject({ field: 'body' });
+    });
+
     it('answers 409 to a write based on a stale version', async () => {
       const created = await editor.post('/incidents', { name: 'Two editors', body: 'First.' });
       const version = created.body.version;

@@ -28,15 +28,12 @@ const MINUTE = 60_000;
  */
 export async function applyUpdate(
   tx: Transaction,
-  incident: { id: string; kind: EventKind; impact: Impact; nextUpdateDueAt: Date | null; state: EventState | null },
+  incident: { id: string; kind: EventKind; impact: Impact; nextUpdateDueAt: Date | null; state: EventState | null; componentIds: string[] },
   request: UpdateRequest,
   now: Date,
 ) {
   const componentRows = await tx.select({ id: components.id, name: components.name, status: components.status }).from(components);
   const componentMap = new Map<string, ComponentRef>(componentRows.map((c) => [c.id, c]));
-  const previouslyAffected = incident.state
-    ? (await tx.select().from(incidentComponents).where(eq(incidentComponents.incidentId, incident.id))).map((l) => l.componentId)
-    : [];
   for (const [index, id] of request.componentIds.entries()) {
     if (!componentMap.has(id)) throw new RuleViolation('unknown_component', `no component with id "${id}"`, `component_ids.${index}`);
   }
@@ -45,7 +42,7 @@ export async function applyUpdate(
     kind: incident.kind,
     status: request.status,
     componentChanges: request.componentChanges,
-    previouslyAffected: [...previouslyAffected, ...request.componentIds],
+    previouslyAffected: [...incident.componentIds, ...request.componentIds],
     components: componentMap,
     now,
   });
@@ -92,6 +89,8 @@ export async function applyUpdate(
 
   return {
     update: update!,
+    /** The incident's affected components after this update (its links, as a re-read would give them). */
+    componentIds: [...new Set([...incident.componentIds, ...affected])],
     fields: {
       status: plan.status,
       startedAt: plan.startedAt,

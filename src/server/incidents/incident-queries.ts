@@ -8,9 +8,15 @@ import { incidentResource } from '../resources.ts';
 export async function getIncident(db: Queryable, id: string) {
   const [row] = await db.select().from(incidents).where(eq(incidents.id, id));
   if (!row) throw notFound('incident', id);
+  const { updates, componentIds } = await incidentParts(db, id);
+  return incidentResource(row, updates, componentIds);
+}
+
+/** An incident's updates and affected components, for a change that already holds its (locked) row. */
+export async function incidentParts(db: Queryable, id: string) {
   const updates = await db.select().from(incidentUpdates).where(eq(incidentUpdates.incidentId, id));
-  const links = await db.select().from(incidentComponents).where(eq(incidentComponents.incidentId, id));
-  return incidentResource(row, updates, links.map((l) => l.componentId));
+  const links = await db.select({ componentId: incidentComponents.componentId }).from(incidentComponents).where(eq(incidentComponents.incidentId, id));
+  return { updates, componentIds: links.map((l) => l.componentId) };
 }
 
 export interface IncidentListOptions {

@@ -8,11 +8,11 @@ import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound, staleVersion } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { updateResource } from '../resources.ts';
+import { incidentResource, updateResource } from '../resources.ts';
 import { lockForChange } from '../versioning.ts';
 import { applyUpdate, saveIncidentFields, type UpdateRequest } from './apply-update.ts';
 import type { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from './incident-input.ts';
-import { getIncident } from './incident-queries.ts';
+import { incidentParts } from './incident-queries.ts';
 
 type IncidentRow = typeof incidents.$inferSelect;
 
@@ -49,34 +49,48 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
       autoStart: input.scheduled_auto_in_progress ?? false,
       autoComplete: input.scheduled_auto_completed ?? false,
     });
-    const { fields, update } = await applyUpdate(tx, { id, kind, impact: 'none', nextUpdateDueAt: null, state: null }, updateRequest(input, status, input.body), ctx.now);
+    const { fields, update, componentIds } = await applyUpdate(
+      tx,
+      { id, kind, impact: 'none', nextUpdateDueAt: null, state: null, componentIds: [] },
+      updateRequest(input, status, input.body),
+      ctx.now,
+    );
     // A scheduled maintenance "starts" at its window, not when it was announced.
-    await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
+    const row = await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
     if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
     const event = update.deliverNotifications ? webhookEventOfUpdate(kind, null, status) : null;
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
-    const value = await getIncident(tx, id);
+    const value = incidentResource(row, [update], componentIds);
     return { value, scope: { incidentIds: [id] }, audit: [{ action: `${kind}.create`, entityType: kind, entityId: id, after: value }] };
   });
   return committed;
 }
 
-async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput | IncidentPatch, status: UpdateRequest['status'], body: string) {
+// Every update goes through here, so it reads the incident once (locked, with its updates
+// and links) and builds the audit's before and the answer from what it has and what it wrote.
+async function postUpdateIn(
+  ctx: ChangeContext,
+  id: string,
+  input: UpdateInput | IncidentPatch,
+  statusAndBody: (current: IncidentRow) => Pick<UpdateRequest, 'status' | 'body'>,
+) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
-    const before = await getIncident(tx, id);
-    const { fields, update } = await applyUpdate(
+    const { status, body } = statusAndBody(current);
+    const { updates, componentIds: linked } = await incidentParts(tx, id);
+    const before = incidentResource(current, updates, linked);
+    const { fields, update, componentIds } = await applyUpdate(
       tx,
-      { id, kind: current.kind, impact: current.impact, nextUpdateDueAt: current.nextUpdateDueAt, state: current },
+      { id, kind: current.kind, impact: current.impact, nextUpdateDueAt: current.nextUpdateDueAt, state: current, componentIds: linked },
       updateRequest(input, status, body),
       ctx.now,
     );
     const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
-    await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input, current) });
+    const row = await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input, current) });
     if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
     const event = update.deliverNotifications ? webhookEventOfUpdate(current.kind, current.status, fields.status) : null;
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
-    const value = await getIncident(tx, id);
+    const value = incidentResource(row, [...updates, update], componentIds);
     const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
     return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after: value }] };
   });
@@ -97,7 +111,7 @@ function maintenanceWindow(input: UpdateInput | IncidentPatch, current: Incident
 
 /** Posts an update: a new status, a message, component changes and the next promised update. */
 export function postUpdate(ctx: ChangeContext, id: string, input: UpdateInput) {
-  return postUpdateIn(ctx, id, input, input.status, input.body);
+  return postUpdateIn(ctx, id, input, () => ({ status: input.status, body: input.body }));
 }
 
 /**
@@ -106,15 +120,17 @@ export function postUpdate(ctx: ChangeContext, id: string, input: UpdateInput) {
  */
 export async function patchIncident(ctx: ChangeContext, id: string, patch: IncidentPatch) {
   if (patch.status !== undefined || patch.body !== undefined) {
-    const [current] = await ctx.db.select({ status: incidents.status }).from(incidents).where(eq(incidents.id, id));
-    if (!current) throw notFound('incident', id);
-    if (patch.body === undefined) throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
-    return postUpdateIn(ctx, id, patch, patch.status ?? current.status, patch.body);
+    const body = patch.body;
+    return postUpdateIn(ctx, id, patch, (current) => {
+      if (body === undefined) throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
+      return { status: patch.status ?? current.status, body };
+    });
   }
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, patch.version);
-    const before = await getIncident(tx, id);
-    await saveIncidentFields(tx, id, {
+    const { updates, componentIds } = await incidentParts(tx, id);
+    const before = incidentResource(current, updates, componentIds);
+    const row = await saveIncidentFields(tx, id, {
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
       ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
@@ -123,7 +139,7 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
       ...maintenanceWindow(patch, current),
       updatedAt: ctx.now,
     });
-    const value = await getIncident(tx, id);
+    const value = incidentResource(row, updates, componentIds);
     return { value, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.edit`, entityType: current.kind, entityId: id, before, after: value }] };
   });
 }
@@ -149,7 +165,8 @@ export function editUpdate(ctx: ChangeContext, incidentId: string, updateId: str
 export function deleteIncident(ctx: ChangeContext, id: string, version: number | undefined) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, version);
-    const before = await getIncident(tx, id);
+    const { updates, componentIds } = await incidentParts(tx, id);
+    const before = incidentResource(current, updates, componentIds);
     await tx.delete(incidents).where(eq(incidents.id, id));
     return { value: null, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.delete`, entityType: current.kind, entityId: id, before }] };
   });
