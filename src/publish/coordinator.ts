@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type postgres from 'postgres';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Logger } from '../server/log.ts';
 import type { ChangeScope, PublishResult, PublishStatus, Publisher } from './publisher.ts';
-import { siteRoot } from './site-directory.ts';
+import { siteRoot, treeRevisionFile } from './site-directory.ts';
 
 // Several Herald instances may share one PostgreSQL and one site directory. Exactly one of
 // them publishes: whoever holds a session advisory lock (PostgreSQL releases it when that
@@ -58,7 +57,7 @@ export class PublishCoordinator implements PublishGate {
   get status(): PublishStatus {
     if (this.#leader) return this.#publisher.status;
     try {
-      const marker = path.join(siteRoot(this.#dataDir), '.herald-revision');
+      const marker = treeRevisionFile(siteRoot(this.#dataDir));
       return { revision: Number(readFileSync(marker, 'utf8')), publishedAt: statSync(marker).mtime, durationMs: null, error: null };
     } catch {
       return this.#publisher.status;

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
-import { loadChanges, loadSnapshot, type SnapshotChanges, type StatusHistory } from '../db/snapshot-queries.ts';
+import { loadChanges, loadSnapshot, type StatusHistory } from '../db/snapshot-queries.ts';
 import { sameUptimeEvents } from '../domain/page-uptime.ts';
 import { findIncident, mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
-import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inLanguage, otherLanguages, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
+import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
 import { createSiteDirectory, currentSiteDirectory, readTreeRevision, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
@@ -60,6 +60,14 @@ export interface PublishResult {
   superseded?: boolean;
 }
 
+/** A publish's outcome, timed from `started` (performance.now()) with its load and render marks. */
+function publishResult(kind: PublishResult['kind'], revision: number, directory: string, started: number, done?: { files: number; loadedMs: number; renderedMs: number }): PublishResult {
+  const durationMs = Math.round(performance.now() - started);
+  if (!done) return { kind, revision, files: 0, directory, durationMs, superseded: true };
+  const { files, loadedMs, renderedMs } = done;
+  return { kind, revision, files, directory, durationMs, phasesMs: { load: Math.round(loadedMs), render: Math.round(renderedMs - loadedMs), swap: Math.round(durationMs - renderedMs) } };
+}
+
 /** History pages are cut by month: a new month, or a new page, moves every page's content. */
 function historyShifted(before: Snapshot, after: Snapshot): boolean {
   const month = (s: Snapshot) => monthKey(s.now, s.page.timeZone);
@@ -105,9 +113,11 @@ export class Publisher {
   #status: PublishStatus = { revision: null, publishedAt: null, durationMs: null, error: null };
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
-  #cache: Snapshot | null = null;
-  /** The status history behind #cache: a change publish reads only what was added to it. */
-  #history: StatusHistory | null = null;
+  /**
+   * The snapshot of the last publish and the status history it was built from: a change
+   * publish re-reads only what changed and merges it in. Null: the next publish reads all.
+   */
+  #held: { snapshot: Snapshot; history: StatusHistory } | null = null;
   /** Routes a change publish left for later (see DEFERRED_ON_CHANGE). */
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
@@ -167,7 +177,8 @@ export class Publisher {
         this.#pending = null;
         const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
         try {
-          const result = work.full || !hasSite || !this.#cache || !this.#history ? await this.#publishFull() : await this.#publishIncremental(work.incidentIds, work.componentIds);
+          const held = this.#held;
+          const result = work.full || !hasSite || !held ? await this.#publishFull() : await this.#publishIncremental(held, work.incidentIds, work.componentIds);
           this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
@@ -177,7 +188,7 @@ export class Publisher {
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           this.#status = { ...this.#status, error: { message, at: this.#now() } };
-          this.#cache = null; // the next attempt reads everything afresh
+          this.#held = null; // the next attempt reads everything afresh
           this.#options.log.error('publish failed; the previous site stays live', { error: message });
           for (const waiter of work.waiters) waiter.reject(error);
           this.#scheduleRetry(work);
@@ -212,7 +223,7 @@ export class Publisher {
 
   /** Renders the next few routes that change publishes left for later, from the newest snapshot. */
   async #publishDeferredSlice(): Promise<void> {
-    const snapshot = this.#cache;
+    const snapshot = this.#held?.snapshot;
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!snapshot || !dir) return this.#clearDeferred();
     const routes = [...this.#deferred.values()].slice(0, DEFERRED_SLICE);
@@ -245,25 +256,6 @@ export class Publisher {
     this.#retryTimer.unref();
   }
 
-  /**
-   * The whole data set for a full publish; for a change, the previous snapshot with the
-   * changed parts re-read (milliseconds at 10,000 incidents instead of a second).
-   */
-  async #snapshot(): Promise<Snapshot> {
-    const { db, siteUrl } = this.#options;
-    const now = this.#now();
-    const { snapshot, history } = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now }), { isolationLevel: 'repeatable read' });
-    this.#cache = snapshot;
-    this.#history = history;
-    return snapshot;
-  }
-
-  async #changes(changedIncidents: ReadonlySet<string>, history: StatusHistory): Promise<SnapshotChanges> {
-    const { db, siteUrl } = this.#options;
-    const now = this.#now();
-    return db.transaction((tx) => loadChanges(tx, [...changedIncidents], { siteUrl, now, history }), { isolationLevel: 'repeatable read' });
-  }
-
   #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
     return renderPublicRoute(this.#options.handler, this.#options.siteUrl, snapshot, route);
   }
@@ -280,9 +272,11 @@ export class Publisher {
 
   async #publishFull(): Promise<PublishResult> {
     const started = performance.now();
-    const snapshot = await this.#snapshot();
+    const { db, siteUrl, dataDir, distDir } = this.#options;
+    const loaded = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }), { isolationLevel: 'repeatable read' });
+    this.#held = loaded;
+    const { snapshot } = loaded;
     const loadedMs = performance.now() - started;
-    const { dataDir, distDir } = this.#options;
     const dir = await createSiteDirectory(dataDir, path.join(distDir, 'client'), snapshot.revision);
     try {
       const routes = allPublicRoutes(snapshot);
@@ -307,34 +301,25 @@ export class Publisher {
       if (live && (await readTreeRevision(live)) > snapshot.revision) {
         // Someone published newer data while this render ran: keep theirs.
         await rm(dir, { recursive: true, force: true });
-        return { kind: 'full', revision: snapshot.revision, files: 0, directory: live, durationMs: Math.round(performance.now() - started), superseded: true };
+        return publishResult('full', snapshot.revision, live, started);
       }
       await writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
       this.#pruning = pruned.catch((error: unknown) => this.#options.log.warn('could not remove an old site tree', { error: String(error) }));
-      const durationMs = Math.round(performance.now() - started);
-      return {
-        kind: 'full',
-        revision: snapshot.revision,
-        files: routes.length,
-        directory: dir,
-        durationMs,
-        phasesMs: { load: Math.round(loadedMs), render: Math.round(renderedMs - loadedMs), swap: Math.round(durationMs - renderedMs) },
-      };
+      return publishResult('full', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
   }
 
-  async #publishIncremental(incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
+  async #publishIncremental(held: { snapshot: Snapshot; history: StatusHistory }, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
-    const previous = this.#cache!;
-    const historyBefore = this.#history!;
-    const changes = await this.#changes(incidentIds, historyBefore);
+    const { db, siteUrl } = this.#options;
+    const { snapshot: previous, history: historyBefore } = held;
+    const changes = await db.transaction((tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), history: historyBefore }), { isolationLevel: 'repeatable read' });
     const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
-    this.#cache = snapshot;
-    this.#history = changes.history;
+    this.#held = { snapshot, history: changes.history };
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
@@ -364,22 +349,12 @@ export class Publisher {
     await forEachConcurrently(routes, async (route) => {
       rendered.push([route, await this.#render(snapshot, route)]);
     });
-    if ((await readTreeRevision(dir)) > snapshot.revision) {
-      return { kind: 'incremental', revision: snapshot.revision, files: 0, directory: dir, durationMs: Math.round(performance.now() - started), superseded: true };
-    }
+    if ((await readTreeRevision(dir)) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);
     const renderedMs = performance.now() - started;
     await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
     await writeTreeRevision(dir, snapshot.revision);
     await this.#removeGone(dir, previous, snapshot, incidentIds);
-    const durationMs = Math.round(performance.now() - started);
-    return {
-      kind: 'incremental',
-      revision: snapshot.revision,
-      files: routes.length,
-      directory: dir,
-      durationMs,
-      phasesMs: { load: Math.round(loadedMs), render: Math.round(renderedMs - loadedMs), swap: Math.round(durationMs - renderedMs) },
-    };
+    return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
   }
 
   /** Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last. */
@@ -387,10 +362,6 @@ export class Publisher {
     const gone: PublicRoute[] = [];
     for (let n = historyPageCount(snapshot) + 1; n <= historyPageCount(previous); n++) gone.push(historyRoute(n));
     for (const id of incidentIds) if (!findIncident(snapshot, id)) gone.push(incidentRoute(id));
-    for (const route of gone) {
-      for (const copy of [route, ...otherLanguages(snapshot).map((l) => inLanguage(route, l))]) {
-        await rm(path.join(dir, path.dirname(copy.file)), { recursive: true, force: true });
-      }
-    }
+    for (const copy of gone.flatMap((route) => inEveryLanguage(snapshot, route))) await rm(path.join(dir, path.dirname(copy.file)), { recursive: true, force: true });
   }
 }

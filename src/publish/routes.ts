@@ -100,6 +100,11 @@ export function inLanguage(route: PublicRoute, language: Language): PublicRoute 
   return { path: `/${language}${route.path}`, file: `${language}/${route.file}`, language };
 }
 
+/** A default-language route and its copies in the other languages (one, if it has words in none). */
+export function inEveryLanguage(snapshot: Snapshot, route: PublicRoute): PublicRoute[] {
+  return LANGUAGE_NEUTRAL.test(route.path) ? [route] : [route, ...otherLanguages(snapshot).map((language) => inLanguage(route, language))];
+}
+
 /** The default language's routes first, then their copies in each other language. */
 function withLanguages(snapshot: Snapshot, routes: PublicRoute[]): PublicRoute[] {
   const translatable = routes.filter((route) => !LANGUAGE_NEUTRAL.test(route.path));

@@ -30,18 +30,21 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
 
 // Each tree records the revision its files were rendered from. A render never overwrites
 // output of a newer revision (monotonic publishing, also across instances).
-const REVISION_FILE = '.herald-revision';
+/** The file in a tree that holds the revision it was rendered from. */
+export function treeRevisionFile(dir: string): string {
+  return path.join(dir, '.herald-revision');
+}
 
 export async function readTreeRevision(dir: string): Promise<number> {
   try {
-    return Number.parseInt(await readFile(path.join(dir, REVISION_FILE), 'utf8'), 10) || 0;
+    return Number.parseInt(await readFile(treeRevisionFile(dir), 'utf8'), 10) || 0;
   } catch {
     return -1;
   }
 }
 
 export function writeTreeRevision(dir: string, revision: number): Promise<void> {
-  return writeFileAtomic(path.join(dir, REVISION_FILE), String(revision));
+  return writeFileAtomic(treeRevisionFile(dir), String(revision));
 }
 
 /** Writes files into a directory that is not live yet, creating each folder once. */
