@@ -59,17 +59,17 @@ async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promis
   // The lease outlasts the request's deadline, so a slow answer is never sent twice at once.
   const leaseMs = options.leaseMs ?? Math.max(60_000, (options.timeoutMs ?? 10_000) * 3);
   return options.db.transaction(async (tx) => {
-    const [row] = rowsOf<{ id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number; url: string; secret: string; self_service: boolean; inactive: boolean }>(
+    const [row] = rowsOf<{ id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number; url: string; secret: string; self_service: boolean; quarantined: boolean }>(
       await tx.execute(sql`select d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret, e.self_service,
-          (e.quarantined_at is not null or e.disabled_at is not null) as inactive
+          e.quarantined_at is not null as quarantined
         from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
         where d.status = 'pending' and d.available_at <= ${now.toISOString()}::timestamptz
         order by d.available_at, d.id limit 1 for update of d skip locked`),
     );
     if (!row) return null;
     const id = Number(row.id);
-    if (row.inactive) {
-      await tx.update(webhookDeliveries).set({ status: 'skipped', lastError: 'the endpoint is quarantined or disabled' }).where(eq(webhookDeliveries.id, id));
+    if (row.quarantined) {
+      await tx.update(webhookDeliveries).set({ status: 'skipped', lastError: 'the endpoint is quarantined' }).where(eq(webhookDeliveries.id, id));
       return 'skipped';
     }
     const attempts = row.attempts + 1;

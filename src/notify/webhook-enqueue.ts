@@ -36,7 +36,6 @@ async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
     .where(
       and(
         isNull(webhookEndpoints.quarantinedAt),
-        isNull(webhookEndpoints.disabledAt),
         // Visitors' endpoints hear nothing while the page does not allow them.
         or(eq(webhookEndpoints.selfService, false), sql`(select ${pageSettings.visitorWebhooks} from ${pageSettings} where ${pageSettings.id} = 1)`),
       ),

@@ -34,7 +34,7 @@ export function webhookResource(e: EndpointRow) {
     events: e.events,
     description: e.description,
     self_service: e.selfService,
-    state: e.disabledAt ? 'disabled' : e.quarantinedAt ? 'quarantined' : 'active',
+    state: e.quarantinedAt ? 'quarantined' : 'active',
     created_at: e.createdAt.toISOString(),
     consecutive_failures: e.consecutiveFailures,
     last_success_at: iso(e.lastSuccessAt),
@@ -130,7 +130,7 @@ export function reenableWebhook(ctx: ChangeContext, id: string) {
     const current = await lockEndpoint(tx, id);
     const [row] = await tx
       .update(webhookEndpoints)
-      .set({ quarantinedAt: null, quarantineReason: null, disabledAt: null, consecutiveFailures: 0 })
+      .set({ quarantinedAt: null, quarantineReason: null, consecutiveFailures: 0 })
       .where(eq(webhookEndpoints.id, id))
       .returning();
     return { value: webhookResource(row!), audit: [{ action: 'webhook.reenable', entityType: 'webhook', entityId: id, before: auditedWebhook(current), after: auditedWebhook(row!) }] };
@@ -141,7 +141,7 @@ export function reenableWebhook(ctx: ChangeContext, id: string) {
 export function sendTestWebhook(ctx: ChangeContext, id: string) {
   return runChange(ctx, async (tx) => {
     const current = await lockEndpoint(tx, id);
-    if (current.quarantinedAt || current.disabledAt) throw new HttpError(409, 'webhook_inactive', 'the webhook is quarantined; re-enable it first');
+    if (current.quarantinedAt) throw new HttpError(409, 'webhook_inactive', 'the webhook is quarantined; re-enable it first');
     await enqueueTestWebhook(tx, id, ctx.now);
     const value = webhookResource(current);
     return { value, audit: [{ action: 'webhook.test', entityType: 'webhook', entityId: id }] };
