@@ -17,6 +17,11 @@ export const BATCH_SIZE = 100;
 
 async function emailPage(tx: Transaction): Promise<EmailPage> {
   const [page] = await tx.select().from(pageSettings).where(eq(pageSettings.id, 1));
+  return emailPageOf(page);
+}
+
+/** How emails (to subscribers and to staff) name and colour the page, from its settings row. */
+export function emailPageOf(page: typeof pageSettings.$inferSelect | undefined): EmailPage {
   return { name: page?.name ?? 'Status', brandColor: page?.brandColor ?? '#2563eb', timeZone: page?.timeZone ?? 'Etc/UTC', defaultLanguage: languageOr(page?.defaultLanguage, 'en') };
 }
 

@@ -3,7 +3,7 @@ import type { Database, Transaction } from '../../db/client.ts';
 import { incidents, pageSettings, users } from '../../db/schema.ts';
 import { isMaintenanceReminderDue, isOverdueReminderDue } from '../../domain/reminders.ts';
 import type { OverdueReminderMessage } from '../../domain/staff-email.ts';
-import { enqueueMaintenanceReminder } from '../../notify/enqueue.ts';
+import { emailPageOf, enqueueMaintenanceReminder } from '../../notify/enqueue.ts';
 import { rowsOf } from '../../notify/sql-rows.ts';
 import { enqueueStaffEmails } from '../../notify/staff-messages.ts';
 
@@ -17,7 +17,7 @@ const MINUTE = 60_000;
 async function reminderSettings(db: Database) {
   const [settings] = await db.select().from(pageSettings).where(eq(pageSettings.id, 1));
   return {
-    page: { name: settings?.name ?? 'Status', brandColor: settings?.brandColor ?? '#2563eb', timeZone: settings?.timeZone ?? 'Etc/UTC' },
+    page: emailPageOf(settings),
     intervalMinutes: settings?.reminderIntervalMinutes ?? 30,
     maintenanceLeadMinutes: settings?.maintenanceReminderMinutes ?? 60,
   };
