@@ -85,7 +85,3 @@ export function roleAllows(role: Role, required: Role): boolean {
 /** Languages of the public page, widget, feeds and emails; the first is the fallback. */
 export const LANGUAGES = ['en', 'zh-TW', 'zh-CN'] as const;
 export type Language = (typeof LANGUAGES)[number];
-
-export function isLanguage(value: string): value is Language {
-  return (LANGUAGES as readonly string[]).includes(value);
-}

@@ -30,10 +30,6 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEvent, string> = {
   'component.updated': 'Component status changed',
 };
 
-export function isWebhookEvent(value: string): value is WebhookEvent {
-  return (WEBHOOK_EVENTS as readonly string[]).includes(value);
-}
-
 /** The event an update is, from the status before it (null: it opened the event) and after. */
 export function webhookEventOfUpdate(kind: EventKind, previous: EventStatus | null, status: EventStatus): WebhookEvent {
   if (kind === 'incident') {
