@@ -1,9 +1,8 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { escapeHtml, markdownToText, renderMarkdown } from './markdown.ts';
-import { localeFor, type Locale } from './i18n/translator.ts';
+import { absoluteUrl, localeFor, type Locale } from './i18n/translator.ts';
 import { formatMinutes } from './reminders.ts';
-import { withSlash } from './statuspage-json.ts';
 import type { ComponentStatus, EventKind, EventStatus, Language } from './vocabulary.ts';
 
 // The emails Herald sends, rendered from a message frozen in the outbox when the change was
@@ -76,7 +75,7 @@ export const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ?
 /** The incident's page in the recipient's language (`locale.path` adds its prefix). */
 export function incidentUrl(siteUrl: string, incidentId: string, locale?: Locale): string {
   const path = `/incidents/${encodeURIComponent(incidentId)}/`;
-  return new URL((locale ? locale.path(path) : path).slice(1), withSlash(siteUrl)).toString();
+  return absoluteUrl(siteUrl, locale ? locale.path(path) : path);
 }
 
 /** "1 hour 30 minutes" in English (as staff emails word it), Intl's words in other languages. */

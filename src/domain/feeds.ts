@@ -1,8 +1,7 @@
 import RSS from 'rss';
-import { localeFor, localizedPath, type Locale } from './i18n/translator.ts';
+import { absoluteUrl, localeFor, localizedPath, type Locale } from './i18n/translator.ts';
 import { escapeHtml, renderMarkdown, stripControlCharacters } from './markdown.ts';
 import { componentNames, publicTransitions, type ComponentView, type IncidentView, type Snapshot, type UpdateView } from './snapshot.ts';
-import { withSlash } from './statuspage-json.ts';
 import type { EventStatus, Language } from './vocabulary.ts';
 
 // RSS 2.0 and Atom 1.0 feeds of incident and maintenance updates, for the whole page or
@@ -57,10 +56,8 @@ export function feedPath(format: FeedFormat, componentId?: string): string {
   return componentId === undefined ? `/history.${format}` : `/components/${componentId}/history.${format}`;
 }
 
-const absolute = (snapshot: Snapshot, path: string) => new URL(path.replace(/^\//, ''), withSlash(snapshot.page.siteUrl)).toString();
-
 export function feedUrl(snapshot: Snapshot, format: FeedFormat, componentId?: string, language: Language = snapshot.page.defaultLanguage): string {
-  return absolute(snapshot, localizedPath(feedPath(format, componentId), language, snapshot.page.defaultLanguage));
+  return absoluteUrl(snapshot.page.siteUrl, localizedPath(feedPath(format, componentId), language, snapshot.page.defaultLanguage));
 }
 
 const latest = (...dates: Date[]) => new Date(Math.max(...dates.map((d) => d.getTime())));
@@ -154,8 +151,8 @@ function computeFeedEntries(snapshot: Snapshot, locale: Locale, component?: Comp
   const incidents = component ? snapshot.incidents.filter((i) => i.componentIds.includes(component.id)) : snapshot.incidents;
   return newestUpdates(incidents, FEED_ITEM_LIMIT).map(({ incident, update }) => {
     // Entry ids stay the default language's link: the same update in two feeds is one update.
-    const id = `${absolute(snapshot, `/incidents/${incident.id}/`)}#update-${update.id}`;
-    const link = absolute(snapshot, locale.path(`/incidents/${incident.id}/`));
+    const id = `${absoluteUrl(snapshot.page.siteUrl, `/incidents/${incident.id}/`)}#update-${update.id}`;
+    const link = absoluteUrl(snapshot.page.siteUrl, locale.path(`/incidents/${incident.id}/`));
     return {
       id,
       title: xmlSafe(`${incident.name} — ${locale.eventStatus(update.status)}`),
@@ -178,7 +175,7 @@ export function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: Co
     title: xmlSafe(t(component ? 'feed.componentTitle' : 'feed.title', names)),
     description: xmlSafe(t(component ? 'feed.componentDescription' : 'feed.description', names)),
     url: feedUrl(snapshot, format, component?.id, language),
-    siteUrl: absolute(snapshot, localizedPath('/', language, page.defaultLanguage)),
+    siteUrl: absoluteUrl(page.siteUrl, localizedPath('/', language, page.defaultLanguage)),
     author: xmlSafe(page.name),
     language,
     updated: latest(page.updatedAt, ...(component ? [component.updatedAt] : []), ...entries.map((e) => e.updated)),

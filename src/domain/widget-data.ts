@@ -1,4 +1,4 @@
-import { localeFor } from './i18n/translator.ts';
+import { absoluteUrl, localeFor } from './i18n/translator.ts';
 import { activeMaintenances, overallStatus, unresolvedIncidents, type IncidentView, type Snapshot } from './snapshot.ts';
 import { incidentUrl, withSlash } from './statuspage-json.ts';
 import { EVENT_STATUS_LABELS, LANGUAGES, type Language } from './vocabulary.ts';
@@ -54,14 +54,13 @@ export function widgetData(snapshot: Snapshot): WidgetData {
   const status = overallStatus(snapshot);
   const active = [...unresolvedIncidents(snapshot), ...activeMaintenances(snapshot)];
   const { defaultLanguage } = snapshot.page;
-  const absolute = (path: string) => new URL(path.slice(1), withSlash(snapshot.page.siteUrl)).toString();
   const wordsIn = (language: Language): WidgetWords => {
     const locale = localeFor(language, defaultLanguage);
     return {
-      url: absolute(locale.path('/')),
+      url: absoluteUrl(snapshot.page.siteUrl, locale.path('/')),
       description: locale.pageStatus(status.description),
       dismiss: locale.t('widget.dismiss'),
-      active: active.map((i) => ({ status_label: locale.eventStatus(i.status), url: absolute(locale.path(`/incidents/${i.id}/`)) })),
+      active: active.map((i) => ({ status_label: locale.eventStatus(i.status), url: absoluteUrl(snapshot.page.siteUrl, locale.path(`/incidents/${i.id}/`)) })),
     };
   };
   return {

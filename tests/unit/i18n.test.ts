@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { en, type MessageKey } from '../../src/domain/i18n/en.ts';
-import { CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCRIPTIONS, placeholdersOf, splitLanguagePrefix, translator } from '../../src/domain/i18n/translator.ts';
+import { absoluteUrl, CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCRIPTIONS, placeholdersOf, splitLanguagePrefix, translator } from '../../src/domain/i18n/translator.ts';
 import { formatDateTime, formatMonth, formatRelative } from '../../src/domain/format.ts';
 import { rollUpComponents, pageStatus } from '../../src/domain/status-rollup.ts';
 import { COMPONENT_STATUSES, EVENT_STATUSES, IMPACTS, LANGUAGES } from '../../src/domain/vocabulary.ts';
@@ -100,6 +100,15 @@ describe('language URLs', () => {
     ['/zh-TWx/', null, '/zh-TWx/'],
   ] as const)('%s names %s', (path, language, rest) => {
     expect(splitLanguagePrefix(path)).toEqual({ language, path: rest });
+  });
+
+  it.each([
+    ['https://status.example.com', '/zh-TW/history/', 'https://status.example.com/zh-TW/history/'],
+    ['https://status.example.com/', '/', 'https://status.example.com/'],
+    ['https://example.com/status', '/incidents/x/', 'https://example.com/status/incidents/x/'],
+    ['https://example.com/status/', '/zh-CN/history.atom', 'https://example.com/status/zh-CN/history.atom'],
+  ] as const)('below %s, %s is %s', (siteUrl, path, expected) => {
+    expect(absoluteUrl(siteUrl, path)).toBe(expected);
   });
 });
 

@@ -1,5 +1,6 @@
 import { formatDate, formatDateTime, formatDayKey, formatMonth, formatRelative, formatTime } from '../format.ts';
 import { LANGUAGES, type ComponentStatus, type EventStatus, type Impact, type Language } from '../vocabulary.ts';
+import { withSlash } from '../statuspage-json.ts';
 import { en, type Catalogue, type MessageKey } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 import { zhTW } from './zh-TW.ts';
@@ -87,6 +88,11 @@ export function languagePrefix(language: Language, defaultLanguage: Language): s
 /** `/history/` in the language: `/zh-TW/history/`, or unchanged for the default language. */
 export function localizedPath(path: string, language: Language, defaultLanguage: Language): string {
   return `${languagePrefix(language, defaultLanguage)}${path}`;
+}
+
+/** A site path (`/zh-TW/history/`) as an absolute URL below the site's address, which may have a path of its own. */
+export function absoluteUrl(siteUrl: string, path: string): string {
+  return new URL(path.replace(/^\//, ''), withSlash(siteUrl)).toString();
 }
 
 /** The language a path's first segment names (`/zh-TW/...`), and the path without it. */
