@@ -20,6 +20,9 @@ interface Operation {
   success?: number;
 }
 
+/** PUT does what PATCH does (Statuspage clients send either), so both come from one entry. */
+const patchOrPut = (patch: Operation) => ({ patch, put: { ...patch, summary: 'Same as PATCH' } });
+
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
 
 export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
@@ -34,8 +37,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/components/{id}': {
     get: { summary: 'Get a component', role: 'viewer' },
-    patch: { summary: 'Edit a component (status, name, group, position, hidden...)', role: 'editor', body: ComponentPatch },
-    put: { summary: 'Same as PATCH', role: 'editor', body: ComponentPatch },
+    ...patchOrPut({ summary: 'Edit a component (status, name, group, position, hidden...)', role: 'editor', body: ComponentPatch }),
     delete: { summary: 'Delete a component', role: 'editor', success: 204 },
   },
   '/components/reorder': {
@@ -47,8 +49,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/component-groups/{id}': {
     get: { summary: 'Get a group', role: 'viewer' },
-    patch: { summary: 'Edit a group, its members and their order', role: 'editor', body: GroupPatch },
-    put: { summary: 'Same as PATCH', role: 'editor', body: GroupPatch },
+    ...patchOrPut({ summary: 'Edit a group, its members and their order', role: 'editor', body: GroupPatch }),
     delete: { summary: 'Delete a group (its components stay, ungrouped)', role: 'editor', success: 204 },
   },
   '/incidents': {
@@ -57,8 +58,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/incidents/{id}': {
     get: { summary: 'Get an incident with its updates', role: 'viewer' },
-    patch: { summary: 'Statuspage-style edit: a status or body posts an update; other fields edit in place', role: 'editor', body: IncidentPatch },
-    put: { summary: 'Same as PATCH', role: 'editor', body: IncidentPatch },
+    ...patchOrPut({ summary: 'Statuspage-style edit: a status or body posts an update; other fields edit in place', role: 'editor', body: IncidentPatch }),
     delete: { summary: 'Delete an incident', role: 'editor', success: 204 },
   },
   '/incidents/{id}/postmortem': {
@@ -69,8 +69,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     post: { summary: 'Post an update: status, message, component changes, next update in N minutes', role: 'editor', body: UpdateInput, success: 201 },
   },
   '/incidents/{id}/updates/{updateId}': {
-    patch: { summary: "Correct an update's text", role: 'editor', body: UpdateEdit },
-    put: { summary: 'Same as PATCH', role: 'editor', body: UpdateEdit },
+    ...patchOrPut({ summary: "Correct an update's text", role: 'editor', body: UpdateEdit }),
   },
   '/templates': {
     get: { summary: 'List templates', role: 'viewer' },
@@ -78,22 +77,19 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/templates/{id}': {
     get: { summary: 'Get a template', role: 'viewer' },
-    patch: { summary: 'Edit a template', role: 'editor', body: TemplatePatch },
-    put: { summary: 'Same as PATCH', role: 'editor', body: TemplatePatch },
+    ...patchOrPut({ summary: 'Edit a template', role: 'editor', body: TemplatePatch }),
     delete: { summary: 'Delete a template', role: 'editor', success: 204 },
   },
   '/page': {
     get: { summary: 'Page settings', role: 'viewer' },
-    patch: { summary: 'Edit page settings (name, time zone, branding, default language, uptime weight, reminders, visitor webhooks)', role: 'admin', body: SettingsPatch },
-    put: { summary: 'Same as PATCH', role: 'admin', body: SettingsPatch },
+    ...patchOrPut({ summary: 'Edit page settings (name, time zone, branding, default language, uptime weight, reminders, visitor webhooks)', role: 'admin', body: SettingsPatch }),
   },
   '/users': {
     get: { summary: 'List users', role: 'admin' },
     post: { summary: 'Invite a user with a role and an initial password', role: 'admin', body: UserInput, success: 201 },
   },
   '/users/{id}': {
-    patch: { summary: "Change a user's name, role or password (ends their sessions)", role: 'admin', body: UserPatch },
-    put: { summary: 'Same as PATCH', role: 'admin', body: UserPatch },
+    ...patchOrPut({ summary: "Change a user's name, role or password (ends their sessions)", role: 'admin', body: UserPatch }),
     delete: { summary: 'Remove a user', role: 'admin', success: 204 },
   },
   '/api-tokens': {
