@@ -42,3 +42,8 @@ export async function postgresReachable(): Promise<boolean> {
     await sql.end({ timeout: 1 });
   }
 }
+
+/** The p-th percentile of ascending `sorted` values (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

@@ -3,7 +3,7 @@
 // projected time at Resend's 5 requests/s, the time the delivery rows add to the update's
 // transaction, and the publish latency of other changes while the fan-out runs.
 // PGlite, and PostgreSQL when reachable (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
-import { POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
+import { percentile, POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,6 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function bench(driver: 'pglite' | 'postgres'): Promise<void> {

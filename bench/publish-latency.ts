@@ -2,7 +2,7 @@
 // posts updates through the admin API and measures, for each, the time from sending the
 // request until the served / and /api/v2/summary.json both show the new text.
 // Prints p50 / p95 / max on PGlite and on PostgreSQL (when reachable), and the full-publish time.
-import { POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
+import { percentile, POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +22,6 @@ const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 200);
 
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
   await withDatabase(driver, 'latency', async (database) => {
