@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addToken, addUser, api } from '../helpers/admin.ts';
+import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
+
+// The admin's HTML forms as a browser meets them: choices and ticks show what is stored,
+// and after a refused submit they show what was typed, with the error beside its field.
+
+describe('admin form pages', () => {
+  let site: TestSite;
+  let cookie = '';
+  let componentId = '';
+  let groupId = '';
+
+  const page = async (path: string) => (await fetch(`${site.url}${path}`, { headers: { cookie } })).text();
+  const submit = (path: string, fields: Record<string, string>) =>
+    fetch(`${site.url}${path}`, { method: 'POST', headers: { cookie, origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+  /** The one element whose opening tag has this id, up to its closing tag. */
+  const element = (html: string, tag: string, id: string) => {
+    const start = html.indexOf(`<${tag} `, html.lastIndexOf('<', html.indexOf(`id="${id}"`)));
+    expect(start, `<${tag} id="${id}">`).toBeGreaterThanOrEqual(0);
+    return html.slice(start, html.indexOf(`</${tag}>`, start) + tag.length + 3);
+  };
+  const selectedOf = (select: string) => [...select.matchAll(/<option value="([^"]*)"[^>]*\bselected\b/g)].map((m) => m[1]);
+  const checkbox = (html: string, id: string) => html.match(new RegExp(`<input[^>]*id="${id}"[^>]*>`))?.[0] ?? '';
+
+  beforeAll(async () => {
+    site = await startTestSite('pglite');
+    await site.publisher.publishAll();
+    await addUser(site, 'boss@example.com', 'admin');
+    const login = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boss@example.com', password: 'correct-horse-battery' }) });
+    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const admin = api(site, (await addToken(site, 'admin')).token);
+    groupId = (await admin.post('/component-groups', { name: 'Core' })).body.id;
+    componentId = (await admin.post('/components', { name: 'API', group_id: groupId, status: 'degraded_performance', only_show_if_degraded: true, showcase: false })).body.id;
+    expect(groupId && componentId).toBeTruthy();
+  });
+  afterAll(() => site.close());
+
+  it('shows a component\'s stored status, group and ticks in its edit form', async () => {
+    const html = await page('/admin/components');
+    const key = `update_component-${componentId}`;
+    expect(selectedOf(element(html, 'select', `${key}-status`))).toEqual(['degraded_performance']);
+    expect(selectedOf(element(html, 'select', `${key}-group_id`))).toEqual([groupId]);
+    expect(element(html, 'select', `${key}-group_id`)).toContain('<option value="">No group</option>');
+    expect(checkbox(html, `${key}-only_show_if_degraded`)).toMatch(/\bchecked\b/);
+    expect(checkbox(html, `${key}-showcase`)).not.toMatch(/\bchecked\b/);
+    expect(checkbox(html, `${key}-hidden`)).not.toMatch(/\bchecked\b/);
+    // The add form starts operational, ungrouped, with the uptime bar.
+    expect(selectedOf(element(html, 'select', 'create_component-status'))).toEqual(['operational']);
+    expect(checkbox(html, 'create_component-showcase')).toMatch(/\bchecked\b/);
+  });
+
+  it('keeps what was chosen when an edit is refused, and names the field', async () => {
+    const version = (await api(site, (await addToken(site, 'viewer')).token).get(`/components/${componentId}`)).body.version;
+    const response = await submit('/admin/components', { intent: 'update_component', id: componentId, version: String(version), name: '', status: 'major_outage', group_id: '', position: '3', hidden: '1' });
+    expect(response.status).toBe(422);
+    const html = await response.text();
+    const key = `update_component-${componentId}`;
+    expect(selectedOf(element(html, 'select', `${key}-status`))).toEqual(['major_outage']);
+    expect(selectedOf(element(html, 'select', `${key}-group_id`))).toEqual(['']);
+    expect(checkbox(html, `${key}-hidden`)).toMatch(/\bchecked\b/);
+    expect(checkbox(html, `${key}-showcase`)).not.toMatch(/\bchecked\b/);
+    expect(element(html, 'p', `${key}-name-error`)).toMatch(/<p class="field-error"[^>]*>[^<]+<\/p>/);
+  });
+
+  it('offers every role, the stored one selected, on the users and tokens pages', async () => {
+    const users = await page('/admin/users');
+    const roles = element(users, 'select', 'create-role');
+    expect([...roles.matchAll(/<option value="(\w+)"/g)].map((m) => m[1]).sort()).toEqual(['admin', 'editor', 'viewer']);
+    expect(selectedOf(roles)).toEqual(['editor']);
+    const refused = await submit('/admin/tokens', { intent: 'create', name: '', role: 'viewer', expires_at: '' });
+    expect(refused.status).toBe(422);
+    const tokens = await refused.text();
+    expect(selectedOf(element(tokens, 'select', 'create-role'))).toEqual(['viewer']);
+    expect(element(tokens, 'p', 'create-name-error')).toMatch(/<p class="field-error"[^>]*>[^<]+<\/p>/);
+  });
+});
