@@ -66,7 +66,9 @@ function emailRenderer(message: EmailMessage, siteUrl: string, language: Languag
   };
 }
 
-const backoffMs = (attempt: number) => Math.min(10 * 60_000, 1000 * 2 ** (attempt - 1));
+/** Waits between failed sends of an email (to subscribers or staff): 1 s doubling, at most 10 minutes. */
+export const emailBackoffMs = (attempt: number) => Math.min(10 * 60_000, 1000 * 2 ** (attempt - 1));
+export const EMAIL_MAX_ATTEMPTS = 8;
 
 function audienceOf(message: EmailMessage): Audience {
   if (message.kind === 'confirmation') return { kind: 'confirmation', eventKind: 'incident', components: [] };
@@ -206,14 +208,14 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
       options.log.error('email batch refused', { batch: batch.id, error: result.error });
       return rejectBatch(options.db, batch, result.error, at);
     case 'failed':
-      if (batch.attempts >= (options.maxAttempts ?? 8)) {
+      if (batch.attempts >= (options.maxAttempts ?? EMAIL_MAX_ATTEMPTS)) {
         options.log.error('email batch failed for good', { batch: batch.id, error: result.error });
         await markBatch(options.db, batch, { status: 'failed', error: result.error }, at);
         return 'failed';
       }
       await options.db
         .update(deliveryBatches)
-        .set({ availableAt: new Date(at.getTime() + backoffMs(batch.attempts)), lastError: result.error })
+        .set({ availableAt: new Date(at.getTime() + emailBackoffMs(batch.attempts)), lastError: result.error })
         .where(eq(deliveryBatches.id, batch.id));
       return 'retry';
   }

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
 import { staffMessages } from '../db/schema.ts';
 import { renderStaffEmail, staffIdempotencyKey, type StaffEmailMessage } from '../domain/staff-email.ts';
-import type { DeliveryOptions } from './deliver.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, type DeliveryOptions } from './deliver.ts';
 import { DELIVER_CHANNEL } from './enqueue.ts';
 import { rowsOf } from './sql-rows.ts';
 
@@ -25,8 +25,6 @@ export async function enqueueStaffEmails(tx: Transaction, emails: StaffEmail[], 
   await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, 'staff')`);
   return emails.length;
 }
-
-const backoffMs = (attempt: number) => Math.min(10 * 60_000, 1000 * 2 ** (attempt - 1));
 
 export type StaffOutcome = 'sent' | 'throttled' | 'retry' | 'failed' | 'none';
 
@@ -68,12 +66,12 @@ export async function deliverNextStaffMessage(options: DeliveryOptions): Promise
       await settle({ status: 'failed', lastError: result.error });
       return 'failed';
     case 'failed':
-      if (claimed.attempts >= (options.maxAttempts ?? 8)) {
+      if (claimed.attempts >= (options.maxAttempts ?? EMAIL_MAX_ATTEMPTS)) {
         options.log.error('staff email failed for good', { staffMessage: claimed.id, error: result.error });
         await settle({ status: 'failed', lastError: result.error });
         return 'failed';
       }
-      await settle({ availableAt: new Date(at.getTime() + backoffMs(claimed.attempts)), lastError: result.error });
+      await settle({ availableAt: new Date(at.getTime() + emailBackoffMs(claimed.attempts)), lastError: result.error });
       return 'retry';
   }
 }
