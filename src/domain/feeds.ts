@@ -71,10 +71,7 @@ function entryHtml(snapshot: Snapshot, locale: Locale, incident: IncidentView, u
   }
   const transitions = publicTransitions(snapshot, update);
   if (transitions.length > 0) {
-    const items = transitions.map((c) => {
-      const status = c.oldStatus === c.newStatus ? locale.componentStatus(c.newStatus) : `${locale.componentStatus(c.oldStatus)} → ${locale.componentStatus(c.newStatus)}`;
-      return `<li>${escapeHtml(c.name)}: ${escapeHtml(status)}</li>`;
-    });
+    const items = transitions.map((c) => `<li>${escapeHtml(c.name)}: ${escapeHtml(locale.componentChange(c.oldStatus, c.newStatus))}</li>`);
     parts.push(`<p>${escapeHtml(t('feed.affected'))}</p><ul>${items.join('')}</ul>`);
   } else {
     const names = componentNames(snapshot, incident.componentIds);

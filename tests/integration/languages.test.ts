@@ -72,6 +72,8 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(page).toContain('<html lang="zh-TW"');
     expect(page).toContain(`<link rel="alternate" hreflang="zh-CN" href="${SITE_URL}/zh-CN/incidents/${incident.id}/">`);
     expect(page).toContain('更新');
+    // What each update did to its components, in the page's words.
+    expect(page).toMatch(/<li>[^<]+: 正常運作 → [^<a-zA-Z]+<\/li>/);
 
     const simplified = await read('zh-CN/index.html');
     expect(simplified).toContain('<html lang="zh-CN"');

@@ -74,6 +74,14 @@ describe('translator', () => {
     expect(translator(language)(key, vars)).toBe(expected);
   });
 
+  it.each([
+    ['en', 'operational', 'major_outage', 'Operational → Major Outage'],
+    ['en', 'partial_outage', 'partial_outage', 'Partial Outage'],
+    ['zh-TW', 'operational', 'major_outage', '正常運作 → 嚴重中斷'],
+  ] as const)('%s words a component going from %s to %s as %s', (language, from, to, expected) => {
+    expect(localeFor(language, 'en').componentChange(from, to)).toBe(expected);
+  });
+
   it('fills a value once: text that looks like a placeholder is not expanded again', () => {
     expect(translator('en')('layout.backTo', { name: '{name}' })).toBe('Back to {name}');
   });

@@ -69,6 +69,8 @@ export interface Locale {
   /** A site path (`/history/`) as this language's URL (`/zh-TW/history/`). */
   path(path: string): string;
   componentStatus(status: ComponentStatus): string;
+  /** What an update did to a component: "Operational → Major Outage", or its status when unchanged. */
+  componentChange(from: ComponentStatus, to: ComponentStatus): string;
   eventStatus(status: EventStatus): string;
   impact(impact: Impact): string;
   pageStatus(description: string): string;
@@ -115,6 +117,7 @@ export function localeFor(language: Language, defaultLanguage: Language): Locale
       t,
       path: (path) => localizedPath(path, language, defaultLanguage),
       componentStatus: (status) => t(`componentStatus.${status}`),
+      componentChange: (from, to) => (from === to ? t(`componentStatus.${to}`) : `${t(`componentStatus.${from}`)} → ${t(`componentStatus.${to}`)}`),
       eventStatus: (status) => t(`eventStatus.${status}`),
       impact: (impact) => t(`impact.${impact}`),
       pageStatus: (description) => {
