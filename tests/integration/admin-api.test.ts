@@ -247,6 +247,19 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       await editor.patch(`/components/${webId}`, { hidden: false });
     });
 
+    it('gives a component that leaves a group a new version, so a form opened before is stale', async () => {
+      const edge = await editor.post('/component-groups', { name: 'Edge', components: [webId] });
+      const seen = (await editor.get(`/components/${webId}`)).body;
+      expect((await editor.patch(`/component-groups/${edge.body.id}`, { components: [] })).body.components).toEqual([]);
+      expect((await editor.patch(`/components/${webId}`, { group_id: edge.body.id, version: seen.version })).status).toBe(409);
+      expect((await editor.get(`/components/${webId}`)).body.group_id).toBeNull();
+      await editor.patch(`/component-groups/${edge.body.id}`, { components: [webId] });
+      const member = (await editor.get(`/components/${webId}`)).body;
+      expect((await editor.delete(`/component-groups/${edge.body.id}`)).status).toBe(204);
+      expect((await editor.patch(`/components/${webId}`, { group_id: edge.body.id, version: member.version })).status).toBe(409);
+      expect((await editor.get(`/components/${webId}`)).body.group_id).toBeNull();
+    });
+
     it('rejects a template with an unknown variable when it is saved', async () => {
       const bad = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'Trouble with {{component}}', body: 'Reading {{env.SECRET}} now' });
       expect(bad.status).toBe(422);

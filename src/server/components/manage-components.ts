@@ -157,7 +157,7 @@ export function updateGroup(ctx: ChangeContext, id: string, patch: GroupPatch) {
       .returning();
     if (patch.components) {
       const leaving = before.components.filter((c) => !patch.components!.includes(c));
-      if (leaving.length) await tx.update(components).set({ groupId: null, updatedAt: ctx.now }).where(inArray(components.id, leaving));
+      if (leaving.length) await tx.update(components).set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) }).where(inArray(components.id, leaving));
       await assignMembers(tx, id, patch.components, ctx.now);
     }
     const value = groupResource(row!, await memberIds(tx, id));
@@ -170,6 +170,8 @@ export function deleteGroup(ctx: ChangeContext, id: string, version: number | un
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<typeof componentGroups.$inferSelect>(tx, componentGroups, 'group', id, version);
     const before = groupResource(current, await memberIds(tx, id));
+    // Its members change too (ungrouped): a form opened on one before must be stale now.
+    await tx.update(components).set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) }).where(eq(components.groupId, id));
     await tx.delete(componentGroups).where(eq(componentGroups.id, id));
     return { value: null, scope: EVERYTHING, audit: [{ action: 'group.delete', entityType: 'group', entityId: id, before }] };
   });
