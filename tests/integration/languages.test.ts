@@ -135,6 +135,8 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(docs).toContain('<html lang="en"');
     expect(docs).toContain(`<link rel="canonical" href="${SITE_URL}/embed-docs/">`);
     expect(docs).not.toContain('hreflang="zh-TW"');
+    // Its snippets carry absolute URLs, ready to paste into another site.
+    for (const file of ['badge.svg', 'embed/', 'widget.js']) expect(docs).toContain(`${SITE_URL}/${file}`);
     await expect(read('en/embed-docs/index.html')).rejects.toThrow();
     expect(index).toContain('href="/embed-docs/"');
   });
