@@ -63,6 +63,14 @@ describe('admin form pages', () => {
     expect(element(html, 'p', `${key}-name-error`)).toMatch(/<p class="field-error"[^>]*>[^<]+<\/p>/);
   });
 
+  it('says when the template a link names is gone, on every page that fills one in', async () => {
+    const incidentId = (await api(site, (await addToken(site, 'editor')).token).post('/incidents', { name: 'Slow API', body: 'Looking.' })).body.id;
+    for (const path of ['/admin/incidents/new', '/admin/maintenances/new', `/admin/incidents/${incidentId}/`]) {
+      expect(await page(`${path}?template=deleted-meanwhile`), path).toContain('That template no longer exists; the form is blank.');
+      expect(await page(path), path).not.toContain('no longer exists');
+    }
+  });
+
   it('offers every role, the stored one selected, on the users and tokens pages', async () => {
     const users = await page('/admin/users');
     const roles = element(users, 'select', 'create-role');

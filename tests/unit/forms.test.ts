@@ -20,7 +20,7 @@ import { incidentViewOf, previewNewIncident, previewUpdate } from '../../src/ser
 import { utcToZonedLocal, zonedLocalToUtc } from '../../src/domain/format.ts';
 import { localRedirectTarget } from '../../src/server/forms/redirect-target.ts';
 import { formToSettingsPatch } from '../../src/server/forms/settings-form.ts';
-import { fillRemainingVariables, fillTemplate, templateValues } from '../../src/server/forms/template-fill.ts';
+import { chosenTemplate, fillRemainingVariables, fillTemplate, templateFormValues, templateValues } from '../../src/server/forms/template-fill.ts';
 import { formToTemplateInput, formToTemplatePatch } from '../../src/server/forms/template-form.ts';
 import { makeComponent, makeIncident, makeSnapshot, makeUpdate, NOW } from './fixtures.ts';
 
@@ -480,6 +480,27 @@ describe('templates in forms', () => {
     const text = fillTemplate({ title: 'Problems with {{component}}', body: 'x', status: 'identified' }, early);
     expect(text.name).toBe('Problems with {{component}}');
     expect(fillRemainingVariables({ name: text.name, body: '{{components}} down' }, templateValues(facts))).toEqual({ name: 'Problems with API', body: 'API, Web app down' });
+  });
+
+  const outage = { id: 'tpl-1', title: 'Outage of {{component}}', body: 'Looking.', status: 'investigating' as const, translations: { 'zh-TW': { title: '{{component}} 中斷', body: '調查中。' } } };
+  const url = (query: string) => new URL(`https://status.example.com/admin/incidents/new${query}`);
+
+  it.each([
+    ['GET', '?template=tpl-1&template_language=zh-TW', 'tpl-1', 'zh-TW', false],
+    ['GET', '?template=tpl-1', 'tpl-1', 'en', false],
+    ['GET', '?template=tpl-1&template_language=xx', 'tpl-1', 'en', false],
+    ['GET', '?template=gone', null, 'en', true],
+    ['GET', '', null, 'en', false],
+    ['POST', '?template=tpl-1&template_language=zh-TW', null, 'zh-TW', false],
+  ] as const)('picks the template a %s of %s asked for', (method, query, id, language, notice) => {
+    const picked = chosenTemplate(method, url(query), [outage], 'en');
+    expect(picked.template?.id ?? null).toBe(id);
+    expect(picked.language).toBe(language);
+    expect(picked.notice).toEqual(notice ? { text: 'That template no longer exists; the form is blank.', warn: true } : undefined);
+  });
+
+  it('puts the template\'s wording in the chosen language into the form, with the picker\'s choice', () => {
+    expect(templateFormValues(outage, 'zh-TW', { component: 'API' })).toEqual({ template: 'tpl-1', template_language: 'zh-TW', name: 'API 中斷', body: '調查中。', status: 'investigating' });
   });
 });
 

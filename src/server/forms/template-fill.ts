@@ -1,4 +1,5 @@
 import { formatDateTime, formatTime } from '../../domain/format.ts';
+import { languageOr } from '../../domain/i18n/translator.ts';
 import { renderTemplate, type TemplateVariable } from '../../domain/templates.ts';
 import type { EventStatus, Language } from '../../domain/vocabulary.ts';
 
@@ -45,4 +46,29 @@ export function fillTemplate(
  */
 export function fillRemainingVariables<T extends { name?: string | undefined; body: string }>(input: T, values: Partial<Record<TemplateVariable, string>>): T {
   return { ...input, ...(input.name !== undefined ? { name: renderTemplate(input.name, values) } : {}), body: renderTemplate(input.body, values) };
+}
+
+type TemplateWording = Parameters<typeof fillTemplate>[0] & { id: string };
+
+export interface TemplateChoice<T extends TemplateWording> {
+  /** The template a "Start from a template" GET named, when it still exists. */
+  template: T | null;
+  /** The language to fill in: the one the picker chose, else the page's default language. */
+  language: Language;
+  /** Said when the named template was deleted since the picker was shown. */
+  notice: { text: string; warn: true } | undefined;
+}
+
+/** What the template picker asked for (?template=, ?template_language=), among the page's templates. */
+export function chosenTemplate<T extends TemplateWording>(method: string, url: URL, templates: readonly T[], defaultLanguage: Language): TemplateChoice<T> {
+  const language = languageOr(url.searchParams.get('template_language'), defaultLanguage);
+  const id = method === 'GET' ? url.searchParams.get('template') : null;
+  const template = id ? (templates.find((t) => t.id === id) ?? null) : null;
+  const notice = id && !template ? { text: 'That template no longer exists; the form is blank.', warn: true as const } : undefined;
+  return { template, language, notice };
+}
+
+/** A form's values from a template: its wording filled in, and the picker's choice kept for the next submit. */
+export function templateFormValues(template: TemplateWording, language: Language, values: Partial<Record<TemplateVariable, string>>) {
+  return { template: template.id, template_language: language, ...fillTemplate(template, values, language) };
 }
