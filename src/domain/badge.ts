@@ -6,7 +6,7 @@ import { COMPONENT_STATUS_LABELS, type ComponentStatus, type Indicator } from '.
 // colour per status. The colours are the light theme's status colours of the page, dark
 // enough for white text (contrast >= 4.5:1).
 
-export const BADGE_COLORS: Record<ComponentStatus | Indicator, string> = {
+const BADGE_COLORS: Record<ComponentStatus | Indicator, string> = {
   operational: '#1a7f37',
   none: '#1a7f37',
   degraded_performance: '#9a6700',

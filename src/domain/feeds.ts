@@ -163,7 +163,7 @@ function computeFeedEntries(snapshot: Snapshot, locale: Locale, component?: Comp
   });
 }
 
-export function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: ComponentView, language: Language = snapshot.page.defaultLanguage): Feed {
+function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: ComponentView, language: Language = snapshot.page.defaultLanguage): Feed {
   const { page } = snapshot;
   const { t } = localeFor(language, page.defaultLanguage);
   const entries = feedEntries(snapshot, component, language);
@@ -187,7 +187,7 @@ const TITLE_PLACEHOLDER = 'herald-feed-title-placeholder';
 const DESCRIPTION_PLACEHOLDER = 'herald-feed-description-placeholder';
 const cdata = (text: string) => `<![CDATA[${text.replace(/\]\]>/g, ']]]]><![CDATA[>')}]]>`;
 
-export function renderRss(feed: Feed): string {
+function renderRss(feed: Feed): string {
   const rss = new RSS({
     title: TITLE_PLACEHOLDER,
     description: DESCRIPTION_PLACEHOLDER,
@@ -213,7 +213,7 @@ export function renderRss(feed: Feed): string {
     .replace(cdata(DESCRIPTION_PLACEHOLDER), () => cdata(feed.description));
 }
 
-export function renderAtom(feed: Feed): string {
+function renderAtom(feed: Feed): string {
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${feed.language}">`,

@@ -82,14 +82,9 @@ export interface Locale {
   relative(target: Date, now: Date): string;
 }
 
-/** The URL prefix of a language: none for the page's default language. */
-export function languagePrefix(language: Language, defaultLanguage: Language): string {
-  return language === defaultLanguage ? '' : `/${language}`;
-}
-
 /** `/history/` in the language: `/zh-TW/history/`, or unchanged for the default language. */
 export function localizedPath(path: string, language: Language, defaultLanguage: Language): string {
-  return `${languagePrefix(language, defaultLanguage)}${path}`;
+  return language === defaultLanguage ? path : `/${language}${path}`;
 }
 
 /** A site path (`/zh-TW/history/`) as an absolute URL below the site's address, which may have a path of its own. */
