@@ -1,6 +1,13 @@
+import { COMPONENT_STATUS_LABELS, EVENT_STATUS_LABELS } from '../vocabulary.ts';
+
 // The source catalogue: every fixed text of the public page, widget, feeds and emails.
 // Its keys are the keys of every language; `{name}` marks a value filled in at render time.
 // The admin UI stays English and does not use it.
+
+/** A vocabulary's English labels as messages (`componentStatus.operational`). */
+function labelMessages<P extends string, K extends string>(prefix: P, labels: Readonly<Record<K, string>>): Record<`${P}.${K}`, string> {
+  return Object.fromEntries(Object.entries(labels).map(([value, label]) => [`${prefix}.${value}`, label])) as Record<`${P}.${K}`, string>;
+}
 
 export const en = {
   'layout.skip': 'Skip to content',
@@ -22,21 +29,9 @@ export const en = {
   'pageStatus.degraded': 'Degraded System Service',
   'pageStatus.partiallyDegraded': 'Partially Degraded Service',
 
-  'componentStatus.operational': 'Operational',
-  'componentStatus.under_maintenance': 'Under Maintenance',
-  'componentStatus.degraded_performance': 'Degraded Performance',
-  'componentStatus.partial_outage': 'Partial Outage',
-  'componentStatus.major_outage': 'Major Outage',
-
-  'eventStatus.investigating': 'Investigating',
-  'eventStatus.identified': 'Identified',
-  'eventStatus.monitoring': 'Monitoring',
-  'eventStatus.resolved': 'Resolved',
-  'eventStatus.postmortem': 'Postmortem',
-  'eventStatus.scheduled': 'Scheduled',
-  'eventStatus.in_progress': 'In progress',
-  'eventStatus.verifying': 'Verifying',
-  'eventStatus.completed': 'Completed',
+  // The admin UI shows the same English words: they are defined once, with the vocabularies.
+  ...labelMessages('componentStatus', COMPONENT_STATUS_LABELS),
+  ...labelMessages('eventStatus', EVENT_STATUS_LABELS),
 
   'impact.none': 'No impact',
   'impact.minor': 'Minor impact',
