@@ -63,6 +63,26 @@ describe('admin form pages', () => {
     expect(element(html, 'p', `${key}-name-error`)).toMatch(/<p class="field-error"[^>]*>[^<]+<\/p>/);
   });
 
+  it('keeps a delete that missed a change open, with what went wrong, and deletes nothing', async () => {
+    const editor = api(site, (await addToken(site, 'editor')).token);
+    const seen = (await editor.get(`/components/${componentId}`)).body.version;
+    expect((await editor.patch(`/components/${componentId}`, { description: 'Changed meanwhile' })).status).toBe(200);
+    const response = await submit('/admin/components', { intent: 'delete_component', id: componentId, version: String(seen) });
+    expect(response.status).toBe(409);
+    const html = await response.text();
+    const start = html.indexOf('<details class="disclose danger" open', html.indexOf(`id="component-${componentId}"`));
+    expect(start).toBeGreaterThan(0);
+    const disclosure = html.slice(start, html.indexOf('</details>', start)).replaceAll('&quot;', '"');
+    expect(disclosure).toContain(`<summary>Delete "API"…</summary>`);
+    expect(disclosure).toMatch(/role="alert"[\s\S]*Not deleted:[\s\S]*Someone else changed this component/);
+    expect(disclosure).toContain(`<input type="hidden" name="id" value="${componentId}">`);
+    // The version now shown, so a second click deletes what the page shows.
+    expect(disclosure).toContain(`<input type="hidden" name="version" value="${seen + 1}">`);
+    expect(disclosure).toContain('Delete component "API"');
+    expect(html).not.toMatch(/<details class="disclose danger" open[^>]*>\s*<summary>Delete group/);
+    expect((await api(site, (await addToken(site, 'viewer')).token).get(`/components/${componentId}`)).status).toBe(200);
+  });
+
   it('says when the template a link names is gone, on every page that fills one in', async () => {
     const incidentId = (await api(site, (await addToken(site, 'editor')).token).post('/incidents', { name: 'Slow API', body: 'Looking.' })).body.id;
     for (const path of ['/admin/incidents/new', '/admin/maintenances/new', `/admin/incidents/${incidentId}/`]) {
