@@ -1,10 +1,12 @@
 import { RuleViolation } from './errors.ts';
+import { impactOfComponentStatuses } from './status-rollup.ts';
 import {
   isIncidentStatus,
   isMaintenanceStatus,
   type ComponentStatus,
   type EventKind,
   type EventStatus,
+  type Impact,
 } from './vocabulary.ts';
 
 export interface LifecycleTimes {
@@ -131,4 +133,28 @@ export function planUpdate(input: UpdatePlanInput): UpdatePlan {
     transitions.push({ id, name: component.name, oldStatus: component.status, newStatus });
   }
   return { kind: input.kind, status: input.status, ...nextTimes(input.current, input.kind, input.status, input.now), transitions };
+}
+
+const IMPACT_ORDER: readonly Impact[] = ['none', 'maintenance', 'minor', 'major', 'critical'];
+
+/**
+ * An event's impact after an update: a maintenance is always "maintenance"; an incident
+ * takes the worse of its impact so far and what this update's component changes imply (an
+ * update never lowers it by itself); an explicit override wins.
+ */
+export function impactAfterUpdate(input: { kind: EventKind; current: Impact; transitions: readonly ComponentTransition[]; override?: Impact | undefined }): Impact {
+  if (input.override) return input.override;
+  if (input.kind === 'maintenance') return 'maintenance';
+  const implied = impactOfComponentStatuses(input.transitions.map((t) => t.newStatus));
+  return IMPACT_ORDER.indexOf(input.current) >= IMPACT_ORDER.indexOf(implied) ? input.current : implied;
+}
+
+/**
+ * The promised next update after an update: none once the event is closed; unchanged when
+ * the update says nothing (undefined); withdrawn by null; otherwise `inMinutes` from now.
+ */
+export function nextUpdateDueAfter(input: { closed: boolean; current: Date | null; inMinutes: number | null | undefined; now: Date }): Date | null {
+  if (input.closed) return null;
+  if (input.inMinutes === undefined) return input.current;
+  return input.inMinutes === null ? null : new Date(input.now.getTime() + input.inMinutes * 60_000);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isRuleViolation } from '../../src/domain/errors.ts';
 import {
+  impactAfterUpdate,
+  nextUpdateDueAfter,
   allowedNextStatuses,
   planUpdate,
   type ComponentRef,
@@ -153,5 +155,32 @@ describe('planUpdate', () => {
     ])('%s', (_case, input, expected) => {
       expect(plan(input).transitions).toEqual(expected);
     });
+  });
+});
+
+describe('impactAfterUpdate', () => {
+  const outage = [{ id: 'api', name: 'API', oldStatus: 'operational', newStatus: 'major_outage' }] as const;
+  const degraded = [{ id: 'api', name: 'API', oldStatus: 'operational', newStatus: 'degraded_performance' }] as const;
+  it.each([
+    ['raises an incident to what its components imply', 'incident', 'none', outage, undefined, 'critical'],
+    ['never lowers it by itself', 'incident', 'critical', degraded, undefined, 'critical'],
+    ['keeps it without component changes', 'incident', 'major', [], undefined, 'major'],
+    ['keeps a maintenance a maintenance', 'maintenance', 'maintenance', outage, undefined, 'maintenance'],
+    ['lets an override win', 'incident', 'critical', outage, 'minor', 'minor'],
+  ] as const)('%s', (_label, kind, current, transitions, override, expected) => {
+    expect(impactAfterUpdate({ kind, current, transitions, override })).toBe(expected);
+  });
+});
+
+describe('nextUpdateDueAfter', () => {
+  const now = new Date('2026-03-15T12:00:00Z');
+  const promised = new Date('2026-03-15T12:30:00Z');
+  it.each([
+    ['keeps the promise when the update says nothing', false, promised, undefined, promised],
+    ['sets a new one from now', false, promised, 45, new Date('2026-03-15T12:45:00Z')],
+    ['withdraws it on null', false, promised, null, null],
+    ['drops it once the event is closed', true, promised, 45, null],
+  ] as const)('%s', (_label, closed, current, inMinutes, expected) => {
+    expect(nextUpdateDueAfter({ closed, current, inMinutes, now })).toEqual(expected);
   });
 });

@@ -1,6 +1,5 @@
-import { planUpdate, type ComponentRef } from '../../domain/incident-lifecycle.ts';
+import { impactAfterUpdate, nextUpdateDueAfter, planUpdate, type ComponentRef } from '../../domain/incident-lifecycle.ts';
 import type { ComponentView, GroupView, IncidentView, Snapshot, UpdateView } from '../../domain/snapshot.ts';
-import { impactOfComponentStatuses } from '../../domain/status-rollup.ts';
 import type { Impact } from '../../domain/vocabulary.ts';
 import type { IncidentCreateInput, UpdateInput } from '../incidents/incident-input.ts';
 import type { componentResource, groupResource, IncidentResource } from '../resources.ts';
@@ -110,10 +109,6 @@ export function adminSnapshot(data: AdminData): Snapshot {
   };
 }
 
-// Same order as the use case: an update never lowers an incident's impact by itself.
-const IMPACT_ORDER: Impact[] = ['none', 'maintenance', 'minor', 'major', 'critical'];
-const higherImpact = (a: Impact, b: Impact) => (IMPACT_ORDER.indexOf(a) >= IMPACT_ORDER.indexOf(b) ? a : b);
-
 interface PreviewRequest {
   status: IncidentView['status'];
   body: string;
@@ -129,16 +124,9 @@ function preview(snapshot: Snapshot, current: IncidentView | null, base: Omit<In
   const previouslyAffected = [...(current?.componentIds ?? []), ...(request.component_ids ?? [])];
   // Throws the same RuleViolation (naming the field) that publishing would.
   const plan = planUpdate({ current, kind: base.kind, status: request.status, componentChanges: request.components ?? {}, previouslyAffected, components, now });
-  const computed = impactOfComponentStatuses(plan.transitions.map((t) => t.newStatus));
-  const impact = request.impact_override ?? (base.kind === 'maintenance' ? 'maintenance' : higherImpact(current?.impact ?? 'none', computed));
-  const closed = plan.resolvedAt !== null;
-  const nextUpdateDueAt = closed
-    ? null
-    : request.next_update_in_minutes === undefined
-      ? (current?.nextUpdateDueAt ?? null)
-      : request.next_update_in_minutes === null
-        ? null
-        : new Date(now.getTime() + request.next_update_in_minutes * 60_000);
+  // The same rules as publishing (applyUpdate), so the preview cannot differ from the result.
+  const impact = impactAfterUpdate({ kind: base.kind, current: current?.impact ?? 'none', transitions: plan.transitions, override: request.impact_override });
+  const nextUpdateDueAt = nextUpdateDueAfter({ closed: plan.resolvedAt !== null, current: current?.nextUpdateDueAt ?? null, inMinutes: request.next_update_in_minutes, now });
   const update: UpdateView = {
     id: 'preview',
     incidentId: base.id,

@@ -2,9 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.ts';
 import { components, componentStatusChanges, incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
 import { RuleViolation } from '../../domain/errors.ts';
-import { planUpdate, type ComponentRef, type EventState } from '../../domain/incident-lifecycle.ts';
+import { impactAfterUpdate, nextUpdateDueAfter, planUpdate, type ComponentRef, type EventState } from '../../domain/incident-lifecycle.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
-import { impactOfComponentStatuses } from '../../domain/status-rollup.ts';
 import type { ComponentStatus, EventKind, EventStatus, Impact } from '../../domain/vocabulary.ts';
 import { newId } from '../ids.ts';
 
@@ -20,7 +19,6 @@ export interface UpdateRequest {
   impactOverride: Impact | undefined;
 }
 
-const MINUTE = 60_000;
 
 /**
  * The single writer of an incident's derived state: its status and timestamps, its
@@ -75,17 +73,8 @@ export async function applyUpdate(
     })
     .returning();
 
-  const closed = plan.resolvedAt !== null;
-  const computedImpact = impactOfComponentStatuses(plan.transitions.map((t) => t.newStatus));
-  const impact: Impact =
-    request.impactOverride ?? (incident.kind === 'maintenance' ? 'maintenance' : higherImpact(incident.impact, computedImpact));
-  const nextUpdateDueAt = closed
-    ? null
-    : request.nextUpdateInMinutes === undefined
-      ? incident.nextUpdateDueAt
-      : request.nextUpdateInMinutes === null
-        ? null
-        : new Date(now.getTime() + request.nextUpdateInMinutes * MINUTE);
+  const impact = impactAfterUpdate({ kind: incident.kind, current: incident.impact, transitions: plan.transitions, override: request.impactOverride });
+  const nextUpdateDueAt = nextUpdateDueAfter({ closed: plan.resolvedAt !== null, current: incident.nextUpdateDueAt, inMinutes: request.nextUpdateInMinutes, now });
 
   return {
     update: update!,
@@ -105,10 +94,6 @@ export async function applyUpdate(
   };
 }
 
-const IMPACT_ORDER: Impact[] = ['none', 'maintenance', 'minor', 'major', 'critical'];
-function higherImpact(a: Impact, b: Impact): Impact {
-  return IMPACT_ORDER.indexOf(a) >= IMPACT_ORDER.indexOf(b) ? a : b;
-}
 
 export async function saveIncidentFields(tx: Transaction, id: string, fields: Partial<typeof incidents.$inferInsert>) {
   const [row] = await tx
