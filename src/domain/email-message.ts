@@ -1,7 +1,8 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { escapeHtml, markdownToText, renderMarkdown } from './markdown.ts';
-import { absoluteUrl, localeFor, type Locale } from './i18n/translator.ts';
+import { localeFor, type Locale } from './i18n/translator.ts';
+import { absoluteUrl } from './site-url.ts';
 import { formatMinutes } from './reminders.ts';
 import type { ComponentStatus, EventKind, EventStatus, Language } from './vocabulary.ts';
 

@@ -1,5 +1,6 @@
 import RSS from 'rss';
-import { absoluteUrl, localeFor, localizedPath, type Locale } from './i18n/translator.ts';
+import { localeFor, localizedPath, type Locale } from './i18n/translator.ts';
+import { absoluteUrl } from './site-url.ts';
 import { escapeHtml, renderMarkdown, stripControlCharacters } from './markdown.ts';
 import { componentNames, publicTransitions, type ComponentView, type IncidentView, type Snapshot, type UpdateView } from './snapshot.ts';
 import type { EventStatus, Language } from './vocabulary.ts';

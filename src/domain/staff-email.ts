@@ -1,7 +1,7 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { headerSafe, incidentUrl, safeColor, type RenderedEmail } from './email-message.ts';
-import { withSlash } from './statuspage-json.ts';
+import { absoluteUrl } from './site-url.ts';
 import { formatDateTime } from './format.ts';
 import { escapeHtml } from './markdown.ts';
 import { formatMinutes, minutesBetween } from './reminders.ts';
@@ -28,7 +28,7 @@ export type StaffEmailMessage = OverdueReminderMessage;
 
 
 export function adminIncidentUrl(siteUrl: string, incidentId: string): string {
-  return new URL(`admin/incidents/${encodeURIComponent(incidentId)}/`, withSlash(siteUrl)).toString();
+  return absoluteUrl(siteUrl, `/admin/incidents/${encodeURIComponent(incidentId)}/`);
 }
 
 export function renderStaffEmail(message: StaffEmailMessage, siteUrl: string): RenderedEmail {

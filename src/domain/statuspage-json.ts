@@ -1,3 +1,4 @@
+import { absoluteUrl } from './site-url.ts';
 import { worstComponentStatus, type PageStatus } from './status-rollup.ts';
 import {
   activeMaintenances,
@@ -19,11 +20,7 @@ import {
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 export function incidentUrl(snapshot: Snapshot, id: string): string {
-  return new URL(`incidents/${id}/`, withSlash(snapshot.page.siteUrl)).toString();
-}
-
-export function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
+  return absoluteUrl(snapshot.page.siteUrl, `/incidents/${id}/`);
 }
 
 function pageJson(snapshot: Snapshot) {

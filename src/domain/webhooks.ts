@@ -1,6 +1,7 @@
 import { isClosedStatus, type ComponentTransition } from './incident-lifecycle.ts';
 import { findIncident, overallStatus, publicComponents, type Snapshot } from './snapshot.ts';
-import { componentJson, incidentJson, withSlash } from './statuspage-json.ts';
+import { absoluteUrl } from './site-url.ts';
+import { componentJson, incidentJson } from './statuspage-json.ts';
 import type { EventKind, EventStatus } from './vocabulary.ts';
 
 // Webhook subscribers: the events they may ask for, the JSON they get (Statuspage's
@@ -58,7 +59,7 @@ export interface WebhookMeta {
 }
 
 function metaJson(snapshot: Snapshot, meta: WebhookMeta) {
-  return { unsubscribe: meta.unsubscribe, documentation: `${withSlash(snapshot.page.siteUrl)}subscriptions/webhook` };
+  return { unsubscribe: meta.unsubscribe, documentation: absoluteUrl(snapshot.page.siteUrl, '/subscriptions/webhook') };
 }
 
 function pageJson(snapshot: Snapshot) {

@@ -1,6 +1,7 @@
-import { absoluteUrl, localeFor } from './i18n/translator.ts';
+import { localeFor } from './i18n/translator.ts';
+import { absoluteUrl, withSlash } from './site-url.ts';
 import { activeMaintenances, overallStatus, unresolvedIncidents, type IncidentView, type Snapshot } from './snapshot.ts';
-import { incidentUrl, withSlash } from './statuspage-json.ts';
+import { incidentUrl } from './statuspage-json.ts';
 import { EVENT_STATUS_LABELS, LANGUAGES, type Language } from './vocabulary.ts';
 
 // What /widget.js polls: as small as the widget needs, and free of anything that changes

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en, type MessageKey } from '../../src/domain/i18n/en.ts';
-import { absoluteUrl, CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCRIPTIONS, placeholdersOf, splitLanguagePrefix, translator } from '../../src/domain/i18n/translator.ts';
+import { absoluteUrl } from '../../src/domain/site-url.ts';
+import { CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCRIPTIONS, placeholdersOf, splitLanguagePrefix, translator } from '../../src/domain/i18n/translator.ts';
 import { formatDateTime, formatMonth, formatRelative } from '../../src/domain/format.ts';
 import { rollUpComponents, pageStatus } from '../../src/domain/status-rollup.ts';
 import { COMPONENT_STATUSES, EVENT_STATUSES, IMPACTS, LANGUAGES } from '../../src/domain/vocabulary.ts';

@@ -1,6 +1,5 @@
 import { formatDate, formatDateTime, formatDayKey, formatMonth, formatRelative, formatTime } from '../format.ts';
 import { LANGUAGES, type ComponentStatus, type EventStatus, type Impact, type Language } from '../vocabulary.ts';
-import { withSlash } from '../statuspage-json.ts';
 import { en, type Catalogue, type MessageKey } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 import { zhTW } from './zh-TW.ts';
@@ -85,11 +84,6 @@ export interface Locale {
 /** `/history/` in the language: `/zh-TW/history/`, or unchanged for the default language. */
 export function localizedPath(path: string, language: Language, defaultLanguage: Language): string {
   return language === defaultLanguage ? path : `/${language}${path}`;
-}
-
-/** A site path (`/zh-TW/history/`) as an absolute URL below the site's address, which may have a path of its own. */
-export function absoluteUrl(siteUrl: string, path: string): string {
-  return new URL(path.replace(/^\//, ''), withSlash(siteUrl)).toString();
 }
 
 /** The language a path's first segment names (`/zh-TW/...`), and the path without it. */
