@@ -1,3 +1,4 @@
+import { languageOr } from '../../domain/i18n/translator.ts';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
@@ -64,7 +65,7 @@ export function settingsResource(s: SettingsRow) {
     stale_incident_hours: s.staleIncidentHours,
     maintenance_reminder_minutes: s.maintenanceReminderMinutes,
     visitor_webhooks: s.visitorWebhooks,
-    default_language: s.defaultLanguage,
+    default_language: languageOr(s.defaultLanguage, 'en'),
     updated_at: s.updatedAt.toISOString(),
     version: s.version,
   };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database, Queryable, Transaction } from '../../db/client.ts';
 import { componentGroups, components, subscriberComponents, subscriberGroups, subscribers } from '../../db/schema.ts';
 import { isPendingExpired, normalizeEmail, type TokenPurpose } from '../../domain/subscriptions.ts';
-import { languageOr } from '../../domain/i18n/translator.ts';
+import { languageOr, localeFor, type Locale } from '../../domain/i18n/translator.ts';
 import { LANGUAGES, type Language } from '../../domain/vocabulary.ts';
 import { enqueueConfirmations } from '../../notify/enqueue.ts';
 import { tokenSecret, verifyToken } from '../../notify/tokens.ts';
@@ -135,13 +135,18 @@ export async function loadSubscription(db: Queryable, token: string | null): Pro
 }
 
 /** The language a subscriber subscribed in, from any of their links' tokens; null for a bad token. */
-export async function subscriberLanguage(db: Queryable, token: string | null): Promise<Language | null> {
+async function subscriberLanguage(db: Queryable, token: string | null): Promise<Language | null> {
   const secret = await tokenSecret(db);
   const purposes: TokenPurpose[] = ['confirm', 'manage', 'unsubscribe'];
   const id = purposes.map((purpose) => verifyToken(secret, purpose, token)).find((found) => found !== null);
   if (!id) return null;
   const [row] = await db.select({ language: subscribers.language }).from(subscribers).where(eq(subscribers.id, id));
   return row ? languageOr(row.language, 'en') : null;
+}
+
+/** The words of a subscriber's link pages: their language when the token names them, else the page's. */
+export async function subscriberLocale(db: Queryable, token: string | null, defaultLanguage: Language): Promise<Locale> {
+  return localeFor((await subscriberLanguage(db, token)) ?? defaultLanguage, defaultLanguage);
 }
 
 /** Saves the choice of components; a manage link also re-subscribes someone who had left. */
