@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { ensureSingletons } from '../src/db/seed.ts';
 import { drainDeliveries } from '../src/notify/deliver.ts';
-import { rowsOf } from '../src/notify/sql-rows.ts';
+import { rowsOf } from '../src/db/sql-rows.ts';
 import { resendTransport } from '../src/notify/transport.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';
 import { Publisher } from '../src/publish/publisher.ts';

@@ -3,7 +3,9 @@
 // request until the served / and /api/v2/summary.json both show the new text.
 // Prints p50 / p95 / max on PGlite and on PostgreSQL (when reachable), and the full-publish time.
 import { percentile, POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -22,6 +24,23 @@ const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 200);
 
 
+
+/** BENCH_CPU_PROFILE=name: a CPU profile of the update loop (not setup), for Chrome DevTools. */
+async function startProfiler(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`CPU profile of the update loop: ${file}`);
+    },
+  };
+}
 
 async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
   await withDatabase(driver, 'latency', async (database) => {
@@ -42,6 +61,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     const opened = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }) });
     if (opened.status !== 201) throw new Error(`opening the probe incident answered ${opened.status}: ${await opened.text()}`);
     const created = await opened.json();
+    await publisher.idle(); // the probe's own deferred pages are not the first update's cost
 
     const shows = async (pathname: string, text: string) => (await (await fetch(`${base}${pathname}`)).text()).includes(text);
     const latencies: number[] = [];
@@ -49,19 +69,39 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     const publishMs: number[] = [];
     const complete: number[] = [];
     const statuses = ['investigating', 'identified', 'monitoring'];
+    const profiler = process.env.BENCH_CPU_PROFILE ? await startProfiler() : null;
+    const windows: Array<[number, number]> = [];
+    // BENCH_TRACE: each update's latency in order, and the garbage collection pauses inside it.
+    const gcPauses: PerformanceEntry[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
+    if (process.env.BENCH_TRACE) gcObserver.observe({ entryTypes: ['gc'] });
+    const spans: Array<[number, number]> = [];
     for (let n = 0; n < UPDATES; n++) {
       const text = `Probe ${n} ${Math.random().toString(36).slice(2)}`;
       const started = performance.now();
+      const windowStart = process.hrtime.bigint() / 1000n;
       const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: statuses[n % 3], body: text }) });
       if (response.status !== 201) throw new Error(`update ${n} answered ${response.status}: ${await response.text()}`);
       answered.push(performance.now() - started);
       publishMs.push(Number(response.headers.get('herald-publish')?.match(/duration-ms=(\d+)/)?.[1] ?? 0));
       while (!((await shows('/', text)) && (await shows('/api/v2/summary.json', text)))) await new Promise((r) => setImmediate(r));
       latencies.push(performance.now() - started);
+      spans.push([started, performance.now()]);
+      if (profiler) windows.push([Number(windowStart), Number(process.hrtime.bigint() / 1000n)]);
       // Paced like people post: the next update comes once this one is fully published
       // (including the deferred uptime calendar), not while it is still rendering.
       await publisher.idle();
       complete.push(performance.now() - started);
+    }
+    if (process.env.BENCH_TRACE) {
+      gcObserver.disconnect();
+      const gcIn = ([from, to]: [number, number]) => gcPauses.filter((e) => e.startTime >= from && e.startTime < to).reduce((sum, e) => sum + e.duration, 0);
+      const shown = latencies.map((v, i) => `${v.toFixed(0)}${gcIn(spans[i]!) >= 5 ? `(gc ${gcIn(spans[i]!).toFixed(0)})` : ''}`);
+      for (let i = 0; i < shown.length; i += 20) console.log(`updates ${i}-${i + 19}: ${shown.slice(i, i + 20).join(' ')}`);
+    }
+    if (profiler) {
+      await profiler.stop(`${process.env.BENCH_CPU_PROFILE}.${driver}.cpuprofile`);
+      await writeFile(`${process.env.BENCH_CPU_PROFILE}.${driver}.windows.json`, JSON.stringify(windows));
     }
     latencies.sort((a, b) => a - b);
     answered.sort((a, b) => a - b);

@@ -301,7 +301,8 @@ export async function insertDataset(db: Queryable, data: Dataset, pageName = 'Ac
     .onConflictDoUpdate({ target: pageSettings.id, set: { name: pageName, homepageUrl: 'https://example.com' } });
   if (data.groups.length) await db.insert(componentGroups).values(data.groups);
   await chunked(data.components, 500, (c) => db.insert(components).values(c));
-  await chunked(data.statusChanges, 2000, (c) => db.insert(componentStatusChanges).values(c));
+  // Stamped as a change would stamp them (see runChange): the dataset is revision 1.
+  await chunked(data.statusChanges, 2000, (c) => db.insert(componentStatusChanges).values(c.map((row) => ({ ...row, revision: 1 }))));
   await chunked(data.incidents, 1000, (c) => db.insert(incidents).values(c));
   await chunked(data.links, 5000, (c) => db.insert(incidentComponents).values(c));
   await chunked(data.updates, 1000, (c) => db.insert(incidentUpdates).values(c));

@@ -105,8 +105,14 @@ export const componentStatusChanges = pgTable(
     status: componentStatus('status').notNull(),
     changedAt: timestamptz('changed_at').notNull(),
     incidentId: text('incident_id'),
+    /**
+     * The site revision of the change that committed the row (see runChange), null until
+     * that change stamps it just before committing. Ids are handed out in insert order,
+     * revisions in commit order: a change publish reads the rows above the revision it holds.
+     */
+    revision: bigint('revision', { mode: 'number' }),
   },
-  (t) => [index('component_status_changes_component_time_idx').on(t.componentId, t.changedAt)],
+  (t) => [index('component_status_changes_component_time_idx').on(t.componentId, t.changedAt), index('component_status_changes_revision_idx').on(t.revision)],
 );
 
 /** Incidents and scheduled maintenances (kind = 'maintenance'), as Statuspage models them. */

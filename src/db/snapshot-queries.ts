@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import { languageOr } from '../domain/i18n/translator.ts';
 import type { IncidentView, PageInfo, Snapshot, UpdateView } from '../domain/snapshot.ts';
 import { DEFAULT_PARTIAL_OUTAGE_WEIGHT, type StatusChange } from '../domain/uptime.ts';
@@ -19,37 +19,27 @@ export const DEFAULT_PAGE_NAME = 'Herald';
 
 type SnapshotOptions = { siteUrl: string; now: Date };
 
-/**
- * The component status history a snapshot was built from, and how to tell whether it is
- * still whole: rows are only ever inserted (or deleted with their component), so when the
- * rows up to `maxId` still number `count`, everything since is the rows above `maxId`. A
- * row that commits late with a lower id, or a deletion, changes the count: read it all again.
- */
-export interface StatusHistory {
-  byComponent: Record<string, StatusChange[]>;
-  maxId: number;
-  count: number;
-}
+/** What a change publish already holds: the status history and the revision it was read at. */
+type HeldHistory = Pick<Snapshot, 'statusChanges' | 'revision'>;
 
 /** Everything but the incidents: small, so always read whole (the status history only its new rows). */
-async function loadPageParts(db: Queryable, options: SnapshotOptions, known?: StatusHistory): Promise<{ parts: Omit<Snapshot, 'incidents'>; history: StatusHistory }> {
-  const [settingsRows, stateRows, groupRows, componentRows, history] = await Promise.all([
+async function loadPageParts(db: Queryable, options: SnapshotOptions, held?: HeldHistory): Promise<Omit<Snapshot, 'incidents'>> {
+  const [settingsRows, stateRows, groupRows, componentRows, statusChanges] = await Promise.all([
     db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
     db.select().from(siteState).where(eq(siteState.id, 1)),
     db.select().from(componentGroups).orderBy(asc(componentGroups.position)),
     db.select().from(components).orderBy(asc(components.position)),
-    loadStatusHistory(db, options.now, known),
+    loadStatusHistory(db, options.now, held),
   ]);
   const state = stateRows[0];
-  const parts = {
+  return {
     revision: state?.revision ?? 0,
     now: options.now,
     page: pageInfo(settingsRows[0], { id: pageId(options.siteUrl), siteUrl: options.siteUrl, updatedAt: state?.revisedAt ?? options.now }),
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
-    statusChanges: history.byComponent,
+    statusChanges,
   };
-  return { parts, history };
 }
 
 /** The page as the public outputs see it, from its settings row (defaults before there is one). */
@@ -84,30 +74,25 @@ function unpackChanges(text: string | null | undefined, into: (componentId: stri
 /**
  * Each component's status changes of the last 13 months, oldest first, led by its last
  * change before them: the status the window starts in. A change publish passes the history
- * it already holds and reads only the rows added since (a few, instead of 7,300 at 20
+ * it already holds and reads only the rows committed since (a few, instead of 7,300 at 20
  * components with 9 incidents a day); components without new rows keep their very list,
  * which is what lets the uptime rows be reused across snapshots.
  */
-async function loadStatusHistory(db: Queryable, now: Date, known?: StatusHistory): Promise<StatusHistory> {
+async function loadStatusHistory(db: Queryable, now: Date, held?: HeldHistory): Promise<Record<string, StatusChange[]>> {
   const t = componentStatusChanges;
-  if (known) {
-    const [tally] = await db
-      .select({ count: sql<number>`count(*) filter (where ${t.id} <= ${known.maxId})::int`, maxId: sql<number | null>`max(${t.id})`, text: sql<string | null>`${packedChanges(t)} filter (where ${t.id} > ${known.maxId})` })
-      .from(t);
-    if (Number(tally?.count ?? 0) === known.count) {
-      if (!tally?.text) return known;
-      const byComponent = { ...known.byComponent };
-      let added = 0;
-      unpackChanges(tally.text, (componentId, change) => {
-        const list = (byComponent[componentId] = [...(byComponent[componentId] ?? [])]);
-        // Appended in time order, unless a clock elsewhere was behind: keep the list sorted.
-        let at = list.length;
-        while (at > 0 && list[at - 1]!.changedAt > change.changedAt) at--;
-        list.splice(at, 0, change);
-        added++;
-      });
-      return { byComponent, maxId: Number(tally.maxId), count: known.count + added };
-    }
+  if (held) {
+    // The rows of every change committed since; those committed later still are above this snapshot's revision.
+    const [added] = await db.select({ text: packedChanges(t) }).from(t).where(gt(t.revision, held.revision));
+    if (!added?.text) return held.statusChanges;
+    const byComponent = { ...held.statusChanges };
+    unpackChanges(added.text, (componentId, change) => {
+      const list = (byComponent[componentId] = [...(byComponent[componentId] ?? [])]);
+      // Appended in time order, unless a clock elsewhere was behind: keep the list sorted.
+      let at = list.length;
+      while (at > 0 && list[at - 1]!.changedAt > change.changedAt) at--;
+      list.splice(at, 0, change);
+    });
+    return byComponent;
   }
   const from = new Date(now.getTime() - STATUS_HISTORY_DAYS * 86_400_000);
   const lead = db
@@ -117,15 +102,14 @@ async function loadStatusHistory(db: Queryable, now: Date, known?: StatusHistory
     .orderBy(desc(t.changedAt), desc(t.id))
     .limit(1)
     .as('lead');
-  const [leads, [recent], [tally]] = await Promise.all([
+  const [leads, [recent]] = await Promise.all([
     db.select({ componentId: components.id, status: lead.status, changedAt: lead.changedAt }).from(components).crossJoinLateral(lead),
     db.select({ text: packedChanges(t) }).from(t).where(gte(t.changedAt, from)),
-    db.select({ count: sql<number>`count(*)::int`, maxId: sql<number | null>`coalesce(max(${t.id}), 0)` }).from(t),
   ]);
   const byComponent: Record<string, StatusChange[]> = {};
   for (const { componentId, status, changedAt } of leads) byComponent[componentId] = [{ status, changedAt }];
   unpackChanges(recent?.text, (componentId, change) => (byComponent[componentId] ??= []).push(change));
-  return { byComponent, maxId: Number(tally?.maxId ?? 0), count: Number(tally?.count ?? 0) };
+  return byComponent;
 }
 
 /** Incidents with their updates (newest first) and affected components; all of them, or those named. */
@@ -157,9 +141,9 @@ export async function loadIncidents(db: Queryable, ids?: readonly string[]): Pro
 }
 
 /** Reads everything the public site shows. Run it in a repeatable-read transaction so it sees one revision. */
-export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Promise<{ snapshot: Snapshot; history: StatusHistory }> {
-  const [{ parts, history }, all] = await Promise.all([loadPageParts(db, options), loadIncidents(db)]);
-  return { snapshot: { ...parts, incidents: all }, history };
+export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Promise<Snapshot> {
+  const [parts, all] = await Promise.all([loadPageParts(db, options), loadIncidents(db)]);
+  return { ...parts, incidents: all };
 }
 
 export interface SnapshotChanges {
@@ -167,13 +151,15 @@ export interface SnapshotChanges {
   parts: Omit<Snapshot, 'incidents'>;
   /** The named incidents as they are now (a deleted one is absent). */
   changed: IncidentView[];
-  history: StatusHistory;
 }
 
-/** What a change publish reads: the small parts whole, and the changed incidents only. */
-export async function loadChanges(db: Queryable, incidentIds: readonly string[], options: SnapshotOptions & { history?: StatusHistory }): Promise<SnapshotChanges> {
-  const [{ parts, history }, changed] = await Promise.all([loadPageParts(db, options, options.history), loadIncidents(db, incidentIds)]);
-  return { parts, changed, history };
+/**
+ * What a change publish reads: the small parts whole (the status history only its rows
+ * committed after the held snapshot), and the changed incidents only.
+ */
+export async function loadChanges(db: Queryable, incidentIds: readonly string[], options: SnapshotOptions & { held: HeldHistory }): Promise<SnapshotChanges> {
+  const [parts, changed] = await Promise.all([loadPageParts(db, options, options.held), loadIncidents(db, incidentIds)]);
+  return { parts, changed };
 }
 
 /** Statuspage gives every page a short id; Herald derives a stable one from its URL. */

@@ -7,7 +7,7 @@ import { languageOr } from '../domain/i18n/translator.ts';
 import { isRecipient, type Audience } from '../domain/subscriptions.ts';
 import type { Language } from '../domain/vocabulary.ts';
 import type { Logger } from '../server/log.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../db/sql-rows.ts';
 import { drainStaffMessages } from './staff-messages.ts';
 import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
 import type { OutgoingEmail, Transport } from './transport.ts';

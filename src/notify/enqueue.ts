@@ -5,7 +5,7 @@ import type { EmailMessage, EmailPage, EventEmailMessage, MaintenanceReminderEma
 import { languageOr } from '../domain/i18n/translator.ts';
 import { minutesBetween } from '../domain/reminders.ts';
 import { newId } from '../server/ids.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../db/sql-rows.ts';
 
 // Deliveries ride the change's transaction: the update and the rows that promise its
 // emails commit together or not at all. The recipients are pre-batched here (100 per

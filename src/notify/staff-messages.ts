@@ -4,7 +4,7 @@ import { staffMessages } from '../db/schema.ts';
 import { renderStaffEmail, staffIdempotencyKey, type StaffEmailMessage } from '../domain/staff-email.ts';
 import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, type DeliveryOptions } from './deliver.ts';
 import { DELIVER_CHANNEL } from './enqueue.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../db/sql-rows.ts';
 
 // Emails to Herald's users ride the same rails as subscriber email: written in the
 // transaction that decides to send them, claimed with a lease (SKIP LOCKED), sent through

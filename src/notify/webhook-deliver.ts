@@ -12,7 +12,7 @@ import {
   webhookBackoffMs,
 } from '../domain/webhooks.ts';
 import type { Logger } from '../server/log.ts';
-import { rowsOf } from './sql-rows.ts';
+import { rowsOf } from '../db/sql-rows.ts';
 import { removalUrl, signWebhook } from './webhook-signature.ts';
 import { postWebhook, type Resolver } from './webhook-target.ts';
 

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/client.ts';
-import { loadChanges, loadSnapshot, type StatusHistory } from '../db/snapshot-queries.ts';
+import { loadChanges, loadSnapshot } from '../db/snapshot-queries.ts';
 import { sameUptimeEvents } from '../domain/page-uptime.ts';
 import { findIncident, mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
@@ -113,11 +113,8 @@ export class Publisher {
   #status: PublishStatus = { revision: null, publishedAt: null, durationMs: null, error: null };
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
-  /**
-   * The snapshot of the last publish and the status history it was built from: a change
-   * publish re-reads only what changed and merges it in. Null: the next publish reads all.
-   */
-  #held: { snapshot: Snapshot; history: StatusHistory } | null = null;
+  /** The snapshot of the last publish: a change publish re-reads only what changed and merges it in. Null: the next publish reads all. */
+  #held: Snapshot | null = null;
   /** Routes a change publish left for later (see DEFERRED_ON_CHANGE). */
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
@@ -223,7 +220,7 @@ export class Publisher {
 
   /** Renders the next few routes that change publishes left for later, from the newest snapshot. */
   async #publishDeferredSlice(): Promise<void> {
-    const snapshot = this.#held?.snapshot;
+    const snapshot = this.#held;
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!snapshot || !dir) return this.#clearDeferred();
     const routes = [...this.#deferred.values()].slice(0, DEFERRED_SLICE);
@@ -273,9 +270,8 @@ export class Publisher {
   async #publishFull(): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl, dataDir, distDir } = this.#options;
-    const loaded = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }), { isolationLevel: 'repeatable read' });
-    this.#held = loaded;
-    const { snapshot } = loaded;
+    const snapshot = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }), { isolationLevel: 'repeatable read' });
+    this.#held = snapshot;
     const loadedMs = performance.now() - started;
     const dir = await createSiteDirectory(dataDir, path.join(distDir, 'client'), snapshot.revision);
     try {
@@ -313,13 +309,12 @@ export class Publisher {
     }
   }
 
-  async #publishIncremental(held: { snapshot: Snapshot; history: StatusHistory }, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
+  async #publishIncremental(previous: Snapshot, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl } = this.#options;
-    const { snapshot: previous, history: historyBefore } = held;
-    const changes = await db.transaction((tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), history: historyBefore }), { isolationLevel: 'repeatable read' });
+    const changes = await db.transaction((tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), held: previous }), { isolationLevel: 'repeatable read' });
     const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
-    this.#held = { snapshot, history: changes.history };
+    this.#held = snapshot;
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
@@ -327,7 +322,7 @@ export class Publisher {
     // history and the incidents' days and names only: an update's text alone leaves it be.
     const uptimeUnchanged =
       dayKey(previous.now, previous.page.timeZone) === dayKey(snapshot.now, snapshot.page.timeZone) &&
-      changes.history === historyBefore &&
+      snapshot.statusChanges === previous.statusChanges &&
       [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
     const routes: PublicRoute[] = [];
     for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds, previous })) {

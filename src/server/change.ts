@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/client.ts';
-import { auditLog, siteState } from '../db/schema.ts';
+import { auditLog, componentStatusChanges, siteState } from '../db/schema.ts';
+import { rowsOf } from '../db/sql-rows.ts';
 import type { Role } from '../domain/vocabulary.ts';
 import { PUBLISH_CHANNEL } from '../publish/coordinator.ts';
 import type { ChangeScope } from '../publish/publisher.ts';
@@ -45,6 +46,25 @@ export interface Committed<T> {
 }
 
 /**
+ * Gives a change that the public site shows its revision, in one statement: bumps the
+ * site's revision (the row stays locked until commit, so revisions follow commit order),
+ * stamps the component status changes written by this transaction with it, and tells the
+ * publishing instance, on commit only.
+ */
+async function publishRevision(tx: Transaction, ctx: ChangeContext, scope: ChangeScope): Promise<number | null> {
+  const notice = JSON.stringify({ origin: ctx.origin ?? 'unknown', scope });
+  const result = await tx.execute(sql`
+    with bumped as (
+      update ${siteState} set revision = revision + 1, revised_at = ${ctx.now.toISOString()}::timestamptz where id = 1 returning revision
+    ), stamped as (
+      update ${componentStatusChanges} set revision = (select revision from bumped) where revision is null
+    )
+    select revision, pg_notify(${PUBLISH_CHANNEL}, ${notice}) from bumped`);
+  const [row] = rowsOf<{ revision: string | number }>(result);
+  return row ? Number(row.revision) : null;
+}
+
+/**
  * Runs one change in one transaction: its writes, its audit rows and, when the public
  * site is affected, the revision bump that the publisher stamps its output with. Either
  * all of it is committed or none of it.
@@ -67,18 +87,7 @@ export async function runChange<T>(ctx: ChangeContext, change: (tx: Transaction)
         })),
       );
     }
-    let revision: number | null = null;
-    if (outcome.scope) {
-      // Delivered on commit only: the instance that publishes hears of every change.
-      const notice = { origin: ctx.origin ?? 'unknown', scope: outcome.scope };
-      await tx.execute(sql`select pg_notify(${PUBLISH_CHANNEL}, ${JSON.stringify(notice)})`);
-      const [row] = await tx
-        .update(siteState)
-        .set({ revision: sql`${siteState.revision} + 1`, revisedAt: ctx.now })
-        .where(eq(siteState.id, 1))
-        .returning({ revision: siteState.revision });
-      revision = row?.revision ?? null;
-    }
+    const revision = outcome.scope ? await publishRevision(tx, ctx, outcome.scope) : null;
     return { value: outcome.value, scope: outcome.scope, revision };
   });
 }

@@ -4,7 +4,7 @@ import { incidents, pageSettings, users } from '../../db/schema.ts';
 import { isMaintenanceReminderDue, isOverdueReminderDue } from '../../domain/reminders.ts';
 import type { OverdueReminderMessage } from '../../domain/staff-email.ts';
 import { emailPageOf, enqueueMaintenanceReminder } from '../../notify/enqueue.ts';
-import { rowsOf } from '../../notify/sql-rows.ts';
+import { rowsOf } from '../../db/sql-rows.ts';
 import { enqueueStaffEmails } from '../../notify/staff-messages.ts';
 
 // The tick's reminders. Each one is decided and queued in one transaction with the mark
