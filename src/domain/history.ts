@@ -1,4 +1,5 @@
 import { dayKey, lastDays, monthKey } from './format.ts';
+import { startOfDay } from './uptime.ts';
 import type { IncidentView, Snapshot } from './snapshot.ts';
 
 export const MONTHS_PER_HISTORY_PAGE = 3;
@@ -25,28 +26,39 @@ function isPastEvent(incident: IncidentView): boolean {
 }
 
 const cache = new WeakMap<Snapshot, Map<string, IncidentView[]>>();
-// Snapshots share unchanged incident objects, so an incident's month is worked out once.
-const monthOfIncident = new WeakMap<IncidentView, { timeZone: string; month: string }>();
 
-function startMonth(incident: IncidentView, timeZone: string): string {
-  const known = monthOfIncident.get(incident);
-  if (known?.timeZone === timeZone) return known.month;
-  const month = monthKey(incident.startedAt, timeZone);
-  monthOfIncident.set(incident, { timeZone, month });
-  return month;
+interface MonthSpan {
+  month: string;
+  /** Its first instant and the next month's, in epoch ms. */
+  from: number;
+  to: number;
 }
 
-/** Events by the month they started in (page time zone), computed once per snapshot. */
+/** The local calendar month a date falls in, with its bounds. */
+function monthSpan(date: Date, timeZone: string): MonthSpan {
+  const month = monthKey(date, timeZone);
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  const next = number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
+  return { month, from: startOfDay(`${month}-01`, timeZone).getTime(), to: startOfDay(`${next}-01`, timeZone).getTime() };
+}
+
+/**
+ * Events by the month they started in (page time zone), computed once per snapshot. A
+ * change publish asks for every snapshot: incidents come newest first, so instead of
+ * formatting 10,000 dates this compares each to the current month's bounds.
+ */
 function eventsByMonth(snapshot: Snapshot): Map<string, IncidentView[]> {
   let months = cache.get(snapshot);
   if (!months) {
     months = new Map();
+    let span: MonthSpan = { month: '', from: 0, to: 0 };
     for (const incident of snapshot.incidents) {
       if (!isPastEvent(incident)) continue;
-      const key = startMonth(incident, snapshot.page.timeZone);
-      const list = months.get(key) ?? [];
-      list.push(incident);
-      months.set(key, list);
+      const at = incident.startedAt.getTime();
+      if (at < span.from || at >= span.to) span = monthSpan(incident.startedAt, snapshot.page.timeZone);
+      const list = months.get(span.month);
+      if (list) list.push(incident);
+      else months.set(span.month, [incident]);
     }
     cache.set(snapshot, months);
   }

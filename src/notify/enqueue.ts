@@ -85,12 +85,10 @@ function shownComponents(affected: Awaited<ReturnType<typeof affectedComponents>
 /** The email for an update (or a published postmortem), frozen now, queued for everyone it concerns. */
 export async function enqueueEventNotification(
   tx: Transaction,
-  options: { incidentId: string; updateId: string | null; kind: 'event_update' | 'postmortem'; now: Date },
+  options: { incident: typeof incidents.$inferSelect; update: typeof incidentUpdates.$inferSelect | null; kind: 'event_update' | 'postmortem'; now: Date },
 ): Promise<number> {
-  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, options.incidentId));
-  if (!incident) return 0;
-  const [update] = options.updateId ? await tx.select().from(incidentUpdates).where(eq(incidentUpdates.id, options.updateId)) : [];
-  const affected = await affectedComponents(tx, options.incidentId);
+  const { incident, update } = options;
+  const affected = await affectedComponents(tx, incident.id);
   const body = options.kind === 'postmortem' ? (incident.postmortemBody ?? '') : (update?.body ?? '');
   const message: EventEmailMessage = {
     kind: options.kind,
@@ -102,7 +100,7 @@ export async function enqueueEventNotification(
   };
   return insertNotification(
     tx,
-    { id: newId(), kind: options.kind, incidentId: incident.id, updateId: options.updateId, message, createdAt: options.now },
+    { id: newId(), kind: options.kind, incidentId: incident.id, updateId: update?.id ?? null, message, createdAt: options.now },
     eventRecipients(incident.kind === 'maintenance', affected.map((c) => c.id)),
   );
 }

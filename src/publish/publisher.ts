@@ -228,8 +228,8 @@ export class Publisher {
     if (this.#deferred.size === 0) this.#clearDeferred();
     try {
       const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await this.#render(snapshot, route)] as const));
-      if ((await readTreeRevision(dir)) > snapshot.revision) return;
-      await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
+      if (readTreeRevision(dir) > snapshot.revision) return;
+      for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
       this.#deferredDue = false;
@@ -294,12 +294,12 @@ export class Publisher {
       }
       const renderedMs = performance.now() - started;
       const live = await currentSiteDirectory(dataDir);
-      if (live && (await readTreeRevision(live)) > snapshot.revision) {
+      if (live && readTreeRevision(live) > snapshot.revision) {
         // Someone published newer data while this render ran: keep theirs.
         await rm(dir, { recursive: true, force: true });
         return publishResult('full', snapshot.revision, live, started);
       }
-      await writeTreeRevision(dir, snapshot.revision);
+      writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
       this.#pruning = pruned.catch((error: unknown) => this.#options.log.warn('could not remove an old site tree', { error: String(error) }));
       return publishResult('full', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
@@ -344,10 +344,10 @@ export class Publisher {
     await forEachConcurrently(routes, async (route) => {
       rendered.push([route, await this.#render(snapshot, route)]);
     });
-    if ((await readTreeRevision(dir)) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);
+    if (readTreeRevision(dir) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);
     const renderedMs = performance.now() - started;
-    await Promise.all(rendered.map(([route, body]) => writeFileAtomic(path.join(dir, route.file), body)));
-    await writeTreeRevision(dir, snapshot.revision);
+    for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
+    writeTreeRevision(dir, snapshot.revision);
     await this.#removeGone(dir, previous, snapshot, incidentIds);
     return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
   }

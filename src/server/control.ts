@@ -16,7 +16,7 @@ export interface ControlFile {
 
 export async function writeControlFile(dataDir: string, url: string): Promise<ControlFile> {
   const control = { url, token: randomBytes(32).toString('base64url'), pid: process.pid };
-  await writeFileAtomic(path.join(dataDir, TOKEN_FILE), JSON.stringify(control), 0o600);
+  writeFileAtomic(path.join(dataDir, TOKEN_FILE), JSON.stringify(control), 0o600);
   return control;
 }
 

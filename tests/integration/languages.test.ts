@@ -176,8 +176,8 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     const db = site.database.db;
     const languages = ['en', 'zh-TW', 'zh-CN', 'en', 'zh-CN', 'zh-TW', 'en'];
     await db.insert(subscribers).values(languages.map((language, n) => ({ id: `batchsub${n}`, email: `reader${n}@example.com`, status: 'confirmed' as const, language, confirmedAt: NOW })));
-    const [incident] = await db.select({ id: incidents.id }).from(incidents).limit(1);
-    await db.transaction((tx) => enqueueEventNotification(tx, { incidentId: incident!.id, updateId: null, kind: 'postmortem', now: NOW }));
+    const [incident] = await db.select().from(incidents).limit(1);
+    await db.transaction((tx) => enqueueEventNotification(tx, { incident: incident!, update: null, kind: 'postmortem', now: NOW }));
     const rows = await db.select({ batch: deliveries.batchId, language: subscribers.language }).from(deliveries).innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId));
     expect(rows.length).toBe(languages.length);
     const byBatch = new Map<string, Set<string>>();

@@ -81,6 +81,18 @@ describe('historyPage', () => {
     const history = makeSnapshot({ now: BERLIN_NOW, page: { timeZone: 'Europe/Berlin' }, incidents: [lateJanuary] });
     expect(summary(historyPage(history, 1))?.months).toEqual([['2026-03', []], ['2026-02', ['late']]]);
   });
+
+  it('files events either side of a local month boundary under their own months, in any order', () => {
+    // Berlin's March starts at 2026-02-28T23:00:00Z.
+    const at = (id: string, iso: string) => makeIncident({ id, startedAt: new Date(iso) });
+    const incidents = [at('feb-last', '2026-02-28T22:59:59.999Z'), at('mar-first', '2026-02-28T23:00:00Z'), at('mar-later', '2026-03-10T08:00:00Z'), at('jan', '2026-01-15T08:00:00Z'), at('feb-mid', '2026-02-14T08:00:00Z')];
+    const history = makeSnapshot({ now: BERLIN_NOW, page: { timeZone: 'Europe/Berlin' }, incidents });
+    expect(summary(historyPage(history, 1))?.months).toEqual([
+      ['2026-03', ['mar-first', 'mar-later']],
+      ['2026-02', ['feb-last', 'feb-mid']],
+      ['2026-01', ['jan']],
+    ]);
+  });
 });
 
 describe('historyPageOfMonth', () => {

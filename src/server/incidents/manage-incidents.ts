@@ -57,7 +57,7 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
     );
     // A scheduled maintenance "starts" at its window, not when it was announced.
     const row = await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
-    if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
+    if (update.deliverNotifications) await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
     const event = update.deliverNotifications ? webhookEventOfUpdate(kind, null, status) : null;
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = incidentResource(row, [update], componentIds);
@@ -87,7 +87,7 @@ async function postUpdateIn(
     );
     const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
     const row = await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input, current) });
-    if (update.deliverNotifications) await enqueueEventNotification(tx, { incidentId: id, updateId: update.id, kind: 'event_update', now: ctx.now });
+    if (update.deliverNotifications) await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
     const event = update.deliverNotifications ? webhookEventOfUpdate(current.kind, current.status, fields.status) : null;
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = incidentResource(row, [...updates, update], componentIds);

@@ -27,14 +27,14 @@ function changePostmortem(ctx: ChangeContext, id: string, version: number | unde
     const plan = planPostmortem(current, action, ctx.now);
     if (plan.action === 'none') return { value: await getIncident(tx, id), audit: [] };
     const before = await getIncident(tx, id);
-    await saveIncidentFields(tx, id, {
+    const row = await saveIncidentFields(tx, id, {
       ...(body !== undefined ? { postmortemBody: stripControlCharacters(body) } : {}),
       status: plan.status,
       postmortemPublishedAt: plan.postmortemPublishedAt,
       updatedAt: ctx.now,
     });
     if (plan.action === 'publish' && notify) {
-      await enqueueEventNotification(tx, { incidentId: id, updateId: null, kind: 'postmortem', now: ctx.now });
+      await enqueueEventNotification(tx, { incident: row, update: null, kind: 'postmortem', now: ctx.now });
       // Statuspage's webhook for a published postmortem: the incident, now in status "postmortem".
       await enqueueWebhooks(tx, { incident: { id, event: 'incident.updated' }, now: ctx.now });
     }
