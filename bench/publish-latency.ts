@@ -106,7 +106,10 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     if (process.env.BENCH_TRACE) {
       gcObserver.disconnect();
       const gcIn = ([from, to]: [number, number]) => gcPauses.filter((e) => e.startTime >= from && e.startTime < to).reduce((sum, e) => sum + e.duration, 0);
-      const shown = latencies.map((v, i) => `${v.toFixed(0)}${gcIn(spans[i]!) >= 5 ? `(gc ${gcIn(spans[i]!).toFixed(0)})` : ''}`);
+      const shown = latencies.map((v, i) => {
+        const gc = gcIn(spans[i]!);
+        return `${v.toFixed(0)}${gc >= 5 ? `(gc ${gc.toFixed(0)})` : ''}${v >= 100 ? `[answered ${answered[i]!.toFixed(0)}, publish ${publishMs[i]}]` : ''}`;
+      });
       for (let i = 0; i < shown.length; i += 20) console.log(`updates ${i}-${i + 19}: ${shown.slice(i, i + 20).join(' ')}`);
     }
     if (profiler) {

@@ -140,7 +140,7 @@ export async function loadIncidents(db: Queryable, ids?: readonly string[]): Pro
   }));
 }
 
-/** Reads everything the public site shows. Run it in a repeatable-read transaction so it sees one revision. */
+/** Reads everything the public site shows. Run it through readAtOneMoment so it sees one revision. */
 export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Promise<Snapshot> {
   const [parts, all] = await Promise.all([loadPageParts(db, options), loadIncidents(db)]);
   return { ...parts, incidents: all };

@@ -34,12 +34,21 @@ interface MonthSpan {
   to: number;
 }
 
+// Finding local midnights takes several time-zone lookups: each month's bounds are worked out once.
+const monthSpans = new Map<string, MonthSpan>();
+
 /** The local calendar month a date falls in, with its bounds. */
 function monthSpan(date: Date, timeZone: string): MonthSpan {
   const month = monthKey(date, timeZone);
-  const [year, number] = month.split('-').map(Number) as [number, number];
-  const next = number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
-  return { month, from: startOfDay(`${month}-01`, timeZone).getTime(), to: startOfDay(`${next}-01`, timeZone).getTime() };
+  const key = `${timeZone} ${month}`;
+  let span = monthSpans.get(key);
+  if (!span) {
+    const [year, number] = month.split('-').map(Number) as [number, number];
+    const next = number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
+    span = { month, from: startOfDay(`${month}-01`, timeZone).getTime(), to: startOfDay(`${next}-01`, timeZone).getTime() };
+    monthSpans.set(key, span);
+  }
+  return span;
 }
 
 /**

@@ -141,16 +141,20 @@ export function groupComponents(snapshot: Snapshot): GroupedComponents[] {
   return entries.sort(byPosition).map(({ group, status, components }) => ({ group, status, components }));
 }
 
-const incidentIndexes = new WeakMap<Snapshot, Map<string, IncidentView>>();
+// A change publish looks up a handful of incidents in each new snapshot, nearly always
+// recent ones, which come first: scanning finds them before an index of 10,000 would be
+// built. A snapshot asked more often (a full publish renders every incident's page) is indexed.
+const SCANS_BEFORE_INDEX = 16;
+const incidentLookups = new WeakMap<Snapshot, { scans: number; index?: Map<string, IncidentView> }>();
 
-/** Looks an incident up by id (the index is built once per snapshot). */
+/** Looks an incident up by id. */
 export function findIncident(snapshot: Snapshot, id: string | undefined): IncidentView | undefined {
-  let index = incidentIndexes.get(snapshot);
-  if (!index) {
-    index = new Map(snapshot.incidents.map((i) => [i.id, i]));
-    incidentIndexes.set(snapshot, index);
-  }
-  return id === undefined ? undefined : index.get(id);
+  if (id === undefined) return undefined;
+  let lookups = incidentLookups.get(snapshot);
+  if (!lookups) incidentLookups.set(snapshot, (lookups = { scans: 0 }));
+  if (!lookups.index && lookups.scans++ < SCANS_BEFORE_INDEX) return snapshot.incidents.find((i) => i.id === id);
+  lookups.index ??= new Map(snapshot.incidents.map((i) => [i.id, i]));
+  return lookups.index.get(id);
 }
 
 export function isActive(incident: IncidentView): boolean {

@@ -26,15 +26,17 @@ export function emailPageOf(page: typeof pageSettings.$inferSelect | undefined):
 }
 
 /**
- * Writes the outbox row, one delivery per recipient and their batches, in one statement.
- * `recipients` is a SQL query yielding subscriber ids as "id".
+ * Writes the outbox row, one delivery per recipient and their batches, and wakes a sender
+ * (on commit) when there is anyone to send to: one statement. `recipients` is a SQL query
+ * yielding subscriber ids as "id".
  */
 async function insertNotification(tx: Transaction, row: typeof notifications.$inferInsert, recipients: ReturnType<typeof sql>): Promise<number> {
-  await tx.insert(notifications).values(row);
   const id = row.id;
   const now = row.createdAt ?? new Date();
   const result = await tx.execute(sql`
-    with recipients as (
+    with notification as (
+      ${tx.insert(notifications).values(row).getSQL()}
+    ), recipients as (
       select r.id as subscriber_id,
         l.language || '-' || ((row_number() over (partition by l.language order by r.id)) - 1) / ${BATCH_SIZE} as batch_no
       from (${recipients}) r join subscribers l on l.id = r.id
@@ -46,12 +48,12 @@ async function insertNotification(tx: Transaction, row: typeof notifications.$in
       insert into deliveries (notification_id, subscriber_id, batch_id, created_at)
       select ${id}, subscriber_id, ${id} || '-' || batch_no, ${now.toISOString()}::timestamptz from recipients
       returning 1
+    ), counted as (
+      select count(*)::int as count from inserted
     )
-    select count(*)::int as count from inserted`);
-  const count = Number(rowsOf<{ count: number }>(result)[0]?.count ?? 0);
-  // Delivered on commit only: a worker starts at once instead of at its next poll.
-  if (count > 0) await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${id})`);
-  return count;
+    -- Delivered on commit only: a worker starts at once instead of at its next poll.
+    select count, case when count > 0 then pg_notify(${DELIVER_CHANNEL}, ${id}) end from counted`);
+  return Number(rowsOf<{ count: number }>(result)[0]?.count ?? 0);
 }
 
 /** The SQL twin of isRecipient() for events: confirmed, opted in to maintenance, chose an affected component or its group. */

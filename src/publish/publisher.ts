@@ -1,14 +1,15 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Database } from '../db/client.ts';
+import { readAtOneMoment, type Database } from '../db/client.ts';
 import { loadChanges, loadSnapshot } from '../db/snapshot-queries.ts';
 import { sameUptimeEvents } from '../domain/page-uptime.ts';
-import { findIncident, mergeIncidents, type Snapshot } from '../domain/snapshot.ts';
+import { findIncident, mergeIncidents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
 import { RenderThread } from './render-thread.ts';
+import type { RenderSetup } from './render-worker.ts';
 import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
@@ -115,6 +116,8 @@ export class Publisher {
   #pruning: Promise<void> = Promise.resolve();
   /** The snapshot of the last publish: a change publish re-reads only what changed and merges it in. Null: the next publish reads all. */
   #held: Snapshot | null = null;
+  /** The revision of the snapshot the render thread holds (see render-worker.ts); null: none. */
+  #threadHolds: number | null = null;
   /** Routes a change publish left for later (see DEFERRED_ON_CHANGE). */
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
@@ -218,7 +221,10 @@ export class Publisher {
     this.#deferredSince = null;
   }
 
-  /** Renders the next few routes that change publishes left for later, from the newest snapshot. */
+  /**
+   * Renders the next few routes that change publishes left for later, from the newest
+   * snapshot: on the render thread when it holds that snapshot, else here.
+   */
   async #publishDeferredSlice(): Promise<void> {
     const snapshot = this.#held;
     const dir = await currentSiteDirectory(this.#options.dataDir);
@@ -226,6 +232,15 @@ export class Publisher {
     const routes = [...this.#deferred.values()].slice(0, DEFERRED_SLICE);
     for (const route of routes) this.#deferred.delete(route.path);
     if (this.#deferred.size === 0) this.#clearDeferred();
+    if (this.#thread && this.#threadHolds === snapshot.revision) {
+      try {
+        await this.#thread.run({ type: 'render', setup: this.#setup(), revision: snapshot.revision, routes, dir });
+        return;
+      } catch (error) {
+        this.#threadHolds = null;
+        this.#options.log.warn('the render thread failed; rendering on this one until the next full publish', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
     try {
       const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await this.#render(snapshot, route)] as const));
       if (readTreeRevision(dir) > snapshot.revision) return;
@@ -253,6 +268,10 @@ export class Publisher {
     this.#retryTimer.unref();
   }
 
+  #setup(): RenderSetup {
+    return { distDir: this.#options.distDir, siteUrl: this.#options.siteUrl };
+  }
+
   #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
     return renderPublicRoute(this.#options.handler, this.#options.siteUrl, snapshot, route);
   }
@@ -270,7 +289,8 @@ export class Publisher {
   async #publishFull(): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl, dataDir, distDir } = this.#options;
-    const snapshot = await db.transaction((tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }), { isolationLevel: 'repeatable read' });
+    this.#threadHolds = null;
+    const snapshot = await readAtOneMoment(db, (tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }));
     this.#held = snapshot;
     const loadedMs = performance.now() - started;
     const dir = await createSiteDirectory(dataDir, path.join(distDir, 'client'), snapshot.revision);
@@ -285,13 +305,12 @@ export class Publisher {
         // snapshot costs about 0.3 s at 10,000 incidents, rendering half saves several).
         const theirs = routes.filter((_, i) => i % 2 === 1);
         const ours = routes.filter((_, i) => i % 2 === 0);
-        await Promise.all([
-          this.#thread.run({ distDir, siteUrl: this.#options.siteUrl, snapshot, routes: theirs, dir }),
-          renderShare(ours),
-        ]);
+        await Promise.all([this.#thread.run({ type: 'full', setup: this.#setup(), snapshot, routes: theirs, dir }), renderShare(ours)]);
       } else {
         await renderShare(routes);
+        await this.#thread?.run({ type: 'hold', snapshot });
       }
+      if (this.#thread) this.#threadHolds = snapshot.revision;
       const renderedMs = performance.now() - started;
       const live = await currentSiteDirectory(dataDir);
       if (live && readTreeRevision(live) > snapshot.revision) {
@@ -312,9 +331,10 @@ export class Publisher {
   async #publishIncremental(previous: Snapshot, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl } = this.#options;
-    const changes = await db.transaction((tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), held: previous }), { isolationLevel: 'repeatable read' });
+    const changes = await readAtOneMoment(db, (tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), held: previous }));
     const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
     this.#held = snapshot;
+    this.#advanceThread(previous, snapshot, changes.changed, [...incidentIds]);
     const dir = await currentSiteDirectory(this.#options.dataDir);
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
@@ -350,6 +370,19 @@ export class Publisher {
     writeTreeRevision(dir, snapshot.revision);
     await this.#removeGone(dir, previous, snapshot, incidentIds);
     return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
+  }
+
+  /**
+   * Moves the render thread's snapshot along by this change: a few small parts and the
+   * changed incidents cross threads, not the 10,000 others. Not awaited: a thread that
+   * fails to follow is found out by its next render, which then runs here instead.
+   */
+  #advanceThread(previous: Snapshot, snapshot: Snapshot, changed: IncidentView[], ids: string[]): void {
+    if (!this.#thread || this.#threadHolds !== previous.revision) return;
+    const { incidents: _all, statusChanges, ...parts } = snapshot;
+    const moved = statusChanges === previous.statusChanges ? parts : { ...parts, statusChanges };
+    this.#thread.run({ type: 'advance', from: previous.revision, parts: moved, changed, ids }).catch(() => {});
+    this.#threadHolds = snapshot.revision;
   }
 
   /** Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last. */

@@ -1,30 +1,23 @@
 import { Worker } from 'node:worker_threads';
 import type { RenderJob, RenderReply } from './render-worker.ts';
 
-/** The main thread's handle on the render worker; one job at a time. */
+/**
+ * The main thread's handle on the render worker. Jobs run in the order they are sent; if
+ * the worker dies, every job waiting on it fails and the next one starts a fresh worker
+ * (which holds no snapshot: see Publisher).
+ */
 export class RenderThread {
   #worker: Worker | null = null;
+  #nextId = 0;
+  readonly #waiting = new Map<number, { resolve: (files: number) => void; reject: (error: Error) => void }>();
 
   run(job: RenderJob): Promise<number> {
     const worker = (this.#worker ??= this.#start());
+    const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const onMessage = (reply: RenderReply) => {
-        cleanup();
-        if (reply.ok) resolve(reply.files);
-        else reject(new Error(reply.message));
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        this.#worker = null;
-        reject(error);
-      };
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.postMessage(job);
+      this.#waiting.set(id, { resolve, reject });
+      worker.ref(); // busy: keeps the process alive until it answers
+      worker.postMessage({ id, job });
     });
   }
 
@@ -35,7 +28,20 @@ export class RenderThread {
 
   #start(): Worker {
     const worker = new Worker(new URL('./render-worker.ts', import.meta.url));
-    worker.unref(); // an idle render thread must not keep the process alive
+    worker.on('message', (reply: RenderReply) => {
+      const waiter = this.#waiting.get(reply.id);
+      this.#waiting.delete(reply.id);
+      if (this.#waiting.size === 0) worker.unref(); // an idle render thread must not keep the process alive
+      if (reply.ok) waiter?.resolve(reply.files);
+      else waiter?.reject(new Error(reply.message));
+    });
+    const fail = (error: Error) => {
+      if (this.#worker === worker) this.#worker = null;
+      for (const waiter of this.#waiting.values()) waiter.reject(error);
+      this.#waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the render thread exited (code ${code})`)));
     return worker;
   }
 }

@@ -1,31 +1,75 @@
-// A second thread for full publishes: renders its share of the routes into the new tree.
+// The second thread. It renders a share of every full publish into the new tree, and keeps
+// its own copy of the published snapshot, moved along with each change, so that what a
+// change publish leaves for later (history pages, feeds, the uptime calendar, the other
+// languages) renders here: off the thread that serves requests and renders what is urgent,
+// and off its heap.
 import { parentPort } from 'node:worker_threads';
-import type { Snapshot } from '../domain/snapshot.ts';
+import path from 'node:path';
+import { mergeIncidents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { loadAstroHandler, type AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
-import type { PublicRoute } from './routes.ts';
-import { TreeWriter } from './site-directory.ts';
+import { routeExists, type PublicRoute } from './routes.ts';
+import { readTreeRevision, TreeWriter, writeFileAtomic } from './site-directory.ts';
 
-export interface RenderJob {
+/** Where the built site is and what URL it is published under; sent with the first job. */
+export interface RenderSetup {
   distDir: string;
   siteUrl: string;
-  snapshot: Snapshot;
-  routes: PublicRoute[];
-  dir: string;
 }
 
-export type RenderReply = { ok: true; files: number } | { ok: false; message: string };
+export type RenderJob =
+  /** Render these routes of a full publish into its new tree, and hold the snapshot. */
+  | { type: 'full'; setup: RenderSetup; snapshot: Snapshot; routes: PublicRoute[]; dir: string }
+  /** Hold this snapshot (a full publish that rendered alone). */
+  | { type: 'hold'; snapshot: Snapshot }
+  /**
+   * Move the held snapshot along by a change: its new parts, and the changed incidents
+   * (absent ones were deleted). Status changes are left out when they did not change.
+   */
+  | { type: 'advance'; from: number; parts: Omit<Snapshot, 'incidents' | 'statusChanges'> & { statusChanges?: Snapshot['statusChanges'] }; changed: IncidentView[]; ids: string[] }
+  /** Render routes of the held snapshot (it must be at `revision`) into the live tree. */
+  | { type: 'render'; setup: RenderSetup; revision: number; routes: PublicRoute[]; dir: string };
+
+export type RenderReply = { id: number } & ({ ok: true; files: number } | { ok: false; message: string });
 
 let handler: Promise<AstroHandler> | undefined;
+let held: Snapshot | null = null;
 
-parentPort?.on('message', async (job: RenderJob) => {
+async function run(job: RenderJob): Promise<number> {
+  switch (job.type) {
+    case 'full': {
+      held = job.snapshot;
+      const astro = await (handler ??= loadAstroHandler(job.setup.distDir));
+      const tree = new TreeWriter(job.dir);
+      await forEachConcurrently(job.routes, async (route) => tree.write(route.file, await renderPublicRoute(astro, job.setup.siteUrl, job.snapshot, route)));
+      return job.routes.length;
+    }
+    case 'hold':
+      held = job.snapshot;
+      return 0;
+    case 'advance': {
+      if (held?.revision !== job.from) throw new Error(`the render thread holds revision ${held?.revision ?? 'none'}, not ${job.from}`);
+      held = { ...job.parts, statusChanges: job.parts.statusChanges ?? held.statusChanges, incidents: mergeIncidents(held.incidents, job.changed, job.ids) };
+      return 0;
+    }
+    case 'render': {
+      const snapshot = held;
+      if (snapshot?.revision !== job.revision) throw new Error(`the render thread holds revision ${snapshot?.revision ?? 'none'}, not ${job.revision}`);
+      const astro = await (handler ??= loadAstroHandler(job.setup.distDir));
+      const routes = job.routes.filter((route) => routeExists(snapshot, route));
+      const rendered = await Promise.all(routes.map(async (route) => [route, await renderPublicRoute(astro, job.setup.siteUrl, snapshot, route)] as const));
+      // A newer change published meanwhile: its files stand (the main thread waits for this reply before it renders again).
+      if (readTreeRevision(job.dir) > job.revision) return 0;
+      for (const [route, body] of rendered) writeFileAtomic(path.join(job.dir, route.file), body);
+      return rendered.length;
+    }
+  }
+}
+
+parentPort?.on('message', async ({ id, job }: { id: number; job: RenderJob }) => {
   try {
-    handler ??= loadAstroHandler(job.distDir);
-    const astro = await handler;
-    const tree = new TreeWriter(job.dir);
-    await forEachConcurrently(job.routes, async (route) => tree.write(route.file, await renderPublicRoute(astro, job.siteUrl, job.snapshot, route)));
-    parentPort!.postMessage({ ok: true, files: job.routes.length } satisfies RenderReply);
+    parentPort!.postMessage({ id, ok: true, files: await run(job) } satisfies RenderReply);
   } catch (error) {
-    parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) } satisfies RenderReply);
+    parentPort!.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies RenderReply);
   }
 });

@@ -282,6 +282,14 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       expect(log.status).toBe(200);
       expect(log.body[0]).toMatchObject({ actor: { type: 'token', label: 'token "editor token"' }, entity_type: 'incident' });
       expect(log.body.some((e: { action: string }) => e.action === 'incident.resolve')).toBe(true);
+      // An update's entry: the incident's fields before and after, and the one update posted (not all earlier ones, twice).
+      type Entry = { action: string; before: { status: string; incident_updates?: unknown[] }; after: { status: string; incident_updates: Array<{ body: string }> } };
+      const updated = (log.body as Entry[]).find((e) => e.action === 'incident.update' && e.after.incident_updates[0]?.body === 'Found it.');
+      expect(updated).toBeDefined();
+      expect(updated!.before.incident_updates).toBeUndefined();
+      expect(updated!.before.status).toBe('investigating');
+      expect(updated!.after.status).toBe('identified');
+      expect(updated!.after.incident_updates).toHaveLength(1);
     });
   });
 });

@@ -20,11 +20,12 @@ async function seed(site: TestSite) {
   return data;
 }
 
-/** Wraps the real handler: counts renders and can be told to fail some paths. */
+/** Wraps the real handler: counts renders, can be told to fail some paths, and to take its time. */
 function instrumentedHandler(real: AstroHandler) {
-  const state = { renders: 0, failWhen: (_path: string) => false };
+  const state = { renders: 0, failWhen: (_path: string) => false, delayMs: 0 };
   const handler: AstroHandler = async (req, res, next, locals) => {
     state.renders++;
+    if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     if (state.failWhen(req.url ?? '')) throw new Error(`render of ${req.url} failed on purpose`);
     return real(req, res, next, locals);
   };
@@ -137,6 +138,32 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(await (await fetch(`${site.url}/history.rss`)).text()).toContain('Slow dashboards');
   });
 
+  it('renders what a change leaves for later on the render thread, from its own copy of the snapshot', async () => {
+    await seed(site);
+    const rendered: string[] = [];
+    instrumented.state.failWhen = (url) => (rendered.push(url), false);
+    const threaded = new Publisher({ db: site.database.db, handler: instrumented.handler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: true, now: () => NOW });
+    try {
+      await threaded.publishAll();
+      for (const [id, name] of [['newthread1', 'Cache stampede'], ['newthread2', 'Queue backlog']] as const) {
+        await addIncident(site, id, name);
+        rendered.length = 0;
+        expect((await threaded.publishChange({ incidentIds: [id] })).kind).toBe('incremental');
+        await threaded.idle();
+        // This thread rendered the urgent routes only; the history, feeds, calendar and other languages came from the other.
+        expect(rendered).toContain(`/incidents/${id}/`);
+        expect(rendered.filter((url) => /^\/(history|uptime)\/|\.(rss|atom)$/.test(url))).toEqual([]);
+        expect(await (await fetch(`${site.url}/history/`)).text()).toContain(name);
+        expect(await (await fetch(`${site.url}/history.rss`)).text()).toContain(name);
+        expect(await (await fetch(`${site.url}/zh-TW/incidents/${id}/`)).text()).toContain(name);
+      }
+      // Both changes are in the other thread's snapshot: the first one's page is still listed.
+      expect(await (await fetch(`${site.url}/zh-CN/history/`)).text()).toContain('Cache stampede');
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it('publishes a component status change without re-rendering incident pages, a rename with everything', async () => {
     const data = await seed(site);
     await site.publisher.publishAll();
@@ -243,6 +270,8 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     await seed(site);
     await site.publisher.publishAll();
     instrumented.state.renders = 0;
+    // Changes arrive faster than a publish takes, as in a busy incident (not left to this machine's speed).
+    instrumented.state.delayMs = 50;
     const publishes: Array<Promise<unknown>> = [];
     for (let n = 0; n < 20; n++) {
       const id = `burst${String(n).padStart(7, '0')}`;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   activeMaintenances,
   componentNames,
+  findIncident,
   groupComponents,
   isActive,
   isUpdateOverdue,
@@ -175,5 +176,17 @@ describe('componentNames', () => {
   it('names components in the order asked, skipping deleted ones', () => {
     const snapshot = makeSnapshot({ components: [makeComponent({ id: 'api', name: 'API' }), makeComponent({ id: 'web', name: 'Website' })] });
     expect(componentNames(snapshot, ['web', 'gone', 'api'])).toEqual(['Website', 'API']);
+  });
+});
+
+describe('findIncident', () => {
+  it('finds every incident and no other, however often it is asked (scanning first, then by index)', () => {
+    const incidents = Array.from({ length: 50 }, (_, n) => makeIncident({ id: `incident${n}` }));
+    const snapshot = makeSnapshot({ incidents });
+    for (let round = 0; round < 2; round++) {
+      for (const incident of incidents) expect(findIncident(snapshot, incident.id)).toBe(incident);
+      expect(findIncident(snapshot, 'gone')).toBeUndefined();
+      expect(findIncident(snapshot, undefined)).toBeUndefined();
+    }
   });
 });

@@ -78,7 +78,6 @@ async function postUpdateIn(
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
     const { status, body } = statusAndBody(current);
     const { updates, componentIds: linked } = await incidentParts(tx, id);
-    const before = incidentResource(current, updates, linked);
     const { fields, update, componentIds } = await applyUpdate(
       tx,
       { id, kind: current.kind, impact: current.impact, nextUpdateDueAt: current.nextUpdateDueAt, state: current, componentIds: linked },
@@ -92,7 +91,11 @@ async function postUpdateIn(
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = incidentResource(row, [...updates, update], componentIds);
     const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
-    return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after: value }] };
+    // The audit keeps what this update changed: the incident's fields before and after, and
+    // the update it posted (every earlier update again, twice, would grow with each update).
+    const { incident_updates: _earlier, ...before } = incidentResource(current, [], linked);
+    const after = incidentResource(row, [update], componentIds);
+    return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after }] };
   });
 }
 
