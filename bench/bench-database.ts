@@ -1,18 +1,25 @@
 // What every benchmark needs: a fresh database on either driver, and whether PostgreSQL is there.
 import os from 'node:os';
 import postgres from 'postgres';
-import { openDatabase, openMemoryDatabase, type DatabaseHandle } from '../src/db/client.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 
 export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Runs `run` on a fresh in-memory PGlite, or on a new PostgreSQL database dropped afterwards. */
+/**
+ * Runs `run` on a fresh PGlite kept in a temporary directory, as `npm start` keeps it in
+ * the data directory (not in memory), or on a new PostgreSQL database; both are removed afterwards.
+ */
 export async function withDatabase(driver: 'pglite' | 'postgres', label: string, run: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
   if (driver === 'pglite') {
-    const handle = await openMemoryDatabase();
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), `herald-${label}-db-`));
+    const handle = await openDatabase({ dataDir });
     try {
       return await run(handle);
     } finally {
       await handle.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   }
   const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
