@@ -306,11 +306,14 @@ export class Publisher {
         const theirs = routes.filter((_, i) => i % 2 === 1);
         const ours = routes.filter((_, i) => i % 2 === 0);
         await Promise.all([this.#thread.run({ type: 'full', setup: this.#setup(), snapshot, routes: theirs, dir }), renderShare(ours)]);
+        this.#threadHolds = snapshot.revision;
       } else {
         await renderShare(routes);
-        await this.#thread?.run({ type: 'hold', snapshot });
+        // The render thread takes what change publishes leave for later: it needs the snapshot
+        // (small here). Without it, this thread renders them.
+        const held = await this.#thread?.run({ type: 'hold', snapshot }).then(() => true, () => false);
+        if (held) this.#threadHolds = snapshot.revision;
       }
-      if (this.#thread) this.#threadHolds = snapshot.revision;
       const renderedMs = performance.now() - started;
       const live = await currentSiteDirectory(dataDir);
       if (live && readTreeRevision(live) > snapshot.revision) {
