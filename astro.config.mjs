@@ -5,7 +5,9 @@ import { defineConfig } from 'astro/config';
 // only admin pages and form posts are rendered per request. See README "Architecture".
 export default defineConfig({
   output: 'server',
-  adapter: node({ mode: 'middleware' }),
+  // Every public render is written to a file whole, and admin pages are small: rendering a
+  // page into one string at once is cheaper than streaming it in pieces.
+  adapter: node({ mode: 'middleware', experimentalDisableStreaming: true }),
   session: false,
   security: { checkOrigin: true },
   trailingSlash: 'ignore',

@@ -132,16 +132,24 @@ async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed 
   });
 }
 
+/**
+ * The settle of a claim applies only while that claim still holds the batch: still pending
+ * and not claimed again after its lease ran out (the later claim settles it then).
+ */
+const heldBy = (batch: Claimed) => and(eq(deliveryBatches.id, batch.id), eq(deliveryBatches.status, 'pending'), eq(deliveryBatches.attempts, batch.attempts));
+
 async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' | 'failed'; error?: string }, now: Date) {
   await db.transaction(async (tx) => {
+    const settled = await tx
+      .update(deliveryBatches)
+      .set({ status: fields.status, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
+      .where(heldBy(batch))
+      .returning({ id: deliveryBatches.id });
+    if (settled.length === 0) return;
     await tx
       .update(deliveries)
       .set({ status: fields.status, attempts: batch.attempts, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
       .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')));
-    await tx
-      .update(deliveryBatches)
-      .set({ status: fields.status, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
-      .where(eq(deliveryBatches.id, batch.id));
   });
 }
 
@@ -153,13 +161,13 @@ async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' 
 async function rejectBatch(db: Database, batch: Claimed, error: string, now: Date): Promise<BatchOutcome> {
   if (batch.recipients.length > 1) {
     await db.transaction(async (tx) => {
-      const [notification] = await tx.select({ notificationId: deliveryBatches.notificationId }).from(deliveryBatches).where(eq(deliveryBatches.id, batch.id));
+      const [notification] = await tx.update(deliveryBatches).set({ status: 'skipped', lastError: `split after: ${error}` }).where(heldBy(batch)).returning({ notificationId: deliveryBatches.notificationId });
+      if (!notification) return;
       for (const r of batch.recipients) {
         const single = `${batch.id}-${r.deliveryId}`;
         await tx.insert(deliveryBatches).values({ id: single, notificationId: notification!.notificationId, availableAt: now, createdAt: now });
         await tx.update(deliveries).set({ batchId: single }).where(eq(deliveries.id, r.deliveryId));
       }
-      await tx.update(deliveryBatches).set({ status: 'skipped', lastError: `split after: ${error}` }).where(eq(deliveryBatches.id, batch.id));
     });
     return 'split';
   }
@@ -202,7 +210,7 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
       await options.db
         .update(deliveryBatches)
         .set({ availableAt: new Date(at.getTime() + result.retryAfterMs), attempts: batch.attempts - 1, lastError: result.error })
-        .where(eq(deliveryBatches.id, batch.id));
+        .where(heldBy(batch));
       return 'throttled';
     case 'rejected':
       options.log.error('email batch refused', { batch: batch.id, error: result.error });
@@ -216,7 +224,7 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
       await options.db
         .update(deliveryBatches)
         .set({ availableAt: new Date(at.getTime() + emailBackoffMs(batch.attempts)), lastError: result.error })
-        .where(eq(deliveryBatches.id, batch.id));
+        .where(heldBy(batch));
       return 'retry';
   }
 }

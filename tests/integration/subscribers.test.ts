@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, deliveryBatches, mailbox, subscribers } from '../../src/db/schema.ts';
 import { deliverNextBatch, drainDeliveries, type DeliveryOptions } from '../../src/notify/deliver.ts';
@@ -299,6 +299,27 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(await deliverNextBatch(options)).toBe('sent');
     expect(fake.calls.at(-1)).toMatchObject({ key: fake.calls[calls]!.key, status: 200, count: 0 });
     expect(emailsTo('twice@example.com')).toHaveLength(before + 1);
+  });
+
+  it('leaves a batch to the claim that holds it: a worker whose lease ran out settles nothing', async () => {
+    await subscribeAndConfirm('slow@example.com');
+    const before = emailsTo('slow@example.com').length;
+    await openIncident(ids.api);
+    // While this worker sends, its lease runs out and another worker claims the batch.
+    const claimedAgain = () => site.database.db.update(deliveryBatches).set({ attempts: sql`${deliveryBatches.attempts} + 1` }).where(eq(deliveryBatches.status, 'pending'));
+    expect(await deliverNextBatch({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe('sent');
+    const pending = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.status, 'pending'));
+    expect(pending).toHaveLength(1);
+    const rows = await site.database.db.select().from(deliveries).where(eq(deliveries.batchId, pending[0]!.id));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.status === 'pending')).toBe(true);
+    // The batch is sent again under the same key once due: the provider drops the repeat.
+    clock = new Date(clock.getTime() + 120_000);
+    await drain();
+    expect(fake.calls.at(-1)).toMatchObject({ key: pending[0]!.idempotencyKey, status: 200, count: 0 });
+    expect(emailsTo('slow@example.com')).toHaveLength(before + 1);
+    const [settled] = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.id, pending[0]!.id));
+    expect(settled!.status).toBe('sent');
   });
 
   it('splits a refused batch and quarantines only the address the provider refuses', async () => {
