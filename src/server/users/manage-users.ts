@@ -2,7 +2,7 @@ import { asc, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../auth/passwords.ts';
 import { invalidateUserSessions } from '../../auth/sessions.ts';
-import type { Database, Queryable } from '../../db/client.ts';
+import type { Database, Queryable, Transaction } from '../../db/client.ts';
 import { users } from '../../db/schema.ts';
 import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
@@ -55,17 +55,22 @@ export async function createUser(ctx: ChangeContext, input: UserInput) {
   });
 }
 
-async function adminCount(db: Queryable): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(users).where(eq(users.role, 'admin'));
-  return row?.n ?? 0;
+/**
+ * Locks every admin's row (in one order, so two such changes cannot deadlock) and counts
+ * them: two admins demoting each other at the same moment then take turns, and the second
+ * finds itself the last admin instead of both succeeding.
+ */
+async function lockAdmins(tx: Transaction): Promise<number> {
+  return (await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).orderBy(asc(users.id)).for('update')).length;
 }
 
 /** A password or role change ends all of the user's sessions. */
 export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatch) {
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   return runChange(ctx, async (tx) => {
+    const admins = patch.role && patch.role !== 'admin' ? await lockAdmins(tx) : null;
     const current = await lockForChange<UserRow>(tx, users, 'user', id, patch.version);
-    if (patch.role && patch.role !== 'admin' && current.role === 'admin' && (await adminCount(tx)) <= 1) {
+    if (admins !== null && current.role === 'admin' && admins <= 1) {
       throw new HttpError(409, 'last_admin', 'Herald needs at least one admin; make someone else admin first', { field: 'role' });
     }
     const [row] = await tx
@@ -81,8 +86,9 @@ export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatc
 
 export function deleteUser(ctx: ChangeContext, id: string, version: number | undefined) {
   return runChange(ctx, async (tx) => {
+    const admins = await lockAdmins(tx);
     const current = await lockForChange<UserRow>(tx, users, 'user', id, version);
-    if (current.role === 'admin' && (await adminCount(tx)) <= 1) throw new HttpError(409, 'last_admin', 'Herald needs at least one admin', { field: 'id' });
+    if (current.role === 'admin' && admins <= 1) throw new HttpError(409, 'last_admin', 'Herald needs at least one admin', { field: 'id' });
     await tx.delete(users).where(eq(users.id, id)); // sessions go with it (cascade)
     return { value: null, audit: [{ action: 'user.delete', entityType: 'user', entityId: id, before: userResource(current) }] };
   });
