@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
@@ -30,15 +29,29 @@ const FRAMEABLE = /^\/((en|zh-TW|zh-CN)\/)?embed\//;
 
 export type StaticOutcome = 'served' | 'not-found' | 'redirected';
 
-interface ResolvedFile {
+interface OpenedFile {
   file: string;
+  handle: FileHandle;
   size: number;
   mtimeMs: number;
 }
 
-async function fileAt(file: string): Promise<ResolvedFile | null> {
-  const info = await stat(file).catch(() => null);
-  return info?.isFile() ? { file, size: info.size, mtimeMs: info.mtimeMs } : null;
+/**
+ * Opens a published file and reads its size and time from the open file: a publish
+ * replaces files while they are served, and the length and ETag sent must be those of the
+ * very file whose bytes follow.
+ */
+async function openFile(file: string): Promise<OpenedFile | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return null;
+  const info = await handle.stat().catch(() => null);
+  if (info?.isFile()) return { file, handle, size: info.size, mtimeMs: info.mtimeMs };
+  await handle.close();
+  return null;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isFile() ?? false;
 }
 
 /**
@@ -52,8 +65,8 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
   const target = path.join(root, relative);
   if (!target.startsWith(root)) return sendNotFound(root, req, res);
 
-  let found = pathname.endsWith('/') ? await fileAt(path.join(target, 'index.html')) : await fileAt(target);
-  if (!found && !pathname.endsWith('/') && (await fileAt(path.join(target, 'index.html')))) {
+  const found = await openFile(pathname.endsWith('/') ? path.join(target, 'index.html') : target);
+  if (!found && !pathname.endsWith('/') && (await isFile(path.join(target, 'index.html')))) {
     res.writeHead(308, { location: `${pathname}/`, 'cache-control': 'public, max-age=3600' });
     res.end();
     return 'redirected';
@@ -66,7 +79,7 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
 async function sendNotFound(root: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
   // Under a language's prefix, that language's 404 page.
   const language = splitLanguagePrefix(new URL(req.url ?? '/', 'http://x').pathname).language;
-  const page = (language && (await fileAt(path.join(root, language, '404.html')))) || (await fileAt(path.join(root, '404.html')));
+  const page = (language && (await openFile(path.join(root, language, '404.html')))) || (await openFile(path.join(root, '404.html')));
   if (page) await sendFile(page, '/404.html', 404, req, res);
   else {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -83,7 +96,10 @@ function cacheControl(pathname: string, status: number): string {
   return 'public, max-age=0, s-maxage=10, must-revalidate';
 }
 
-async function sendFile(found: ResolvedFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Below this a file is read whole and sent in one write; larger ones are streamed. */
+const READ_WHOLE_BYTES = 1 << 20;
+
+async function sendFile(found: OpenedFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const etag = `W/"${found.size.toString(36)}-${Math.floor(found.mtimeMs).toString(36)}"`;
   const headers: Record<string, string> = {
     'content-type': CONTENT_TYPES[path.extname(found.file)] ?? 'application/octet-stream',
@@ -97,18 +113,30 @@ async function sendFile(found: ResolvedFile, pathname: string, status: number, r
   else if (FRAMEABLE.test(normalized)) headers['content-security-policy'] = 'frame-ancestors *';
   else headers['x-frame-options'] = 'DENY';
   if (status === 200 && req.headers['if-none-match'] === etag) {
+    await found.handle.close();
     res.writeHead(304, headers);
     res.end();
     return;
   }
-  headers['content-length'] = String(found.size);
-  res.writeHead(status, headers);
   if (req.method === 'HEAD') {
+    await found.handle.close();
+    res.writeHead(status, { ...headers, 'content-length': String(found.size) });
     res.end();
     return;
   }
+  if (found.size <= READ_WHOLE_BYTES) {
+    const body = await found.handle.readFile().catch(() => null);
+    await found.handle.close();
+    if (!body) return void res.destroy();
+    headers['content-length'] = String(body.length);
+    res.writeHead(status, headers);
+    res.end(body);
+    return;
+  }
+  headers['content-length'] = String(found.size);
+  res.writeHead(status, headers);
   await new Promise<void>((resolve) => {
-    const stream = createReadStream(found.file);
+    const stream = found.handle.createReadStream(); // closes the file when done
     stream.on('error', () => {
       res.destroy();
       resolve();

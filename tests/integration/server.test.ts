@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../../src/publish/site-directory.ts';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 
@@ -25,6 +27,32 @@ describe('serving the published site', () => {
     expect(response.headers.get('content-type')).toBe(type);
     expect(response.headers.get('cache-control')).toBe(cache);
     expect(response.headers.get('etag')).toMatch(/^W\/".+"$/);
+  });
+
+  it('serves each file whole while a publish keeps replacing it', async () => {
+    const file = path.join(site.dataDir, 'site', 'replaced.txt');
+    const versions = ['a'.repeat(5_000), 'b'.repeat(40_000)];
+    let writes = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        writeFileAtomic(file, versions[writes++ % 2]!);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      writeFileAtomic(file, versions[0]!);
+      for (let n = 0; n < 300; n++) {
+        const response = await fetch(`${site.url}/replaced.txt`);
+        const body = await response.text();
+        expect(versions).toContain(body);
+        expect(response.headers.get('content-length')).toBe(String(body.length));
+      }
+      expect(writes).toBeGreaterThan(100);
+    } finally {
+      writing = false;
+      await writer;
+    }
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
