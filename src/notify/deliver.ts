@@ -8,6 +8,7 @@ import { isRecipient, type Audience } from '../domain/subscriptions.ts';
 import type { Language } from '../domain/vocabulary.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from '../db/sql-rows.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy } from './outbox.ts';
 import { drainStaffMessages } from './staff-messages.ts';
 import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
 import type { OutgoingEmail, Transport } from './transport.ts';
@@ -65,10 +66,6 @@ function emailRenderer(message: EmailMessage, siteUrl: string, language: Languag
     return { subject: t.subject, html: fill(t.html), text: fill(t.text), headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, fill(v)])) };
   };
 }
-
-/** Waits between failed sends of an email (to subscribers or staff): 1 s doubling, at most 10 minutes. */
-export const emailBackoffMs = (attempt: number) => Math.min(10 * 60_000, 1000 * 2 ** (attempt - 1));
-export const EMAIL_MAX_ATTEMPTS = 8;
 
 function audienceOf(message: EmailMessage): Audience {
   if (message.kind === 'confirmation') return { kind: 'confirmation', eventKind: 'incident', components: [] };
@@ -132,18 +129,12 @@ async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed 
   });
 }
 
-/**
- * The settle of a claim applies only while that claim still holds the batch: still pending
- * and not claimed again after its lease ran out (the later claim settles it then).
- */
-const heldBy = (batch: Claimed) => and(eq(deliveryBatches.id, batch.id), eq(deliveryBatches.status, 'pending'), eq(deliveryBatches.attempts, batch.attempts));
-
 async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' | 'failed'; error?: string }, now: Date) {
   await db.transaction(async (tx) => {
     const settled = await tx
       .update(deliveryBatches)
       .set({ status: fields.status, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
-      .where(heldBy(batch))
+      .where(heldBy(deliveryBatches, batch))
       .returning({ id: deliveryBatches.id });
     if (settled.length === 0) return;
     await tx
@@ -161,7 +152,7 @@ async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' 
 async function rejectBatch(db: Database, batch: Claimed, error: string, now: Date): Promise<BatchOutcome> {
   if (batch.recipients.length > 1) {
     await db.transaction(async (tx) => {
-      const [notification] = await tx.update(deliveryBatches).set({ status: 'skipped', lastError: `split after: ${error}` }).where(heldBy(batch)).returning({ notificationId: deliveryBatches.notificationId });
+      const [notification] = await tx.update(deliveryBatches).set({ status: 'skipped', lastError: `split after: ${error}` }).where(heldBy(deliveryBatches, batch)).returning({ notificationId: deliveryBatches.notificationId });
       if (!notification) return;
       for (const r of batch.recipients) {
         const single = `${batch.id}-${r.deliveryId}`;
@@ -210,7 +201,7 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
       await options.db
         .update(deliveryBatches)
         .set({ availableAt: new Date(at.getTime() + result.retryAfterMs), attempts: batch.attempts - 1, lastError: result.error })
-        .where(heldBy(batch));
+        .where(heldBy(deliveryBatches, batch));
       return 'throttled';
     case 'rejected':
       options.log.error('email batch refused', { batch: batch.id, error: result.error });
@@ -224,7 +215,7 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
       await options.db
         .update(deliveryBatches)
         .set({ availableAt: new Date(at.getTime() + emailBackoffMs(batch.attempts)), lastError: result.error })
-        .where(heldBy(batch));
+        .where(heldBy(deliveryBatches, batch));
       return 'retry';
   }
 }

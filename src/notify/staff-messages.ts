@@ -2,7 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
 import { staffMessages } from '../db/schema.ts';
 import { renderStaffEmail, staffIdempotencyKey, type StaffEmailMessage } from '../domain/staff-email.ts';
-import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, type DeliveryOptions } from './deliver.ts';
+import type { DeliveryOptions } from './deliver.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy } from './outbox.ts';
 import { DELIVER_CHANNEL } from './enqueue.ts';
 import { rowsOf } from '../db/sql-rows.ts';
 
@@ -53,7 +54,7 @@ export async function deliverNextStaffMessage(options: DeliveryOptions): Promise
   await options.beforeSend?.();
   const result = await options.transport.send([email], staffIdempotencyKey(claimed.id));
   const at = now();
-  const settle = (fields: Partial<typeof staffMessages.$inferInsert>) => options.db.update(staffMessages).set(fields).where(eq(staffMessages.id, claimed.id));
+  const settle = (fields: Partial<typeof staffMessages.$inferInsert>) => options.db.update(staffMessages).set(fields).where(heldBy(staffMessages, claimed));
   switch (result.outcome) {
     case 'sent':
       await settle({ status: 'sent', sentAt: at, lastError: null });

@@ -13,6 +13,7 @@ import {
 } from '../domain/webhooks.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from '../db/sql-rows.ts';
+import { heldBy } from './outbox.ts';
 import { removalUrl, signWebhook } from './webhook-signature.ts';
 import { postWebhook, type Resolver } from './webhook-target.ts';
 
@@ -48,13 +49,6 @@ interface Claimed {
   selfService: boolean;
 }
 
-/**
- * The settle of a claim applies only while that claim still holds the row: still pending
- * (not failed by a quarantine meanwhile) and not claimed again after its lease ran out.
- */
-const heldBy = (delivery: Claimed) =>
-  and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, 'pending'), eq(webhookDeliveries.attempts, delivery.attempts));
-
 async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
   // The lease outlasts the request's deadline, so a slow answer is never sent twice at once.
   const leaseMs = options.leaseMs ?? Math.max(60_000, (options.timeoutMs ?? 10_000) * 3);
@@ -89,12 +83,12 @@ async function settleFailure(options: WebhookDeliveryOptions, delivery: Claimed,
       .where(eq(webhookEndpoints.id, delivery.endpointId));
     if (!exhausted) {
       const wait = webhookBackoffMs(delivery.attempts, options.random?.() ?? Math.random());
-      await tx.update(webhookDeliveries).set({ availableAt: new Date(at.getTime() + wait), lastError: error, responseStatus: status }).where(heldBy(delivery));
+      await tx.update(webhookDeliveries).set({ availableAt: new Date(at.getTime() + wait), lastError: error, responseStatus: status }).where(heldBy(webhookDeliveries, delivery));
       return;
     }
     // A delivery failing for about a day means the endpoint is gone: stop sending it
     // anything (its other pending deliveries too) until an admin re-enables it.
-    await tx.update(webhookDeliveries).set({ status: 'failed', lastError: error, responseStatus: status }).where(heldBy(delivery));
+    await tx.update(webhookDeliveries).set({ status: 'failed', lastError: error, responseStatus: status }).where(heldBy(webhookDeliveries, delivery));
     await tx
       .update(webhookEndpoints)
       .set({ quarantinedAt: at, quarantineReason: `${delivery.attempts} failed attempts to deliver one event; last: ${error}`.slice(0, 500) })
@@ -128,7 +122,7 @@ export async function deliverNextWebhook(options: WebhookDeliveryOptions): Promi
   const at = now();
   if (result.outcome === 'sent') {
     await options.db.transaction(async (tx) => {
-      await tx.update(webhookDeliveries).set({ status: 'sent', sentAt: at, responseStatus: result.status, lastError: null }).where(heldBy(delivery));
+      await tx.update(webhookDeliveries).set({ status: 'sent', sentAt: at, responseStatus: result.status, lastError: null }).where(heldBy(webhookDeliveries, delivery));
       await tx.update(webhookEndpoints).set({ consecutiveFailures: 0, lastSuccessAt: at }).where(eq(webhookEndpoints.id, delivery.endpointId));
     });
     return 'sent';
