@@ -75,6 +75,25 @@ export function sameUptimeEvents(before: IncidentView | undefined, after: Incide
   );
 }
 
+/**
+ * Whether today's uptime figures stand still as the clock moves: every component has been
+ * operational all day so far. A day with any other status in it works out its share up to
+ * now, so its figures (and the 30-day and 12-month ones) change with every publish.
+ */
+export function todayStandsStill(snapshot: Snapshot): boolean {
+  const todayStart = startOfDay(dayKey(snapshot.now, snapshot.page.timeZone), snapshot.page.timeZone).getTime();
+  return snapshot.components.every((component) => {
+    if (component.status !== 'operational') return false;
+    const changes = snapshot.statusChanges[component.id] ?? NO_CHANGES;
+    // Newest first: the changes made today, then the one in effect when the day began.
+    for (let i = changes.length - 1; i >= 0; i--) {
+      if (changes[i]!.status !== 'operational') return false;
+      if (changes[i]!.changedAt.getTime() <= todayStart) break;
+    }
+    return true;
+  });
+}
+
 /** Events per component per day index: those under way (started, not yet closed) that day. */
 function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: ReadonlySet<string>): Map<string, EventRef[][]> {
   const result = new Map<string, EventRef[][]>();

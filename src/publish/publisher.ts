@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readAtOneMoment, type Database } from '../db/client.ts';
 import { loadChanges, loadSnapshot } from '../db/snapshot-queries.ts';
-import { sameUptimeEvents } from '../domain/page-uptime.ts';
+import { sameUptimeEvents, todayStandsStill } from '../domain/page-uptime.ts';
 import { findIncident, mergeIncidents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
@@ -342,10 +342,12 @@ export class Publisher {
     if (!dir) throw new Error('no published site to update');
     const loadedMs = performance.now() - started;
     // The 12-month calendar (a megabyte per language) changes with the day, the status
-    // history and the incidents' days and names only: an update's text alone leaves it be.
+    // history, the incidents' days and names, and the clock while any component is not
+    // operational today: an update's text on a quiet day leaves it be.
     const uptimeUnchanged =
       dayKey(previous.now, previous.page.timeZone) === dayKey(snapshot.now, snapshot.page.timeZone) &&
       snapshot.statusChanges === previous.statusChanges &&
+      todayStandsStill(snapshot) &&
       [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
     const routes: PublicRoute[] = [];
     for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds, previous })) {

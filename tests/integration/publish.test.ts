@@ -1,9 +1,9 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { eq, gte, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
-import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
+import { components, componentStatusChanges, incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import type { AstroHandler } from '../../src/publish/astro-handler.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { SYSTEM_ACTOR } from '../../src/server/change.ts';
@@ -204,8 +204,13 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(await (await fetch(`${site.url}/incidents/longincident/`)).text()).toContain('Progress note 1.');
   });
 
-  it('leaves the uptime calendar alone for an update\'s text, and renders it for a new incident or a new day', async () => {
-    await seed(site);
+  it('leaves the uptime calendar alone for an update\'s text on a quiet day, and renders it for a new incident, an outage today or a new day', async () => {
+    const data = await seed(site);
+    // A quiet day: every component operational since before today (a day with another status in it moves with the clock).
+    const db = site.database.db;
+    await db.delete(componentStatusChanges).where(gte(componentStatusChanges.changedAt, new Date(NOW.getTime() - 2 * 24 * 60 * 60_000)));
+    await db.update(components).set({ status: 'operational' });
+    await db.insert(componentStatusChanges).values(data.components.map((c) => ({ componentId: c.id!, status: 'operational' as const, changedAt: new Date(NOW.getTime() - 2 * 24 * 60 * 60_000), revision: 1 })));
     await site.publisher.publishAll();
     const rendered: string[] = [];
     instrumented.state.failWhen = (url) => (rendered.push(url), false);
@@ -224,6 +229,21 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(rendered).toContain('/');
     expect(rendered).toContain('/history/');
     expect(rendered).not.toContain('/uptime/');
+
+    // A component in trouble today: its share of the day grows with the clock, so the same kind of update renders the calendar.
+    const component = data.components.find((c) => !c.hidden)!;
+    const degraded = await updateComponent({ db, actor: SYSTEM_ACTOR, now: NOW }, component.id!, { status: 'degraded_performance' });
+    await site.publisher.publishChange(degraded.scope!);
+    await site.publisher.idle();
+    rendered.length = 0;
+    clock = new Date(NOW.getTime() + 10 * 60_000);
+    await db.transaction(async (tx) => {
+      await tx.insert(incidentUpdates).values({ id: 'ucalendar3', incidentId: 'calendarcase', status: 'identified', body: 'Still draining the queue.', displayAt: clock });
+      await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+    });
+    await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
+    await site.publisher.idle();
+    expect(rendered).toContain('/uptime/');
 
     rendered.length = 0;
     clock = new Date(NOW.getTime() + 24 * 60 * 60_000);

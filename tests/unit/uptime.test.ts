@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarDayCount, calendarMonths, describeDay, pageUptime } from '../../src/domain/page-uptime.ts';
+import { calendarDayCount, calendarMonths, describeDay, pageUptime, todayStandsStill } from '../../src/domain/page-uptime.ts';
 import {
   dailyUptime,
   daySpans,
@@ -13,7 +13,7 @@ import {
   type StatusChange,
 } from '../../src/domain/uptime.ts';
 import type { ComponentStatus } from '../../src/domain/vocabulary.ts';
-import { makeComponent, makeGroup, makeIncident, makeSnapshot } from './fixtures.ts';
+import { makeComponent, makeGroup, makeIncident, makeSnapshot, NOW } from './fixtures.ts';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => new Date(iso);
@@ -381,5 +381,22 @@ describe('describeDay', () => {
     ],
   ])('%s', (_case, d, text) => {
     expect(describeDay(d)).toBe(text);
+  });
+});
+
+describe('todayStandsStill', () => {
+  const at = (hoursBeforeNow: number) => new Date(NOW.getTime() - hoursBeforeNow * 3_600_000);
+  const snapshotWith = (status: ComponentStatus, changes: Array<[ComponentStatus, number]>) =>
+    makeSnapshot({ components: [makeComponent({ id: 'api', status })], statusChanges: { api: changes.map(([s, hours]) => ({ status: s, changedAt: at(hours) })) } });
+
+  it('holds while every component has been operational all day', () => {
+    expect(todayStandsStill(snapshotWith('operational', [['operational', 24 * 30]]))).toBe(true);
+    // An outage that ended yesterday does not move today's figures.
+    expect(todayStandsStill(snapshotWith('operational', [['major_outage', 24 * 3], ['operational', 24 * 2]]))).toBe(true);
+  });
+
+  it('fails while a component is not operational, or was earlier today', () => {
+    expect(todayStandsStill(snapshotWith('partial_outage', [['partial_outage', 24 * 3]]))).toBe(false);
+    expect(todayStandsStill(snapshotWith('operational', [['major_outage', 24 * 3], ['operational', 0.01]]))).toBe(false);
   });
 });
