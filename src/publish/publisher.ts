@@ -7,8 +7,8 @@ import { findIncident, mergeIncidents, type IncidentView, type Snapshot } from '
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
-import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
-import { RenderThread } from './render-thread.ts';
+import { forEachConcurrently, renderIntoLiveTree, renderPublicRoute } from './render-routes.ts';
+import { RenderThread, RenderThreadLost } from './render-thread.ts';
 import type { RenderSetup } from './render-worker.ts';
 import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
@@ -118,7 +118,7 @@ export class Publisher {
   #held: Snapshot | null = null;
   /** The revision of the snapshot the render thread holds (see render-worker.ts); null: none. */
   #threadHolds: number | null = null;
-  /** Routes a change publish left for later (see DEFERRED_ON_CHANGE). */
+  /** Routes a change publish left for later (see isDeferredOnChange). */
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
   #deferredDue = false;
@@ -232,19 +232,19 @@ export class Publisher {
     const routes = [...this.#deferred.values()].slice(0, DEFERRED_SLICE);
     for (const route of routes) this.#deferred.delete(route.path);
     if (this.#deferred.size === 0) this.#clearDeferred();
-    if (this.#thread && this.#threadHolds === snapshot.revision) {
-      try {
-        await this.#thread.run({ type: 'render', setup: this.#setup(), revision: snapshot.revision, routes, dir });
-        return;
-      } catch (error) {
-        this.#threadHolds = null;
-        this.#options.log.warn('the render thread failed; rendering on this one until the next full publish', { error: error instanceof Error ? error.message : String(error) });
-      }
-    }
     try {
-      const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await this.#render(snapshot, route)] as const));
-      if (readTreeRevision(dir) > snapshot.revision) return;
-      for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
+      if (this.#thread && this.#threadHolds === snapshot.revision) {
+        try {
+          await this.#thread.run({ type: 'render', setup: this.#setup(), revision: snapshot.revision, routes, dir });
+          return;
+        } catch (error) {
+          // A page that fails to render is retried like one failing here; a lost thread hands its work to this one.
+          if (!(error instanceof RenderThreadLost)) throw error;
+          this.#threadHolds = null;
+          this.#options.log.warn('the render thread is lost; rendering on this one until the next full publish', { error: error.message });
+        }
+      }
+      await renderIntoLiveTree(this.#options.handler, this.#options.siteUrl, snapshot, routes, dir);
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
       this.#deferredDue = false;

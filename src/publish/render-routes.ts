@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { renderRoute, type AstroHandler } from './astro-handler.ts';
-import { NOT_FOUND_ROUTE, pagePathOf, type PublicRoute } from './routes.ts';
+import { NOT_FOUND_ROUTE, pagePathOf, routeExists, type PublicRoute } from './routes.ts';
+import { readTreeRevision, writeFileAtomic } from './site-directory.ts';
 
 /**
  * Astro's rendering yields to the event loop between steps; with several routes in
@@ -24,4 +26,16 @@ export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, 
   const expected = pagePath === NOT_FOUND_ROUTE.path ? 404 : 200;
   if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);
   return rendered.body;
+}
+
+/**
+ * Renders the routes that still exist in the snapshot and writes them into the live tree,
+ * unless a newer change has published there meanwhile (its files stand). Nothing is written
+ * when a render fails. Returns how many files were written.
+ */
+export async function renderIntoLiveTree(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, routes: readonly PublicRoute[], dir: string): Promise<number> {
+  const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await renderPublicRoute(handler, siteUrl, snapshot, route)] as const));
+  if (readTreeRevision(dir) > snapshot.revision) return 0;
+  for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
+  return rendered.length;
 }

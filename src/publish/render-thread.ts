@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { RenderJob, RenderReply } from './render-worker.ts';
 
+/** The render thread died or no longer holds the snapshot a job needs: it must be handed one again. */
+export class RenderThreadLost extends Error {}
+
 /**
  * The main thread's handle on the render worker. Jobs run in the order they are sent; if
  * the worker dies, every job waiting on it fails and the next one starts a fresh worker
@@ -33,9 +36,10 @@ export class RenderThread {
       this.#waiting.delete(reply.id);
       if (this.#waiting.size === 0) worker.unref(); // an idle render thread must not keep the process alive
       if (reply.ok) waiter?.resolve(reply.files);
-      else waiter?.reject(new Error(reply.message));
+      else waiter?.reject(reply.lost ? new RenderThreadLost(reply.message) : new Error(reply.message));
     });
-    const fail = (error: Error) => {
+    const fail = (cause: Error) => {
+      const error = new RenderThreadLost(cause.message);
       if (this.#worker === worker) this.#worker = null;
       for (const waiter of this.#waiting.values()) waiter.reject(error);
       this.#waiting.clear();

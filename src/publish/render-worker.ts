@@ -4,14 +4,13 @@
 // languages) renders here: off the thread that serves requests and renders what is urgent,
 // and off its heap.
 import { parentPort } from 'node:worker_threads';
-import path from 'node:path';
 import { mergeIncidents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { loadAstroHandler, type AstroHandler } from './astro-handler.ts';
-import { forEachConcurrently, renderPublicRoute } from './render-routes.ts';
-import { routeExists, type PublicRoute } from './routes.ts';
-import { readTreeRevision, TreeWriter, writeFileAtomic } from './site-directory.ts';
+import { forEachConcurrently, renderIntoLiveTree, renderPublicRoute } from './render-routes.ts';
+import type { PublicRoute } from './routes.ts';
+import { TreeWriter } from './site-directory.ts';
 
-/** Where the built site is and what URL it is published under; sent with the first job. */
+/** Where the built site is and what URL it is published under; sent with every job that renders. */
 export interface RenderSetup {
   distDir: string;
   siteUrl: string;
@@ -30,10 +29,14 @@ export type RenderJob =
   /** Render routes of the held snapshot (it must be at `revision`) into the live tree. */
   | { type: 'render'; setup: RenderSetup; revision: number; routes: PublicRoute[]; dir: string };
 
-export type RenderReply = { id: number } & ({ ok: true; files: number } | { ok: false; message: string });
+/** `lost`: the thread does not hold the snapshot the job needs (it must be handed one again). */
+export type RenderReply = { id: number } & ({ ok: true; files: number } | { ok: false; message: string; lost?: boolean });
 
 let handler: Promise<AstroHandler> | undefined;
 let held: Snapshot | null = null;
+
+class NotHeld extends Error {}
+const notHeld = (revision: number) => new NotHeld(`the render thread holds revision ${held?.revision ?? 'none'}, not ${revision}`);
 
 async function run(job: RenderJob): Promise<number> {
   switch (job.type) {
@@ -48,20 +51,15 @@ async function run(job: RenderJob): Promise<number> {
       held = job.snapshot;
       return 0;
     case 'advance': {
-      if (held?.revision !== job.from) throw new Error(`the render thread holds revision ${held?.revision ?? 'none'}, not ${job.from}`);
+      if (held?.revision !== job.from) throw notHeld(job.from);
       held = { ...job.parts, statusChanges: job.parts.statusChanges ?? held.statusChanges, incidents: mergeIncidents(held.incidents, job.changed, job.ids) };
       return 0;
     }
     case 'render': {
       const snapshot = held;
-      if (snapshot?.revision !== job.revision) throw new Error(`the render thread holds revision ${snapshot?.revision ?? 'none'}, not ${job.revision}`);
-      const astro = await (handler ??= loadAstroHandler(job.setup.distDir));
-      const routes = job.routes.filter((route) => routeExists(snapshot, route));
-      const rendered = await Promise.all(routes.map(async (route) => [route, await renderPublicRoute(astro, job.setup.siteUrl, snapshot, route)] as const));
-      // A newer change published meanwhile: its files stand (the main thread waits for this reply before it renders again).
-      if (readTreeRevision(job.dir) > job.revision) return 0;
-      for (const [route, body] of rendered) writeFileAtomic(path.join(job.dir, route.file), body);
-      return rendered.length;
+      if (snapshot?.revision !== job.revision) throw notHeld(job.revision);
+      // The main thread waits for this reply before it renders again.
+      return renderIntoLiveTree(await (handler ??= loadAstroHandler(job.setup.distDir)), job.setup.siteUrl, snapshot, job.routes, job.dir);
     }
   }
 }
@@ -70,6 +68,6 @@ parentPort?.on('message', async ({ id, job }: { id: number; job: RenderJob }) =>
   try {
     parentPort!.postMessage({ id, ok: true, files: await run(job) } satisfies RenderReply);
   } catch (error) {
-    parentPort!.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies RenderReply);
+    parentPort!.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), lost: error instanceof NotHeld } satisfies RenderReply);
   }
 });
