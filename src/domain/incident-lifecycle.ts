@@ -1,5 +1,5 @@
 import { RuleViolation } from './errors.ts';
-import { impactOfComponentStatuses } from './status-rollup.ts';
+import { impactOfComponentStatuses, worseImpact } from './status-rollup.ts';
 import {
   isIncidentStatus,
   isMaintenanceStatus,
@@ -135,8 +135,6 @@ export function planUpdate(input: UpdatePlanInput): UpdatePlan {
   return { kind: input.kind, status: input.status, ...nextTimes(input.current, input.kind, input.status, input.now), transitions };
 }
 
-const IMPACT_ORDER: readonly Impact[] = ['none', 'maintenance', 'minor', 'major', 'critical'];
-
 /**
  * An event's impact after an update: a maintenance is always "maintenance"; an incident
  * takes the worse of its impact so far and what this update's component changes imply (an
@@ -146,7 +144,7 @@ export function impactAfterUpdate(input: { kind: EventKind; current: Impact; tra
   if (input.override) return input.override;
   if (input.kind === 'maintenance') return 'maintenance';
   const implied = impactOfComponentStatuses(input.transitions.map((t) => t.newStatus));
-  return IMPACT_ORDER.indexOf(input.current) >= IMPACT_ORDER.indexOf(implied) ? input.current : implied;
+  return worseImpact(input.current, implied);
 }
 
 /**

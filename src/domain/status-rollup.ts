@@ -52,6 +52,11 @@ export function rollUpComponents(statuses: readonly ComponentStatus[]): PageStat
 
 const INDICATOR_RANK: Record<Indicator, number> = { none: 0, maintenance: 1, minor: 2, major: 3, critical: 4 };
 
+/** The worse of two impacts (the first when they are equal). */
+export function worseImpact(a: Impact, b: Impact): Impact {
+  return INDICATOR_RANK[a] >= INDICATOR_RANK[b] ? a : b;
+}
+
 const IMPACT_STATUS: Record<Exclude<Impact, 'none'>, PageStatus> = {
   maintenance: UNDER_MAINTENANCE,
   minor: { indicator: 'minor', description: 'Minor Service Outage' },

@@ -2,9 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import type { Queryable, Transaction } from '../db/client.ts';
 import { componentGroups, components, incidentComponents, incidents, incidentUpdates, notifications, pageSettings } from '../db/schema.ts';
 import type { EmailMessage, EmailPage, EventEmailMessage, MaintenanceReminderEmailMessage } from '../domain/email-message.ts';
-import { languageOr } from '../domain/i18n/translator.ts';
 import { minutesBetween } from '../domain/reminders.ts';
 import { newId } from '../server/ids.ts';
+import { pageInfo } from '../db/snapshot-queries.ts';
 import { rowsOf } from '../db/sql-rows.ts';
 
 // Deliveries ride the change's transaction: the update and the rows that promise its
@@ -20,9 +20,10 @@ async function emailPage(tx: Transaction): Promise<EmailPage> {
   return emailPageOf(page);
 }
 
-/** How emails (to subscribers and to staff) name and colour the page, from its settings row. */
+/** How emails (to subscribers and to staff) name and colour the page, from its settings row (with the public page's defaults). */
 export function emailPageOf(page: typeof pageSettings.$inferSelect | undefined): EmailPage {
-  return { name: page?.name ?? 'Status', brandColor: page?.brandColor ?? '#2563eb', timeZone: page?.timeZone ?? 'Etc/UTC', defaultLanguage: languageOr(page?.defaultLanguage, 'en') };
+  const { name, brandColor, timeZone, defaultLanguage } = pageInfo(page, { id: '', siteUrl: '', updatedAt: new Date(0) });
+  return { name, brandColor, timeZone, defaultLanguage };
 }
 
 /**

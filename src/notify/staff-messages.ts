@@ -30,7 +30,7 @@ export async function enqueueStaffEmails(tx: Transaction, emails: StaffEmail[], 
 export type StaffOutcome = 'sent' | 'throttled' | 'retry' | 'failed' | 'none';
 
 /** Claims, sends and settles the next due staff email. */
-export async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffOutcome> {
+async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffOutcome> {
   const now = () => options.now?.() ?? new Date();
   const claimedAt = now();
   const claimed = await options.db.transaction(async (tx) => {

@@ -103,7 +103,7 @@ async function settleFailure(options: WebhookDeliveryOptions, delivery: Claimed,
 }
 
 /** Claims, sends and settles one delivery. */
-export async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<WebhookOutcome> {
+async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<WebhookOutcome> {
   const now = () => options.now?.() ?? new Date();
   const delivery = await claimDelivery(options, now());
   if (delivery === null) return 'none';

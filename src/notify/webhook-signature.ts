@@ -8,7 +8,7 @@ export function generateWebhookSecret(): string {
   return `hrldwh_${randomBytes(32).toString('base64url')}`;
 }
 
-export function signatureOf(secret: string, timestamp: number, body: string): string {
+function signatureOf(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', secret).update(signedContent(timestamp, body)).digest('hex');
 }
 

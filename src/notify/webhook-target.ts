@@ -27,12 +27,12 @@ export type PostOutcome =
   | { outcome: 'refused'; error: string };
 
 const MAX_RESPONSE_BYTES = 16 * 1024;
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /** The address to connect to, or why there is none. */
-export async function resolveTarget(url: URL, options: TargetOptions): Promise<{ address: ResolvedAddress } | { refused: string } | { failed: string }> {
+async function resolveTarget(url: URL, options: TargetOptions): Promise<{ address: ResolvedAddress } | { refused: string } | { failed: string }> {
   if (url.protocol !== 'https:' && !(options.allowPrivate && url.protocol === 'http:')) return { refused: `${url.protocol} URLs are not allowed; use https://` };
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = classifyAddress(host);

@@ -1,7 +1,6 @@
 import { feedPath } from '../domain/feeds.ts';
 import { monthKey } from '../domain/format.ts';
 import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
-import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
 import { findIncident, publicComponents, type Snapshot } from '../domain/snapshot.ts';
 import { STATUSPAGE_API_FILES } from '../domain/statuspage-json.ts';
 import { LANGUAGES, type Language } from '../domain/vocabulary.ts';
@@ -59,11 +58,6 @@ export const NOT_FOUND_ROUTE: PublicRoute = { path: '/404/', file: '404.html' };
 export const EMBED_DOCS_ROUTE = page('/embed-docs/');
 export const UPTIME_ROUTE = page('/uptime/');
 
-/** The language a route renders in when its path names one (/zh-TW/...); null for the default's. */
-export function routeLanguage(path: string): Language | null {
-  return splitLanguagePrefix(path).language;
-}
-
 /** The languages other than the page's default: each has a copy of the pages under its prefix. */
 export function otherLanguages(snapshot: Snapshot): Language[] {
   return LANGUAGES.filter((language) => language !== snapshot.page.defaultLanguage);
@@ -96,7 +90,7 @@ export function routeExists(snapshot: Snapshot, route: PublicRoute): boolean {
 }
 
 /** The route in another language: same page, under the language's prefix. */
-export function inLanguage(route: PublicRoute, language: Language): PublicRoute {
+function inLanguage(route: PublicRoute, language: Language): PublicRoute {
   return { path: `/${language}${route.path}`, file: `${language}/${route.file}`, language };
 }
 
@@ -122,7 +116,7 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
 
 /**
  * The routes whose output can change when the given incidents change: the default
- * language's first, then the same pages in the other languages (see routeLanguage).
+ * language's first, then the same pages in the other languages (see PublicRoute).
  */
 export function affectedRoutes(
   snapshot: Snapshot,

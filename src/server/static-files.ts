@@ -22,10 +22,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Public JSON, feeds, badges and the widget may be read by any origin (never with credentials). */
-const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|((en|zh-TW|zh-CN)\/)?(history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$))/;
+const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$)/;
 
 /** The status card (in any language) is made for other sites' iframes; every other page refuses to be framed. */
-const FRAMEABLE = /^\/((en|zh-TW|zh-CN)\/)?embed\//;
+const FRAMEABLE = /^\/embed\//;
 
 export type StaticOutcome = 'served' | 'not-found' | 'redirected';
 
@@ -108,7 +108,8 @@ async function sendFile(found: OpenedFile, pathname: string, status: number, req
     'x-content-type-options': 'nosniff',
   };
   // Decided on the normalized path, so /embed/..%2f cannot make another page frameable.
-  const normalized = path.posix.normalize(pathname);
+  // Both rules hold in every language: they are tested on the path without its language prefix.
+  const normalized = splitLanguagePrefix(path.posix.normalize(pathname)).path;
   if (CROSS_ORIGIN.test(normalized)) headers['access-control-allow-origin'] = '*';
   else if (FRAMEABLE.test(normalized)) headers['content-security-policy'] = 'frame-ancestors *';
   else headers['x-frame-options'] = 'DENY';

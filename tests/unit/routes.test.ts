@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { affectedRoutes, allPublicRoutes, routeLanguage } from '../../src/publish/routes.ts';
+import { splitLanguagePrefix } from '../../src/domain/i18n/translator.ts';
+import { affectedRoutes, allPublicRoutes } from '../../src/publish/routes.ts';
+
+const routeLanguage = (path: string) => splitLanguagePrefix(path).language;
 import { makeComponent, makeGroup, makeIncident, makePage, makeSnapshot, makeUpdate } from './fixtures.ts';
 
 // Which files a publish writes. A route left out of a change is a stale file on the site.

@@ -98,7 +98,7 @@ export function adminSnapshot(data: AdminData): Snapshot {
       brandColor: data.settings.brand_color,
       logoUrl: data.settings.logo_url,
       supportUrl: data.settings.support_url,
-      defaultLanguage: 'en',
+      defaultLanguage: data.settings.default_language,
       partialOutageWeight: data.settings.partial_outage_weight,
       updatedAt: new Date(data.settings.updated_at),
     },

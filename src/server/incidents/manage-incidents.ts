@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { incidents, incidentUpdates } from '../../db/schema.ts';
 import { RuleViolation } from '../../domain/errors.ts';
+import { nextUpdateDueAfter } from '../../domain/incident-lifecycle.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import { webhookEventOfUpdate } from '../../domain/webhooks.ts';
 import { enqueueEventNotification } from '../../notify/enqueue.ts';
@@ -137,7 +138,7 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
       ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
-        ? { nextUpdateDueAt: patch.next_update_in_minutes === null ? null : new Date(ctx.now.getTime() + patch.next_update_in_minutes * 60_000), overdueRemindedAt: null }
+        ? { nextUpdateDueAt: nextUpdateDueAfter({ closed: false, current: current.nextUpdateDueAt, inMinutes: patch.next_update_in_minutes, now: ctx.now }), overdueRemindedAt: null }
         : {}),
       ...maintenanceWindow(patch, current),
       updatedAt: ctx.now,

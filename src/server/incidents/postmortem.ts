@@ -7,7 +7,8 @@ import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { lockForChange } from '../versioning.ts';
 import { saveIncidentFields } from './apply-update.ts';
-import { getIncident } from './incident-queries.ts';
+import { incidentParts } from './incident-queries.ts';
+import { incidentResource } from '../resources.ts';
 
 export const PostmortemInput = z.strictObject({
   body: z.string().trim().min(1, 'is required').max(50_000, 'must be at most 50,000 characters'),
@@ -24,9 +25,10 @@ type IncidentRow = typeof incidents.$inferSelect;
 function changePostmortem(ctx: ChangeContext, id: string, version: number | undefined, action: PostmortemAction, body?: string, notify = true) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, version);
+    const { updates, componentIds } = await incidentParts(tx, id);
+    const before = incidentResource(current, updates, componentIds);
     const plan = planPostmortem(current, action, ctx.now);
-    if (plan.action === 'none') return { value: await getIncident(tx, id), audit: [] };
-    const before = await getIncident(tx, id);
+    if (plan.action === 'none') return { value: before, audit: [] };
     const row = await saveIncidentFields(tx, id, {
       ...(body !== undefined ? { postmortemBody: stripControlCharacters(body) } : {}),
       status: plan.status,
@@ -38,7 +40,7 @@ function changePostmortem(ctx: ChangeContext, id: string, version: number | unde
       // Statuspage's webhook for a published postmortem: the incident, now in status "postmortem".
       await enqueueWebhooks(tx, { incident: { id, event: 'incident.updated' }, now: ctx.now });
     }
-    const value = await getIncident(tx, id);
+    const value = incidentResource(row, updates, componentIds);
     // A draft is not public, but the incident's updated_at in the public JSON moves with it.
     return { value, scope: { incidentIds: [id] }, audit: [{ action: `postmortem.${plan.action}`, entityType: 'incident', entityId: id, before, after: value }] };
   });

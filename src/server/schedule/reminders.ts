@@ -28,7 +28,7 @@ async function reminderSettings(db: Database) {
  * (and, for changes made with an API token, the user who created the token). When nobody
  * is left (changes by Herald itself, users removed or now viewers), every admin and editor.
  */
-export async function incidentEditors(tx: Transaction | Database, incident: { id: string; kind: string }) {
+async function incidentEditors(tx: Transaction | Database, incident: { id: string; kind: string }) {
   const actors = sql`
     select a.actor_id from audit_log a
     where a.actor_type = 'user' and a.entity_type = ${incident.kind} and a.entity_id = ${incident.id}
