@@ -425,8 +425,11 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     expect(closed.status).toBe(200);
     expect(await closed.text()).toContain('does not take webhook registrations from visitors');
     expect((await form('/subscriptions/webhook', [['url', 'https://hooks.example.com/v'], ['events', 'incident.created']])).status).toBe(404);
+    expect(await (await fetch(`${site.url}/subscribe`)).text()).not.toContain('href="/subscriptions/webhook"');
 
     await site.database.db.update(pageSettings).set({ visitorWebhooks: true });
+    // Visitors find it from the subscribe page.
+    expect(await (await fetch(`${site.url}/subscribe`)).text()).toContain('href="/subscriptions/webhook"');
     const open = await (await fetch(`${site.url}/subscriptions/webhook`)).text();
     expect(open).toContain('name="url"');
     const refused = await form('/subscriptions/webhook', [['url', 'https://10.0.0.7/hook'], ['events', 'incident.created']]);

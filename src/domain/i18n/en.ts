@@ -124,6 +124,7 @@ export const en = {
   'subscribe.back': 'Back to the status page',
   'subscribe.limited': 'Too many subscription requests from your network. Please try again in {minutes} minutes.',
   'subscribe.invalidEmail': 'Enter a valid email address, like name@example.com.',
+  'subscribe.webhook': 'Receive updates in your own system instead: register a webhook (page in English)',
   'subscriber.title': '{title} · {name} status',
 
   'confirm.title': 'Confirm your subscription',

@@ -128,6 +128,7 @@ export const zhCN: Catalogue = {
   'subscribe.back': '返回状态页面',
   'subscribe.limited': '来自您网络的订阅请求过多。请在 {minutes} 分钟后重试。',
   'subscribe.invalidEmail': '请输入有效的电子邮件地址，例如 name@example.com。',
+  'subscribe.webhook': '改在自己的系统接收更新：注册 webhook（英文页面）',
   'subscriber.title': '{title} · {name} 服务状态',
 
   'confirm.title': '确认您的订阅',

@@ -128,6 +128,7 @@ export const zhTW: Catalogue = {
   'subscribe.back': '返回狀態頁面',
   'subscribe.limited': '來自您網路的訂閱請求過多。請於 {minutes} 分鐘後再試。',
   'subscribe.invalidEmail': '請輸入有效的電子郵件地址，例如 name@example.com。',
+  'subscribe.webhook': '改在自己的系統接收更新：註冊 webhook（英文頁面）',
   'subscriber.title': '{title} · {name} 服務狀態',
 
   'confirm.title': '確認您的訂閱',
