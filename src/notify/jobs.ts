@@ -98,11 +98,14 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
     webhooks.poke();
   };
 
+  // A notice wakes the loop it is for: 'webhooks', or an email (a notification id, or 'staff').
+  const onNotice = (payload: string) => (payload === 'webhooks' ? webhooks.poke() : emails.poke());
+
   let unlisten: () => Promise<void>;
   if (handle.client.kind === 'pglite') {
-    unlisten = await handle.client.pglite.listen(DELIVER_CHANNEL, poke);
+    unlisten = await handle.client.pglite.listen(DELIVER_CHANNEL, onNotice);
   } else {
-    const listener = await handle.client.sql.listen(DELIVER_CHANNEL, poke);
+    const listener = await handle.client.sql.listen(DELIVER_CHANNEL, onNotice);
     unlisten = () => listener.unlisten();
   }
 
