@@ -2,7 +2,12 @@
 // posts updates through the admin API and measures, for each, the time from sending the
 // request until the served / and /api/v2/summary.json both show the new text.
 // Prints p50 / p95 / max on PGlite and on PostgreSQL (when reachable), and the full-publish time.
+// BENCH_DRIVER=pglite|postgres: one driver only. BENCH_UPDATES=n: how many updates (200).
+// BENCH_TRACE=1: every update's latency, the garbage collection pauses inside it, and for
+// slow ones (60 ms and more) where the time went and which threads used the CPU meanwhile.
+// BENCH_CPU_PROFILE=name: a CPU profile of the update loop. BENCH_NO_THREAD=1: no render thread.
 import { percentile, POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
@@ -43,6 +48,24 @@ async function startProfiler(): Promise<{ stop(file: string): Promise<void> }> {
   };
 }
 
+/** CPU time (ms) each thread of this process has used so far, by thread id and name; Linux only (empty elsewhere). */
+function threadCpuMs(): Map<string, number> {
+  if (!existsSync('/proc/self/task')) return new Map();
+  return new Map(
+    readdirSync('/proc/self/task').map((task) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number) as [number, number];
+      return [`${task} ${readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim()}`, (utime + stime) * 10] as const;
+    }),
+  );
+}
+
+/** Which threads used CPU since `before`, e.g. "MainThread 40, V8Worker 20, WorkerThread 10" (10 ms ticks). */
+function cpuUsedSince(before: Map<string, number>): string {
+  const used = [...threadCpuMs()].map(([thread, ms]) => [thread.split(' ').slice(1).join(' '), ms - (before.get(thread) ?? 0)] as const);
+  return used.filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${ms}`).join(', ');
+}
+
 /**
  * Writes the dataset and lets go of it: the server under test holds what a real one holds,
  * not also the 45,000 generated rows (a third more heap for the garbage collector to mark).
@@ -60,7 +83,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-latency-'));
     const handler = await loadAstroHandler(DIST);
     const siteUrl = 'http://127.0.0.1';
-    const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger });
+    const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger, renderThread: process.env.BENCH_NO_THREAD ? false : undefined });
     const full = await publisher.publishAll();
     const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl, log: silentLogger });
     const server = createServer(createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }));
@@ -86,8 +109,10 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
     if (process.env.BENCH_TRACE) gcObserver.observe({ entryTypes: ['gc'] });
     const spans: Array<[number, number]> = [];
+    const threadCpu: string[] = [];
     for (let n = 0; n < UPDATES; n++) {
       const text = `Probe ${n} ${Math.random().toString(36).slice(2)}`;
+      const cpuBefore = process.env.BENCH_TRACE ? threadCpuMs() : null;
       const started = performance.now();
       const windowStart = process.hrtime.bigint() / 1000n;
       const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: statuses[n % 3], body: text }) });
@@ -96,6 +121,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       publishMs.push(Number(response.headers.get('herald-publish')?.match(/duration-ms=(\d+)/)?.[1] ?? 0));
       while (!((await shows('/', text)) && (await shows('/api/v2/summary.json', text)))) await new Promise((r) => setImmediate(r));
       latencies.push(performance.now() - started);
+      if (cpuBefore) threadCpu.push(cpuUsedSince(cpuBefore));
       spans.push([started, performance.now()]);
       if (profiler) windows.push([Number(windowStart), Number(process.hrtime.bigint() / 1000n)]);
       // Paced like people post: the next update comes once this one is fully published
@@ -108,7 +134,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       const gcIn = ([from, to]: [number, number]) => gcPauses.filter((e) => e.startTime >= from && e.startTime < to).reduce((sum, e) => sum + e.duration, 0);
       const shown = latencies.map((v, i) => {
         const gc = gcIn(spans[i]!);
-        return `${v.toFixed(0)}${gc >= 5 ? `(gc ${gc.toFixed(0)})` : ''}${v >= 100 ? `[answered ${answered[i]!.toFixed(0)}, publish ${publishMs[i]}]` : ''}`;
+        return `${v.toFixed(0)}${gc >= 5 ? `(gc ${gc.toFixed(0)})` : ''}${v >= 60 ? `[answered ${answered[i]!.toFixed(0)}, publish ${publishMs[i]}; cpu ${threadCpu[i]}]` : ''}`;
       });
       for (let i = 0; i < shown.length; i += 20) console.log(`updates ${i}-${i + 19}: ${shown.slice(i, i + 20).join(' ')}`);
     }

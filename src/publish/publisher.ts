@@ -47,6 +47,13 @@ const DEFERRED_SLICE = 6;
 const MAX_DEFER_MS = 2000;
 /** A deferred render that failed is tried again after this, change or no change. */
 const DEFERRED_RETRY_MS = 5000;
+/**
+ * While a component is not operational today, today's uptime grows with the clock. For
+ * that alone the 12-month calendar (3 MB to render in three languages) is rendered again
+ * at most this often, so during an incident it is not rendered for every update's text;
+ * its today may trail the index's by as much.
+ */
+const CALENDAR_CLOCK_MS = 60_000;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -118,6 +125,8 @@ export class Publisher {
   #held: Snapshot | null = null;
   /** The revision of the snapshot the render thread holds (see render-worker.ts); null: none. */
   #threadHolds: number | null = null;
+  /** The time (snapshot.now) of the last publish that rendered the uptime calendar. */
+  #calendarAsOf = 0;
   /** Routes a change publish left for later (see isDeferredOnChange). */
   #deferred = new Map<string, PublicRoute>();
   #deferTimer: NodeJS.Timeout | undefined;
@@ -292,6 +301,7 @@ export class Publisher {
     this.#threadHolds = null;
     const snapshot = await readAtOneMoment(db, (tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }));
     this.#held = snapshot;
+    this.#calendarAsOf = snapshot.now.getTime();
     const loadedMs = performance.now() - started;
     const dir = await createSiteDirectory(dataDir, path.join(distDir, 'client'), snapshot.revision);
     try {
@@ -337,44 +347,50 @@ export class Publisher {
     const changes = await readAtOneMoment(db, (tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), held: previous }));
     const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
     this.#held = snapshot;
-    this.#advanceThread(previous, snapshot, changes.changed, [...incidentIds]);
-    const dir = await currentSiteDirectory(this.#options.dataDir);
-    if (!dir) throw new Error('no published site to update');
-    const loadedMs = performance.now() - started;
-    // The 12-month calendar (a megabyte per language) changes with the day, the status
-    // history, the incidents' days and names, and the clock while any component is not
-    // operational today: an update's text on a quiet day leaves it be.
-    const uptimeUnchanged =
-      dayKey(previous.now, previous.page.timeZone) === dayKey(snapshot.now, snapshot.page.timeZone) &&
-      snapshot.statusChanges === previous.statusChanges &&
-      todayStandsStill(snapshot) &&
-      [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
-    const routes: PublicRoute[] = [];
-    for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds, previous })) {
-      if (uptimeUnchanged && pagePathOf(route) === UPTIME_ROUTE.path) continue;
-      if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
-      else routes.push(route);
+    try {
+      const dir = await currentSiteDirectory(this.#options.dataDir);
+      if (!dir) throw new Error('no published site to update');
+      const loadedMs = performance.now() - started;
+      // The 12-month calendar (a megabyte per language) changes with the day, the status
+      // history, the incidents' days and names, and the clock while any component is not
+      // operational today (see CALENDAR_CLOCK_MS): an update's text alone leaves it be.
+      const uptimeUnchanged =
+        dayKey(previous.now, previous.page.timeZone) === dayKey(snapshot.now, snapshot.page.timeZone) &&
+        snapshot.statusChanges === previous.statusChanges &&
+        (snapshot.now.getTime() - this.#calendarAsOf < CALENDAR_CLOCK_MS || todayStandsStill(snapshot)) &&
+        [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
+      if (!uptimeUnchanged) this.#calendarAsOf = snapshot.now.getTime();
+      const routes: PublicRoute[] = [];
+      for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds, previous })) {
+        if (uptimeUnchanged && pagePathOf(route) === UPTIME_ROUTE.path) continue;
+        if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
+        else routes.push(route);
+      }
+      // Routes left for later may be gone by now (a deleted incident's copies, a history page past the last).
+      for (const [key, route] of this.#deferred) if (!routeExists(snapshot, route)) this.#deferred.delete(key);
+      if (this.#deferred.size > 0) this.#deferredSince ??= started;
+      else this.#deferredSince = null;
+      if (this.#deferredSince !== null && started - this.#deferredSince > MAX_DEFER_MS) {
+        routes.push(...this.#deferred.values());
+        this.#clearDeferred();
+      }
+      // Render everything first: a failed render must leave every file as it was. (A change
+      // renders on this thread alone: handing the render thread its share measured no faster.)
+      const rendered: Array<readonly [PublicRoute, Buffer]> = [];
+      await forEachConcurrently(routes, async (route) => {
+        rendered.push([route, await this.#render(snapshot, route)]);
+      });
+      if (readTreeRevision(dir) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);
+      const renderedMs = performance.now() - started;
+      for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
+      writeTreeRevision(dir, snapshot.revision);
+      await this.#removeGone(dir, previous, snapshot, incidentIds);
+      return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
+    } finally {
+      // Only now: the render thread's work on it, and the garbage collection that work sets
+      // off there, took turns with this change's rendering on two cores.
+      this.#advanceThread(previous, snapshot, changes.changed, [...incidentIds]);
     }
-    // Routes left for later may be gone by now (a deleted incident's copies, a history page past the last).
-    for (const [key, route] of this.#deferred) if (!routeExists(snapshot, route)) this.#deferred.delete(key);
-    if (this.#deferred.size > 0) this.#deferredSince ??= started;
-    else this.#deferredSince = null;
-    if (this.#deferredSince !== null && started - this.#deferredSince > MAX_DEFER_MS) {
-      routes.push(...this.#deferred.values());
-      this.#clearDeferred();
-    }
-    // Render everything first: a failed render must leave every file as it was. (A change
-    // renders on this thread alone: handing the render thread its share measured no faster.)
-    const rendered: Array<readonly [PublicRoute, Buffer]> = [];
-    await forEachConcurrently(routes, async (route) => {
-      rendered.push([route, await this.#render(snapshot, route)]);
-    });
-    if (readTreeRevision(dir) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);
-    const renderedMs = performance.now() - started;
-    for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
-    writeTreeRevision(dir, snapshot.revision);
-    await this.#removeGone(dir, previous, snapshot, incidentIds);
-    return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
   }
 
   /**

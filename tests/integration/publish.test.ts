@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { eq, gte, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -138,6 +140,13 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(await (await fetch(`${site.url}/history.rss`)).text()).toContain('Slow dashboards');
   });
 
+  /** The niceness of each of this process's threads (Linux only: /proc). */
+  const threadNiceness = () =>
+    readdirSync('/proc/self/task').map((task) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+
   it('renders what a change leaves for later on the render thread, from its own copy of the snapshot', async () => {
     await seed(site);
     const rendered: string[] = [];
@@ -145,6 +154,9 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     const threaded = new Publisher({ db: site.database.db, handler: instrumented.handler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: true, now: () => NOW });
     try {
       await threaded.publishAll();
+      // Its work waits for this thread's: on Linux it runs at a lower priority, and only it.
+      expect(getPriority()).toBe(0);
+      if (process.platform === 'linux') expect(threadNiceness()).toContain(10);
       for (const [id, name] of [['newthread1', 'Cache stampede'], ['newthread2', 'Queue backlog']] as const) {
         await addIncident(site, id, name);
         rendered.length = 0;
@@ -204,7 +216,7 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(await (await fetch(`${site.url}/incidents/longincident/`)).text()).toContain('Progress note 1.');
   });
 
-  it('leaves the uptime calendar alone for an update\'s text on a quiet day, and renders it for a new incident, an outage today or a new day', async () => {
+  it('leaves the uptime calendar alone for an update\'s text on a quiet day, and renders it for a new incident, an outage today (once a minute) or a new day', async () => {
     const data = await seed(site);
     // A quiet day: every component operational since before today (a day with another status in it moves with the clock).
     const db = site.database.db;
@@ -244,6 +256,22 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
     await site.publisher.idle();
     expect(rendered).toContain('/uptime/');
+
+    // For the clock alone, at most once a minute: not for the next update 20 s later, again for one 70 s later.
+    const postAt = async (id: string, at: Date) => {
+      rendered.length = 0;
+      clock = at;
+      await db.transaction(async (tx) => {
+        await tx.insert(incidentUpdates).values({ id, incidentId: 'calendarcase', status: 'identified', body: `Still draining (${id}).`, displayAt: at });
+        await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+      });
+      await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
+      await site.publisher.idle();
+      return rendered.includes('/') && rendered.includes('/uptime/');
+    };
+    expect(await postAt('ucalendar4', new Date(clock.getTime() + 20_000))).toBe(false);
+    expect(rendered).toContain('/');
+    expect(await postAt('ucalendar5', new Date(clock.getTime() + 50_000))).toBe(true);
 
     rendered.length = 0;
     clock = new Date(NOW.getTime() + 24 * 60 * 60_000);
