@@ -94,9 +94,9 @@ export function todayStandsStill(snapshot: Snapshot): boolean {
   });
 }
 
-/** Events per component per day index: those under way (started, not yet closed) that day. */
-function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: ReadonlySet<string>): Map<string, EventRef[][]> {
-  const result = new Map<string, EventRef[][]>();
+/** Events per component per day index (no list: none): those under way (started, not yet closed) that day. */
+function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: ReadonlySet<string>): Map<string, Array<EventRef[] | undefined>> {
+  const result = new Map<string, Array<EventRef[] | undefined>>();
   if (spans.length === 0) return result;
   const first = spans[0]!.start.getTime();
   const now = snapshot.now.getTime();
@@ -106,15 +106,16 @@ function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: Reado
     if (end < first || incident.startedAt.getTime() > now) continue;
     const from = Math.max(0, spanIndex(spans, incident.startedAt.getTime()));
     const to = Math.min(spans.length - 1, spanIndex(spans, end));
+    const ref: EventRef = { id: incident.id, name: incident.name };
     for (const componentId of incident.componentIds) {
       if (!shown.has(componentId)) continue;
       let days = result.get(componentId);
-      if (!days) result.set(componentId, (days = spans.map(() => [])));
-      for (let d = from; d <= to; d++) days[d]!.push({ id: incident.id, name: incident.name });
+      if (!days) result.set(componentId, (days = new Array<EventRef[] | undefined>(spans.length)));
+      for (let d = from; d <= to; d++) (days[d] ??= []).push(ref);
     }
   }
   // Oldest first within a day, as the incidents happened.
-  for (const days of result.values()) for (const list of days) list.reverse();
+  for (const days of result.values()) for (const list of days) list?.reverse();
   return result;
 }
 
@@ -164,6 +165,8 @@ export function pageUptime(snapshot: Snapshot, dayCount = UPTIME_BAR_DAYS): Page
 // every later snapshot; only today (which grows with the clock) is worked out each time.
 // Shared day objects are what lets their rendering be cached too (see uptime-bars.ts).
 const NO_CHANGES: readonly StatusChange[] = Object.freeze([]);
+/** A day without events; shared, and never changed (a day's events are a new list). */
+const NO_EVENTS: EventRef[] = [];
 /** Per history list, per window length: the newest window only (a new day replaces it, so nothing piles up). */
 const pastDaysMemo = new WeakMap<readonly StatusChange[], Map<number, { key: string; days: DayUptime[] }>>();
 const withEventsMemo = new WeakMap<DayUptime, Map<string, UptimeDay>>();
@@ -181,7 +184,7 @@ function componentDays(changes: readonly StatusChange[], since: Date | null, spa
 
 /** The day with its events; the same object for the same day and events, snapshot after snapshot. */
 function withEvents(day: DayUptime, events: EventRef[]): UptimeDay {
-  const key = events.map((e) => `${e.id}\u0000${e.name}`).join('\u0001');
+  const key = events.length === 0 ? '' : events.map((e) => `${e.id}\u0000${e.name}`).join('\u0001');
   let byEvents = withEventsMemo.get(day);
   if (!byEvents) withEventsMemo.set(day, (byEvents = new Map()));
   let result = byEvents.get(key);
@@ -199,7 +202,7 @@ function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
   for (const component of showcased) {
     const days = componentDays(snapshot.statusChanges[component.id] ?? NO_CHANGES, existenceStart(component, tz), spans, snapshot.now, snapshot.page.partialOutageWeight);
     const eventDays = events.get(component.id);
-    components.set(component.id, days.map((d, i) => withEvents(d, eventDays?.[i] ?? [])));
+    components.set(component.id, days.map((d, i) => withEvents(d, eventDays?.[i] ?? NO_EVENTS)));
   }
   const groups = new Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>();
   for (const { group, components: listed } of entries) {

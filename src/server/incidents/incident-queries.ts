@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
-import { incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
+import { incidentComponents, incidents } from '../../db/schema.ts';
+import { selectUpdates } from '../../db/snapshot-queries.ts';
 import type { EventKind } from '../../domain/vocabulary.ts';
 import { notFound } from '../errors.ts';
 import { incidentResource } from '../resources.ts';
@@ -14,7 +15,7 @@ export async function getIncident(db: Queryable, id: string) {
 
 /** An incident's updates and affected components, for a change that already holds its (locked) row. */
 export async function incidentParts(db: Queryable, id: string) {
-  const updates = await db.select().from(incidentUpdates).where(eq(incidentUpdates.incidentId, id));
+  const updates = await selectUpdates(db, [id]);
   const links = await db.select({ componentId: incidentComponents.componentId }).from(incidentComponents).where(eq(incidentComponents.incidentId, id));
   return { updates, componentIds: links.map((l) => l.componentId) };
 }
@@ -45,7 +46,7 @@ export async function listIncidents(db: Queryable, options: IncidentListOptions)
     .limit(options.limit);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const updates = await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids));
+  const updates = await selectUpdates(db, ids);
   const links = await db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, ids));
   return rows.map((row) =>
     incidentResource(
