@@ -83,6 +83,35 @@ describe('admin form pages', () => {
     expect((await api(site, (await addToken(site, 'viewer')).token).get(`/components/${componentId}`)).status).toBe(200);
   });
 
+  it('refuses a form whose action its page does not have, and changes nothing', async () => {
+    const viewer = api(site, (await addToken(site, 'viewer')).token);
+    const before = (await viewer.get(`/components/${componentId}`)).body;
+    for (const path of ['/admin/components', '/admin/users', '/admin/templates', '/admin/tokens', '/admin/webhooks', '/admin/subscribers']) {
+      // e.g. a delete button from an older page, under a name this one no longer has
+      const response = await submit(path, { intent: 'remove_component<b>', id: componentId, version: String(before.version) });
+      expect(response.status, path).toBe(400);
+      const html = await response.text();
+      expect(html, path).toContain('"remove_component&lt;b&gt;", which is not an action of this page; nothing was changed.');
+      expect(html, path).toContain(`<a href="${path}">Reload the page</a>`);
+    }
+    expect((await viewer.get(`/components/${componentId}`)).body).toEqual(before);
+  });
+
+  it('revokes a token and removes a webhook from their pages\' boxes, which send no version', async () => {
+    const admin = api(site, (await addToken(site, 'admin')).token);
+    const token = (await admin.post('/api-tokens', { name: 'Deploy bot', role: 'editor' })).body;
+    const hook = (await admin.post('/webhooks', { url: 'https://hooks.example.com/pages', events: ['incident.created'] })).body;
+    for (const [path, id, intent, button] of [['/admin/tokens', token.id, 'revoke', 'Revoke "Deploy bot" now'], ['/admin/webhooks', hook.id, 'delete', 'Remove this webhook now']]) {
+      const html = await page(path);
+      const box = html.slice(html.indexOf(`<input type="hidden" name="id" value="${id}">`), html.indexOf('</details>', html.indexOf(`value="${id}"`)));
+      expect(box, path).toContain(`<button type="submit" name="intent" value="${intent}" class="danger">${button.replaceAll('"', '&quot;')}</button>`);
+      expect(box, path).not.toContain('name="version"');
+      expect((await submit(path, { intent, id })).status, path).toBe(303);
+    }
+    expect((await admin.get('/api-tokens')).body.find((t: { id: string }) => t.id === token.id).revoked_at).not.toBeNull();
+    expect((await admin.get('/webhooks')).body.map((h: { id: string }) => h.id)).not.toContain(hook.id);
+  });
+
   it('says when the template a link names is gone, on every page that fills one in', async () => {
     const incidentId = (await api(site, (await addToken(site, 'editor')).token).post('/incidents', { name: 'Slow API', body: 'Looking.' })).body.id;
     for (const path of ['/admin/incidents/new', '/admin/maintenances/new', `/admin/incidents/${incidentId}/`]) {

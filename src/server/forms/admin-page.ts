@@ -1,4 +1,5 @@
 import { actorOf, type Principal } from '../../auth/principal.ts';
+import { escapeHtml } from '../../domain/markdown.ts';
 import { roleAllows, type Role } from '../../domain/vocabulary.ts';
 import { publishCommitted, requirePrincipal, services } from '../api/api-route.ts';
 import type { ChangeContext, Committed } from '../change.ts';
@@ -63,4 +64,14 @@ export const NOTICES: Record<string, { text: string; warn?: boolean }> = {
 export function noticeOf(url: URL): { text: string; warn?: boolean } | undefined {
   const key = url.searchParams.get('notice');
   return key ? NOTICES[key] : undefined;
+}
+
+/**
+ * The answer to a form posted with an action its page does not have (from an older version
+ * of the page, or made by hand): 400, nothing changed, and the way back.
+ */
+export function unknownIntent(url: URL, intent: string): Response {
+  const page = escapeHtml(url.pathname);
+  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Unknown action</title><p>This form asked for "${escapeHtml(intent)}", which is not an action of this page; nothing was changed. <a href="${page}">Reload the page</a> and try again.</p></html>`;
+  return new Response(body, { status: 400, headers: { 'content-type': 'text/html; charset=utf-8' } });
 }
