@@ -87,8 +87,10 @@ export async function requestSubscription(db: Database, input: SubscribeInput, n
   });
 }
 
-async function subscriberByToken(db: Queryable, purpose: TokenPurpose, token: string | null) {
-  const id = verifyToken(await tokenSecret(db), purpose, token);
+/** The subscriber a link's token names, if it is valid for one of these purposes. */
+async function subscriberByToken(db: Queryable, purposes: TokenPurpose | TokenPurpose[], token: string | null) {
+  const secret = await tokenSecret(db);
+  const id = [purposes].flat().map((purpose) => verifyToken(secret, purpose, token)).find((found) => found !== null);
   if (!id) return null;
   const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.id, id));
   return subscriber ?? null;
@@ -134,19 +136,10 @@ export async function loadSubscription(db: Queryable, token: string | null): Pro
   };
 }
 
-/** The language a subscriber subscribed in, from any of their links' tokens; null for a bad token. */
-async function subscriberLanguage(db: Queryable, token: string | null): Promise<Language | null> {
-  const secret = await tokenSecret(db);
-  const purposes: TokenPurpose[] = ['confirm', 'manage', 'unsubscribe'];
-  const id = purposes.map((purpose) => verifyToken(secret, purpose, token)).find((found) => found !== null);
-  if (!id) return null;
-  const [row] = await db.select({ language: subscribers.language }).from(subscribers).where(eq(subscribers.id, id));
-  return row ? languageOr(row.language, 'en') : null;
-}
-
-/** The words of a subscriber's link pages: their language when the token names them, else the page's. */
+/** The words of a subscriber's link pages: the language they subscribed in when any of their links' tokens names them, else the page's. */
 export async function subscriberLocale(db: Queryable, token: string | null, defaultLanguage: Language): Promise<Locale> {
-  return localeFor((await subscriberLanguage(db, token)) ?? defaultLanguage, defaultLanguage);
+  const subscriber = await subscriberByToken(db, ['confirm', 'manage', 'unsubscribe'], token);
+  return localeFor(subscriber ? languageOr(subscriber.language, defaultLanguage) : defaultLanguage, defaultLanguage);
 }
 
 /** Saves the choice of components; a manage link also re-subscribes someone who had left. */
