@@ -48,16 +48,23 @@ async function startProfiler(): Promise<{ stop(file: string): Promise<void> }> {
   };
 }
 
-/** CPU time (ms) each thread of this process has used so far, by thread id and name; Linux only (empty elsewhere). */
+/**
+ * CPU time (ms) each thread of this process has used so far, by thread id and name; Linux
+ * only (empty elsewhere), counted in the kernel's usual 10 ms ticks.
+ */
 function threadCpuMs(): Map<string, number> {
-  if (!existsSync('/proc/self/task')) return new Map();
-  return new Map(
-    readdirSync('/proc/self/task').map((task) => {
+  const used = new Map<string, number>();
+  if (!existsSync('/proc/self/task')) return used;
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
       const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
       const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number) as [number, number];
-      return [`${task} ${readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim()}`, (utime + stime) * 10] as const;
-    }),
-  );
+      used.set(`${task} ${readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim()}`, (utime + stime) * 10);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return used;
 }
 
 /** Which threads used CPU since `before`, e.g. "MainThread 40, V8Worker 20, WorkerThread 10" (10 ms ticks). */

@@ -16,7 +16,7 @@ export interface EventRef {
 
 export interface UptimeDay extends DayUptime {
   /** Incidents and maintenances under way that day. */
-  events: EventRef[];
+  events: readonly EventRef[];
 }
 
 export interface UptimeRow {
@@ -165,8 +165,8 @@ export function pageUptime(snapshot: Snapshot, dayCount = UPTIME_BAR_DAYS): Page
 // every later snapshot; only today (which grows with the clock) is worked out each time.
 // Shared day objects are what lets their rendering be cached too (see uptime-bars.ts).
 const NO_CHANGES: readonly StatusChange[] = Object.freeze([]);
-/** A day without events; shared, and never changed (a day's events are a new list). */
-const NO_EVENTS: EventRef[] = [];
+/** A day without events; shared, so frozen. */
+const NO_EVENTS: readonly EventRef[] = Object.freeze([]);
 /** Per history list, per window length: the newest window only (a new day replaces it, so nothing piles up). */
 const pastDaysMemo = new WeakMap<readonly StatusChange[], Map<number, { key: string; days: DayUptime[] }>>();
 const withEventsMemo = new WeakMap<DayUptime, Map<string, UptimeDay>>();
@@ -183,7 +183,7 @@ function componentDays(changes: readonly StatusChange[], since: Date | null, spa
 }
 
 /** The day with its events; the same object for the same day and events, snapshot after snapshot. */
-function withEvents(day: DayUptime, events: EventRef[]): UptimeDay {
+function withEvents(day: DayUptime, events: readonly EventRef[]): UptimeDay {
   const key = events.length === 0 ? '' : events.map((e) => `${e.id}\u0000${e.name}`).join('\u0001');
   let byEvents = withEventsMemo.get(day);
   if (!byEvents) withEventsMemo.set(day, (byEvents = new Map()));

@@ -236,9 +236,11 @@ export async function nextDueAt(db: Database): Promise<Date | null> {
  * failing batches wait for their time; the caller wakes up then.
  */
 export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
-  // Reminders to Herald's own users are few and time-critical: they go first.
-  let sent = await drainStaffMessages(options);
-  let throttled = false;
+  // Reminders to Herald's own users are few and time-critical: they go first. A 429 is
+  // about the account: then no batch is tried either until the throttled email is due.
+  const staff = await drainStaffMessages(options);
+  let sent = staff.sent;
+  let throttled = staff.throttled;
   const lane = async () => {
     for (;;) {
       if (throttled || options.stop?.()) return;

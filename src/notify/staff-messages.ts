@@ -77,13 +77,13 @@ async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffO
   }
 }
 
-/** Sends staff emails until none is due (or the provider says to wait). Returns how many were sent. */
-export async function drainStaffMessages(options: DeliveryOptions & { stop?: () => boolean }): Promise<number> {
+/** Sends staff emails until none is due or the provider says to wait (`throttled`: then every email waits). */
+export async function drainStaffMessages(options: DeliveryOptions & { stop?: () => boolean }): Promise<{ sent: number; throttled: boolean }> {
   let sent = 0;
   for (;;) {
-    if (options.stop?.()) return sent;
+    if (options.stop?.()) return { sent, throttled: false };
     const outcome = await deliverNextStaffMessage(options);
-    if (outcome === 'none' || outcome === 'throttled') return sent;
+    if (outcome === 'none' || outcome === 'throttled') return { sent, throttled: outcome === 'throttled' };
     if (outcome === 'sent') sent++;
   }
 }

@@ -54,6 +54,8 @@ const DEFERRED_RETRY_MS = 5000;
  * its today may trail the index's by as much.
  */
 const CALENDAR_CLOCK_MS = 60_000;
+/** 0 <= elapsed < limit: a clock set back does not count as within. */
+const isWithin = (elapsedMs: number, limitMs: number) => elapsedMs >= 0 && elapsedMs < limitMs;
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -315,8 +317,19 @@ export class Publisher {
         // snapshot costs about 0.3 s at 10,000 incidents, rendering half saves several).
         const theirs = routes.filter((_, i) => i % 2 === 1);
         const ours = routes.filter((_, i) => i % 2 === 0);
-        await Promise.all([this.#thread.run({ type: 'full', setup: this.#setup(), snapshot, routes: theirs, dir }), renderShare(ours)]);
-        this.#threadHolds = snapshot.revision;
+        const thread = this.#thread;
+        const threadDone = thread.run({ type: 'full', setup: this.#setup(), snapshot, routes: theirs, dir }).then(
+          () => true,
+          (error: unknown) => {
+            // A thread that cannot run hands its share back; a page that fails there fails the publish.
+            if (!(error instanceof RenderThreadLost)) throw error;
+            this.#options.log.warn('the render thread is lost; rendering its share here', { error: error.message });
+            return false;
+          },
+        );
+        const [held] = await Promise.all([threadDone, renderShare(ours)]);
+        if (held) this.#threadHolds = snapshot.revision;
+        else await renderShare(theirs);
       } else {
         await renderShare(routes);
         // The render thread takes what change publishes leave for later: it needs the snapshot
@@ -357,7 +370,7 @@ export class Publisher {
       const uptimeUnchanged =
         dayKey(previous.now, previous.page.timeZone) === dayKey(snapshot.now, snapshot.page.timeZone) &&
         snapshot.statusChanges === previous.statusChanges &&
-        (snapshot.now.getTime() - this.#calendarAsOf < CALENDAR_CLOCK_MS || todayStandsStill(snapshot)) &&
+        (isWithin(snapshot.now.getTime() - this.#calendarAsOf, CALENDAR_CLOCK_MS) || todayStandsStill(snapshot)) &&
         [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
       if (!uptimeUnchanged) this.#calendarAsOf = snapshot.now.getTime();
       const routes: PublicRoute[] = [];
@@ -387,8 +400,8 @@ export class Publisher {
       await this.#removeGone(dir, previous, snapshot, incidentIds);
       return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
     } finally {
-      // Only now: the render thread's work on it, and the garbage collection that work sets
-      // off there, took turns with this change's rendering on two cores.
+      // Sent once the urgent files are written, so that the thread's work on it does not
+      // compete with them for the two cores.
       this.#advanceThread(previous, snapshot, changes.changed, [...incidentIds]);
     }
   }

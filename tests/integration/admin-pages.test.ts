@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribers } from '../../src/db/schema.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 
@@ -86,15 +88,20 @@ describe('admin form pages', () => {
   it('refuses a form whose action its page does not have, and changes nothing', async () => {
     const viewer = api(site, (await addToken(site, 'viewer')).token);
     const before = (await viewer.get(`/components/${componentId}`)).body;
-    for (const path of ['/admin/components', '/admin/users', '/admin/templates', '/admin/tokens', '/admin/webhooks', '/admin/subscribers']) {
+    expect((await submit('/admin/subscribers', { intent: 'import', csv: 'kept@example.com' })).status).toBe(200);
+    const [subscriber] = await site.database.db.select().from(subscribers).where(eq(subscribers.email, 'kept@example.com'));
+    expect(subscriber).toBeDefined();
+    for (const [path, id] of [['/admin/components', componentId], ['/admin/users', ''], ['/admin/templates', ''], ['/admin/tokens', ''], ['/admin/webhooks', ''], ['/admin/subscribers', subscriber!.id]] as const) {
       // e.g. a delete button from an older page, under a name this one no longer has
-      const response = await submit(path, { intent: 'remove_component<b>', id: componentId, version: String(before.version) });
+      const response = await submit(path, { intent: 'remove_component<b>', id, version: String(before.version) });
       expect(response.status, path).toBe(400);
       const html = await response.text();
       expect(html, path).toContain('"remove_component&lt;b&gt;", which is not an action of this page; nothing was changed.');
       expect(html, path).toContain(`<a href="${path}">Reload the page</a>`);
     }
     expect((await viewer.get(`/components/${componentId}`)).body).toEqual(before);
+    // The subscribers page used to take any action but an import for a removal.
+    expect((await site.database.db.select().from(subscribers).where(eq(subscribers.id, subscriber!.id)))[0]?.status).toBe(subscriber!.status);
   });
 
   it('revokes a token and removes a webhook from their pages\' boxes, which send no version', async () => {
@@ -103,7 +110,10 @@ describe('admin form pages', () => {
     const hook = (await admin.post('/webhooks', { url: 'https://hooks.example.com/pages', events: ['incident.created'] })).body;
     for (const [path, id, intent, button] of [['/admin/tokens', token.id, 'revoke', 'Revoke "Deploy bot" now'], ['/admin/webhooks', hook.id, 'delete', 'Remove this webhook now']]) {
       const html = await page(path);
-      const box = html.slice(html.indexOf(`<input type="hidden" name="id" value="${id}">`), html.indexOf('</details>', html.indexOf(`value="${id}"`)));
+      // The box around the item's last id field (the webhook's test button has one before it).
+      const start = html.lastIndexOf('<details class="disclose danger"', html.lastIndexOf(`<input type="hidden" name="id" value="${id}">`));
+      const box = html.slice(start, html.indexOf('</details>', start));
+      expect(box, path).toContain(`<input type="hidden" name="id" value="${id}">`);
       expect(box, path).toContain(`<button type="submit" name="intent" value="${intent}" class="danger">${button.replaceAll('"', '&quot;')}</button>`);
       expect(box, path).not.toContain('name="version"');
       expect((await submit(path, { intent, id })).status, path).toBe(303);

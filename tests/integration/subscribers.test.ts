@@ -5,9 +5,10 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, deliveryBatches, mailbox, subscribers } from '../../src/db/schema.ts';
 import { deliverNextBatch, drainDeliveries, type DeliveryOptions } from '../../src/notify/deliver.ts';
+import { enqueueStaffEmails } from '../../src/notify/staff-messages.ts';
 import { mailboxTransport, resendTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
-import { addToken, api } from '../helpers/admin.ts';
+import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { startFakeResend, type FakeResend, type ReceivedEmail } from '../helpers/fake-resend.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
@@ -280,6 +281,24 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     const retried = fake.calls.slice(calls + 1);
     expect(retried[0]!.key).toBe(fake.calls[calls]!.key);
     expect(retried[0]!.status).toBe(200);
+  });
+
+  it('tries no batch after a staff email was throttled: the 429 is about the account', async () => {
+    await subscribeAndConfirm('waiting@example.com');
+    const before = emailsTo('waiting@example.com').length;
+    const incidentId: string = (await openIncident(ids.api)).id;
+    const oncall = await addUser(site, 'oncall@example.com', 'editor');
+    await site.database.db.transaction((tx) =>
+      enqueueStaffEmails(tx, [{ userId: oncall.id, to: oncall.email, incidentId, message: { kind: 'overdue_reminder', page: { name: 'Acme', brandColor: '#2563eb', timeZone: 'Etc/UTC' }, incident: { id: incidentId, kind: 'incident', name: 'API trouble' }, dueAt: clock.toISOString(), remindedAt: clock.toISOString() } }], clock),
+    );
+    fake.throttleNext(1, 7);
+    const calls = fake.calls.length;
+    expect(await drain()).toBe(0);
+    expect(fake.calls.slice(calls).map((c) => c.status)).toEqual([429]);
+    clock = new Date(clock.getTime() + 8_000);
+    await drain();
+    expect(fake.emails.filter((e) => e.to.includes('oncall@example.com'))).toHaveLength(1);
+    expect(emailsTo('waiting@example.com')).toHaveLength(before + 1);
   });
 
   it('retries a failed call with backoff under the same idempotency key, and the provider drops the repeat', async () => {

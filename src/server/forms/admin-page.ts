@@ -4,6 +4,7 @@ import { roleAllows, type Role } from '../../domain/vocabulary.ts';
 import { publishCommitted, requirePrincipal, services } from '../api/api-route.ts';
 import type { ChangeContext, Committed } from '../change.ts';
 import type { HeraldServices } from '../services.ts';
+import { textOf, type FormInput } from './form-fields.ts';
 import { formErrorOf, type FormError } from './form-state.ts';
 
 // What every admin page's frontmatter needs: who is asking, what they may do, and one
@@ -70,8 +71,9 @@ export function noticeOf(url: URL): { text: string; warn?: boolean } | undefined
  * The answer to a form posted with an action its page does not have (from an older version
  * of the page, or made by hand): 400, nothing changed, and the way back.
  */
-export function unknownIntent(url: URL, intent: string): Response {
+export function unknownIntent(url: URL, form: FormInput): Response {
   const page = escapeHtml(url.pathname);
+  const intent = textOf(form, 'intent');
   const body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Unknown action</title><p>This form asked for "${escapeHtml(intent)}", which is not an action of this page; nothing was changed. <a href="${page}">Reload the page</a> and try again.</p></html>`;
   return new Response(body, { status: 400, headers: { 'content-type': 'text/html; charset=utf-8' } });
 }

@@ -88,9 +88,9 @@ export async function requestSubscription(db: Database, input: SubscribeInput, n
 }
 
 /** The subscriber a link's token names, if it is valid for one of these purposes. */
-async function subscriberByToken(db: Queryable, purposes: TokenPurpose | TokenPurpose[], token: string | null) {
+async function subscriberByToken(db: Queryable, purposes: readonly TokenPurpose[], token: string | null) {
   const secret = await tokenSecret(db);
-  const id = [purposes].flat().map((purpose) => verifyToken(secret, purpose, token)).find((found) => found !== null);
+  const id = purposes.map((purpose) => verifyToken(secret, purpose, token)).find((found) => found !== null);
   if (!id) return null;
   const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.id, id));
   return subscriber ?? null;
@@ -99,7 +99,7 @@ async function subscriberByToken(db: Queryable, purposes: TokenPurpose | TokenPu
 export type ConfirmResult = 'confirmed' | 'already' | 'invalid';
 
 export async function confirmSubscription(db: Database, token: string | null, now: Date): Promise<ConfirmResult> {
-  const subscriber = await subscriberByToken(db, 'confirm', token);
+  const subscriber = await subscriberByToken(db, ['confirm'], token);
   if (!subscriber) return 'invalid';
   if (subscriber.status === 'confirmed') return 'already';
   if (subscriber.status !== 'pending' || isPendingExpired(subscriber.createdAt, now)) return 'invalid';
@@ -119,7 +119,7 @@ export interface SubscriptionView {
 
 /** What the manage page shows; null for a bad token. */
 export async function loadSubscription(db: Queryable, token: string | null): Promise<SubscriptionView | null> {
-  const subscriber = await subscriberByToken(db, 'manage', token);
+  const subscriber = await subscriberByToken(db, ['manage'], token);
   if (!subscriber) return null;
   const [chosenComponents, chosenGroups] = await Promise.all([
     db.select().from(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriber.id)),
@@ -144,7 +144,7 @@ export async function subscriberLocale(db: Queryable, token: string | null, defa
 
 /** Saves the choice of components; a manage link also re-subscribes someone who had left. */
 export async function savePreferences(db: Database, token: string | null, preferences: Preferences, now: Date): Promise<boolean> {
-  const subscriber = await subscriberByToken(db, 'manage', token);
+  const subscriber = await subscriberByToken(db, ['manage'], token);
   if (!subscriber || subscriber.status === 'quarantined') return false;
   await db.transaction(async (tx) => {
     await writeChoices(tx, subscriber.id, preferences);
