@@ -8,7 +8,7 @@ import { isRecipient, type Audience } from '../domain/subscriptions.ts';
 import type { Language } from '../domain/vocabulary.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from '../db/sql-rows.ts';
-import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy } from './outbox.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy, holdEmailsUntil } from './outbox.ts';
 import { drainStaffMessages } from './staff-messages.ts';
 import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
 import type { OutgoingEmail, Transport } from './transport.ts';
@@ -196,13 +196,13 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
     case 'sent':
       await markBatch(options.db, batch, { status: 'sent' }, at);
       return 'sent';
-    case 'throttled':
+    case 'throttled': {
       // The provider said when; that wait is not the batch's fault, so it is no attempt.
-      await options.db
-        .update(deliveryBatches)
-        .set({ availableAt: new Date(at.getTime() + result.retryAfterMs), attempts: batch.attempts - 1, lastError: result.error })
-        .where(heldBy(deliveryBatches, batch));
+      const until = new Date(at.getTime() + result.retryAfterMs);
+      await options.db.update(deliveryBatches).set({ availableAt: until, attempts: batch.attempts - 1, lastError: result.error }).where(heldBy(deliveryBatches, batch));
+      await holdEmailsUntil(options.db, until);
       return 'throttled';
+    }
     case 'rejected':
       options.log.error('email batch refused', { batch: batch.id, error: result.error });
       return rejectBatch(options.db, batch, result.error, at);
@@ -236,8 +236,8 @@ export async function nextDueAt(db: Database): Promise<Date | null> {
  * failing batches wait for their time; the caller wakes up then.
  */
 export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
-  // Reminders to Herald's own users are few and time-critical: they go first. A 429 is
-  // about the account: then no batch is tried either until the throttled email is due.
+  // Reminders to Herald's own users are few and time-critical: they go first. After a 429
+  // (about the account) no batch is tried in this drain either; see holdEmailsUntil.
   const staff = await drainStaffMessages(options);
   let sent = staff.sent;
   let throttled = staff.throttled;

@@ -3,7 +3,7 @@ import type { Transaction } from '../db/client.ts';
 import { staffMessages } from '../db/schema.ts';
 import { renderStaffEmail, staffIdempotencyKey, type StaffEmailMessage } from '../domain/staff-email.ts';
 import type { DeliveryOptions } from './deliver.ts';
-import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy } from './outbox.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy, holdEmailsUntil } from './outbox.ts';
 import { DELIVER_CHANNEL } from './enqueue.ts';
 import { rowsOf } from '../db/sql-rows.ts';
 
@@ -59,9 +59,12 @@ async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffO
     case 'sent':
       await settle({ status: 'sent', sentAt: at, lastError: null });
       return 'sent';
-    case 'throttled':
-      await settle({ availableAt: new Date(at.getTime() + result.retryAfterMs), attempts: claimed.attempts - 1, lastError: result.error });
+    case 'throttled': {
+      const until = new Date(at.getTime() + result.retryAfterMs);
+      await settle({ availableAt: until, attempts: claimed.attempts - 1, lastError: result.error });
+      await holdEmailsUntil(options.db, until);
       return 'throttled';
+    }
     case 'rejected':
       options.log.error('staff email refused', { staffMessage: claimed.id, error: result.error });
       await settle({ status: 'failed', lastError: result.error });
