@@ -21,8 +21,8 @@ export interface PublisherOptions {
   dataDir: string;
   /** The Astro build: its dist/client assets are copied into every full publish. */
   distDir: string;
-  /** Render large full publishes on a second thread too (default: when there are two cores). */
-  renderThread?: boolean;
+  /** Render large full publishes on a second thread too (default: when there are two cores), or on this one. */
+  renderThread?: boolean | RenderThread;
   siteUrl: string;
   log: Logger;
   now?: () => Date;
@@ -141,7 +141,8 @@ export class Publisher {
 
   constructor(options: PublisherOptions) {
     this.#options = options;
-    this.#thread = (options.renderThread ?? availableParallelism() > 1) ? new RenderThread() : null;
+    const threaded = options.renderThread ?? availableParallelism() > 1;
+    this.#thread = threaded instanceof RenderThread ? threaded : threaded ? new RenderThread() : null;
   }
 
   get status(): PublishStatus {

@@ -10,9 +10,15 @@ export class RenderThreadLost extends Error {}
  * (which holds no snapshot: see Publisher).
  */
 export class RenderThread {
+  /** The worker's script: render-worker.ts (tests hand in others). */
+  readonly #script: URL;
   #worker: Worker | null = null;
   #nextId = 0;
   readonly #waiting = new Map<number, { resolve: (files: number) => void; reject: (error: Error) => void }>();
+
+  constructor(script = new URL('./render-worker.ts', import.meta.url)) {
+    this.#script = script;
+  }
 
   run(job: RenderJob): Promise<number> {
     const worker = (this.#worker ??= this.#start());
@@ -30,7 +36,7 @@ export class RenderThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL('./render-worker.ts', import.meta.url));
+    const worker = new Worker(this.#script);
     worker.on('message', (reply: RenderReply) => {
       const waiter = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);

@@ -8,6 +8,7 @@ import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { components, componentStatusChanges, incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import type { AstroHandler } from '../../src/publish/astro-handler.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
+import { RenderThread } from '../../src/publish/render-thread.ts';
 import { SYSTEM_ACTOR } from '../../src/server/change.ts';
 import { updateComponent } from '../../src/server/components/manage-components.ts';
 import { silentLogger } from '../../src/server/log.ts';
@@ -77,6 +78,25 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     const firstTree = await readlink(root);
     await site.publisher.publishAll();
     expect(await readlink(root)).not.toBe(firstTree);
+  });
+
+  it('renders the share of a large full publish here when the render thread dies', async () => {
+    const data = generateDataset({ now: NOW, componentCount: 4, incidentCount: 150, maintenanceCount: 0, spanDays: 120, withCurrentEvents: false });
+    await insertDataset(site.database.db, data, 'Acme Cloud');
+    const dying = new RenderThread(new URL('../helpers/dying-render-worker.ts', import.meta.url));
+    const publisher = new Publisher({ db: site.database.db, handler: instrumented.handler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: dying, now: () => NOW });
+    try {
+      const result = await publisher.publishAll();
+      expect(result.files).toBeGreaterThanOrEqual(400); // large enough to be shared with the thread
+      const root = path.join(site.dataDir, 'site');
+      for (const incident of data.incidents) {
+        for (const page of [`incidents/${incident.id}`, `zh-TW/incidents/${incident.id}`]) {
+          expect(await readFile(path.join(root, page, 'index.html'), 'utf8'), page).toContain(incident.id);
+        }
+      }
+    } finally {
+      await publisher.close();
+    }
   });
 
   it('keeps the previous site live when a full publish fails, and reports why', async () => {
