@@ -85,6 +85,26 @@ describe('admin form pages', () => {
     expect((await api(site, (await addToken(site, 'viewer')).token).get(`/components/${componentId}`)).status).toBe(200);
   });
 
+  it('reorders in one change, refused whole when an item moved since the form was shown', async () => {
+    const viewer = api(site, (await addToken(site, 'viewer')).token);
+    const editor = api(site, (await addToken(site, 'editor')).token);
+    const other = (await editor.post('/components', { name: 'Search', group_id: groupId })).body;
+    const html = await page('/admin/components');
+    const shown = (id: string) => Number(html.match(new RegExp(`name="version\\.${id}" value="(\\d+)"`))?.[1]);
+    expect(shown(componentId)).toBe((await viewer.get(`/components/${componentId}`)).body.version);
+    // Someone moves Search after the form was shown: the whole order is refused, API included.
+    expect((await editor.patch(`/components/${other.id}`, { position: 40 })).status).toBe(200);
+    const fields = { intent: 'reorder', [`position.${componentId}`]: '30', [`version.${componentId}`]: String(shown(componentId)), [`position.${other.id}`]: '31', [`version.${other.id}`]: String(shown(other.id)) };
+    expect((await submit('/admin/components', fields)).status).toBe(409);
+    expect((await viewer.get(`/components/${componentId}`)).body.position).not.toBe(30);
+    expect((await viewer.get(`/components/${other.id}`)).body.position).toBe(40);
+    // Submitted again from the page as it now is, both move.
+    const fresh = await page('/admin/components');
+    const now = (id: string) => fresh.match(new RegExp(`name="version\\.${id}" value="(\\d+)"`))![1]!;
+    expect((await submit('/admin/components', { ...fields, [`version.${componentId}`]: now(componentId), [`version.${other.id}`]: now(other.id) })).status).toBe(303);
+    expect([(await viewer.get(`/components/${componentId}`)).body.position, (await viewer.get(`/components/${other.id}`)).body.position]).toEqual([30, 31]);
+  });
+
   it('refuses a form whose action its page does not have, and changes nothing', async () => {
     const viewer = api(site, (await addToken(site, 'viewer')).token);
     const before = (await viewer.get(`/components/${componentId}`)).body;

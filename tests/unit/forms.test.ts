@@ -278,6 +278,10 @@ describe('component forms', () => {
     expect(formToPositionChanges(form({ 'position.g1': '1', 'position.c1': '5', 'position.c2': '2' }), items)).toEqual([{ kind: 'component', id: 'c1', position: 5, version: 1 }]);
   });
 
+  it('checks a move against the version the form showed, not the one stored now', () => {
+    expect(formToPositionChanges(form({ 'position.c1': '4', 'version.c1': '0' }), items)).toEqual([{ kind: 'component', id: 'c1', position: 4, version: 0 }]);
+  });
+
   it('leaves items the form did not list where they are', () => {
     expect(formToPositionChanges(form({ 'position.c2': '0' }), items)).toEqual([{ kind: 'component', id: 'c2', position: 0, version: 7 }]);
   });

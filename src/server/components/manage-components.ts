@@ -9,6 +9,14 @@ import { componentResource, groupResource } from '../resources.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 import type { ComponentInput, ComponentPatch, GroupInput, GroupPatch } from './component-input.ts';
 
+/** A group or component at a position, as of the version shown. */
+export interface Positioned {
+  kind: 'group' | 'component';
+  id: string;
+  position: number;
+  version: number;
+}
+
 // Components and groups change what every public page shows, so each change re-renders all.
 const EVERYTHING = { everything: true } as const;
 
@@ -174,6 +182,22 @@ export function deleteGroup(ctx: ChangeContext, id: string, version: number | un
     await tx.update(components).set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) }).where(eq(components.groupId, id));
     await tx.delete(componentGroups).where(eq(componentGroups.id, id));
     return { value: null, scope: EVERYTHING, audit: [{ action: 'group.delete', entityType: 'group', entityId: id, before }] };
+  });
+}
+
+/**
+ * Moves groups and components to new positions, all in one change: each is checked against
+ * the version its form showed, so a stale order form changes nothing (409).
+ */
+export function repositionItems(ctx: ChangeContext, moves: readonly Positioned[]) {
+  return runChange(ctx, async (tx) => {
+    for (const move of moves) {
+      const table = move.kind === 'group' ? componentGroups : components;
+      await lockForChange(tx, table, move.kind, move.id, move.version);
+      await tx.update(table).set({ position: move.position, updatedAt: ctx.now, version: nextVersion(table) }).where(eq(table.id, move.id));
+    }
+    const after = moves.map(({ kind, id, position }) => ({ kind, id, position }));
+    return { value: { moved: moves.length }, scope: moves.length > 0 ? EVERYTHING : undefined, audit: moves.length > 0 ? [{ action: 'components.reorder', entityType: 'component', entityId: null, after }] : [] };
   });
 }
 

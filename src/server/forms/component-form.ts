@@ -1,5 +1,6 @@
 import { RuleViolation } from '../../domain/errors.ts';
 import { ComponentInput, ComponentPatch, GroupInput, GroupPatch } from '../components/component-input.ts';
+import type { Positioned } from '../components/manage-components.ts';
 import { defined, integerOf, isChecked, nullableText, optionalText, textOf, versionOf, type FormInput } from './form-fields.ts';
 
 function componentFields(form: FormInput) {
@@ -41,18 +42,12 @@ export function formToGroupPatch(form: FormInput): GroupPatch {
   return GroupPatch.parse({ ...groupFields(form), version: versionOf(form) });
 }
 
-export interface Positioned {
-  kind: 'group' | 'component';
-  id: string;
-  position: number;
-  version: number;
-}
-
 const MAX_POSITION = 100_000;
 
 /**
- * The order form has one number per group and component ("position.<id>"); what changed
- * is patched, item by item. Items missing from the form keep their place.
+ * The order form has one number per group and component ("position.<id>") and the version
+ * it showed ("version.<id>"); an item whose number differs from where it now stands moves,
+ * checked against that version. Items missing from the form keep their place.
  */
 export function formToPositionChanges(form: FormInput, items: readonly Positioned[]): Positioned[] {
   const changes: Positioned[] = [];
@@ -63,7 +58,7 @@ export function formToPositionChanges(form: FormInput, items: readonly Positione
     if (value === undefined || value < 0 || value > MAX_POSITION) {
       throw new RuleViolation('invalid_field', `must be a whole number from 0 to ${MAX_POSITION.toLocaleString('en-US')}`, name);
     }
-    if (value !== item.position) changes.push({ ...item, position: value });
+    if (value !== item.position) changes.push({ ...item, position: value, version: integerOf(form, `version.${item.id}`) ?? item.version });
   }
   return changes;
 }
