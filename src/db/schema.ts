@@ -427,10 +427,12 @@ export const staffMessages = pgTable(
   ],
 );
 
-/** A single row (id = 1): the key that signs subscriber link tokens. */
+/** A single row (id = 1): the key that signs subscriber link tokens, and any hold on sending email. */
 export const notifyState = pgTable('notify_state', {
   id: smallint('id').primaryKey().default(1),
   tokenSecret: text('token_secret').notNull(),
+  /** The provider answered 429 (about the account): no email is sent before this, on any instance. */
+  emailsHeldUntil: timestamptz('emails_held_until'),
 });
 
 /** Webhook subscribers: each event is POSTed, signed with the endpoint's secret. */

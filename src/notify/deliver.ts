@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/client.ts';
-import { deliveries, deliveryBatches, notifications, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
+import { deliveries, deliveryBatches, notifications, notifyState, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
 import { randomUUID } from 'node:crypto';
 import { batchIdempotencyKey, renderEmail, type EmailMessage, type RenderedEmail } from '../domain/email-message.ts';
 import { languageOr } from '../domain/i18n/translator.ts';
@@ -8,7 +8,7 @@ import { isRecipient, type Audience } from '../domain/subscriptions.ts';
 import type { Language } from '../domain/vocabulary.ts';
 import type { Logger } from '../server/log.ts';
 import { rowsOf } from '../db/sql-rows.ts';
-import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy, holdEmailsUntil } from './outbox.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, emailsNotHeld, heldBy, holdEmailsUntil } from './outbox.ts';
 import { drainStaffMessages } from './staff-messages.ts';
 import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
 import type { OutgoingEmail, Transport } from './transport.ts';
@@ -109,7 +109,7 @@ async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed 
   return options.db.transaction(async (tx) => {
     const [batch] = rowsOf<{ id: string; notification_id: string; idempotency_key: string | null; attempts: number }>(
       await tx.execute(sql`select id, notification_id, idempotency_key, attempts from delivery_batches
-        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
+        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz and ${emailsNotHeld(now)}
         order by available_at, id limit 1 for update skip locked`),
     );
     if (!batch) return null;
@@ -220,12 +220,13 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
   }
 }
 
-/** When the next pending batch falls due (a lease running out, a backoff ending), if any. */
+/** When the next pending email falls due (a lease running out, a backoff or a 429 hold ending), if any. */
 export async function nextDueAt(db: Database): Promise<Date | null> {
   const [row] = rowsOf<{ at: string | Date | null }>(
-    await db.execute(sql`select least(
-      (select min(available_at) from delivery_batches where status = 'pending'),
-      (select min(available_at) from staff_messages where status = 'pending')) as at`),
+    await db.execute(sql`with due as (select least(
+        (select min(available_at) from delivery_batches where status = 'pending'),
+        (select min(available_at) from staff_messages where status = 'pending')) as at)
+      select greatest(due.at, (select ${notifyState.emailsHeldUntil} from ${notifyState} where id = 1)) as at from due where due.at is not null`),
   );
   return row?.at ? new Date(row.at) : null;
 }
@@ -237,18 +238,14 @@ export async function nextDueAt(db: Database): Promise<Date | null> {
  */
 export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
   // Reminders to Herald's own users are few and time-critical: they go first. After a 429
-  // (about the account) no batch is tried in this drain either; see holdEmailsUntil.
-  const staff = await drainStaffMessages(options);
-  let sent = staff.sent;
-  let throttled = staff.throttled;
+  // no claim succeeds until its time (holdEmailsUntil), so every lane stops.
+  let sent = await drainStaffMessages(options);
   const lane = async () => {
     for (;;) {
-      if (throttled || options.stop?.()) return;
+      if (options.stop?.()) return;
       const outcome = await deliverNextBatch(options);
-      if (outcome === 'none') return;
+      if (outcome === 'none' || outcome === 'throttled') return;
       if (outcome === 'sent') sent++;
-      // A 429 is about the account, not the batch: every lane backs off until it is due.
-      if (outcome === 'throttled') throttled = true;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));

@@ -1,6 +1,7 @@
-import { and, eq, lt, type Column } from 'drizzle-orm';
+import { and, eq, sql, type Column } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
-import { deliveryBatches, staffMessages } from '../db/schema.ts';
+import { notifyState } from '../db/schema.ts';
+import { tokenSecret } from './tokens.ts';
 
 // What the three outboxes (subscriber email batches, staff emails, webhook deliveries) share:
 // a worker claims a due row with a lease (attempts + 1, available_at pushed past the lease),
@@ -25,11 +26,16 @@ export const emailBackoffMs = (attempt: number) => Math.min(10 * 60_000, 1000 * 
 export const EMAIL_MAX_ATTEMPTS = 8;
 
 /**
- * A 429 is about the account, not the email: every pending email (subscriber batches and
- * staff emails, on every instance) waits until the provider's time, so that no call spends
- * itself on a certain refusal and prolongs the throttle. Those due later keep their time.
+ * A 429 is about the account, not the email: no email (subscriber batches, staff emails,
+ * those queued meanwhile) is sent before the provider's time, on any instance. The claims
+ * check this hold (emailsNotHeld), so no call spends itself on a certain refusal and
+ * prolongs the throttle.
  */
 export async function holdEmailsUntil(db: Queryable, until: Date): Promise<void> {
-  await db.update(deliveryBatches).set({ availableAt: until }).where(and(eq(deliveryBatches.status, 'pending'), lt(deliveryBatches.availableAt, until)));
-  await db.update(staffMessages).set({ availableAt: until }).where(and(eq(staffMessages.status, 'pending'), lt(staffMessages.availableAt, until)));
+  await tokenSecret(db); // the row exists from then on
+  await db.update(notifyState).set({ emailsHeldUntil: sql`greatest(${notifyState.emailsHeldUntil}, ${until.toISOString()}::timestamptz)` }).where(eq(notifyState.id, 1));
 }
+
+/** The condition an email claim adds: no 429 hold in force at `now`. */
+export const emailsNotHeld = (now: Date) =>
+  sql`not exists (select 1 from ${notifyState} where ${notifyState.emailsHeldUntil} > ${now.toISOString()}::timestamptz)`;

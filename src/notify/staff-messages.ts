@@ -3,7 +3,7 @@ import type { Transaction } from '../db/client.ts';
 import { staffMessages } from '../db/schema.ts';
 import { renderStaffEmail, staffIdempotencyKey, type StaffEmailMessage } from '../domain/staff-email.ts';
 import type { DeliveryOptions } from './deliver.ts';
-import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, heldBy, holdEmailsUntil } from './outbox.ts';
+import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, emailsNotHeld, heldBy, holdEmailsUntil } from './outbox.ts';
 import { DELIVER_CHANNEL } from './enqueue.ts';
 import { rowsOf } from '../db/sql-rows.ts';
 
@@ -36,7 +36,7 @@ async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffO
   const claimed = await options.db.transaction(async (tx) => {
     const [row] = rowsOf<{ id: number | string; attempts: number; to: string; message: StaffEmailMessage }>(
       await tx.execute(sql`select id, attempts, "to", message from staff_messages
-        where status = 'pending' and available_at <= ${claimedAt.toISOString()}::timestamptz
+        where status = 'pending' and available_at <= ${claimedAt.toISOString()}::timestamptz and ${emailsNotHeld(claimedAt)}
         order by available_at, id limit 1 for update skip locked`),
     );
     if (!row) return null;
@@ -80,13 +80,13 @@ async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffO
   }
 }
 
-/** Sends staff emails until none is due or the provider says to wait (`throttled`: then every email waits). */
-export async function drainStaffMessages(options: DeliveryOptions & { stop?: () => boolean }): Promise<{ sent: number; throttled: boolean }> {
+/** Sends staff emails until none is due (or the provider says to wait). Returns how many were sent. */
+export async function drainStaffMessages(options: DeliveryOptions & { stop?: () => boolean }): Promise<number> {
   let sent = 0;
   for (;;) {
-    if (options.stop?.()) return { sent, throttled: false };
+    if (options.stop?.()) return sent;
     const outcome = await deliverNextStaffMessage(options);
-    if (outcome === 'none' || outcome === 'throttled') return { sent, throttled: outcome === 'throttled' };
+    if (outcome === 'none' || outcome === 'throttled') return sent;
     if (outcome === 'sent') sent++;
   }
 }

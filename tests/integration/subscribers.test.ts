@@ -4,7 +4,7 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, deliveryBatches, mailbox, subscribers } from '../../src/db/schema.ts';
-import { deliverNextBatch, drainDeliveries, type DeliveryOptions } from '../../src/notify/deliver.ts';
+import { deliverNextBatch, drainDeliveries, nextDueAt, type DeliveryOptions } from '../../src/notify/deliver.ts';
 import { enqueueStaffEmails } from '../../src/notify/staff-messages.ts';
 import { mailboxTransport, resendTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
@@ -295,14 +295,17 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     fake.throttleNext(1, 7);
     const calls = fake.calls.length;
     expect(await drain()).toBe(0);
-    // Nor in the next drain: the batch, due before, now waits for the provider's time too.
+    // Nor in the next drain: the batch, due before, waits for the provider's time too, and
+    // so does one queued during the hold.
     clock = new Date(clock.getTime() + 5_000);
+    await openIncident(ids.website, 'Queued while held');
     expect(await drain()).toBe(0);
     expect(fake.calls.slice(calls).map((c) => c.status)).toEqual([429]);
+    expect(await nextDueAt(site.database.db)).toEqual(new Date(clock.getTime() + 2_000));
     clock = new Date(clock.getTime() + 3_000);
     await drain();
     expect(fake.emails.filter((e) => e.to.includes('oncall@example.com'))).toHaveLength(1);
-    expect(emailsTo('waiting@example.com')).toHaveLength(before + 1);
+    expect(emailsTo('waiting@example.com')).toHaveLength(before + 2);
   });
 
   it('retries a failed call with backoff under the same idempotency key, and the provider drops the repeat', async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "notify_state" ADD COLUMN "emails_held_until" timestamp with time zone;
