@@ -129,18 +129,26 @@ async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed 
   });
 }
 
-async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' | 'failed'; error?: string }, now: Date) {
-  await db.transaction(async (tx) => {
+/** Settles a batch and its rows, only while this claim still holds it (and quarantines its recipients, for a refusal); false when it no longer did. */
+async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' | 'failed'; error?: string }, now: Date, quarantine = false): Promise<boolean> {
+  return db.transaction(async (tx) => {
     const settled = await tx
       .update(deliveryBatches)
       .set({ status: fields.status, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
       .where(heldBy(deliveryBatches, batch))
       .returning({ id: deliveryBatches.id });
-    if (settled.length === 0) return;
+    if (settled.length === 0) return false;
     await tx
       .update(deliveries)
       .set({ status: fields.status, attempts: batch.attempts, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
       .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')));
+    if (quarantine) {
+      await tx
+        .update(subscribers)
+        .set({ status: 'quarantined', quarantinedAt: now, quarantineReason: `refused by the email provider: ${(fields.error ?? '').slice(0, 200)}` })
+        .where(inArray(subscribers.id, batch.recipients.map((r) => r.subscriberId)));
+    }
+    return true;
   });
 }
 
@@ -156,17 +164,14 @@ async function rejectBatch(db: Database, batch: Claimed, error: string, now: Dat
       if (!notification) return;
       for (const r of batch.recipients) {
         const single = `${batch.id}-${r.deliveryId}`;
-        await tx.insert(deliveryBatches).values({ id: single, notificationId: notification!.notificationId, availableAt: now, createdAt: now });
+        await tx.insert(deliveryBatches).values({ id: single, notificationId: notification.notificationId, availableAt: now, createdAt: now });
         await tx.update(deliveries).set({ batchId: single }).where(eq(deliveries.id, r.deliveryId));
       }
     });
     return 'split';
   }
-  await markBatch(db, batch, { status: 'failed', error }, now);
-  await db
-    .update(subscribers)
-    .set({ status: 'quarantined', quarantinedAt: now, quarantineReason: `refused by the email provider: ${error.slice(0, 200)}` })
-    .where(inArray(subscribers.id, batch.recipients.map((r) => r.subscriberId)));
+  // Only while this claim still holds the batch, in the same transaction as its settle.
+  await markBatch(db, batch, { status: 'failed', error }, now, true);
   return 'failed';
 }
 

@@ -369,6 +369,22 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(rows.length - 1);
   });
 
+  it('quarantines nobody for a refusal met by a worker whose lease ran out', async () => {
+    await subscribeAndConfirm('maybe@example.com');
+    const quarantined = async () => (await site.database.db.select().from(subscribers).where(eq(subscribers.status, 'quarantined'))).length;
+    const before = await quarantined();
+    await openIncident(ids.api);
+    fake.failNext(1, 422);
+    expect(await deliverNextBatch(options)).toBe('split');
+    // A batch of one is refused, but another worker claimed it meanwhile: that claim settles it.
+    fake.failNext(1, 422);
+    const claimedAgain = () => site.database.db.update(deliveryBatches).set({ attempts: sql`${deliveryBatches.attempts} + 1` }).where(eq(deliveryBatches.status, 'pending'));
+    expect(await deliverNextBatch({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe('failed');
+    expect(await quarantined()).toBe(before);
+    clock = new Date(clock.getTime() + 120_000);
+    await drain();
+  });
+
   it('keeps emails in the mailbox without an API key', async () => {
     await subscribe('local@example.com');
     await drainDeliveries({ ...options, transport: mailboxTransport(site.database.db) });
