@@ -111,7 +111,9 @@ describe('admin form pages', () => {
     expect((await submit('/admin/subscribers', { intent: 'import', csv: 'kept@example.com' })).status).toBe(200);
     const [subscriber] = await site.database.db.select().from(subscribers).where(eq(subscribers.email, 'kept@example.com'));
     expect(subscriber).toBeDefined();
-    for (const [path, id] of [['/admin/components', componentId], ['/admin/users', ''], ['/admin/templates', ''], ['/admin/tokens', ''], ['/admin/webhooks', ''], ['/admin/subscribers', subscriber!.id]] as const) {
+    const incidentId: string = (await api(site, (await addToken(site, 'editor')).token).post('/incidents', { name: 'Kept as it is', body: 'Looking.' })).body.id;
+    const incidentPath = `/admin/incidents/${incidentId}/`;
+    for (const [path, id] of [['/admin/components', componentId], ['/admin/users', ''], ['/admin/templates', ''], ['/admin/tokens', ''], ['/admin/webhooks', ''], ['/admin/subscribers', subscriber!.id], ['/admin/incidents/new', ''], ['/admin/maintenances/new', ''], [incidentPath, '']] as const) {
       // e.g. a delete button from an older page, under a name this one no longer has
       const response = await submit(path, { intent: 'remove_component<b>', id, version: String(before.version) });
       expect(response.status, path).toBe(400);
@@ -120,6 +122,7 @@ describe('admin form pages', () => {
       expect(html, path).toContain(`<a href="${path}">Reload the page</a>`);
     }
     expect((await viewer.get(`/components/${componentId}`)).body).toEqual(before);
+    expect((await viewer.get(`/incidents/${incidentId}`)).body.incident_updates).toHaveLength(1);
     // The subscribers page used to take any action but an import for a removal.
     expect((await site.database.db.select().from(subscribers).where(eq(subscribers.id, subscriber!.id)))[0]?.status).toBe(subscriber!.status);
   });

@@ -5,7 +5,7 @@ import { PostmortemInput, savePostmortem } from '../incidents/postmortem.ts';
 import type { IncidentResource } from '../resources.ts';
 import type { HeraldServices } from '../services.ts';
 import { attempt, changeContext, publishAll } from './admin-page.ts';
-import { submittedValues, textOf, versionOf, type FormInput } from './form-fields.ts';
+import { type FormInput, intentAmong, submittedValues, textOf, versionOf } from './form-fields.ts';
 import { FormState } from './form-state.ts';
 import { incidentViewOf } from './incident-preview.ts';
 
@@ -13,10 +13,9 @@ import { incidentViewOf } from './incident-preview.ts';
 // page only asks isPostmortemIntent() and hands the post over.
 
 export const POSTMORTEM_INTENTS = ['postmortem_preview', 'postmortem_draft', 'postmortem_publish'] as const;
-export type PostmortemIntent = (typeof POSTMORTEM_INTENTS)[number];
 
 export function isPostmortemIntent(form: FormInput): boolean {
-  return (POSTMORTEM_INTENTS as readonly string[]).includes(textOf(form, 'intent'));
+  return intentAmong(form, POSTMORTEM_INTENTS) !== null;
 }
 
 /** Save draft keeps it off the page (withdrawing it if it was published); Publish publishes or updates it. */
@@ -35,7 +34,7 @@ export function previewPostmortem(current: IncidentView, input: PostmortemInput,
 export type PostmortemFormResult = { done: true; redirect: string } | { done: false; form: FormState; preview: IncidentView | null };
 
 export async function runPostmortemForm(locals: App.Locals, herald: HeraldServices, incident: IncidentResource, snapshot: Snapshot, data: FormInput & Pick<FormData, 'keys'>): Promise<PostmortemFormResult> {
-  const intent = textOf(data, 'intent') as PostmortemIntent;
+  const intent = intentAmong(data, POSTMORTEM_INTENTS);
   const back = `/admin/incidents/${incident.id}/`;
   const outcome = await attempt(herald, 'incident', async () => {
     const ctx = changeContext(locals, 'editor');
