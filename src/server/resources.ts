@@ -1,4 +1,5 @@
-import type { componentGroups, components, incidents, incidentUpdates } from '../db/schema.ts';
+import type { componentGroups, components, incidents } from '../db/schema.ts';
+import type { UpdateRow } from '../db/snapshot-queries.ts';
 
 // The JSON shapes of the admin API: Statuspage's manage-API field names where one exists,
 // plus `version` for optimistic concurrency.
@@ -6,7 +7,6 @@ import type { componentGroups, components, incidents, incidentUpdates } from '..
 type ComponentRow = typeof components.$inferSelect;
 type GroupRow = typeof componentGroups.$inferSelect;
 type IncidentRow = typeof incidents.$inferSelect;
-type UpdateRow = typeof incidentUpdates.$inferSelect;
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 

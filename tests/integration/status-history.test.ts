@@ -1,7 +1,8 @@
+import { desc, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
-import { componentStatusChanges } from '../../src/db/schema.ts';
-import { loadChanges, loadSnapshot } from '../../src/db/snapshot-queries.ts';
+import { componentStatusChanges, incidentUpdates } from '../../src/db/schema.ts';
+import { loadChanges, loadSnapshot, selectUpdates } from '../../src/db/snapshot-queries.ts';
 import type { Snapshot } from '../../src/domain/snapshot.ts';
 import { runChange, SYSTEM_ACTOR } from '../../src/server/change.ts';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
@@ -34,6 +35,22 @@ describe.each(DRIVERS)('status history on %s', (driver) => {
       await during?.();
       return { value: null, scope: { componentIds: [componentId] }, audit: [] };
     });
+
+  it('reads an incident\'s updates packed exactly as the rows read them, affected components and microseconds included', async () => {
+    const [incident] = held.incidents.filter((i) => i.updates.length > 1);
+    await database.db.insert(incidentUpdates).values({
+      id: 'packedcheck1',
+      incidentId: incident!.id,
+      status: 'identified',
+      body: 'Quotes " and \\ and 漢字.',
+      displayAt: new Date(NOW.getTime() + 1),
+      affectedComponents: [{ id: componentIds[0]!, name: 'API', oldStatus: 'operational', newStatus: 'major_outage' }],
+    });
+    await database.db.execute(sql`update incident_updates set created_at = created_at + interval '7 microseconds' where id = 'packedcheck1'`);
+    const rows = await database.db.select().from(incidentUpdates).where(eq(incidentUpdates.incidentId, incident!.id)).orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
+    expect(await selectUpdates(database.db, [incident!.id])).toEqual(rows);
+    expect(await selectUpdates(database.db, ['nosuchincident'])).toEqual([]);
+  });
 
   it('reuses the history it holds when a change added no status', async () => {
     await runChange({ db: database.db, actor: SYSTEM_ACTOR, now: NOW }, async () => ({ value: null, scope: { everything: true }, audit: [] }));
