@@ -76,7 +76,8 @@ function unpackChanges(text: string | null | undefined, into: (componentId: stri
  * change before them: the status the window starts in. A change publish passes the history
  * it already holds and reads only the rows committed since (a few, instead of 7,300 at 20
  * components with 9 incidents a day); components without new rows keep their very list,
- * which is what lets the uptime rows be reused across snapshots.
+ * which is what lets the uptime rows be reused across snapshots. Rows are only ever added
+ * between full publishes: deleting a component (and its rows) publishes everything.
  */
 async function loadStatusHistory(db: Queryable, now: Date, held?: HeldHistory): Promise<Record<string, StatusChange[]>> {
   const t = componentStatusChanges;

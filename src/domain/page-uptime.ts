@@ -75,14 +75,18 @@ export function sameUptimeEvents(before: IncidentView | undefined, after: Incide
   );
 }
 
+/** The components whose uptime the pages show: listed (not hidden) and showcasing it. */
+const showcasedComponents = (snapshot: Snapshot) => groupComponents(snapshot).flatMap((e) => e.components).filter((c) => c.showcase);
+
 /**
- * Whether today's uptime figures stand still as the clock moves: every component has been
- * operational all day so far. A day with any other status in it works out its share up to
- * now, so its figures (and the 30-day and 12-month ones) change with every publish.
+ * Whether today's uptime figures stand still as the clock moves: every component the pages
+ * show uptime for has been operational all day so far. A day with any other status in it
+ * works out its share up to now, so its figures (and the 30-day and 12-month ones) change
+ * with every publish.
  */
 export function todayStandsStill(snapshot: Snapshot): boolean {
   const todayStart = startOfDay(dayKey(snapshot.now, snapshot.page.timeZone), snapshot.page.timeZone).getTime();
-  return snapshot.components.every((component) => {
+  return showcasedComponents(snapshot).every((component) => {
     if (component.status !== 'operational') return false;
     const changes = snapshot.statusChanges[component.id] ?? NO_CHANGES;
     // Newest first: the changes made today, then the one in effect when the day began.
@@ -196,7 +200,7 @@ function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
   const tz = snapshot.page.timeZone;
   const spans = daySpans(snapshot.now, tz, dayCount);
   const entries = groupComponents(snapshot);
-  const showcased = entries.flatMap((e) => e.components).filter((c) => c.showcase);
+  const showcased = showcasedComponents(snapshot);
   const events = eventsByDay(snapshot, spans, new Set(showcased.map((c) => c.id)));
   const components = new Map<string, UptimeDay[]>();
   for (const component of showcased) {

@@ -217,12 +217,17 @@ export function componentNames(snapshot: Snapshot, ids: readonly string[]): stri
 
 const newestFirst = (a: IncidentView, b: IncidentView) => b.startedAt.getTime() - a.startedAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime();
 
+/** The snapshot after a change: its new parts, and the previous incidents with those it changed merged in. */
+export function advanceSnapshot(previous: Snapshot, parts: Omit<Snapshot, 'incidents'>, changed: readonly IncidentView[], ids: readonly string[]): Snapshot {
+  return { ...parts, incidents: mergeIncidents(previous.incidents, changed, ids) };
+}
+
 /**
  * The incident list after a change: `previous` with the incidents named in `ids` replaced
  * by `changed` (an id missing from `changed` was deleted). Both lists are newest first, so
  * this merges rather than sorting the whole history again.
  */
-export function mergeIncidents(previous: readonly IncidentView[], changed: readonly IncidentView[], ids: readonly string[]): IncidentView[] {
+function mergeIncidents(previous: readonly IncidentView[], changed: readonly IncidentView[], ids: readonly string[]): IncidentView[] {
   const replaced = new Set(ids);
   const kept = previous.filter((i) => !replaced.has(i.id));
   const merged: IncidentView[] = [];

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type postgres from 'postgres';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Logger } from '../server/log.ts';
 import type { ChangeScope, PublishResult, PublishStatus, Publisher } from './publisher.ts';
-import { siteRoot, treeRevisionFile } from './site-directory.ts';
+import { readTreeRevision, siteRoot, treeRevisionFile } from './site-directory.ts';
 
 // Several Herald instances may share one PostgreSQL and one site directory. Exactly one of
 // them publishes: whoever holds a session advisory lock (PostgreSQL releases it when that
@@ -56,12 +56,11 @@ export class PublishCoordinator implements PublishGate {
   /** This instance's publisher state if it publishes; otherwise what the shared site shows. */
   get status(): PublishStatus {
     if (this.#leader) return this.#publisher.status;
-    try {
-      const marker = treeRevisionFile(siteRoot(this.#dataDir));
-      return { revision: Number(readFileSync(marker, 'utf8')), publishedAt: statSync(marker).mtime, durationMs: null, error: null };
-    } catch {
-      return this.#publisher.status;
-    }
+    const root = siteRoot(this.#dataDir);
+    const revision = readTreeRevision(root);
+    if (revision < 0) return this.#publisher.status;
+    const publishedAt = statSync(treeRevisionFile(root), { throwIfNoEntry: false })?.mtime ?? null;
+    return { revision, publishedAt, durationMs: null, error: null };
   }
 
   /** Takes the publisher role if free (a full publish follows), and keeps trying. */

@@ -3,13 +3,12 @@ import path from 'node:path';
 import { readAtOneMoment, type Database } from '../db/client.ts';
 import { loadChanges, loadSnapshot } from '../db/snapshot-queries.ts';
 import { sameUptimeEvents, todayStandsStill } from '../domain/page-uptime.ts';
-import { findIncident, mergeIncidents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
+import { advanceSnapshot, findIncident, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderIntoLiveTree, renderPublicRoute } from './render-routes.ts';
 import { RenderThread, RenderThreadLost } from './render-thread.ts';
-import type { RenderSetup } from './render-worker.ts';
 import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
@@ -21,7 +20,10 @@ export interface PublisherOptions {
   dataDir: string;
   /** The Astro build: its dist/client assets are copied into every full publish. */
   distDir: string;
-  /** Render large full publishes on a second thread too (default: when there are two cores), or on this one. */
+  /**
+   * A second thread for half of each large full publish and what change publishes leave for
+   * later (default: when there are two cores); false: all on this one. Tests hand in their own.
+   */
   renderThread?: boolean | RenderThread;
   siteUrl: string;
   log: Logger;
@@ -142,7 +144,7 @@ export class Publisher {
   constructor(options: PublisherOptions) {
     this.#options = options;
     const threaded = options.renderThread ?? availableParallelism() > 1;
-    this.#thread = threaded instanceof RenderThread ? threaded : threaded ? new RenderThread() : null;
+    this.#thread = threaded instanceof RenderThread ? threaded : threaded ? new RenderThread({ distDir: options.distDir, siteUrl: options.siteUrl }) : null;
   }
 
   get status(): PublishStatus {
@@ -187,10 +189,10 @@ export class Publisher {
         }
         const work = this.#pending;
         this.#pending = null;
-        const hasSite = (await currentSiteDirectory(this.#options.dataDir)) !== null;
+        const live = await currentSiteDirectory(this.#options.dataDir);
         try {
           const held = this.#held;
-          const result = work.full || !hasSite || !held ? await this.#publishFull() : await this.#publishIncremental(held, work.incidentIds, work.componentIds);
+          const result = work.full || !live || !held ? await this.#publishFull() : await this.#publishIncremental(live, held, work.incidentIds, work.componentIds);
           this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
@@ -247,7 +249,7 @@ export class Publisher {
     try {
       if (this.#thread && this.#threadHolds === snapshot.revision) {
         try {
-          await this.#thread.run({ type: 'render', setup: this.#setup(), revision: snapshot.revision, routes, dir });
+          await this.#thread.run({ type: 'render', revision: snapshot.revision, routes, dir });
           return;
         } catch (error) {
           // A page that fails to render is retried like one failing here; a lost thread hands its work to this one.
@@ -278,10 +280,6 @@ export class Publisher {
       this.#enqueue({ full: work.full, incidentIds: [...work.incidentIds], componentIds: [...work.componentIds] }).catch(() => {});
     }, delay);
     this.#retryTimer.unref();
-  }
-
-  #setup(): RenderSetup {
-    return { distDir: this.#options.distDir, siteUrl: this.#options.siteUrl };
   }
 
   #render(snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
@@ -319,7 +317,7 @@ export class Publisher {
         const theirs = routes.filter((_, i) => i % 2 === 1);
         const ours = routes.filter((_, i) => i % 2 === 0);
         const thread = this.#thread;
-        const threadDone = thread.run({ type: 'full', setup: this.#setup(), snapshot, routes: theirs, dir }).then(
+        const threadDone = thread.run({ type: 'full', snapshot, routes: theirs, dir }).then(
           () => true,
           (error: unknown) => {
             // A thread that cannot run hands its share back; a page that fails there fails the publish.
@@ -355,15 +353,13 @@ export class Publisher {
     }
   }
 
-  async #publishIncremental(previous: Snapshot, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
+  async #publishIncremental(dir: string, previous: Snapshot, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl } = this.#options;
     const changes = await readAtOneMoment(db, (tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), held: previous }));
-    const snapshot: Snapshot = { ...changes.parts, incidents: mergeIncidents(previous.incidents, changes.changed, [...incidentIds]) };
+    const snapshot = advanceSnapshot(previous, changes.parts, changes.changed, [...incidentIds]);
     this.#held = snapshot;
     try {
-      const dir = await currentSiteDirectory(this.#options.dataDir);
-      if (!dir) throw new Error('no published site to update');
       const loadedMs = performance.now() - started;
       // The 12-month calendar (a megabyte per language) changes with the day, the status
       // history, the incidents' days and names, and the clock while any component is not

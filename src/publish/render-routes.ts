@@ -31,11 +31,10 @@ export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, 
 /**
  * Renders the routes that still exist in the snapshot and writes them into the live tree,
  * unless a newer change has published there meanwhile (its files stand). Nothing is written
- * when a render fails. Returns how many files were written.
+ * when a render fails.
  */
-export async function renderIntoLiveTree(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, routes: readonly PublicRoute[], dir: string): Promise<number> {
+export async function renderIntoLiveTree(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, routes: readonly PublicRoute[], dir: string): Promise<void> {
   const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await renderPublicRoute(handler, siteUrl, snapshot, route)] as const));
-  if (readTreeRevision(dir) > snapshot.revision) return 0;
+  if (readTreeRevision(dir) > snapshot.revision) return;
   for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
-  return rendered.length;
 }

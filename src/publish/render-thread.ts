@@ -1,26 +1,28 @@
 import { Worker } from 'node:worker_threads';
-import type { RenderJob, RenderReply } from './render-worker.ts';
+import type { RenderJob, RenderReply, RenderSetup } from './render-worker.ts';
 
 /** The render thread died or no longer holds the snapshot a job needs: it must be handed one again. */
 export class RenderThreadLost extends Error {}
 
 /**
- * The main thread's handle on the render worker. Jobs run in the order they are sent; if
- * the worker dies, every job waiting on it fails and the next one starts a fresh worker
- * (which holds no snapshot: see Publisher).
+ * The main thread's handle on the render worker. Jobs run one at a time, in the order they
+ * are sent; if the worker dies, every job waiting on it fails and the next one starts a
+ * fresh worker (which holds no snapshot: see Publisher).
  */
 export class RenderThread {
+  readonly #setup: RenderSetup;
   /** The worker's script: render-worker.ts (tests hand in others). */
   readonly #script: URL;
   #worker: Worker | null = null;
   #nextId = 0;
-  readonly #waiting = new Map<number, { resolve: (files: number) => void; reject: (error: Error) => void }>();
+  readonly #waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
-  constructor(script = new URL('./render-worker.ts', import.meta.url)) {
+  constructor(setup: RenderSetup, script = new URL('./render-worker.ts', import.meta.url)) {
+    this.#setup = setup;
     this.#script = script;
   }
 
-  run(job: RenderJob): Promise<number> {
+  run(job: RenderJob): Promise<void> {
     const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -36,12 +38,12 @@ export class RenderThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(this.#script);
+    const worker = new Worker(this.#script, { workerData: this.#setup });
     worker.on('message', (reply: RenderReply) => {
       const waiter = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);
       if (this.#waiting.size === 0) worker.unref(); // an idle render thread must not keep the process alive
-      if (reply.ok) waiter?.resolve(reply.files);
+      if (reply.ok) waiter?.resolve();
       else waiter?.reject(reply.lost ? new RenderThreadLost(reply.message) : new Error(reply.message));
     });
     const fail = (cause: Error) => {

@@ -1,17 +1,17 @@
-// The second thread. It renders a share of every full publish into the new tree, and keeps
+// The second thread. It renders a share of every large full publish into the new tree, and keeps
 // its own copy of the published snapshot, moved along with each change, so that what a
 // change publish leaves for later (history pages, feeds, the uptime calendar, the other
 // languages) renders here: off the thread that serves requests and renders what is urgent,
 // and off its heap.
 import { getPriority, setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
-import { mergeIncidents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
+import { parentPort, workerData } from 'node:worker_threads';
+import { advanceSnapshot, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { loadAstroHandler, type AstroHandler } from './astro-handler.ts';
 import { forEachConcurrently, renderIntoLiveTree, renderPublicRoute } from './render-routes.ts';
 import type { PublicRoute } from './routes.ts';
 import { TreeWriter } from './site-directory.ts';
 
-/** Where the built site is and what URL it is published under; sent with every job that renders. */
+/** Where the built site is and what URL it is published under: the thread's workerData. */
 export interface RenderSetup {
   distDir: string;
   siteUrl: string;
@@ -19,7 +19,7 @@ export interface RenderSetup {
 
 export type RenderJob =
   /** Render these routes of a full publish into its new tree, and hold the snapshot. */
-  | { type: 'full'; setup: RenderSetup; snapshot: Snapshot; routes: PublicRoute[]; dir: string }
+  | { type: 'full'; snapshot: Snapshot; routes: PublicRoute[]; dir: string }
   /** Hold this snapshot (a full publish that rendered alone). */
   | { type: 'hold'; snapshot: Snapshot }
   /**
@@ -28,10 +28,10 @@ export type RenderJob =
    */
   | { type: 'advance'; from: number; parts: Omit<Snapshot, 'incidents' | 'statusChanges'> & { statusChanges?: Snapshot['statusChanges'] }; changed: IncidentView[]; ids: string[] }
   /** Render routes of the held snapshot (it must be at `revision`) into the live tree. */
-  | { type: 'render'; setup: RenderSetup; revision: number; routes: PublicRoute[]; dir: string };
+  | { type: 'render'; revision: number; routes: PublicRoute[]; dir: string };
 
 /** `lost`: the thread does not hold the snapshot the job needs (it must be handed one again). */
-export type RenderReply = { id: number } & ({ ok: true; files: number } | { ok: false; message: string; lost?: boolean });
+export type RenderReply = { id: number } & ({ ok: true } | { ok: false; message: string; lost?: boolean });
 
 // Nothing here is urgent, while the main thread answers requests and renders what a change
 // makes visitors wait for: on two cores, this thread's work took turns with it, adding
@@ -46,42 +46,47 @@ if (process.platform === 'linux') {
   }
 }
 
+const setup = workerData as RenderSetup;
 let handler: Promise<AstroHandler> | undefined;
+const astro = () => (handler ??= loadAstroHandler(setup.distDir));
 let held: Snapshot | null = null;
 
 class NotHeld extends Error {}
 const notHeld = (revision: number) => new NotHeld(`the render thread holds revision ${held?.revision ?? 'none'}, not ${revision}`);
 
-async function run(job: RenderJob): Promise<number> {
+async function run(job: RenderJob): Promise<void> {
   switch (job.type) {
     case 'full': {
       held = job.snapshot;
-      const astro = await (handler ??= loadAstroHandler(job.setup.distDir));
+      const render = await astro();
       const tree = new TreeWriter(job.dir);
-      await forEachConcurrently(job.routes, async (route) => tree.write(route.file, await renderPublicRoute(astro, job.setup.siteUrl, job.snapshot, route)));
-      return job.routes.length;
+      await forEachConcurrently(job.routes, async (route) => tree.write(route.file, await renderPublicRoute(render, setup.siteUrl, job.snapshot, route)));
+      return;
     }
     case 'hold':
       held = job.snapshot;
-      return 0;
-    case 'advance': {
+      return;
+    case 'advance':
       if (held?.revision !== job.from) throw notHeld(job.from);
-      held = { ...job.parts, statusChanges: job.parts.statusChanges ?? held.statusChanges, incidents: mergeIncidents(held.incidents, job.changed, job.ids) };
-      return 0;
-    }
+      held = advanceSnapshot(held, { ...job.parts, statusChanges: job.parts.statusChanges ?? held.statusChanges }, job.changed, job.ids);
+      return;
     case 'render': {
       const snapshot = held;
       if (snapshot?.revision !== job.revision) throw notHeld(job.revision);
-      // The main thread waits for this reply before it renders again.
-      return renderIntoLiveTree(await (handler ??= loadAstroHandler(job.setup.distDir)), job.setup.siteUrl, snapshot, job.routes, job.dir);
+      await renderIntoLiveTree(await astro(), setup.siteUrl, snapshot, job.routes, job.dir);
     }
   }
 }
 
-parentPort?.on('message', async ({ id, job }: { id: number; job: RenderJob }) => {
-  try {
-    parentPort!.postMessage({ id, ok: true, files: await run(job) } satisfies RenderReply);
-  } catch (error) {
-    parentPort!.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), lost: error instanceof NotHeld } satisfies RenderReply);
-  }
+// One job at a time, in the order sent: a job never sees the held snapshot change under it.
+let previous: Promise<void> = Promise.resolve();
+parentPort?.on('message', ({ id, job }: { id: number; job: RenderJob }) => {
+  previous = previous.then(async () => {
+    try {
+      await run(job);
+      parentPort!.postMessage({ id, ok: true } satisfies RenderReply);
+    } catch (error) {
+      parentPort!.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), lost: error instanceof NotHeld } satisfies RenderReply);
+    }
+  });
 });

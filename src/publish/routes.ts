@@ -133,8 +133,8 @@ export function affectedRoutes(
   add(historyRoute(1));
   const pageCount = historyPageCount(snapshot);
   if (options.allHistory) for (let n = 2; n <= pageCount; n++) add(historyRoute(n));
-  for (const incident of snapshot.incidents) {
-    if (!incidentIds.has(incident.id)) continue;
+  const changed = [...incidentIds].map((id) => findIncident(snapshot, id)).filter((incident) => incident !== undefined);
+  for (const incident of changed) {
     add(incidentRoute(incident.id));
     add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
   }
@@ -145,8 +145,8 @@ export function affectedRoutes(
   }
   // Badges and feeds of the components the incidents affect. A deleted incident is gone
   // from the snapshot, and so is the list of components whose feeds showed it: all then.
-  const anyDeleted = [...incidentIds].some((id) => !findIncident(snapshot, id));
-  const touched = new Set(snapshot.incidents.filter((i) => incidentIds.has(i.id)).flatMap((i) => i.componentIds));
+  const anyDeleted = changed.length < incidentIds.size;
+  const touched = new Set(changed.flatMap((i) => i.componentIds));
   for (const component of publicComponents(snapshot)) {
     if (anyDeleted || touched.has(component.id) || options.componentIds?.has(component.id)) componentRoutes(component.id).forEach(add);
   }

@@ -83,7 +83,7 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
   it('renders the share of a large full publish here when the render thread dies', async () => {
     const data = generateDataset({ now: NOW, componentCount: 4, incidentCount: 150, maintenanceCount: 0, spanDays: 120, withCurrentEvents: false });
     await insertDataset(site.database.db, data, 'Acme Cloud');
-    const dying = new RenderThread(new URL('../helpers/dying-render-worker.ts', import.meta.url));
+    const dying = new RenderThread({ distDir: DIST_DIR, siteUrl: SITE_URL }, new URL('../helpers/dying-render-worker.ts', import.meta.url));
     const publisher = new Publisher({ db: site.database.db, handler: instrumented.handler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: dying, now: () => NOW });
     try {
       const result = await publisher.publishAll();

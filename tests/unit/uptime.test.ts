@@ -399,4 +399,11 @@ describe('todayStandsStill', () => {
     expect(todayStandsStill(snapshotWith('partial_outage', [['partial_outage', 24 * 3]]))).toBe(false);
     expect(todayStandsStill(snapshotWith('operational', [['major_outage', 24 * 3], ['operational', 0.01]]))).toBe(false);
   });
+
+  it('looks only at components whose uptime is shown', () => {
+    const down = { statusChanges: { api: [{ status: 'major_outage' as const, changedAt: at(1) }] } };
+    expect(todayStandsStill(makeSnapshot({ components: [makeComponent({ id: 'api', status: 'major_outage', hidden: true })], ...down }))).toBe(true);
+    expect(todayStandsStill(makeSnapshot({ components: [makeComponent({ id: 'api', status: 'major_outage', showcase: false })], ...down }))).toBe(true);
+    expect(todayStandsStill(makeSnapshot({ components: [makeComponent({ id: 'api', status: 'major_outage' })], ...down }))).toBe(false);
+  });
 });
