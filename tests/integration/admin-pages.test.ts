@@ -143,6 +143,14 @@ describe('admin form pages', () => {
     }
     expect((await admin.get('/api-tokens')).body.find((t: { id: string }) => t.id === token.id).revoked_at).not.toBeNull();
     expect((await admin.get('/webhooks')).body.map((h: { id: string }) => h.id)).not.toContain(hook.id);
+    // A subscriber too goes through a box that asks first.
+    expect((await submit('/admin/subscribers', { intent: 'import', csv: 'leaving@example.com' })).status).toBe(200);
+    const [leaving] = await site.database.db.select().from(subscribers).where(eq(subscribers.email, 'leaving@example.com'));
+    const html = await page('/admin/subscribers');
+    const start = html.lastIndexOf('<details class="disclose danger"', html.indexOf(`<input type="hidden" name="id" value="${leaving!.id}">`));
+    expect(html.slice(start, html.indexOf('</details>', start))).toContain('<button type="submit" name="intent" value="remove" class="danger">Remove leaving@example.com now</button>');
+    expect(await (await submit('/admin/subscribers', { intent: 'remove', id: leaving!.id })).text()).toContain('Subscriber removed.');
+    expect((await site.database.db.select().from(subscribers).where(eq(subscribers.id, leaving!.id)))[0]?.status ?? 'gone').not.toBe(leaving!.status);
   });
 
   it('says when the template a link names is gone, on every page that fills one in', async () => {

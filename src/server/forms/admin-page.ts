@@ -59,6 +59,9 @@ export const NOTICES: Record<string, { text: string; warn?: boolean }> = {
   publish_failed: { text: 'Saved, but the public page could not be updated; see the publish status above.', warn: true },
   deleted: { text: 'Deleted.' },
   revoked: { text: 'Token revoked; scripts using it are refused from now on.' },
+  webhook_removed: { text: 'Webhook removed.' },
+  webhook_reenabled: { text: 'Webhook re-enabled: new events reach it again.' },
+  webhook_test: { text: 'Test event queued; it shows below once sent.' },
 };
 
 /** The notice named in ?notice=, from a fixed list (never text from the URL). */
