@@ -167,5 +167,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
 }
 
 if (process.env.BENCH_DRIVER !== 'postgres') await bench('pglite');
-if (process.env.BENCH_DRIVER !== 'pglite' && (await postgresReachable())) await bench('postgres');
-else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);
+if (process.env.BENCH_DRIVER !== 'pglite') {
+  if (await postgresReachable()) await bench('postgres');
+  else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);
+}
