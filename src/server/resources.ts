@@ -83,3 +83,12 @@ export function incidentResource(i: IncidentRow, updates: UpdateRow[], component
 }
 
 export type IncidentResource = ReturnType<typeof incidentResource>;
+
+/**
+ * An incident's own fields, without its updates: what an audit entry keeps of a change that
+ * leaves the updates be (all of them again, before and after, would grow with each change).
+ */
+export function incidentFields(i: IncidentRow, componentIds: string[]): Omit<IncidentResource, 'incident_updates'> {
+  const { incident_updates: _updates, ...fields } = incidentResource(i, [], componentIds);
+  return fields;
+}

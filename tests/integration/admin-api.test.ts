@@ -290,6 +290,11 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       expect(updated!.before.status).toBe('investigating');
       expect(updated!.after.status).toBe('identified');
       expect(updated!.after.incident_updates).toHaveLength(1);
+      // An edit of the incident's own fields keeps those alone.
+      const edited = (log.body as Array<Entry & { after: { name: string } }>).find((e) => e.action === 'incident.edit');
+      expect(edited).toBeDefined();
+      expect(edited!.before.incident_updates).toBeUndefined();
+      expect(edited!.after.incident_updates).toBeUndefined();
     });
   });
 });

@@ -59,6 +59,11 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
     expect(await publicText('/history.rss')).toContain('Payments failing — Postmortem');
     const audit = await editor.get(`/audit-log?entity_id=${resolvedId}`);
     expect(audit.body.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['postmortem.draft', 'postmortem.publish']));
+    // The entry keeps the incident's fields, not every update again.
+    const entry = audit.body.find((e: { action: string }) => e.action === 'postmortem.publish');
+    expect(entry.after.postmortem_published_at).toMatch(/Z$/);
+    expect(entry.before.incident_updates).toBeUndefined();
+    expect(entry.after.incident_updates).toBeUndefined();
   });
 
   it('refuses to publish for an unresolved incident, naming the field', async () => {

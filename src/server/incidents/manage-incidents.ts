@@ -9,7 +9,7 @@ import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound, staleVersion } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { incidentResource, updateResource } from '../resources.ts';
+import { incidentFields, incidentResource, updateResource } from '../resources.ts';
 import { lockForChange } from '../versioning.ts';
 import { applyUpdate, saveIncidentFields, type UpdateRequest } from './apply-update.ts';
 import type { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from './incident-input.ts';
@@ -92,11 +92,9 @@ async function postUpdateIn(
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = incidentResource(row, [...updates, update], componentIds);
     const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
-    // The audit keeps what this update changed: the incident's fields before and after, and
-    // the update it posted (every earlier update again, twice, would grow with each update).
-    const { incident_updates: _earlier, ...before } = incidentResource(current, [], linked);
+    // The audit keeps what this update changed: the incident's fields before and after, and the update it posted.
     const after = incidentResource(row, [update], componentIds);
-    return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before, after }] };
+    return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before: incidentFields(current, linked), after }] };
   });
 }
 
@@ -133,7 +131,6 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, patch.version);
     const { updates, componentIds } = await incidentParts(tx, id);
-    const before = incidentResource(current, updates, componentIds);
     const row = await saveIncidentFields(tx, id, {
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
@@ -144,7 +141,7 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
       updatedAt: ctx.now,
     });
     const value = incidentResource(row, updates, componentIds);
-    return { value, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.edit`, entityType: current.kind, entityId: id, before, after: value }] };
+    return { value, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.edit`, entityType: current.kind, entityId: id, before: incidentFields(current, componentIds), after: incidentFields(row, componentIds) }] };
   });
 }
 

@@ -8,7 +8,7 @@ import { runChange, type ChangeContext } from '../change.ts';
 import { lockForChange } from '../versioning.ts';
 import { saveIncidentFields } from './apply-update.ts';
 import { incidentParts } from './incident-queries.ts';
-import { incidentResource } from '../resources.ts';
+import { incidentFields, incidentResource } from '../resources.ts';
 
 export const PostmortemInput = z.strictObject({
   body: z.string().trim().min(1, 'is required').max(50_000, 'must be at most 50,000 characters'),
@@ -42,7 +42,7 @@ function changePostmortem(ctx: ChangeContext, id: string, version: number | unde
     }
     const value = incidentResource(row, updates, componentIds);
     // A draft is not public, but the incident's updated_at in the public JSON moves with it.
-    return { value, scope: { incidentIds: [id] }, audit: [{ action: `postmortem.${plan.action}`, entityType: 'incident', entityId: id, before, after: value }] };
+    return { value, scope: { incidentIds: [id] }, audit: [{ action: `postmortem.${plan.action}`, entityType: 'incident', entityId: id, before: incidentFields(current, componentIds), after: incidentFields(row, componentIds) }] };
   });
 }
 
