@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     await coordinator.start();
     jobs = await startJobs({ handle: database, databaseUrl: config.databaseUrl, gate: coordinator, log });
     mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, log });
-    const control = await writeControlFile(config.dataDir, localUrl(server));
+    const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
     const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log, email: config.email });
     server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services }));

@@ -454,7 +454,6 @@ export const webhookEndpoints = pgTable('webhook_endpoints', {
   lastError: text('last_error'),
   quarantinedAt: timestamptz('quarantined_at'),
   quarantineReason: text('quarantine_reason'),
-  disabledAt: timestamptz('disabled_at'),
 });
 
 /** The webhook outbox: one row per (event, endpoint), written in the change's transaction. */

@@ -13,6 +13,9 @@ import { rowsOf } from '../db/sql-rows.ts';
 // subscribed in); the sender claims batches, never loose rows.
 
 export const DELIVER_CHANNEL = 'herald_deliver';
+/** The notice that wakes the webhook loop; any other (a notification id, STAFF_NOTICE) wakes the email loop. */
+export const WEBHOOKS_NOTICE = 'webhooks';
+export const STAFF_NOTICE = 'staff';
 export const BATCH_SIZE = 100;
 
 async function emailPage(tx: Transaction): Promise<EmailPage> {

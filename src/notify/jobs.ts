@@ -6,7 +6,7 @@ import { PENDING_EXPIRY_MS } from '../domain/subscriptions.ts';
 import type { EmailConfig } from '../server/config.ts';
 import type { Logger } from '../server/log.ts';
 import { drainDeliveries, nextDueAt } from './deliver.ts';
-import { DELIVER_CHANNEL } from './enqueue.ts';
+import { DELIVER_CHANNEL, WEBHOOKS_NOTICE } from './enqueue.ts';
 import { requestSpacer } from './rate-limit.ts';
 import { drainWebhooks, nextWebhookDueAt } from './webhook-deliver.ts';
 import { mailboxTransport, resendTransport, type Transport } from './transport.ts';
@@ -98,8 +98,8 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
     webhooks.poke();
   };
 
-  // A notice wakes the loop it is for: 'webhooks', or an email (a notification id, or 'staff').
-  const onNotice = (payload: string) => (payload === 'webhooks' ? webhooks.poke() : emails.poke());
+  // A notice wakes the loop it is for: webhooks, or email (a notification id, or staff).
+  const onNotice = (payload: string) => (payload === WEBHOOKS_NOTICE ? webhooks.poke() : emails.poke());
 
   let unlisten: () => Promise<void>;
   if (handle.client.kind === 'pglite') {

@@ -8,7 +8,7 @@ import { tokenSecret } from './tokens.ts';
 // sends, then settles it.
 
 /** A leased outbox row: its id and the attempt number its claim gave it. */
-export interface OutboxClaim {
+interface OutboxClaim {
   id: string | number;
   attempts: number;
 }

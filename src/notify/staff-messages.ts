@@ -4,7 +4,7 @@ import { staffMessages } from '../db/schema.ts';
 import { renderStaffEmail, staffIdempotencyKey, type StaffEmailMessage } from '../domain/staff-email.ts';
 import type { DeliveryOptions } from './deliver.ts';
 import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, emailsNotHeld, heldBy, holdEmailsUntil } from './outbox.ts';
-import { DELIVER_CHANNEL } from './enqueue.ts';
+import { DELIVER_CHANNEL, STAFF_NOTICE } from './enqueue.ts';
 import { rowsOf } from '../db/sql-rows.ts';
 
 // Emails to Herald's users ride the same rails as subscriber email: written in the
@@ -23,11 +23,11 @@ export async function enqueueStaffEmails(tx: Transaction, emails: StaffEmail[], 
   if (emails.length === 0) return 0;
   await tx.insert(staffMessages).values(emails.map((e) => ({ kind: e.message.kind, userId: e.userId, to: e.to, incidentId: e.incidentId, message: e.message, availableAt: now, createdAt: now })));
   // Delivered on commit only: the delivery worker wakes up at once.
-  await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, 'staff')`);
+  await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${STAFF_NOTICE})`);
   return emails.length;
 }
 
-export type StaffOutcome = 'sent' | 'throttled' | 'retry' | 'failed' | 'none';
+type StaffOutcome = 'sent' | 'throttled' | 'retry' | 'failed' | 'none';
 
 /** Claims, sends and settles the next due staff email. */
 async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffOutcome> {

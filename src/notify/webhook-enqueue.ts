@@ -13,7 +13,7 @@ import {
   type WebhookEvent,
 } from '../domain/webhooks.ts';
 import { newId } from '../server/ids.ts';
-import { DELIVER_CHANNEL } from './enqueue.ts';
+import { DELIVER_CHANNEL, WEBHOOKS_NOTICE } from './enqueue.ts';
 
 // Webhook deliveries ride the change's transaction, like emails: the change and the rows
 // promising its webhooks commit together or not at all. Each row's payload is frozen here
@@ -98,7 +98,7 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
     count += await insertDeliveries(tx, wanting('component.updated'), 'component.updated', payload, change.now);
   }
   // Delivered on commit only: a worker starts at once instead of at its next poll.
-  if (count > 0) await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, 'webhooks')`);
+  if (count > 0) await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${WEBHOOKS_NOTICE})`);
   return count;
 }
 
@@ -106,5 +106,5 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
 export async function enqueueTestWebhook(tx: Transaction, endpointId: string, now: Date): Promise<void> {
   const snapshot = await payloadSnapshot(tx, undefined, now);
   await insertDeliveries(tx, [{ id: endpointId, events: [], selfService: false }], 'test', testWebhookPayload(snapshot), now);
-  await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, 'webhooks')`);
+  await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${WEBHOOKS_NOTICE})`);
 }

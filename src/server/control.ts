@@ -14,7 +14,7 @@ export interface ControlFile {
   pid: number;
 }
 
-export async function writeControlFile(dataDir: string, url: string): Promise<ControlFile> {
+export function writeControlFile(dataDir: string, url: string): ControlFile {
   const control = { url, token: randomBytes(32).toString('base64url'), pid: process.pid };
   writeFileAtomic(path.join(dataDir, TOKEN_FILE), JSON.stringify(control), 0o600);
   return control;

@@ -50,7 +50,7 @@ export function fillRemainingVariables<T extends { name?: string | undefined; bo
 
 type TemplateWording = Parameters<typeof fillTemplate>[0] & { id: string };
 
-export interface TemplateChoice<T extends TemplateWording> {
+interface TemplateChoice<T extends TemplateWording> {
   /** The template a "Start from a template" GET named, when it still exists. */
   template: T | null;
   /** The language to fill in: the one the picker chose, else the page's default language. */
