@@ -155,12 +155,11 @@ export async function savePreferences(db: Database, token: string | null, prefer
 
 /** Ends a subscription (from an unsubscribe link, a manage link or a confirmation email's "don't email me"). */
 export async function unsubscribe(db: Database, token: string | null, now: Date): Promise<boolean> {
-  const secret = await tokenSecret(db);
-  const id = verifyToken(secret, 'unsubscribe', token) ?? verifyToken(secret, 'manage', token);
-  if (!id) return false;
+  const subscriber = await subscriberByToken(db, ['unsubscribe', 'manage'], token);
+  if (!subscriber) return false;
   await db
     .update(subscribers)
     .set({ status: 'unsubscribed', unsubscribedAt: now })
-    .where(and(eq(subscribers.id, id), inArray(subscribers.status, ['pending', 'confirmed'])));
+    .where(and(eq(subscribers.id, subscriber.id), inArray(subscribers.status, ['pending', 'confirmed'])));
   return true;
 }
