@@ -2,7 +2,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { escapeHtml, markdownToText, renderMarkdown } from './markdown.ts';
 import { localeFor, type Locale } from './i18n/translator.ts';
-import { absoluteUrl } from './site-url.ts';
+import { incidentUrl } from './site-url.ts';
 import { formatMinutes } from './reminders.ts';
 import type { ComponentStatus, EventKind, EventStatus, Language } from './vocabulary.ts';
 
@@ -72,12 +72,6 @@ export function headerSafe(text: string, max = 200): string {
 
 /** A brand colour safe to put in a style attribute or a CSS custom property (anything else falls back to Herald's blue); emails and pages share it. */
 export const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
-
-/** The incident's page in the recipient's language (`locale.path` adds its prefix). */
-export function incidentUrl(siteUrl: string, incidentId: string, locale?: Locale): string {
-  const path = `/incidents/${encodeURIComponent(incidentId)}/`;
-  return absoluteUrl(siteUrl, locale ? locale.path(path) : path);
-}
 
 /** "1 hour 30 minutes" in English (as staff emails word it), Intl's words in other languages. */
 function durationText(minutes: number, locale: Locale): string {

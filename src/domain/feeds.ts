@@ -1,6 +1,6 @@
 import RSS from 'rss';
 import { localeFor, localizedPath, type Locale } from './i18n/translator.ts';
-import { absoluteUrl } from './site-url.ts';
+import { absoluteUrl, incidentUrl } from './site-url.ts';
 import { escapeHtml, renderMarkdown, stripControlCharacters } from './markdown.ts';
 import { componentNames, publicTransitions, type ComponentView, type IncidentView, type Snapshot, type UpdateView } from './snapshot.ts';
 import type { EventStatus, Language } from './vocabulary.ts';
@@ -149,8 +149,8 @@ function computeFeedEntries(snapshot: Snapshot, locale: Locale, component?: Comp
   const incidents = component ? snapshot.incidents.filter((i) => i.componentIds.includes(component.id)) : snapshot.incidents;
   return newestUpdates(incidents, FEED_ITEM_LIMIT).map(({ incident, update }) => {
     // Entry ids stay the default language's link: the same update in two feeds is one update.
-    const id = `${absoluteUrl(snapshot.page.siteUrl, `/incidents/${incident.id}/`)}#update-${update.id}`;
-    const link = absoluteUrl(snapshot.page.siteUrl, locale.path(`/incidents/${incident.id}/`));
+    const id = `${incidentUrl(snapshot.page.siteUrl, incident.id)}#update-${update.id}`;
+    const link = incidentUrl(snapshot.page.siteUrl, incident.id, locale);
     return {
       id,
       title: xmlSafe(`${incident.name} — ${locale.eventStatus(update.status)}`),

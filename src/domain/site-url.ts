@@ -1,4 +1,5 @@
-// Absolute links are built from SITE_URL only, never from a request: one way to join them.
+// Absolute links to the site's pages are built from SITE_URL only, never from a request.
+import type { Locale } from './i18n/translator.ts';
 
 export function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
@@ -7,4 +8,10 @@ export function withSlash(url: string): string {
 /** `path` (absolute or relative to the site root) under the site's URL, which may itself have a path. */
 export function absoluteUrl(siteUrl: string, path: string): string {
   return new URL(path.replace(/^\//, ''), withSlash(siteUrl)).toString();
+}
+
+/** An incident's page, in a language when a locale is given (`locale.path` adds its prefix). */
+export function incidentUrl(siteUrl: string, incidentId: string, locale?: Locale): string {
+  const path = `/incidents/${encodeURIComponent(incidentId)}/`;
+  return absoluteUrl(siteUrl, locale ? locale.path(path) : path);
 }

@@ -1,7 +1,7 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import { headerSafe, incidentUrl, safeColor, type RenderedEmail } from './email-message.ts';
-import { absoluteUrl } from './site-url.ts';
+import { headerSafe, safeColor, type RenderedEmail } from './email-message.ts';
+import { absoluteUrl, incidentUrl } from './site-url.ts';
 import { formatDateTime } from './format.ts';
 import { escapeHtml } from './markdown.ts';
 import { formatMinutes, minutesBetween } from './reminders.ts';

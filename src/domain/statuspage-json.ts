@@ -1,4 +1,4 @@
-import { absoluteUrl } from './site-url.ts';
+import { incidentUrl } from './site-url.ts';
 import { worstComponentStatus, type PageStatus } from './status-rollup.ts';
 import {
   activeMaintenances,
@@ -18,10 +18,6 @@ import {
 // nesting as Statuspage publishes them, so existing clients parse it unchanged.
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-export function incidentUrl(snapshot: Snapshot, id: string): string {
-  return absoluteUrl(snapshot.page.siteUrl, `/incidents/${id}/`);
-}
 
 function pageJson(snapshot: Snapshot) {
   const { page } = snapshot;
@@ -110,7 +106,7 @@ export function incidentJson(snapshot: Snapshot, i: IncidentView) {
     monitoring_at: iso(i.monitoringAt),
     resolved_at: iso(i.resolvedAt),
     impact: i.impact,
-    shortlink: incidentUrl(snapshot, i.id),
+    shortlink: incidentUrl(snapshot.page.siteUrl, i.id),
     started_at: iso(i.startedAt),
     page_id: snapshot.page.id,
     incident_updates: i.updates.map((u) => updateJson(snapshot, u)),

@@ -1,7 +1,6 @@
 import { localeFor } from './i18n/translator.ts';
-import { absoluteUrl, withSlash } from './site-url.ts';
+import { absoluteUrl, incidentUrl, withSlash } from './site-url.ts';
 import { activeMaintenances, overallStatus, unresolvedIncidents, type IncidentView, type Snapshot } from './snapshot.ts';
-import { incidentUrl } from './statuspage-json.ts';
 import { EVENT_STATUS_LABELS, LANGUAGES, type Language } from './vocabulary.ts';
 
 // What /widget.js polls: as small as the widget needs, and free of anything that changes
@@ -46,7 +45,7 @@ function widgetEvent(snapshot: Snapshot, incident: IncidentView): WidgetEvent {
     status: incident.status,
     status_label: EVENT_STATUS_LABELS[incident.status],
     impact: incident.impact,
-    url: incidentUrl(snapshot, incident.id),
+    url: incidentUrl(snapshot.page.siteUrl, incident.id),
     updated_at: (latest?.displayAt ?? incident.updatedAt).toISOString(),
   };
 }
@@ -61,7 +60,7 @@ export function widgetData(snapshot: Snapshot): WidgetData {
       url: absoluteUrl(snapshot.page.siteUrl, locale.path('/')),
       description: locale.pageStatus(status.description),
       dismiss: locale.t('widget.dismiss'),
-      active: active.map((i) => ({ status_label: locale.eventStatus(i.status), url: absoluteUrl(snapshot.page.siteUrl, locale.path(`/incidents/${i.id}/`)) })),
+      active: active.map((i) => ({ status_label: locale.eventStatus(i.status), url: incidentUrl(snapshot.page.siteUrl, i.id, locale) })),
     };
   };
   return {
