@@ -2,7 +2,7 @@ import { COMPONENT_STATUS_LABELS, EVENT_STATUS_LABELS } from '../vocabulary.ts';
 
 // The source catalogue: every fixed text of the public page, widget, feeds and emails.
 // Its keys are the keys of every language; `{name}` marks a value filled in at render time.
-// The admin UI stays English and does not use it.
+// The admin UI is English; it uses the catalogue only where it shows public wording (an update's component changes).
 
 /** A vocabulary's English labels as messages (`componentStatus.operational`). */
 function labelMessages<P extends string, K extends string>(prefix: P, labels: Readonly<Record<K, string>>): Record<`${P}.${K}`, string> {
