@@ -69,15 +69,10 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
 
 // Every update goes through here, so it reads the incident once (locked, with its updates
 // and links) and builds the audit's before and the answer from what it has and what it wrote.
-async function postUpdateIn(
-  ctx: ChangeContext,
-  id: string,
-  input: UpdateInput | IncidentPatch,
-  statusAndBody: (current: IncidentRow) => Pick<UpdateRequest, 'status' | 'body'>,
-) {
+async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput | IncidentPatch, body: string, newStatus: UpdateRequest['status'] | undefined) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
-    const { status, body } = statusAndBody(current);
+    const status = newStatus ?? current.status;
     const { updates, componentIds: linked } = await incidentParts(tx, id);
     const { fields, update, componentIds } = await applyUpdate(
       tx,
@@ -113,7 +108,7 @@ function maintenanceWindow(input: UpdateInput | IncidentPatch, current: Incident
 
 /** Posts an update: a new status, a message, component changes and the next promised update. */
 export function postUpdate(ctx: ChangeContext, id: string, input: UpdateInput) {
-  return postUpdateIn(ctx, id, input, () => ({ status: input.status, body: input.body }));
+  return postUpdateIn(ctx, id, input, input.body, input.status);
 }
 
 /**
@@ -122,11 +117,8 @@ export function postUpdate(ctx: ChangeContext, id: string, input: UpdateInput) {
  */
 export async function patchIncident(ctx: ChangeContext, id: string, patch: IncidentPatch) {
   if (patch.status !== undefined || patch.body !== undefined) {
-    const body = patch.body;
-    return postUpdateIn(ctx, id, patch, (current) => {
-      if (body === undefined) throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
-      return { status: patch.status ?? current.status, body };
-    });
+    if (patch.body === undefined) throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
+    return postUpdateIn(ctx, id, patch, patch.body, patch.status);
   }
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, patch.version);
