@@ -8,7 +8,7 @@ import { Publisher } from '../../src/publish/publisher.ts';
 import { createServer } from 'node:http';
 import { createServices } from '../../src/server/create-services.ts';
 import { createRequestListener } from '../../src/server/http-server.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger, type Logger } from '../../src/server/log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 /** The build under test: `dist`, or another build directory named by HERALD_DIST_DIR. */
@@ -32,10 +32,11 @@ export interface TestSite {
 }
 
 /** A database, a publisher writing into a temporary data directory, and the server on a free port. */
-export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string; webhookSecret?: string } = {}): Promise<TestSite> {
+export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string; webhookSecret?: string; log?: Logger } = {}): Promise<TestSite> {
   const database = await createTestDatabase(driver);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
   const astro = options.handler ?? (await builtHandler());
+  const log = options.log ?? silentLogger;
   const publisher = new Publisher({
     db: database.db,
     handler: astro,
@@ -43,11 +44,11 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     distDir: DIST_DIR,
     renderThread: false,
     siteUrl: options.siteUrl ?? SITE_URL,
-    log: silentLogger,
+    log,
     ...(options.now ? { now: options.now } : {}),
   });
-  const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, log: silentLogger, ...(options.now ? { now: options.now } : {}), email: { resendApiKey: undefined, webhookSecret: options.webhookSecret } });
-  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log: silentLogger, services }));
+  const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, log, ...(options.now ? { now: options.now } : {}), email: { resendApiKey: undefined, webhookSecret: options.webhookSecret } });
+  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log, services }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
