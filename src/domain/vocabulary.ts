@@ -82,6 +82,11 @@ export function roleAllows(role: Role, required: Role): boolean {
   return ROLES.indexOf(role) <= ROLES.indexOf(required);
 }
 
+/** The less privileged of two roles. */
+export function lowerRole(a: Role, b: Role): Role {
+  return roleAllows(a, b) ? b : a;
+}
+
 /** Languages of the public page, widget, feeds and emails; the first is the fallback. */
 export const LANGUAGES = ['en', 'zh-TW', 'zh-CN'] as const;
 export type Language = (typeof LANGUAGES)[number];

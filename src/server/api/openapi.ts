@@ -5,7 +5,7 @@ import { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from '../
 import { PostmortemInput } from '../incidents/postmortem.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
-import { TokenInput } from '../tokens/manage-tokens.ts';
+import { CreatedTokenResource, TokenInput, TokenResource } from '../tokens/manage-tokens.ts';
 import { UserInput, UserPatch } from '../users/manage-users.ts';
 import { WebhookInput } from '../webhooks/manage-webhooks.ts';
 
@@ -17,13 +17,15 @@ interface Operation {
   summary: string;
   role: 'viewer' | 'editor' | 'admin' | 'none';
   body?: z.ZodType;
+  /** Schema of the success answer's body, where the document describes it. */
+  response?: z.ZodType;
   success?: number;
 }
 
 /** PUT does what PATCH does (Statuspage clients send either), so both come from one entry. */
 const patchOrPut = (patch: Operation) => ({ patch, put: { ...patch, summary: 'Same as PATCH' } });
 
-const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
+const schema = (type: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(type, { io, unrepresentable: 'any' });
 
 export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   '/session': {
@@ -93,11 +95,11 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     delete: { summary: 'Remove a user', role: 'admin', success: 204 },
   },
   '/api-tokens': {
-    get: { summary: 'List API tokens (never the tokens themselves)', role: 'admin' },
-    post: { summary: 'Create an API token; the answer shows it once', role: 'admin', body: TokenInput, success: 201 },
+    get: { summary: 'List API tokens with their creators (never the tokens themselves)', role: 'admin', response: z.array(TokenResource) },
+    post: { summary: 'Create an API token; the answer shows it once', role: 'admin', body: TokenInput, response: CreatedTokenResource, success: 201 },
   },
   '/api-tokens/{id}': {
-    delete: { summary: 'Revoke a token; it stops working at once', role: 'admin' },
+    delete: { summary: 'Revoke a token; it stops working at once', role: 'admin', response: TokenResource },
   },
   '/webhooks': {
     get: { summary: 'List webhook endpoints with their state (never their secrets)', role: 'admin' },
@@ -142,7 +144,7 @@ export function openApiDocument(siteUrl: string) {
     for (const [method, op] of Object.entries(methods) as Array<[Method, Operation]>) {
       const parameters = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-z]{12}$' } }));
       const responses: Record<string, unknown> = {
-        [String(op.success ?? 200)]: { description: 'Success' },
+        [String(op.success ?? 200)]: { description: 'Success', ...(op.response ? { content: { 'application/json': { schema: schema(op.response, 'output') } } } : {}) },
         '400': { description: 'Malformed JSON', content: { 'application/json': { schema: ERROR } } },
         '422': { description: 'A field is invalid; `field` names it', content: { 'application/json': { schema: ERROR } } },
       };

@@ -8,6 +8,7 @@ import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { HttpError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { recappedTokensOf, revokeTokensOf } from '../tokens/manage-tokens.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
 const email = z.email('must be an email address').max(254).transform((e) => e.toLowerCase());
@@ -64,7 +65,7 @@ async function lockAdmins(tx: Transaction): Promise<number> {
   return (await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).orderBy(asc(users.id)).for('update')).length;
 }
 
-/** A password or role change ends all of the user's sessions. */
+/** A password or role change ends all of the user's sessions; a role change caps (or uncaps) their API tokens. */
 export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatch) {
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   return runChange(ctx, async (tx) => {
@@ -80,7 +81,8 @@ export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatc
       .returning();
     if (passwordHash || (patch.role && patch.role !== current.role)) await invalidateUserSessions(tx, id);
     const value = userResource(row!);
-    return { value, audit: [{ action: passwordHash ? 'user.password_reset' : 'user.update', entityType: 'user', entityId: id, before: userResource(current), after: value }] };
+    const userEntry = { action: passwordHash ? 'user.password_reset' : 'user.update', entityType: 'user', entityId: id, before: userResource(current), after: value };
+    return { value, audit: [userEntry, ...(await recappedTokensOf(tx, current, row!))] };
   });
 }
 
@@ -89,8 +91,10 @@ export function deleteUser(ctx: ChangeContext, id: string, version: number | und
     const admins = await lockAdmins(tx);
     const current = await lockForChange<UserRow>(tx, users, 'user', id, version);
     if (current.role === 'admin' && admins <= 1) throw new HttpError(409, 'last_admin', 'Herald needs at least one admin', { field: 'id' });
-    await tx.delete(users).where(eq(users.id, id)); // sessions go with it (cascade)
-    return { value: null, audit: [{ action: 'user.delete', entityType: 'user', entityId: id, before: userResource(current) }] };
+    // Sessions go with the row (cascade); API tokens are kept, revoked, so the list still shows them.
+    const revoked = await revokeTokensOf(tx, current, ctx.now);
+    await tx.delete(users).where(eq(users.id, id));
+    return { value: null, audit: [{ action: 'user.delete', entityType: 'user', entityId: id, before: userResource(current) }, ...revoked] };
   });
 }
 
