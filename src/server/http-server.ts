@@ -4,6 +4,7 @@ import type { AstroHandler } from '../publish/astro-handler.ts';
 import type { Publisher } from '../publish/publisher.ts';
 import { isDynamicRoute } from '../publish/routes.ts';
 import { siteRoot } from '../publish/site-directory.ts';
+import { admitBody, bodyLimitOf } from './body-limits.ts';
 import type { Logger } from './log.ts';
 import type { HeraldServices } from './services.ts';
 import { isControlToken } from './control.ts';
@@ -71,6 +72,9 @@ async function control(deps: ServerDeps, pathname: string, req: IncomingMessage,
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  // A body of unknown length was already read, within its limit, by admitBody.
+  const admitted = (req as IncomingMessage & { body?: Buffer }).body;
+  if (admitted) return admitted.toString('utf8');
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -112,6 +116,7 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
       sendJson(res, 400, { error: { code: 'bad_request', message: 'the request path is not valid URL encoding' } });
       return;
     }
+    if (!(await admitBody(req, res, bodyLimitOf(pathname)))) return;
     if (pathname === '/healthz') return health(deps, res);
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
     if (isDynamicRoute(pathname)) {

@@ -9,7 +9,7 @@ import type { HeraldServices } from '../services.ts';
 // Every admin API route is: authenticate -> authorise -> parse -> one use case -> JSON.
 // This wrapper does all but the use case, so route files stay a few lines each.
 
-const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_BODY_BYTES = 256 * 1024;
 
 export interface ApiContext<I> {
   herald: HeraldServices;

@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_BODY_BYTES as ADMIN_API_BYTES } from './api/api-route.ts';
+import { errorBody, HttpError } from './errors.ts';
+
+const KB = 1024;
+const MB = 1024 * KB;
+
+/**
+ * The largest request body each kind of path takes. Astro's form parsing buffers a whole
+ * body, so a body over its path's limit must never reach Astro: it is refused here first.
+ */
+export const BODY_LIMITS = {
+  // The subscribe and manage forms carry at most 500 component and 500 group ids (27 bytes
+  // each when url-encoded) besides an address; the visitor webhook form a URL and its events.
+  publicForm: 32 * KB,
+  // A Resend event (one email's metadata) is a few KB; its signature is checked after reading.
+  inboundWebhook: 64 * KB,
+  // The longest admin field is a postmortem (50,000 characters, up to 9 bytes each once a
+  // Chinese text is url-encoded) or a template with its translations.
+  adminForm: 1 * MB,
+  // A pasted or uploaded CSV of subscribers: about 400,000 addresses.
+  subscriberImport: 16 * MB,
+  adminApi: ADMIN_API_BYTES,
+  // Local commands (/_herald/*): a small JSON object.
+  control: 16 * KB,
+  // Published files take no body at all; a stray one is never read.
+  staticFile: 16 * KB,
+} as const;
+
+export function bodyLimitOf(pathname: string): number {
+  const under = (prefix: string) => pathname === prefix || pathname.startsWith(`${prefix}/`);
+  if (under('/subscribe') || under('/subscriptions')) return BODY_LIMITS.publicForm;
+  if (under('/api/webhooks')) return BODY_LIMITS.inboundWebhook;
+  if (under('/api/admin')) return BODY_LIMITS.adminApi;
+  if (under('/admin/subscribers')) return BODY_LIMITS.subscriberImport;
+  if (under('/admin')) return BODY_LIMITS.adminForm;
+  if (under('/_herald')) return BODY_LIMITS.control;
+  return BODY_LIMITS.staticFile;
+}
+
+const sizeText = (bytes: number) => (bytes >= MB ? `${bytes / MB} MB` : `${bytes / KB} KB`);
+
+/**
+ * Answers 413 and closes the connection: the rest of the body is not read, so a client
+ * sending gigabytes costs neither memory nor the time to receive them. (A client still
+ * writing may see the connection reset before it reads the answer; nothing else tells it
+ * to stop.)
+ */
+function refuse(res: ServerResponse, limit: number): void {
+  const { status, body } = errorBody(new HttpError(413, 'payload_too_large', `the request body must be at most ${sizeText(limit)}`));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  res.end(JSON.stringify(body));
+}
+
+/** Reads a body of unknown length, counting; null as soon as it passes `limit` (the rest stays unread). */
+function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: Buffer | null | Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.pause();
+      settle(null);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks, size));
+    const onClose = () => settle(new Error('the client closed the connection while sending the body'));
+    req.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
+  });
+}
+
+/**
+ * Whether the request's body may go on to its handler; when not, the 413 has been sent.
+ * A declared Content-Length is judged before any byte is read (Node's parser then delivers
+ * exactly that many). A body of unknown length (chunked) is read here, counted, up to the
+ * limit, and handed to Astro whole as `req.body` (which Astro's Node adapter reads instead
+ * of the stream), so no more than the limit is ever held for it.
+ */
+export async function admitBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<boolean> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    if (Number(declared) <= limit) return true;
+    refuse(res, limit);
+    return false;
+  }
+  if (req.headers['transfer-encoding'] === undefined) return true;
+  const body = await readUpTo(req, limit);
+  if (!body) {
+    refuse(res, limit);
+    return false;
+  }
+  (req as IncomingMessage & { body?: Buffer }).body = body;
+  return true;
+}
