@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { users } from '../db/schema.ts';
 import { HttpError } from '../server/errors.ts';
 import type { HeraldServices } from '../server/services.ts';
+import { storable } from '../server/text-input.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 import { createSession, type SessionUser } from './sessions.ts';
 
 export const LoginInput = z.strictObject({
-  email: z.string().trim().max(254).transform((e) => e.toLowerCase()),
+  email: z.string().trim().max(254).check(storable).transform((e) => e.toLowerCase()),
   password: z.string().max(200),
 });
 export type LoginInput = z.infer<typeof LoginInput>;

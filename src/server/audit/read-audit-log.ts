@@ -2,12 +2,13 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
+import { text } from '../text-input.ts';
 
 export const AuditQuery = z.strictObject({
-  entity_type: z.string().max(40).optional(),
-  entity_id: z.string().max(40).optional(),
-  actor_id: z.string().max(40).optional(),
-  action: z.string().max(60).optional(),
+  entity_type: text(40).optional(),
+  entity_id: text(40).optional(),
+  actor_id: text(40).optional(),
+  action: text(60).optional(),
   before_id: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });

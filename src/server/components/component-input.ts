@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { COMPONENT_STATUSES } from '../../domain/vocabulary.ts';
+import { text } from '../text-input.ts';
 
 // Boundary schemas for components and groups, shared by the JSON API and the admin form.
 
 const id = z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character component or group id');
-const name = z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters');
-const description = z.string().trim().max(500, 'must be at most 500 characters').nullable();
+const name = text(120, { required: true });
+const description = text(500).nullable();
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-01-31');
 
 export const ComponentInput = z.strictObject({

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS } from '../../domain/vocabulary.ts';
+import { text } from '../text-input.ts';
 
 // Boundary schemas for incidents, maintenances and their updates. Field names follow
 // Statuspage's manage API (`body`, `impact_override`, `components`, `component_ids`,
 // `deliver_notifications`, `scheduled_for`...), so Statuspage scripts work unchanged.
 
 const componentId = z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character component id');
-const body = z.string().trim().min(1, 'is required').max(10_000, 'must be at most 10,000 characters');
+const body = text(10_000, { required: true });
 const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-21T14:30:00Z' }).transform((s) => new Date(s));
 const version = z.number().int().positive().optional();
 
@@ -15,7 +16,7 @@ const componentChanges = z.record(componentId, z.enum(COMPONENT_STATUSES, { mess
 /** Minutes until the next promised update; null withdraws the promise. */
 const nextUpdate = z.number().int().min(1, 'must be at least 1 minute').max(7 * 24 * 60, 'must be at most 7 days').nullable().optional();
 
-const name = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+const name = text(200, { required: true });
 
 /** What any update may carry besides its status and text. */
 const updateExtras = {

@@ -5,13 +5,14 @@ import { planPostmortem, type PostmortemAction } from '../../domain/postmortem.t
 import { enqueueEventNotification } from '../../notify/enqueue.ts';
 import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
+import { text } from '../text-input.ts';
 import { lockForChange } from '../versioning.ts';
 import { saveIncidentFields } from './apply-update.ts';
 import { incidentParts } from './incident-queries.ts';
 import { incidentFields, incidentResource } from '../resources.ts';
 
 export const PostmortemInput = z.strictObject({
-  body: z.string().trim().min(1, 'is required').max(50_000, 'must be at most 50,000 characters'),
+  body: text(50_000, { required: true }),
   /** true publishes; false keeps it a draft (withdrawing it if published); omitted keeps it as it is. */
   publish: z.boolean().optional(),
   /** Email it to the incident's subscribers when it is first published (default true). */

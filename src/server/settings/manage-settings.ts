@@ -5,6 +5,7 @@ import type { Queryable } from '../../db/client.ts';
 import { pageSettings } from '../../db/schema.ts';
 import { LANGUAGES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
+import { storable, text } from '../text-input.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
 const wholeNumber = (min: number, max: number, unit: 'minute' | 'hour') => {
@@ -16,7 +17,7 @@ const wholeNumber = (min: number, max: number, unit: 'minute' | 'hour') => {
     .max(max, `must be at most ${count(max)}`);
 };
 
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500);
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500).check(storable);
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -28,9 +29,9 @@ function isTimeZone(zone: string): boolean {
 }
 
 export const SettingsPatch = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters').optional(),
+  name: text(120, { required: true }).optional(),
   homepage_url: httpUrl.nullable().optional(),
-  time_zone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
+  time_zone: text(100).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
   brand_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2563eb').optional(),
   logo_url: httpUrl.nullable().optional(),
   support_url: httpUrl.nullable().optional(),

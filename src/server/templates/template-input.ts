@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { EVENT_KINDS, EVENT_STATUSES, LANGUAGES } from '../../domain/vocabulary.ts';
+import { text } from '../text-input.ts';
 
-const title = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
-const body = z.string().trim().min(1, 'is required').max(10_000, 'must be at most 10,000 characters');
+const title = text(200, { required: true });
+const body = text(10_000, { required: true });
 
 /** The wording in other languages, by language code; the comms lead picks one when filling a form. */
 export const TemplateTranslations = z.partialRecord(
@@ -12,7 +13,7 @@ export const TemplateTranslations = z.partialRecord(
 export type TemplateTranslations = z.infer<typeof TemplateTranslations>;
 
 export const TemplateInput = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+  name: text(120, { required: true }),
   kind: z.enum(EVENT_KINDS).optional(),
   status: z.enum(EVENT_STATUSES),
   title,

@@ -7,9 +7,10 @@ import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type Actor, type AuditEntry, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { text } from '../text-input.ts';
 
 export const TokenInput = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+  name: text(120, { required: true }),
   role: z.enum(ROLES),
   expires_at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).transform((s) => new Date(s)).nullable().optional(),
 });

@@ -8,6 +8,7 @@ import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { HttpError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { text } from '../text-input.ts';
 import { recappedTokensOf, revokeTokensOf } from '../tokens/manage-tokens.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
@@ -16,14 +17,14 @@ const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PAS
 
 export const UserInput = z.strictObject({
   email,
-  name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+  name: text(120, { required: true }),
   role: z.enum(ROLES),
   password,
 });
 export type UserInput = z.infer<typeof UserInput>;
 
 export const UserPatch = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(120).optional(),
+  name: text(120, { required: true }).optional(),
   role: z.enum(ROLES).optional(),
   password: password.optional(),
   version: z.number().int().positive().optional(),

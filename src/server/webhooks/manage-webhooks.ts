@@ -9,14 +9,15 @@ import { generateWebhookSecret, isRemovalToken } from '../../notify/webhook-sign
 import { runChange, type Actor, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { storable, text } from '../text-input.ts';
 
 export const WebhookInput = z.strictObject({
-  url: z.string({ error: 'is required' }).trim().min(1, 'is required').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`),
+  url: z.string({ error: 'is required' }).trim().min(1, 'is required').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`).check(storable),
   events: z
     .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { error: 'must be a list of events' })
     .min(1, 'choose at least one event')
     .transform((events) => [...new Set(events)]),
-  description: z.string().trim().max(200, 'must be at most 200 characters').nullable().optional(),
+  description: text(200).nullable().optional(),
 });
 export type WebhookInput = z.infer<typeof WebhookInput>;
 
