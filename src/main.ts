@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
     const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log, email: config.email });
-    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services }));
+    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services, trustedProxies: config.trustedProxies }));
   } catch (error) {
     server.close();
     await database.close();

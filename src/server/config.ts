@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { TrustedProxies } from './client-address.ts';
 import { StartupError } from './startup-error.ts';
 
 const flag = (fallback: boolean) =>
@@ -30,6 +31,17 @@ const EnvSchema = z.object({
   HERALD_EMAIL_FROM: z.string().optional().transform((v) => (v ? v : undefined)).refine((v) => v === undefined || !/[\r\n]/.test(v), 'must be one line, like "Acme Status <status@acme.com>"'),
   HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
   HERALD_WEBHOOKS_ALLOW_PRIVATE: flag(false),
+  HERALD_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return new TrustedProxies(v ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 }).refine((e) => Boolean(e.HERALD_ADMIN_EMAIL) === Boolean(e.HERALD_ADMIN_PASSWORD), {
   path: ['HERALD_ADMIN_PASSWORD'],
   message: 'and HERALD_ADMIN_EMAIL must be set together',
@@ -47,6 +59,8 @@ export interface Config {
   /** The first admin, created at start when there is no user yet. */
   firstAdmin: { email: string; password: string } | undefined;
   email: EmailConfig;
+  /** HERALD_TRUSTED_PROXIES: the only peers whose X-Forwarded-For is read (see client-address.ts). */
+  trustedProxies: TrustedProxies;
 }
 
 export interface EmailConfig {
@@ -87,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ratePerSecond: e.HERALD_EMAIL_RATE,
       webhooksAllowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
     },
+    trustedProxies: e.HERALD_TRUSTED_PROXIES,
   };
 }

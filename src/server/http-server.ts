@@ -5,6 +5,7 @@ import type { Publisher } from '../publish/publisher.ts';
 import { isDynamicRoute } from '../publish/routes.ts';
 import { siteRoot } from '../publish/site-directory.ts';
 import { admitBody, bodyLimitOf } from './body-limits.ts';
+import { clientAddressOf, TrustedProxies } from './client-address.ts';
 import type { Logger } from './log.ts';
 import type { HeraldServices } from './services.ts';
 import { isControlToken } from './control.ts';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   controlToken?: string;
   /** Handed to admin routes as Astro.locals.herald. */
   services: HeraldServices;
+  /** HERALD_TRUSTED_PROXIES: whose X-Forwarded-For names the client (none by default). */
+  trustedProxies?: TrustedProxies;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -107,6 +110,7 @@ function alignOriginForAstro(req: IncomingMessage, pathname: string, siteOrigin:
 export function createRequestListener(deps: ServerDeps): RequestListener {
   const root = siteRoot(deps.dataDir);
   const siteOrigin = new URL(deps.services.siteUrl).origin;
+  const trustedProxies = deps.trustedProxies ?? new TrustedProxies();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let pathname: string;
     try {
@@ -121,7 +125,8 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
     if (isDynamicRoute(pathname)) {
       alignOriginForAstro(req, pathname, siteOrigin);
-      return deps.handler(req, res, undefined, { herald: deps.services });
+      const clientAddress = clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+      return deps.handler(req, res, undefined, { herald: deps.services, clientAddress });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });

@@ -7,6 +7,7 @@ import { localPublishGate } from '../../src/publish/coordinator.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { createServer } from 'node:http';
 import { createServices } from '../../src/server/create-services.ts';
+import { TrustedProxies } from '../../src/server/client-address.ts';
 import { createRequestListener } from '../../src/server/http-server.ts';
 import { silentLogger, type Logger } from '../../src/server/log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -32,7 +33,7 @@ export interface TestSite {
 }
 
 /** A database, a publisher writing into a temporary data directory, and the server on a free port. */
-export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string; webhookSecret?: string; log?: Logger } = {}): Promise<TestSite> {
+export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string; webhookSecret?: string; log?: Logger; trustedProxies?: string } = {}): Promise<TestSite> {
   const database = await createTestDatabase(driver);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
   const astro = options.handler ?? (await builtHandler());
@@ -48,7 +49,7 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     ...(options.now ? { now: options.now } : {}),
   });
   const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, log, ...(options.now ? { now: options.now } : {}), email: { resendApiKey: undefined, webhookSecret: options.webhookSecret } });
-  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log, services }));
+  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log, services, trustedProxies: new TrustedProxies(options.trustedProxies) }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

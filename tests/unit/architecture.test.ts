@@ -32,6 +32,13 @@ describe('architecture', () => {
     }
   });
 
+  it("never reads Astro's clientAddress (it believes the client's own X-Forwarded-For; Herald decides the address)", () => {
+    for (const file of filesUnder(SRC)) {
+      const text = readFileSync(file, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+      expect(text, path.relative(SRC, file)).not.toMatch(/Astro\.clientAddress|\{[^}]*\bclientAddress\b[^}]*\}\s*(:\s*APIContext\s*)?\)\s*=>|context\.clientAddress/);
+    }
+  });
+
   it('keeps admin API route handlers thin', () => {
     for (const file of filesUnder(path.join(SRC, 'pages', 'api', 'admin'))) {
       const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;

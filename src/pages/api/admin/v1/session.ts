@@ -2,14 +2,15 @@ import type { APIRoute } from 'astro';
 import { logIn, LoginInput } from '../../../../auth/login.ts';
 import { clearedSessionCookie, invalidateSession, sessionCookie } from '../../../../auth/sessions.ts';
 import { json, readJsonBody, requirePrincipal, services } from '../../../../server/api/api-route.ts';
+import { requestClientAddress } from '../../../../server/client-address.ts';
 import { errorResponse } from '../../../../server/errors.ts';
 
 /** Signs in a script or the admin form: sets the session cookie. */
-export const POST: APIRoute = async ({ request, locals, clientAddress }) => {
+export const POST: APIRoute = async ({ request, locals }) => {
   try {
     const herald = services(locals);
     const input = LoginInput.parse(await readJsonBody(request));
-    const session = await logIn(herald, input, clientAddress);
+    const session = await logIn(herald, input, requestClientAddress(locals));
     return json({ user: session.user, expires_at: session.expiresAt.toISOString() }, 200, { 'set-cookie': sessionCookie(session.token, session.expiresAt, herald.secureCookies) });
   } catch (error) {
     return errorResponse(error);
