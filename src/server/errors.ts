@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { isRefusedValue } from '../db/refused-value.ts';
 import { isRuleViolation } from '../domain/errors.ts';
+import { isId } from './ids.ts';
 
 // Every failure a client can cause is one of these, mapped to HTTP in errorBody() and
 // nowhere else. Branded rather than `instanceof`-checked: the Astro bundle and the server
@@ -28,11 +30,16 @@ export function isHttpError(error: unknown): error is HttpError {
   return typeof error === 'object' && error !== null && BRAND in error;
 }
 
-export const notFound = (what: string, id: string) => new HttpError(404, 'not_found', `no ${what} with id "${id}"`);
+/** A malformed id is not repeated back (it may be any text, of any length). */
+export const notFound = (what: string, id: string) =>
+  new HttpError(404, 'not_found', isId(id) ? `no ${what} with id "${id}"` : `no ${what} has that id (ids are 12 lowercase letters and digits)`);
 export const unauthorized = () => new HttpError(401, 'unauthorized', 'sign in or send "Authorization: Bearer <token>"');
 export const forbidden = (role: string) => new HttpError(403, 'forbidden', `this needs the ${role} role`);
 export const staleVersion = (what: string, current: number) =>
   new HttpError(409, 'version_conflict', `the ${what} was changed by someone else (now at version ${current}); reload it and apply your change again`, { field: 'version' });
+
+/** The code of a value only the database refused: the boundary schemas should have named its field. */
+export const UNSTORABLE_VALUE = 'unstorable_value';
 
 export interface ErrorBody {
   status: number;
@@ -56,6 +63,7 @@ export function errorBody(error: unknown): ErrorBody {
     const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message;
     return shape(422, issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_field', field ? `${field}: ${message}` : message, field || undefined);
   }
+  if (isRefusedValue(error)) return shape(422, UNSTORABLE_VALUE, 'a value is not one the database can store (such as text with a NUL character); nothing was changed', undefined);
   return shape(500, 'internal_error', 'something went wrong on our side; the change was not made', undefined);
 }
 

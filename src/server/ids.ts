@@ -10,3 +10,6 @@ export function newId(): string {
 }
 
 export const ID_PATTERN = /^[0-9a-z]{12}$/;
+
+/** Anything not shaped like an id names no item: a 404 without a query (the database may refuse such text). */
+export const isId = (value: unknown): value is string => typeof value === 'string' && ID_PATTERN.test(value);

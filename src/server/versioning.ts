@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Transaction } from '../db/client.ts';
 import { notFound, staleVersion } from './errors.ts';
+import { isId } from './ids.ts';
 
 interface VersionedTable {
   id: import('drizzle-orm/pg-core').PgColumn;
@@ -19,6 +20,7 @@ export async function lockForChange<T extends { version: number }>(
   id: string | number,
   expectedVersion: number | undefined,
 ): Promise<T> {
+  if (typeof id === 'string' && !isId(id)) throw notFound(what, id);
   const [row] = (await tx.select().from(table).where(eq(table.id, id)).for('update')) as T[];
   if (!row) throw notFound(what, String(id));
   if (expectedVersion !== undefined && row.version !== expectedVersion) throw staleVersion(what, row.version);

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { actorOf, type Principal } from '../../auth/principal.ts';
 import { roleAllows, type Role } from '../../domain/vocabulary.ts';
 import type { Actor, ChangeContext, Committed } from '../change.ts';
-import { errorResponse, forbidden, HttpError, unauthorized } from '../errors.ts';
+import { errorResponse, forbidden, HttpError, notFound, unauthorized } from '../errors.ts';
+import { isId } from '../ids.ts';
 import type { HeraldServices } from '../services.ts';
 
 // Every admin API route is: authenticate -> authorise -> parse -> one use case -> JSON.
@@ -116,6 +117,8 @@ export function apiRoute<S extends z.ZodType | undefined = undefined>(
     try {
       const principal = requirePrincipal(context.locals, options.role);
       const herald = services(context.locals);
+      // Every path parameter of the API is an id: one of another shape names nothing (404), and never reaches a query.
+      if (Object.values(context.params).some((value) => value !== undefined && !isId(value))) throw notFound('item', '');
       const ifMatch = parseIfMatch(context.request.headers.get('if-match'));
       let input: unknown;
       if (options.body) {

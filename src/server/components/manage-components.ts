@@ -4,7 +4,7 @@ import { componentGroups, components, componentStatusChanges } from '../../db/sc
 import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { isId, newId } from '../ids.ts';
 import { componentResource, groupResource } from '../resources.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 import type { ComponentInput, ComponentPatch, GroupInput, GroupPatch } from './component-input.ts';
@@ -34,6 +34,7 @@ export async function listComponents(db: Queryable) {
 }
 
 export async function getComponent(db: Queryable, id: string) {
+  if (!isId(id)) throw notFound('component', id);
   const [row] = await db.select().from(components).where(eq(components.id, id));
   if (!row) throw notFound('component', id);
   return componentResource(row);
@@ -125,6 +126,7 @@ export async function listGroups(db: Queryable) {
 }
 
 export async function getGroup(db: Queryable, id: string) {
+  if (!isId(id)) throw notFound('group', id);
   const [row] = await db.select().from(componentGroups).where(eq(componentGroups.id, id));
   if (!row) throw notFound('group', id);
   return groupResource(row, await memberIds(db, id));

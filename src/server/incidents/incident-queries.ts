@@ -4,9 +4,11 @@ import { incidentComponents, incidents } from '../../db/schema.ts';
 import { selectUpdates } from '../../db/snapshot-queries.ts';
 import type { EventKind } from '../../domain/vocabulary.ts';
 import { notFound } from '../errors.ts';
+import { isId } from '../ids.ts';
 import { incidentResource } from '../resources.ts';
 
 export async function getIncident(db: Queryable, id: string) {
+  if (!isId(id)) throw notFound('incident', id);
   const [row] = await db.select().from(incidents).where(eq(incidents.id, id));
   if (!row) throw notFound('incident', id);
   const { updates, componentIds } = await incidentParts(db, id);

@@ -8,7 +8,7 @@ import { enqueueEventNotification } from '../../notify/enqueue.ts';
 import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound, staleVersion } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { isId, newId } from '../ids.ts';
 import { incidentFields, incidentResource, updateResource } from '../resources.ts';
 import { lockForChange } from '../versioning.ts';
 import { applyUpdate, saveIncidentFields, type UpdateRequest } from './apply-update.ts';
@@ -140,6 +140,7 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
 /** Corrects the text (or display time) of an update already posted. */
 export function editUpdate(ctx: ChangeContext, incidentId: string, updateId: string, edit: UpdateEdit) {
   return runChange(ctx, async (tx) => {
+    if (!isId(updateId)) throw notFound('update', updateId);
     const [current] = await tx.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId)).for('update');
     if (!current || current.incidentId !== incidentId) throw notFound('update', updateId);
     if (edit.version !== undefined && edit.version !== current.version) throw staleVersion('update', current.version);

@@ -6,7 +6,7 @@ import { normalizeEmail, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../.
 import { enqueueConfirmations } from '../../notify/enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { isId, newId } from '../ids.ts';
 
 // The admin's view of subscribers: search, counts, CSV out and in, removal. Imported
 // addresses are pending like any other: they receive a confirmation and nothing else
@@ -106,6 +106,7 @@ export async function importSubscribers(ctx: ChangeContext, csv: string) {
 
 export async function removeSubscriber(ctx: ChangeContext, id: string) {
   return runChange(ctx, async (tx) => {
+    if (!isId(id)) throw notFound('subscriber', id);
     const [row] = await tx.delete(subscribers).where(eq(subscribers.id, id)).returning();
     if (!row) throw notFound('subscriber', id);
     return { value: null, audit: [{ action: 'subscriber.remove', entityType: 'subscriber', entityId: id, before: { email: row.email, status: row.status } }] };

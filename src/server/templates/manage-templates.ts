@@ -6,7 +6,7 @@ import { checkTemplateText } from '../../domain/templates.ts';
 import { isIncidentStatus, type EventKind, type EventStatus } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { isId, newId } from '../ids.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 import type { TemplateInput, TemplatePatch, TemplateTranslations } from './template-input.ts';
 
@@ -42,6 +42,7 @@ export async function listTemplates(db: Queryable) {
 }
 
 export async function getTemplate(db: Queryable, id: string) {
+  if (!isId(id)) throw notFound('template', id);
   const [row] = await db.select().from(templates).where(eq(templates.id, id));
   if (!row) throw notFound('template', id);
   return templateResource(row);

@@ -6,7 +6,7 @@ import { apiTokens, users } from '../../db/schema.ts';
 import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type Actor, type AuditEntry, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { isId, newId } from '../ids.ts';
 import { text } from '../text-input.ts';
 
 export const TokenInput = z.strictObject({
@@ -102,6 +102,7 @@ export function createToken(ctx: ChangeContext, input: TokenInput) {
 
 export function revokeToken(ctx: ChangeContext, id: string) {
   return runChange(ctx, async (tx) => {
+    if (!isId(id)) throw notFound('token', id);
     const [current] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).for('update');
     if (!current) throw notFound('token', id);
     const [before] = await tokensWithCreator(tx, eq(apiTokens.id, id));

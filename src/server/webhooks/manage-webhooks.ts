@@ -8,7 +8,7 @@ import { enqueueTestWebhook } from '../../notify/webhook-enqueue.ts';
 import { generateWebhookSecret, isRemovalToken } from '../../notify/webhook-signature.ts';
 import { runChange, type Actor, type ChangeContext } from '../change.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { isId, newId } from '../ids.ts';
 import { storable, text } from '../text-input.ts';
 
 export const WebhookInput = z.strictObject({
@@ -111,6 +111,7 @@ export function createWebhook(ctx: ChangeContext, input: WebhookInput, options: 
 }
 
 async function lockEndpoint(tx: Queryable, id: string): Promise<EndpointRow> {
+  if (!isId(id)) throw notFound('webhook', id);
   const [row] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update');
   if (!row) throw notFound('webhook', id);
   return row;
@@ -151,6 +152,7 @@ export function sendTestWebhook(ctx: ChangeContext, id: string) {
 
 /** The endpoint a visitor's removal link names, if the link is genuine. */
 export async function findWebhookForRemoval(db: Queryable, id: string, token: string): Promise<{ id: string; url: string } | null> {
+  if (!isId(id)) return null;
   const [row] = await db.select({ id: webhookEndpoints.id, url: webhookEndpoints.url, secret: webhookEndpoints.secret, selfService: webhookEndpoints.selfService }).from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
   if (!row || !row.selfService || !isRemovalToken(row.secret, row.id, token)) return null;
   return { id: row.id, url: row.url };
