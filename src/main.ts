@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openDatabase, type DatabaseHandle } from './db/client.ts';
+import { openDatabase, withSetupLock, type DatabaseHandle } from './db/client.ts';
 import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
 import type { PgBoss } from 'pg-boss';
@@ -120,10 +120,13 @@ async function main(): Promise<void> {
   let jobs: PgBoss | undefined;
   let mailer: DeliveryWorker | undefined;
   try {
-    if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
-    await ensureSingletons(database.db);
-    await seedDefaultTemplates(database.db, new Date());
-    admin = await prepareFirstAdmin(database, config);
+    // Instances started together take turns here, so each seed and the first admin happen once.
+    admin = await withSetupLock(database, async () => {
+      if (config.demo && (await seedDemoIfEmpty(database.db, new Date()))) log.info('seeded demo data (HERALD_DEMO)');
+      await ensureSingletons(database.db);
+      await seedDefaultTemplates(database.db, new Date());
+      return prepareFirstAdmin(database, config);
+    });
     await coordinator.start();
     jobs = await startJobs({ handle: database, databaseUrl: config.databaseUrl, gate: coordinator, log });
     mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, log });

@@ -2,6 +2,7 @@ import { defineMiddleware } from 'astro:middleware';
 import { validateApiToken } from './auth/api-tokens.ts';
 import type { Principal } from './auth/principal.ts';
 import { SESSION_COOKIE, sessionCookie, validateSessionToken } from './auth/sessions.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
 import { errorResponse, HttpError, unauthorized } from './server/errors.ts';
 
 // Public routes render only for the publisher (which hands them a snapshot). Admin routes
@@ -59,11 +60,22 @@ const isSubscriberPattern = (pattern: string) => pattern === '/subscribe' || pat
 // browsers send "Origin: null" with the pages' own form posts, which Astro refuses).
 const SUBSCRIBER_HEADERS = ADMIN_HEADERS;
 
+/**
+ * What a page or route that failed because the database is away answers: 503 with a plain
+ * message (JSON for the API), no stack trace. Any other error is thrown on, to Astro's 500.
+ */
+function unavailableResponse(error: unknown, isApi: boolean): Response {
+  if (!isDatabaseUnavailable(error)) throw error;
+  if (isApi) return errorResponse(error);
+  const message = 'Herald cannot reach its database right now, so the admin is unavailable. The public status page is still served. Try again in a moment.\n';
+  return new Response(message, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' } });
+}
+
 export const onRequest = defineMiddleware(async (context, next) => {
   const pattern = context.routePattern;
   if (isSubscriberPattern(pattern)) {
     if (!context.locals.herald) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    const response = await next();
+    const response = await next().catch((error: unknown) => unavailableResponse(error, pattern.startsWith('/api/')));
     const copy = new Response(response.body, response);
     for (const [name, value] of Object.entries(SUBSCRIBER_HEADERS)) copy.headers.set(name, value);
     return copy;
@@ -86,6 +98,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     renewCookie = auth.renewCookie;
     if (auth.principal?.kind === 'user' && isApi) checkSameOrigin(context.request, context.url, context.locals.herald.siteUrl);
   } catch (error) {
+    if (isDatabaseUnavailable(error)) return withHeaders(unavailableResponse(error, isApi));
     return withHeaders(isApi ? errorResponse(error) : new Response('Forbidden', { status: 403 }));
   }
 
@@ -94,7 +107,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     const target = context.url.pathname + context.url.search;
     return withHeaders(new Response(null, { status: 303, headers: { location: `/admin/login?next=${encodeURIComponent(target)}` } }));
   }
-  const response = await next();
+  const response = await next().catch((error: unknown) => unavailableResponse(error, isApi));
   // Responses from endpoints may be immutable; copy before adding headers.
   const copy = new Response(response.body, response);
   if (renewCookie) copy.headers.append('set-cookie', renewCookie);

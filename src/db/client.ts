@@ -20,7 +20,7 @@ export interface DatabaseHandle {
   db: Database;
   driver: 'pglite' | 'postgres';
   /** The driver's own client, for what drizzle does not do: LISTEN, advisory locks, pg-boss. */
-  client: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; sql: postgres.Sql };
+  client: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; sql: postgres.Sql; url: string };
   /** A cheap round trip, for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -42,12 +42,31 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
     ? await openPostgres(options.databaseUrl)
     : await openPglite(path.join(options.dataDir, 'pglite'));
   try {
-    await migrateDatabase(handle);
+    await withSetupLock(handle, () => migrateDatabase(handle));
   } catch (error) {
     await handle.close();
     throw new StartupError(`could not apply database migrations: ${(error as Error).message}`);
   }
   return handle;
+}
+
+const SETUP_LOCK_KEYS = [0x6865726c, 0x73657475] as const; // "herl" "setu"
+
+/**
+ * Runs `setup` (migrations, the first admin, seeds) while holding an advisory lock, so
+ * instances started together on an empty PostgreSQL database take turns: the first
+ * migrates and seeds, the others find it done. The lock lives on a connection of its own
+ * (a pooled one could run the setup's queries elsewhere) and goes with it.
+ */
+export async function withSetupLock<T>(handle: DatabaseHandle, setup: () => Promise<T>): Promise<T> {
+  if (handle.client.kind === 'pglite') return setup(); // one process owns the directory
+  const lock = postgres(handle.client.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    await lock`select pg_advisory_lock(${SETUP_LOCK_KEYS[0]}, ${SETUP_LOCK_KEYS[1]})`;
+    return await setup();
+  } finally {
+    await lock.end({ timeout: 1 }).catch(() => {});
+  }
 }
 
 async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
@@ -69,9 +88,18 @@ function describePostgresUrl(url: string): string {
   }
 }
 
+/**
+ * How long postgres.js waits before reconnecting after failed connections: 0.25 s doubling
+ * up to 8 s, with jitter so instances do not return in step (its default grows to 20 s,
+ * which is how long the admin would stay down after the database is back).
+ */
+function reconnectDelaySeconds(failures: number): number {
+  return Math.min(8, 0.25 * 2 ** Math.max(0, failures - 1)) * (0.75 + Math.random() / 2);
+}
+
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   const where = describePostgresUrl(url);
-  const sql = postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} });
+  const sql = postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {}, backoff: reconnectDelaySeconds });
   try {
     await sql`select 1`;
   } catch (error) {
@@ -82,7 +110,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   return {
     db,
     driver: 'postgres',
-    client: { kind: 'postgres', sql },
+    client: { kind: 'postgres', sql, url },
     ping: async () => {
       await sql`select 1`;
     },

@@ -1,6 +1,8 @@
 import { and, eq, lt } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { listenWithReconnect } from '../db/listen.ts';
 import { subscribers } from '../db/schema.ts';
 import { PENDING_EXPIRY_MS } from '../domain/subscriptions.ts';
 import type { EmailConfig } from '../server/config.ts';
@@ -38,6 +40,13 @@ function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => 
   let again = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const wakeIn = (ms: number) => {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(poke, Math.min(MAX_SLEEP_MS, Math.max(50, ms)));
+    timer.unref();
+  };
   const run = async () => {
     do {
       again = false;
@@ -45,11 +54,9 @@ function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => 
       if (sent > 0) log.info(`${name} sent`, { count: sent });
     } while (again && !stopped);
     const due = await nextDue();
-    clearTimeout(timer);
-    if (due && !stopped) {
-      timer = setTimeout(poke, Math.min(MAX_SLEEP_MS, Math.max(50, due.getTime() - Date.now())));
-      timer.unref();
-    }
+    failures = 0;
+    if (due) wakeIn(due.getTime() - Date.now());
+    else clearTimeout(timer);
   };
   const poke = () => {
     if (stopped) return;
@@ -58,7 +65,13 @@ function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => 
       return;
     }
     running = run()
-      .catch((error: unknown) => log.error(`${name} delivery failed`, { error: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) => {
+        // Most often the database is away: try again soon (1 s doubling up to a minute),
+        // rather than waiting for the next notice or the every-minute job.
+        failures += 1;
+        wakeIn(1000 * 2 ** Math.min(6, failures - 1));
+        if (failures === 1 || !isDatabaseUnavailable(error)) log.error(`${name} delivery failed`, { error: error instanceof Error ? error.message : String(error) });
+      })
       .finally(() => {
         running = null;
       });
@@ -101,13 +114,8 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
   // A notice wakes the loop it is for: webhooks, or email (a notification id, or staff).
   const onNotice = (payload: string) => (payload === WEBHOOKS_NOTICE ? webhooks.poke() : emails.poke());
 
-  let unlisten: () => Promise<void>;
-  if (handle.client.kind === 'pglite') {
-    unlisten = await handle.client.pglite.listen(DELIVER_CHANNEL, onNotice);
-  } else {
-    const listener = await handle.client.sql.listen(DELIVER_CHANNEL, onNotice);
-    unlisten = () => listener.unlisten();
-  }
+  // After a lost connection, whatever was committed meanwhile is due now.
+  const listening = await listenWithReconnect(handle, DELIVER_CHANNEL, onNotice, (reconnected) => reconnected && poke());
 
   await boss.createQueue(DELIVER_QUEUE, { policy: 'singleton' }).catch(() => {});
   await boss.schedule(DELIVER_QUEUE, '* * * * *');
@@ -120,7 +128,7 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
   return {
     poke,
     stop: async () => {
-      await unlisten().catch(() => {});
+      await listening.stop();
       await Promise.all([emails.stop(), webhooks.stop()]);
     },
   };

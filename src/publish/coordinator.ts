@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type postgres from 'postgres';
+import postgres from 'postgres';
 import type { DatabaseHandle } from '../db/client.ts';
+import { listenWithReconnect, type Listening } from '../db/listen.ts';
 import type { Logger } from '../server/log.ts';
 import type { ChangeScope, PublishResult, PublishStatus, Publisher } from './publisher.ts';
 import { readTreeRevision, siteRoot, treeRevisionFile } from './site-directory.ts';
@@ -12,6 +13,12 @@ import { readTreeRevision, siteRoot, treeRevisionFile } from './site-directory.t
 // change also sends a NOTIFY in its transaction; the publishing instance hears changes
 // made through the others and publishes them at once. With the embedded database there
 // is one process, and it always publishes.
+//
+// The lock is held on a client of its own with one connection, never on a reserved
+// connection of the pool: in postgres.js a reserved connection whose backend died throws
+// where no caller can catch it (porsager/postgres#1208), and a pooled query could run on
+// another backend, which does not hold the lock. When that connection dies, the lock is
+// gone; the client is thrown away and a new one campaigns again.
 
 export const PUBLISH_CHANNEL = 'herald_publish';
 const LOCK_KEYS = [0x6865726c, 0x7075626c] as const; // "herl" "publ"
@@ -37,9 +44,10 @@ export class PublishCoordinator implements PublishGate {
   readonly #dataDir: string;
   readonly #pollMs: number;
   #leader = false;
-  #connection: postgres.ReservedSql | null = null;
+  #lockClient: postgres.Sql | null = null;
+  #campaigning = false;
   #timer: NodeJS.Timeout | undefined;
-  #unlisten: (() => Promise<void>) | null = null;
+  #listening: Listening | null = null;
 
   constructor(options: { publisher: Publisher; handle: DatabaseHandle; log: Logger; dataDir: string; pollMs?: number }) {
     this.#publisher = options.publisher;
@@ -70,9 +78,15 @@ export class PublishCoordinator implements PublishGate {
       await this.#publisher.publishAll();
       return;
     }
-    const sql = this.#handle.client.sql;
-    const listener = await sql.listen(PUBLISH_CHANNEL, (payload) => this.#onNotice(payload));
-    this.#unlisten = () => listener.unlisten();
+    this.#listening = await listenWithReconnect(
+      this.#handle,
+      PUBLISH_CHANNEL,
+      (payload) => this.#onNotice(payload),
+      (reconnected) => {
+        // Notices sent while this instance was not listening are lost: catch up.
+        if (reconnected && this.#leader) this.#publisher.publishAll().catch(() => {});
+      },
+    );
     await this.#campaign();
     if (!this.#leader) this.#log.info('another instance publishes the site; this one serves it and takes over if that one stops');
     this.#timer = setInterval(() => void this.#campaign(), this.#pollMs);
@@ -85,24 +99,26 @@ export class PublishCoordinator implements PublishGate {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#unlisten?.().catch(() => {});
-    if (this.#connection) {
-      await this.#connection`select pg_advisory_unlock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]})`.catch(() => {});
-      this.#connection.release();
-      this.#connection = null;
-    }
+    await this.#listening?.stop();
     this.#leader = false;
+    // Ending the lock's connection releases the lock.
+    await this.#lockClient?.end({ timeout: 1 }).catch(() => {});
+    this.#lockClient = null;
   }
 
   async #campaign(): Promise<void> {
-    if (this.#handle.client.kind !== 'postgres') return;
+    if (this.#handle.client.kind !== 'postgres' || this.#campaigning) return;
+    this.#campaigning = true;
     try {
-      this.#connection ??= await this.#handle.client.sql.reserve();
+      this.#lockClient ??= postgres(this.#handle.client.url, { max: 1, idle_timeout: 0, max_lifetime: null, connect_timeout: 5, fetch_types: false, onnotice: () => {} });
+      const lock = this.#lockClient;
       if (this.#leader) {
-        await this.#connection`select 1`;
+        // The client reconnects by itself after a lost connection, on a backend without the lock.
+        const [row] = await lock`select exists (select 1 from pg_locks where locktype = 'advisory' and classid::int8 = ${LOCK_KEYS[0]} and objid::int8 = ${LOCK_KEYS[1]} and objsubid = 2 and pid = pg_backend_pid() and granted) as held`;
+        if (!row?.held) throw new Error('the connection holding the lock was lost');
         return;
       }
-      const [row] = await this.#connection`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`;
+      const [row] = await lock`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`;
       if (row?.locked) {
         this.#leader = true;
         this.#log.info('this instance publishes the site now');
@@ -111,10 +127,13 @@ export class PublishCoordinator implements PublishGate {
       }
     } catch (error) {
       // Lost the connection, and with it the lock: someone else may publish now.
-      if (this.#leader) this.#log.warn('lost the publisher lock', { error: String(error) });
+      if (this.#leader) this.#log.warn('lost the publisher lock', { error: error instanceof Error ? error.message : String(error) });
       this.#leader = false;
-      this.#connection?.release();
-      this.#connection = null;
+      const lock = this.#lockClient;
+      this.#lockClient = null;
+      void lock?.end({ timeout: 0 }).catch(() => {});
+    } finally {
+      this.#campaigning = false;
     }
   }
 

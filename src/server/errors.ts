@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databaseUnavailableReason } from '../db/unavailable.ts';
 import { isRefusedValue } from '../db/refused-value.ts';
 import { isRuleViolation } from '../domain/errors.ts';
 import { isId } from './ids.ts';
@@ -64,6 +65,8 @@ export function errorBody(error: unknown): ErrorBody {
     return shape(422, issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_field', field ? `${field}: ${message}` : message, field || undefined);
   }
   if (isRefusedValue(error)) return shape(422, UNSTORABLE_VALUE, 'a value is not one the database can store (such as text with a NUL character); nothing was changed', undefined);
+  const unavailable = databaseUnavailableReason(error);
+  if (unavailable) return shape(503, 'database_unavailable', `${unavailable}; nothing was changed, try again in a moment`, undefined, { 'retry-after': '5' });
   return shape(500, 'internal_error', 'something went wrong on our side; the change was not made', undefined);
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { DatabaseHandle } from '../db/client.ts';
+import { databaseUnavailableReason } from '../db/unavailable.ts';
 import type { AstroHandler } from '../publish/astro-handler.ts';
 import type { Publisher } from '../publish/publisher.ts';
 import { isDynamicRoute } from '../publish/routes.ts';
@@ -33,14 +34,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
-  const database = await Promise.race([
-    deps.database.ping().then(() => 'up' as const),
-    new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), 2000).unref()),
-  ]).catch(() => 'down' as const);
+  const reason = await Promise.race([
+    deps.database.ping().then(() => null),
+    new Promise<string>((resolve) => setTimeout(() => resolve('the database did not answer within 2 seconds'), 2000).unref()),
+  ]).catch((error: unknown) => databaseUnavailableReason(error) ?? (error instanceof Error ? error.message : String(error)));
+  const database = reason === null ? 'up' : 'down';
   const publish = deps.services.publisher.status;
   sendJson(res, database === 'up' ? 200 : 503, {
     status: database === 'up' ? 'ok' : 'degraded',
     database,
+    ...(reason === null ? {} : { reason }),
     driver: deps.database.driver,
     publish: {
       revision: publish.revision,

@@ -179,6 +179,41 @@ describe('starting Herald', () => {
     });
   }
 
+  // Migrations, seeds and the first admin run under an advisory lock: instances take turns.
+  if (process.env.DATABASE_URL) {
+    it.each([2, 3])('brings up %i instances started together on an empty PostgreSQL database, with one first admin and one demo seed', async (count) => {
+      const name = `herald_together_${count}_${process.pid}`;
+      const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.unsafe(`create database ${name}`);
+      const url = new URL(process.env.DATABASE_URL!);
+      url.pathname = `/${name}`;
+      try {
+        const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+        const shared = { DATABASE_URL: url.toString(), HERALD_DEMO: '1', HERALD_ADMIN_EMAIL: 'lead@example.com', HERALD_ADMIN_PASSWORD: 'correct-horse-battery' };
+        const instances = ports.map((port) => start({ ...shared, PORT: String(port), SITE_URL: `http://127.0.0.1:${port}` }));
+        await Promise.all(instances.map((p) => p.waitFor('Herald is running', 60_000)));
+        expect(instances.filter((p) => p.output().includes('this instance publishes the site now'))).toHaveLength(1);
+        const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
+        try {
+          const [users] = await db`select count(*)::int as n from users`;
+          expect(users!.n).toBe(1);
+          const [components] = await db`select count(*)::int as n, count(distinct name)::int as names from components`;
+          expect(components!.n).toBeGreaterThan(0);
+          expect(components!.n).toBe(components!.names); // seeded once
+          const [templates] = await db`select count(*)::int as n, count(distinct name)::int as names from templates`;
+          expect(templates!.n).toBe(templates!.names);
+        } finally {
+          await db.end();
+        }
+        for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/api/v2/summary.json`)).status).toBe(200);
+      } finally {
+        await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+        await admin.end();
+      }
+    }, 90_000);
+  }
+
   it('prints JSON log lines when its output is not a terminal', async () => {
     const p = start({ PORT: String(await freePort()), HERALD_DEMO: '1' });
     await p.waitFor('Herald is running');

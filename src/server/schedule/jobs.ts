@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../../db/client.ts';
+import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { PUBLISH_CHANNEL, type PublishGate } from '../../publish/coordinator.ts';
 import type { Logger } from '../log.ts';
 import { runScheduledTransitions } from './scheduled-transitions.ts';
@@ -17,7 +18,20 @@ export async function startJobs(options: { handle: DatabaseHandle; databaseUrl: 
     handle.client.kind === 'pglite'
       ? new PgBoss({ db: fromPglite(handle.client.pglite), backend: 'pglite', schema: 'pgboss' })
       : new PgBoss({ connectionString: options.databaseUrl!, schema: 'pgboss', max: 3 });
-  boss.on('error', (error: unknown) => log.error('job queue error', { error: error instanceof Error ? error.message : String(error) }));
+  // While the database is away pg-boss reports every failed poll; say it once, and again
+  // when it was quiet for a minute, so an outage does not flood the log.
+  let lastOutageLog = 0;
+  boss.on('error', (error: unknown) => {
+    const message = error instanceof Error ? error.message : typeof error === 'object' && error && 'message' in error ? String(error.message) : JSON.stringify(error);
+    if (isDatabaseUnavailable(error) || /terminat|connect|closed|not currently accepting/i.test(message)) {
+      const now = Date.now();
+      if (now - lastOutageLog < 60_000) return;
+      lastOutageLog = now;
+      log.warn('job queue lost the database; pg-boss reconnects by itself', { error: message });
+      return;
+    }
+    log.error('job queue error', { error: message });
+  });
   await boss.start();
   await boss.createQueue(TICK_QUEUE, { policy: 'singleton' }).catch(() => {});
   await boss.schedule(TICK_QUEUE, '* * * * *');
