@@ -40,11 +40,12 @@ describe('admin sessions', () => {
     expect(await unknown.text()).toBe(await wrong.text());
   });
 
-  it('slows down repeated failures for an account with 429 and Retry-After', async () => {
+  it('slows down repeated failures for an email from one client address with 429 and Retry-After', async () => {
     await addUser(site, 'target@example.com', 'viewer');
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let attempt = 0; attempt < 7; attempt++) {
+      // Without HERALD_TRUSTED_PROXIES, X-Forwarded-For is the client's own word: the same client still.
       last = await logIn(site, 'target@example.com', `guess-${attempt}`, { 'x-forwarded-for': `10.0.0.${attempt}` });
       statuses.push(last.status);
     }
