@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { renderRoute, type AstroHandler } from './astro-handler.ts';
+import { addInlineScriptHashes } from './content-security-policy.ts';
 import { NOT_FOUND_ROUTE, pagePathOf, routeExists, type PublicRoute } from './routes.ts';
 import { readTreeRevision, writeFileAtomic } from './site-directory.ts';
 
@@ -25,7 +26,8 @@ export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, 
   const rendered = await renderRoute(handler, siteUrl, pagePath, route.language ? { snapshot, language: route.language } : { snapshot });
   const expected = pagePath === NOT_FOUND_ROUTE.path ? 404 : 200;
   if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);
-  return rendered.body;
+  if (!rendered.headers['content-type']?.startsWith('text/html') || !rendered.body.includes('<script')) return rendered.body;
+  return Buffer.from(addInlineScriptHashes(rendered.body.toString('utf8')));
 }
 
 /**
