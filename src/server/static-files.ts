@@ -2,6 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
+import { policyOfPage } from '../publish/content-security-policy.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -77,6 +78,12 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
 }
 
 async function sendNotFound(root: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
+  // Clients of the Statuspage API read JSON, as Statuspage answers them, never the HTML page.
+  if (/^\/api\/v2(\/|$)/.test(path.posix.normalize(new URL(req.url ?? '/', 'http://x').pathname))) {
+    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': cacheControl('', 404), 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
+    res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ error: 'Not found: no such endpoint of the status API' }));
+    return 'not-found';
+  }
   // Under a language's prefix, that language's 404 page.
   const language = splitLanguagePrefix(new URL(req.url ?? '/', 'http://x').pathname).language;
   const page = (language && (await openFile(path.join(root, language, '404.html')))) || (await openFile(path.join(root, '404.html')));
@@ -96,6 +103,13 @@ function cacheControl(pathname: string, status: number): string {
   return 'public, max-age=0, s-maxage=10, must-revalidate';
 }
 
+/** The policy in the meta tag of a published page, read at the start of the file (without moving its position). */
+async function readPagePolicy(found: OpenedFile): Promise<string | null> {
+  const head = Buffer.alloc(Math.min(found.size, 4096));
+  const { bytesRead } = await found.handle.read(head, 0, head.length, 0).catch(() => ({ bytesRead: 0 }));
+  return policyOfPage(head.subarray(0, bytesRead));
+}
+
 /** Below this a file is read whole and sent in one write; larger ones are streamed. */
 const READ_WHOLE_BYTES = 1 << 20;
 
@@ -110,9 +124,15 @@ async function sendFile(found: OpenedFile, pathname: string, status: number, req
   // Decided on the normalized path, so /embed/..%2f cannot make another page frameable.
   // Both rules hold in every language: they are tested on the path without its language prefix.
   const normalized = splitLanguagePrefix(path.posix.normalize(pathname)).path;
+  const frameable = FRAMEABLE.test(normalized);
   if (CROSS_ORIGIN.test(normalized)) headers['access-control-allow-origin'] = '*';
-  else if (FRAMEABLE.test(normalized)) headers['content-security-policy'] = 'frame-ancestors *';
-  else headers['x-frame-options'] = 'DENY';
+  else if (!frameable) headers['x-frame-options'] = 'DENY';
+  // A page's header repeats the policy of its meta tag (the same inline-script hashes: a
+  // browser enforces both) and adds what only a header can say: who may frame it.
+  const policy = headers['content-type']!.startsWith('text/html') ? await readPagePolicy(found) : null;
+  const frameAncestors = frameable ? 'frame-ancestors *' : "frame-ancestors 'none'";
+  if (policy) headers['content-security-policy'] = `${policy}; ${frameAncestors}`;
+  else if (frameable) headers['content-security-policy'] = frameAncestors;
   if (status === 200 && req.headers['if-none-match'] === etag) {
     await found.handle.close();
     res.writeHead(304, headers);

@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyOfPage, PUBLIC_PAGE_POLICY, scriptHashSource } from '../../src/publish/content-security-policy.ts';
 import { writeFileAtomic } from '../../src/publish/site-directory.ts';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
@@ -118,12 +120,12 @@ describe('serving the published site', () => {
     const card = await fetch(`${site.url}/embed/`);
     expect(card.status).toBe(200);
     expect(card.headers.get('x-frame-options')).toBeNull();
-    expect(card.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(card.headers.get('content-security-policy')).toBe(`${PUBLIC_PAGE_POLICY}; frame-ancestors *`);
     expect(card.headers.get('access-control-allow-origin')).toBeNull();
     for (const path of ['/', '/history/', '/embed-docs/', '/embed/..%2findex.html', '/embed/%2e%2e/history/']) {
       const response = await fetch(`${site.url}${path}`);
       expect(response.headers.get('x-frame-options'), path).toBe('DENY');
-      expect(response.headers.get('content-security-policy'), path).toBeNull();
+      expect(response.headers.get('content-security-policy'), path).toBe(`${PUBLIC_PAGE_POLICY}; frame-ancestors 'none'`);
     }
   });
 
@@ -136,6 +138,27 @@ describe('serving the published site', () => {
       expect(await response.text()).toContain('Page not found');
     },
   );
+
+  it.each(['/api/v2/nothing.json', '/api/v2/incidents/nothing.json', '/api/v2/', '/api/v2'])('answers %s, not an endpoint, with a JSON 404 any origin may read', async (path) => {
+    const response = await fetch(`${site.url}${path}`, { headers: { origin: 'https://elsewhere.example' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await response.json()).toEqual({ error: expect.stringMatching(/^Not found/) });
+  });
+
+  it('publishes every page with its policy in a meta tag, and no inline script without its hash', async () => {
+    const pages = readdirSync(path.join(site.dataDir, 'site'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.html'));
+    expect(pages.length).toBeGreaterThan(20);
+    for (const page of pages) {
+      const html = readFileSync(path.join(site.dataDir, 'site', page), 'utf8');
+      const policy = policyOfPage(Buffer.from(html));
+      expect(policy, page).not.toBeNull();
+      for (const [, attributes, text] of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+        if (!/\bsrc=/.test(attributes!)) expect(policy, page).toContain(scriptHashSource(text!));
+      }
+    }
+  });
 
   it('redirects a folder without its trailing slash', async () => {
     const response = await fetch(`${site.url}/history`, { redirect: 'manual' });
