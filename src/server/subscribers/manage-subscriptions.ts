@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database, Queryable, Transaction } from '../../db/client.ts';
-import { componentGroups, components, subscriberComponents, subscriberGroups, subscribers } from '../../db/schema.ts';
+import { componentGroups, components, deliveries, notifications, subscriberComponents, subscriberGroups, subscribers } from '../../db/schema.ts';
 import { isPendingExpired, normalizeEmail, type TokenPurpose } from '../../domain/subscriptions.ts';
 import { languageOr, localeFor, type Locale } from '../../domain/i18n/translator.ts';
 import { LANGUAGES, type Language } from '../../domain/vocabulary.ts';
@@ -15,6 +15,21 @@ import { newId } from '../ids.ts';
 
 /** A confirmation email per address at most this often, however often it is asked for. */
 export const CONFIRMATION_COOLDOWN_MS = 10 * 60_000;
+/**
+ * And at most this many in any 24 hours: asked from many client addresses, each within its
+ * own limits, an address still gets no more. Counted from the outbox, so every instance agrees.
+ */
+export const DAILY_CONFIRMATIONS = 3;
+const DAY_MS = 24 * 60 * 60_000;
+
+async function confirmationsSince(tx: Transaction, subscriberId: string, since: Date): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(deliveries)
+    .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+    .where(and(eq(deliveries.subscriberId, subscriberId), eq(notifications.kind, 'confirmation'), gt(notifications.createdAt, since)));
+  return row?.n ?? 0;
+}
 
 export const Preferences = z.object({
   scope: z.enum(['all', 'some']).default('all'),
@@ -65,8 +80,8 @@ async function writeChoices(tx: Transaction, subscriberId: string, preferences: 
 
 /**
  * New, unsubscribed or expired addresses become pending and get a confirmation email
- * (at most one per cool-down); confirmed and quarantined ones are left alone. The caller
- * gets nothing back on purpose.
+ * (at most one per cool-down, and DAILY_CONFIRMATIONS a day); confirmed and quarantined
+ * ones are left alone. The caller gets nothing back on purpose.
  */
 export async function requestSubscription(db: Database, input: SubscribeInput, now: Date): Promise<void> {
   const email = normalizeEmail(input.email);
@@ -78,6 +93,7 @@ export async function requestSubscription(db: Database, input: SubscribeInput, n
     const restart = subscriber.status === 'unsubscribed' || (subscriber.status === 'pending' && isPendingExpired(subscriber.createdAt, now));
     const cooled = !subscriber.confirmationSentAt || now.getTime() - subscriber.confirmationSentAt.getTime() >= CONFIRMATION_COOLDOWN_MS;
     if (!fresh && !cooled) return;
+    if ((await confirmationsSince(tx, subscriber.id, new Date(now.getTime() - DAY_MS))) >= DAILY_CONFIRMATIONS) return;
     await tx
       .update(subscribers)
       .set({ status: 'pending', confirmationSentAt: now, ...(input.language ? { language: input.language } : {}), ...(restart ? { createdAt: now, unsubscribedAt: null } : {}) })
