@@ -37,6 +37,18 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
     expect(made).toMatchObject({ created_by: null, effective_role: 'admin' });
   });
 
+  it('shows on the tokens page whose each token is, and what a capped one acts as', async () => {
+    const { token } = await userWithToken('page-owner@example.com', 'editor', 'admin');
+    await addUser(site, 'page-admin@example.com', 'admin');
+    const login = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'page-admin@example.com', password: 'correct-horse-battery' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await fetch(`${site.url}/admin/tokens`, { headers: { cookie } })).text();
+    const row = (name: string) => page.split('<tr>').find((r) => r.includes(`<td>${name}</td>`)) ?? '';
+    expect(row(token.name)).toContain('page-owner@example.com');
+    expect(row(token.name)).toMatch(/acts as Editor/);
+    expect(row('boss token')).toContain('<td>Herald</td>');
+  });
+
   it('revokes the tokens of a removed user: they answer 401 at once, and the audit log says so', async () => {
     const { user, token, client } = await userWithToken('leaver@example.com', 'admin', 'admin');
     expect((await client.get('/components')).status).toBe(200);
