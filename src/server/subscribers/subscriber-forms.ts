@@ -1,4 +1,5 @@
 import { isChecked, listOf, textOf, type FormInput } from '../forms/form-fields.ts';
+import { formErrorOf, type FormError } from '../forms/form-state.ts';
 import { Preferences, SubscribeInput } from './manage-subscriptions.ts';
 
 // The subscribe and manage forms, read into the same shapes a JSON client would send.
@@ -10,6 +11,15 @@ export function formToPreferences(form: FormInput): Preferences {
     group_ids: listOf(form, 'group_ids'),
     maintenance: isChecked(form, 'maintenance'),
   });
+}
+
+/** The manage form's choice, or why it was refused (values no page of ours sends, such as a malformed id): a 4xx, never a 500. */
+export function readPreferences(form: FormInput): { ok: true; preferences: Preferences } | { ok: false; error: FormError } {
+  try {
+    return { ok: true, preferences: formToPreferences(form) };
+  } catch (error) {
+    return { ok: false, error: formErrorOf(error, 'choice') };
+  }
 }
 
 export function formToSubscribeInput(form: FormInput): SubscribeInput {
