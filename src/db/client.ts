@@ -93,7 +93,7 @@ function describePostgresUrl(url: string): string {
  * up to 8 s, with jitter so instances do not return in step (its default grows to 20 s,
  * which is how long the admin would stay down after the database is back).
  */
-function reconnectDelaySeconds(failures: number): number {
+export function reconnectDelaySeconds(failures: number): number {
   return Math.min(8, 0.25 * 2 ** Math.max(0, failures - 1)) * (0.75 + Math.random() / 2);
 }
 

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import type { DatabaseHandle } from './client.ts';
+import { reconnectDelaySeconds, type DatabaseHandle } from './client.ts';
 
 // LISTEN that outlives the database. postgres.js's own sql.listen() re-subscribes after a
 // lost connection once, and drops the listener silently when that attempt fails (the
@@ -12,7 +12,6 @@ export interface Listening {
   stop(): Promise<void>;
 }
 
-const retryDelayMs = (failures: number) => Math.min(8_000, 250 * 2 ** Math.max(0, failures - 1)) * (0.75 + Math.random() / 2);
 
 export async function listenWithReconnect(
   handle: DatabaseHandle,
@@ -38,7 +37,7 @@ export async function listenWithReconnect(
     void sql.end({ timeout: 0 }).catch(() => {});
     if (stopped) return;
     failures += 1;
-    timer = setTimeout(() => void connect(), retryDelayMs(failures));
+    timer = setTimeout(() => void connect(), reconnectDelaySeconds(failures) * 1000);
     timer.unref();
   };
 
@@ -51,6 +50,7 @@ export async function listenWithReconnect(
       idle_timeout: 0,
       max_lifetime: null,
       connect_timeout: 5,
+      backoff: reconnectDelaySeconds,
       fetch_types: false,
       onnotice: () => {},
       onclose: () => retry(sql),

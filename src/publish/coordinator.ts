@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import postgres from 'postgres';
-import type { DatabaseHandle } from '../db/client.ts';
+import { reconnectDelaySeconds, type DatabaseHandle } from '../db/client.ts';
 import { listenWithReconnect, type Listening } from '../db/listen.ts';
 import type { Logger } from '../server/log.ts';
 import type { ChangeScope, PublishResult, PublishStatus, Publisher } from './publisher.ts';
@@ -46,6 +46,7 @@ export class PublishCoordinator implements PublishGate {
   #leader = false;
   #lockClient: postgres.Sql | null = null;
   #campaigning = false;
+  #publishedOnce = false;
   #timer: NodeJS.Timeout | undefined;
   #listening: Listening | null = null;
 
@@ -83,8 +84,11 @@ export class PublishCoordinator implements PublishGate {
       PUBLISH_CHANNEL,
       (payload) => this.#onNotice(payload),
       (reconnected) => {
-        // Notices sent while this instance was not listening are lost: catch up.
-        if (reconnected && this.#leader) this.#publisher.publishAll().catch(() => {});
+        if (!reconnected) return;
+        // The database is back. Notices sent while this instance was not listening are lost:
+        // the publisher catches up; any other instance campaigns now rather than at its next poll.
+        if (this.#leader) this.#publisher.publishAll().catch(() => {});
+        else void this.#campaign();
       },
     );
     await this.#campaign();
@@ -94,7 +98,11 @@ export class PublishCoordinator implements PublishGate {
   }
 
   async publishChange(scope: ChangeScope): Promise<PublishResult | null> {
-    return this.#leader ? this.#publisher.publishChange(scope) : null;
+    if (this.#leader) return this.#publisher.publishChange(scope);
+    // Nobody may be publishing (the leader lost its lock in an outage): campaign now; a
+    // winner's full publish includes this change.
+    void this.#campaign();
+    return null;
   }
 
   async stop(): Promise<void> {
@@ -110,7 +118,15 @@ export class PublishCoordinator implements PublishGate {
     if (this.#handle.client.kind !== 'postgres' || this.#campaigning) return;
     this.#campaigning = true;
     try {
-      this.#lockClient ??= postgres(this.#handle.client.url, { max: 1, idle_timeout: 0, max_lifetime: null, connect_timeout: 5, fetch_types: false, onnotice: () => {} });
+      this.#lockClient ??= postgres(this.#handle.client.url, {
+        max: 1,
+        idle_timeout: 0,
+        max_lifetime: null, // a connection recycled by age would take the lock with it
+        connect_timeout: 5,
+        backoff: reconnectDelaySeconds,
+        fetch_types: false,
+        onnotice: () => {},
+      });
       const lock = this.#lockClient;
       if (this.#leader) {
         // The client reconnects by itself after a lost connection, on a backend without the lock.
@@ -122,8 +138,14 @@ export class PublishCoordinator implements PublishGate {
       if (row?.locked) {
         this.#leader = true;
         this.#log.info('this instance publishes the site now');
-        // Changes may have been committed while nobody published.
-        await this.#publisher.publishAll().catch(() => {});
+        // Changes may have been committed while nobody published. When this instance took
+        // the lock back (after a database outage, say) and the revision is still the one it
+        // last published, none were, and its snapshot is current: no full publish.
+        const [state] = await lock`select revision from site_state where id = 1`;
+        const status = this.#publisher.status;
+        const current = this.#publishedOnce && !status.error && Number(state?.revision) === status.revision;
+        this.#publishedOnce = true;
+        if (!current) await this.#publisher.publishAll().catch(() => {});
       }
     } catch (error) {
       // Lost the connection, and with it the lock: someone else may publish now.
