@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { LoginInput } from '../../auth/login.ts';
 import { ComponentInput, ComponentPatch, GroupInput, GroupPatch, ReorderInput } from '../components/component-input.ts';
-import { IncidentCreateInput, IncidentPatch, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
+import { AuditQuery } from '../audit/read-audit-log.ts';
+import { IncidentCreateInput, IncidentPatch, IncidentQuery, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
 import { PostmortemInput } from '../incidents/postmortem.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
@@ -19,6 +20,8 @@ interface Operation {
   body?: z.ZodType;
   /** Schema of the success answer's body, where the document describes it. */
   response?: z.ZodType;
+  /** The query string's parameters, as the route parses them. */
+  query?: z.ZodObject;
   success?: number;
 }
 
@@ -55,7 +58,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     delete: { summary: 'Delete a group (its components stay, ungrouped)', role: 'editor', success: 204 },
   },
   '/incidents': {
-    get: { summary: 'List incidents and maintenances, newest first (?kind, ?unresolved, ?limit, ?after)', role: 'viewer' },
+    get: { summary: 'List incidents and maintenances, newest first (?kind, ?unresolved, ?limit, ?after)', role: 'viewer', query: IncidentQuery },
     post: { summary: 'Open an incident or schedule a maintenance with its first update (Statuspage shape accepted)', role: 'editor', body: IncidentCreateInput, success: 201 },
   },
   '/incidents/{id}': {
@@ -115,7 +118,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     post: { summary: 'Queue a "test" event for the endpoint', role: 'admin', success: 202 },
   },
   '/audit-log': {
-    get: { summary: 'Who changed what, newest first (?entity_type, ?entity_id, ?actor_id, ?action, ?before_id, ?limit)', role: 'viewer' },
+    get: { summary: 'Who changed what, newest first (?entity_type, ?entity_id, ?actor_id, ?action, ?before_id, ?limit)', role: 'viewer', query: AuditQuery },
   },
   '/publish': {
     get: { summary: 'Last publish: time, revision, error', role: 'viewer' },
@@ -142,7 +145,9 @@ export function openApiDocument(siteUrl: string) {
   for (const [path, methods] of Object.entries(OPERATIONS)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(methods) as Array<[Method, Operation]>) {
-      const parameters = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-z]{12}$' } }));
+      const parameters: unknown[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-z]{12}$' } }));
+      const query = op.query ? ((schema(op.query) as { properties?: Record<string, unknown> }).properties ?? {}) : {};
+      for (const [name, parameter] of Object.entries(query)) parameters.push({ name, in: 'query', required: false, schema: parameter });
       const responses: Record<string, unknown> = {
         [String(op.success ?? 200)]: { description: 'Success', ...(op.response ? { content: { 'application/json': { schema: schema(op.response, 'output') } } } : {}) },
         '400': { description: 'Malformed JSON', content: { 'application/json': { schema: ERROR } } },

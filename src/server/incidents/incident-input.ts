@@ -85,6 +85,14 @@ export const IncidentPatch = z
   .superRefine(checkWindow);
 export type IncidentPatch = z.infer<typeof IncidentPatch>;
 
+/** GET /incidents: the query string, each parameter checked (a kind not in the list is a 422, not an empty list). */
+export const IncidentQuery = z.strictObject({
+  kind: z.enum(EVENT_KINDS).optional(),
+  unresolved: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  after: z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character incident id').optional(),
+});
+
 export const UpdateEdit = z.strictObject({
   body,
   display_at: timestamp.optional(),
