@@ -92,7 +92,7 @@ test.describe('public pages under their Content-Security-Policy', () => {
     const violations = await watchViolations(page);
     await page.goto('/embed-docs/');
     await expect(page.locator('[data-herald-widget] [role="status"]').first()).toHaveText('Partially Degraded Service');
-    await expect(page.frameLocator('iframe').first().getByRole('status')).toHaveText('Partially Degraded Service');
+    await expect(page.locator('iframe.preview').contentFrame().getByRole('status')).toHaveText('Partially Degraded Service');
     expect(violations).toEqual([]);
   });
 

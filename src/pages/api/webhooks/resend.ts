@@ -9,6 +9,7 @@ export const POST: APIRoute = async ({ request, locals }) => {
     const herald = services(locals);
     const secret = herald.notify.webhookSecret;
     if (!secret) throw new HttpError(404, 'not_configured', 'set RESEND_WEBHOOK_SECRET to receive Resend webhooks');
+    // At most BODY_LIMITS.inboundWebhook: the server refuses a larger body before this runs.
     const body = await request.text();
     const header = (name: string) => request.headers.get(name);
     verifyWebhookSignature(secret, { id: header('svix-id'), timestamp: header('svix-timestamp'), signature: header('svix-signature') }, body, herald.now());
