@@ -7,14 +7,16 @@ import { enqueueConfirmations } from '../../notify/enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
+import { text } from '../text-input.ts';
 
 // The admin's view of subscribers: search, counts, CSV out and in, removal. Imported
 // addresses are pending like any other: they receive a confirmation and nothing else
 // until they confirm.
 
+/** The admin's search: odd text finds nothing; text the database cannot compare, or a status not in the list, is a 422. */
 export const SubscriberFilter = z.object({
-  q: z.string().trim().max(254).optional().catch(undefined),
-  status: z.enum(SUBSCRIBER_STATUSES).optional().catch(undefined),
+  q: text(254).optional(),
+  status: z.enum(SUBSCRIBER_STATUSES, { error: `must be one of ${SUBSCRIBER_STATUSES.join(', ')}` }).optional(),
 });
 export type SubscriberFilter = z.infer<typeof SubscriberFilter>;
 

@@ -13,7 +13,8 @@ import { recappedTokensOf, revokeTokensOf } from '../tokens/manage-tokens.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
 const email = z.email('must be an email address').max(254).transform((e) => e.toLowerCase());
-const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200, 'must be at most 200 characters');
+// Never stored as text, but a lone surrogate would hash as U+FFFD, the same as any other.
+const password = text(200, { min: MIN_PASSWORD_LENGTH, trim: false });
 
 export const UserInput = z.strictObject({
   email,
