@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, log });
     const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log, email: config.email });
+    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log, email: config.email, ...(database.driver === 'postgres' ? { pingDatabase: database.ping } : {}) });
     server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services, trustedProxies: config.trustedProxies }));
   } catch (error) {
     server.close();

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { validateApiToken } from './auth/api-tokens.ts';
 import type { Principal } from './auth/principal.ts';
@@ -71,7 +72,40 @@ function unavailableResponse(error: unknown, isApi: boolean): Response {
   return new Response(message, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' } });
 }
 
-export const onRequest = defineMiddleware(async (context, next) => {
+const DEADLINE_MS = 8_000;
+const PING_MS = 2_000;
+
+/**
+ * A request waiting on a database that stopped answering without refusing (a network that
+ * drops packets) would hang until TCP gives up, minutes later. After DEADLINE_MS Herald
+ * pings the database itself; when the ping does not answer either, the visitor gets a 503
+ * now. A slow request on a database that answers (an import, a full publish) goes on.
+ */
+async function answerInTime(ping: () => Promise<void>, isApi: boolean, work: Promise<Response>): Promise<Response> {
+  const late = Symbol('late');
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([work, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), DEADLINE_MS)))]);
+    clearTimeout(timer);
+    if (outcome !== late) return outcome;
+    const answered = await Promise.race([ping().then(() => true, () => false), new Promise<false>((resolve) => setTimeout(() => resolve(false), PING_MS))]);
+    if (answered) continue;
+    work.catch(() => {}); // it fails later, when TCP gives up; nobody waits for it then
+    const timedOut = Object.assign(new Error('the database did not answer'), { code: 'DATABASE_TIMEOUT' });
+    const response = unavailableResponse(timedOut, isApi);
+    for (const [name, value] of Object.entries(ADMIN_HEADERS)) response.headers.set(name, value);
+    return response;
+  }
+}
+
+export const onRequest = defineMiddleware((context, next) => {
+  const pattern = context.routePattern;
+  const ping = context.locals.herald?.pingDatabase;
+  if (!ping || !(isAdminPattern(pattern) || isSubscriberPattern(pattern))) return handleRequest(context, next);
+  return answerInTime(ping, pattern.startsWith('/api/'), handleRequest(context, next));
+});
+
+const handleRequest = async (...[context, next]: Parameters<MiddlewareHandler>): Promise<Response> => {
   const pattern = context.routePattern;
   if (isSubscriberPattern(pattern)) {
     if (!context.locals.herald) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
@@ -112,4 +146,4 @@ export const onRequest = defineMiddleware(async (context, next) => {
   const copy = new Response(response.body, response);
   if (renewCookie) copy.headers.append('set-cookie', renewCookie);
   return withHeaders(copy);
-});
+};

@@ -7,7 +7,7 @@
 // starting up, 53 out of resources (53100: disk full), 3D000 the database was dropped;
 // and the socket-level failures of postgres.js and Node.
 const UNAVAILABLE_CODES = new Set([
-  '57P01', '57P02', '57P03', '3D000', 'DATABASE_UNAVAILABLE',
+  '57P01', '57P02', '57P03', '3D000',
   'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT',
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOSPC',
 ]);
@@ -22,6 +22,7 @@ export function databaseUnavailableReason(error: unknown): string | null {
     if (typeof code !== 'string') continue;
     if (code === '53100' || code === 'ENOSPC') return 'the database disk is full';
     if (code === '3D000') return 'the database does not exist';
+    if (code === 'DATABASE_TIMEOUT') return 'the database did not answer in time (if this was a change, reload to see whether it was made)';
     if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('53')) return `the database cannot be reached (${code})`;
   }
   return null;

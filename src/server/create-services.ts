@@ -12,6 +12,7 @@ export function createServices(options: {
   siteUrl: string;
   log: Logger;
   now?: () => Date;
+  pingDatabase?: () => Promise<void>;
   email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> & Partial<Pick<EmailConfig, 'webhooksAllowPrivate'>>;
 }): HeraldServices {
   return {
@@ -22,6 +23,7 @@ export function createServices(options: {
     throttle: new LoginThrottle(),
     log: options.log,
     now: options.now ?? (() => new Date()),
+    ...(options.pingDatabase ? { pingDatabase: options.pingDatabase } : {}),
     notify: {
       mode: options.email?.resendApiKey ? 'resend' : 'mailbox',
       webhookSecret: options.email?.webhookSecret,

@@ -66,7 +66,7 @@ export function errorBody(error: unknown): ErrorBody {
   }
   if (isRefusedValue(error)) return shape(422, UNSTORABLE_VALUE, 'a value is not one the database can store (such as text with a NUL character); nothing was changed', undefined);
   const unavailable = databaseUnavailableReason(error);
-  if (unavailable) return shape(503, 'database_unavailable', `${unavailable}; nothing was changed, try again in a moment`, undefined, { 'retry-after': '5' });
+  if (unavailable) return shape(503, 'database_unavailable', `${unavailable}; try again in a moment`, undefined, { 'retry-after': '5' });
   return shape(500, 'internal_error', 'something went wrong on our side; the change was not made', undefined);
 }
 

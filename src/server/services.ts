@@ -19,6 +19,11 @@ export interface HeraldServices {
   throttle: LoginThrottle;
   log: Logger;
   now(): Date;
+  /**
+   * A round trip to PostgreSQL, for requests that wait too long (see the middleware's
+   * deadline); unset on PGlite, which lives in the process and cannot be cut off.
+   */
+  pingDatabase?: () => Promise<void>;
   /** Subscriber emails: how they leave, the webhook secret, the sign-up rate limits. */
   notify: NotifyServices;
 }

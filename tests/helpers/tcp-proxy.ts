@@ -9,6 +9,12 @@ export interface TcpProxy {
   port: number;
   /** Resets every connection through the proxy and refuses new ones until restore(). */
   cut(): void;
+  /**
+   * Stops forwarding without a word, as a network that drops packets does: open
+   * connections and new ones are held, nothing arrives, nobody is told. restore() resets
+   * what was held (the client reconnects) and forwards again.
+   */
+  stall(): void;
   restore(): void;
   /** Connections accepted and forwarded so far. */
   readonly connections: number;
@@ -17,11 +23,18 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
+  const held = new Set<Socket>();
   let isCut = false;
+  let isStalled = false;
   let connections = 0;
   const server = createServer((client) => {
     if (isCut) {
       client.resetAndDestroy();
+      return;
+    }
+    if (isStalled) {
+      held.add(client);
+      client.on('error', () => {});
       return;
     }
     connections += 1;
@@ -46,15 +59,27 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const socket of open) socket.resetAndDestroy();
       open.clear();
     },
+    stall() {
+      isStalled = true;
+      for (const socket of open) {
+        socket.unpipe();
+        socket.pause();
+        held.add(socket);
+      }
+      open.clear();
+    },
     restore() {
       isCut = false;
+      isStalled = false;
+      for (const socket of held) socket.resetAndDestroy();
+      held.clear();
     },
     get connections() {
       return connections;
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
+        for (const socket of [...open, ...held]) socket.destroy();
         server.close(() => resolve());
       }),
   };

@@ -203,5 +203,26 @@ if (process.env.DATABASE_URL) {
       expect(herald.child.exitCode).toBeNull();
       expect(herald.output()).not.toMatch(/TypeError|^\s+at /m);
     }, 90_000);
+
+    it('answers 503 within seconds when the network drops packets instead of refusing, and recovers', async () => {
+      proxy.stall();
+      try {
+        const started = Date.now();
+        const [list, page, ...files] = await Promise.all([
+          adminApi('/api/admin/v1/incidents'),
+          fetch(`${base}/admin/`, { headers: { cookie }, redirect: 'manual' }),
+          ...PUBLIC_PATHS.map((pathname) => fetch(`${base}${pathname}`)),
+        ]);
+        expect(Date.now() - started).toBeLessThan(14_000);
+        expect(list.status).toBe(503);
+        expect((await list.json()).error.message).toMatch(/did not answer in time/);
+        expect(page.status).toBe(503);
+        expect(files.map((f) => f.status)).toEqual(PUBLIC_PATHS.map(() => 200));
+      } finally {
+        proxy.restore();
+      }
+      await eventually('the admin API answers again', 30_000, async () => ((await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined));
+      expect(herald.child.exitCode).toBeNull();
+    }, 60_000);
   });
 }
