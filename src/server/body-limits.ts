@@ -41,10 +41,10 @@ export function bodyLimitOf(pathname: string): number {
 const sizeText = (bytes: number) => (bytes >= MB ? `${bytes / MB} MB` : `${bytes / KB} KB`);
 
 /**
- * Answers 413 and closes the connection: the rest of the body is not read, so a client
- * sending gigabytes costs neither memory nor the time to receive them. (A client still
- * writing may see the connection reset before it reads the answer; nothing else tells it
- * to stop.)
+ * Answers 413 with `Connection: close`: Node closes the socket as soon as the answer is
+ * written, so the rest of the body is never received, and a client sending gigabytes costs
+ * neither memory nor the time to take them in. (A client still writing may see the
+ * connection reset before it reads the answer; nothing else makes it stop.)
  */
 function refuse(res: ServerResponse, limit: number): void {
   const { status, body } = errorBody(new HttpError(413, 'payload_too_large', `the request body must be at most ${sizeText(limit)}`));
