@@ -1,10 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '../../src/db/schema.ts';
+import { apiTokens, users } from '../../src/db/schema.ts';
 import type { Role } from '../../src/domain/vocabulary.ts';
 import { createToken } from '../../src/server/tokens/manage-tokens.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
-import { DRIVERS } from '../helpers/database.ts';
+import { createTestDatabase, DRIVERS } from '../helpers/database.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 
 // A token acts for the user who created it: never above their current role, and not at all
@@ -105,5 +107,41 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
     expect(list.items.properties.created_by.anyOf[0].properties).toHaveProperty('email');
     const created = document.paths['/api-tokens'].post.responses['201'].content['application/json'].schema;
     expect(created.properties).toHaveProperty('token');
+  });
+});
+
+describe.each(DRIVERS)('migration 0008 on %s', (driver) => {
+  it('gives tokens made with tokens to the user behind them and revokes those of users removed before', async () => {
+    const database = await createTestDatabase(driver);
+    try {
+      const db = database.db;
+      const now = new Date('2026-11-01T00:00:00Z');
+      await db.insert(users).values({ id: 'user00000001', email: 'kept@example.com', name: 'Kept', passwordHash: 'x', role: 'admin', createdAt: now, updatedAt: now });
+      const token = (id: string, createdBy: string | null) => ({ id, name: id, tokenHash: `hash-${id}`, role: 'admin' as const, createdBy, createdAt: now });
+      // As Herald wrote them before: created_by was whatever made the token, a user's or a token's id.
+      await db.insert(apiTokens).values([
+        token('tokenuser001', 'user00000001'),
+        token('tokenchild01', 'tokenuser001'),
+        token('tokengrand01', 'tokenchild01'),
+        token('tokenherald1', null),
+        token('tokenbyherld', 'tokenherald1'),
+        token('tokengone001', 'user00000002'),
+        token('tokengonekid', 'tokengone001'),
+      ]);
+      const migration = readFileSync(path.resolve(import.meta.dirname, '../../src/db/migrations/0008_attribute_api_tokens_to_users.sql'), 'utf8');
+      for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
+      const rows = await db.select({ id: apiTokens.id, createdBy: apiTokens.createdBy, revokedAt: apiTokens.revokedAt }).from(apiTokens).orderBy(asc(apiTokens.id));
+      expect(rows.map((r) => [r.id, r.createdBy, r.revokedAt !== null])).toEqual([
+        ['tokenbyherld', null, false],
+        ['tokenchild01', 'user00000001', false],
+        ['tokengone001', 'user00000002', true],
+        ['tokengonekid', 'user00000002', true],
+        ['tokengrand01', 'user00000001', false],
+        ['tokenherald1', null, false],
+        ['tokenuser001', 'user00000001', false],
+      ]);
+    } finally {
+      await database.destroy();
+    }
   });
 });
