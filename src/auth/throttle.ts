@@ -52,10 +52,12 @@ export class LoginThrottle {
   readonly #entries = new Map<string, Entry>();
   /** email -> client address -> last successful sign-in from it. */
   readonly #knownAddresses = new Map<string, Map<string, number>>();
+  #lastSweep = 0;
 
   /** Takes a slot for signing in as `email` from `address`, or says how long to wait. Call it before awaiting anything. */
   admit(email: string, address: string, now: number): Admission {
-    if (this.#entries.size >= 10_000 || this.#knownAddresses.size >= 10_000) this.#forgetOld(now);
+    // A full sweep at most once a minute, and only when there is much to forget: it is O(entries).
+    if ((this.#entries.size >= 10_000 || this.#knownAddresses.size >= 10_000) && now - this.#lastSweep > 60_000) this.#forgetOld(now);
     const keys = this.#keysFor(email, address, now);
     for (const { key } of keys) {
       const entry = this.#entries.get(key);
@@ -138,6 +140,7 @@ export class LoginThrottle {
   }
 
   #forgetOld(now: number): void {
+    this.#lastSweep = now;
     for (const [key, entry] of this.#entries) if (isStale(entry, now)) this.#entries.delete(key);
     for (const [email, addresses] of this.#knownAddresses) {
       for (const [address, at] of addresses) if (now - at > KNOWN_ADDRESS_MS) addresses.delete(address);
