@@ -38,6 +38,9 @@ export function bodyLimitOf(pathname: string): number {
   return BODY_LIMITS.staticFile;
 }
 
+/** The most a body of unknown length may be (it is held in memory before its sender is known). */
+const MAX_READ_AHEAD = BODY_LIMITS.adminForm;
+
 const sizeText = (bytes: number) => (bytes >= MB ? `${bytes / MB} MB` : `${bytes / KB} KB`);
 
 /**
@@ -79,7 +82,9 @@ function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer | null> {
  * A declared Content-Length is judged before any byte is read (Node's parser then delivers
  * exactly that many). A body of unknown length (chunked) is read here, counted, up to the
  * limit, and handed to Astro whole as `req.body` (which Astro's Node adapter reads instead
- * of the stream), so no more than the limit is ever held for it.
+ * of the stream), so no more than the limit is ever held for it. That read happens before
+ * anyone is signed in, so it stops at MAX_READ_AHEAD whatever the path allows: the CSV
+ * import's larger limit needs a declared length, which browsers always send for a form.
  */
 export async function admitBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<boolean> {
   const declared = req.headers['content-length'];
@@ -89,9 +94,10 @@ export async function admitBody(req: IncomingMessage, res: ServerResponse, limit
     return false;
   }
   if (req.headers['transfer-encoding'] === undefined) return true;
-  const body = await readUpTo(req, limit);
+  const readAhead = Math.min(limit, MAX_READ_AHEAD);
+  const body = await readUpTo(req, readAhead);
   if (!body) {
-    refuse(res, limit);
+    refuse(res, readAhead);
     return false;
   }
   (req as IncomingMessage & { body?: Buffer }).body = body;

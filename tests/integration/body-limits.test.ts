@@ -133,6 +133,10 @@ describe('request body limits (the server process)', () => {
     const answer = await sendHead(port, '/subscribe', { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' }, Buffer.alloc(BODY_LIMITS.publicForm + 1, 'a'));
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body!).error.message).toBe('the request body must be at most 32 KB');
+    // Read before the sender is known: never more than the admin forms' limit, whatever the path takes.
+    const csv = await sendHead(port, '/admin/subscribers', { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' }, Buffer.alloc(BODY_LIMITS.adminForm + 1, 'a'));
+    expect(csv.status).toBe(413);
+    expect(JSON.parse(csv.body!).error.message).toBe('the request body must be at most 1 MB');
   });
 
   it('still takes forms within their limits, chunked or not', async () => {
