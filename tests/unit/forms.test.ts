@@ -400,9 +400,17 @@ describe('incidentListQueryOf', () => {
     ['', { kind: 'incident', filter: 'all', after: undefined }],
     ['kind=maintenance&filter=active', { kind: 'maintenance', filter: 'active', after: undefined }],
     ['kind=all&after=abcdefabcdef', { kind: 'all', filter: 'all', after: 'abcdefabcdef' }],
-    ['kind=nonsense&filter=x&after=../../etc', { kind: 'incident', filter: 'all', after: undefined }],
+    ['kind=&filter=', { kind: 'incident', filter: 'all', after: undefined }],
   ])('reads %j', (query, expected) => {
     expect(incidentListQueryOf(new URLSearchParams(query))).toEqual(expected);
+  });
+
+  it.each([
+    ['kind=nonsense', 'kind'],
+    ['filter=x', 'filter'],
+    ['after=../../etc', 'after'],
+  ])('refuses %j, naming the parameter', (query, field) => {
+    expect(() => incidentListQueryOf(new URLSearchParams(query))).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: [field] })] }));
   });
 
   it('links to the next page keeping the filters', () => {
