@@ -4,6 +4,7 @@ import type { Database } from '../db/client.ts';
 import { subscribers } from '../db/schema.ts';
 import { normalizeEmail } from '../domain/subscriptions.ts';
 import { HttpError } from '../server/errors.ts';
+import { unstorableText } from '../server/text-input.ts';
 
 // Resend's webhooks (Svix-signed): a bounce or a complaint quarantines the address, so
 // Herald stops mailing it. The signature is HMAC-SHA256 over "id.timestamp.body" with the
@@ -40,7 +41,8 @@ export async function applyResendEvent(db: Database, body: string, now: Date): P
   }
   if (typeof event.type !== 'string' || !QUARANTINING.has(event.type)) return { quarantined: 0 };
   const to = Array.isArray(event.data?.to) ? event.data.to : typeof event.data?.to === 'string' ? [event.data.to] : [];
-  const emails = to.filter((t): t is string => typeof t === 'string').map((t) => normalizeEmail(t.replace(/^.*<([^>]+)>.*$/, '$1')));
+  // An address no column can hold (NUL, a lone surrogate) is no subscriber's: skipped, never sent to the database.
+  const emails = to.filter((t): t is string => typeof t === 'string' && unstorableText(t) === null).map((t) => normalizeEmail(t.replace(/^.*<([^>]+)>.*$/, '$1')));
   if (emails.length === 0) return { quarantined: 0 };
   const rows = await db
     .update(subscribers)
