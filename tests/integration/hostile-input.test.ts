@@ -307,7 +307,8 @@ const UNSTORABLE = [['NUL', 'a\u0000b'], ['a control character', 'a\u0001b'], ['
 // A sign-in password is compared with a hash, never stored: any text is only a wrong password.
 const NOT_STORED = new Set(['post /session password']);
 
-const PUBLIC_FORM_PAGES = ['/subscribe', '/subscriptions/confirm', '/subscriptions/manage', '/subscriptions/unsubscribe', '/subscriptions/webhook'];
+/** The public pages answered per request (their forms post to themselves): /subscribe and everything under /subscriptions. */
+const PUBLIC_FORM_PAGES = ['/subscribe', ...readdirSync(path.resolve(import.meta.dirname, '../../src/pages/subscriptions')).sort().map((name) => `/subscriptions/${name.replace(/\.astro$/, '')}`)];
 /** Query parameters pages read, besides those their GET forms name. */
 const QUERY_NAMES = ['notice', 'template', 'lang', 'next', 'q', 'status', 'kind', 'page', 'before_id', 'action', 'entity_type', 'entity_id', 'actor_id', 'limit', 'after', 'unresolved', 'token', 'remove', 'language'];
 
