@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import postgres from 'postgres';
 import { reconnectDelaySeconds, type DatabaseHandle } from '../db/client.ts';
 import { listenWithReconnect, type Listening } from '../db/listen.ts';
+import { siteState } from '../db/schema.ts';
 import type { Logger } from '../server/log.ts';
 import type { ChangeScope, PublishResult, PublishStatus, Publisher } from './publisher.ts';
 import { readTreeRevision, siteRoot, treeRevisionFile } from './site-directory.ts';
@@ -87,7 +88,7 @@ export class PublishCoordinator implements PublishGate {
         if (!reconnected) return;
         // The database is back. Notices sent while this instance was not listening are lost:
         // the publisher catches up; any other instance campaigns now rather than at its next poll.
-        if (this.#leader) this.#publisher.publishAll().catch(() => {});
+        if (this.#leader) void this.#catchUp().catch(() => {});
         else void this.#campaign();
       },
     );
@@ -138,14 +139,7 @@ export class PublishCoordinator implements PublishGate {
       if (row?.locked) {
         this.#leader = true;
         this.#log.info('this instance publishes the site now');
-        // Changes may have been committed while nobody published. When this instance took
-        // the lock back (after a database outage, say) and the revision is still the one it
-        // last published, none were, and its snapshot is current: no full publish.
-        const [state] = await lock`select revision from site_state where id = 1`;
-        const status = this.#publisher.status;
-        const current = this.#publishedOnce && !status.error && Number(state?.revision) === status.revision;
-        this.#publishedOnce = true;
-        if (!current) await this.#publisher.publishAll().catch(() => {});
+        await this.#catchUp().catch(() => {});
       }
     } catch (error) {
       // Lost the connection, and with it the lock: someone else may publish now.
@@ -157,6 +151,21 @@ export class PublishCoordinator implements PublishGate {
     } finally {
       this.#campaigning = false;
     }
+  }
+
+  /**
+   * Changes may have been committed while nobody here published or listened: publish
+   * everything. When this instance published before (it took the lock back after a
+   * database outage, say) and the revision is still the one it last published, nothing
+   * was, and its snapshot is current: no full publish.
+   */
+  async #catchUp(): Promise<void> {
+    await this.#publisher.idle(); // a change publish under way moves the revision it holds
+    const [state] = await this.#handle.db.select({ revision: siteState.revision }).from(siteState).limit(1);
+    const status = this.#publisher.status;
+    const current = this.#publishedOnce && !status.error && state?.revision === status.revision;
+    this.#publishedOnce = true;
+    if (!current) await this.#publisher.publishAll();
   }
 
   #onNotice(payload: string): void {

@@ -1,20 +1,28 @@
-// porsager/postgres#1208, as its report gives it: a reserved connection whose backend was
-// terminated. Without Herald's patch of postgres.js the second query kills this process
-// with an uncaught TypeError; with it, both queries reject and the process exits 0.
+// porsager/postgres#1208: a reserved connection whose server side went away. The close
+// arrives in order (FIN, through a proxy), so postgres.js takes its quiet path: the
+// connection sits without a socket, and without Herald's patch the next query kills
+// this process with an uncaught TypeError from nextWrite. With it, the queries reject
+// and the process exits 0. (pg_terminate_backend is no trigger for this: its close often
+// arrives as a reset, which takes another path.)
 import postgres from 'postgres';
+import { startTcpProxy, throughProxy } from './tcp-proxy.ts';
 
-const url = process.env.DATABASE_URL!;
-const sql = postgres(url, { max: 2, onnotice: () => {} });
-const killer = postgres(url, { max: 1, onnotice: () => {} });
+const target = new URL(process.env.DATABASE_URL!);
+const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+const sql = postgres(throughProxy(target.toString(), proxy), { max: 2, onnotice: () => {} });
 const reserved = await sql.reserve();
-const [row] = await reserved`select pg_backend_pid() as pid`;
-await killer`select pg_terminate_backend(${row!.pid})`;
+await reserved`select 1`;
+proxy.drop();
+await new Promise((resolve) => setTimeout(resolve, 200));
 for (let i = 0; i < 3; i++) {
-  const outcome = await reserved`select 1`.then(() => 'answered', (error: { code?: string }) => `rejected ${error.code}`);
+  const outcome = await Promise.race([
+    reserved`select 1`.then(() => 'answered', (error: { code?: string }) => `rejected ${error.code}`),
+    new Promise((resolve) => setTimeout(() => resolve('no answer'), 5000)),
+  ]);
   console.log(outcome);
 }
-// The pool itself still works.
-const [ok] = await sql`select 1 as one`;
+const [ok] = await sql`select 1 as one`; // the pool itself still works
 console.log(`pool ${ok!.one}`);
 reserved.release();
-await Promise.all([sql.end({ timeout: 1 }), killer.end({ timeout: 1 })]);
+await sql.end({ timeout: 1 });
+await proxy.close();

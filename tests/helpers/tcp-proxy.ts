@@ -9,6 +9,8 @@ export interface TcpProxy {
   port: number;
   /** Resets every connection through the proxy and refuses new ones until restore(). */
   cut(): void;
+  /** Closes every open connection in order (FIN, not a reset), as a server shutting down does. */
+  drop(): void;
   /**
    * Stops forwarding without a word, as a network that drops packets does: open
    * connections and new ones are held, nothing arrives, nobody is told. restore() resets
@@ -58,6 +60,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       isCut = true;
       for (const socket of open) socket.resetAndDestroy();
       open.clear();
+    },
+    drop() {
+      for (const socket of open) socket.end();
     },
     stall() {
       isStalled = true;
