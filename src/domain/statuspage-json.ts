@@ -61,17 +61,30 @@ function groupJson(snapshot: Snapshot, g: GroupView, members: ComponentView[]) {
   };
 }
 
-/** Groups and components in one list, as Statuspage lists them (hidden ones left out). */
+/** Position, then name, then id: a total order, so equal positions never trade places between publishes. */
+function byPlace(a: { position: number; name: string; id: string }, b: { position: number; name: string; id: string }): number {
+  return a.position - b.position || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Groups and components in one list, as Statuspage lists them (hidden ones left out), in
+ * one stable order: groups and ungrouped components by place, each group followed by its
+ * members by place. Members of different groups share positions, so one sort of the whole
+ * list would interleave the groups.
+ */
 export function componentsJson(snapshot: Snapshot) {
   const shown = publicComponents(snapshot);
-  const list: Array<ReturnType<typeof componentJson> | ReturnType<typeof groupJson>> = [];
+  const listed = new Set<string>();
+  const entries: Array<{ place: GroupView | ComponentView; items: Array<ReturnType<typeof componentJson> | ReturnType<typeof groupJson>> }> = [];
   for (const group of snapshot.groups) {
     if (group.hidden) continue;
-    const members = shown.filter((c) => c.groupId === group.id);
-    if (members.length > 0) list.push(groupJson(snapshot, group, members));
+    const members = shown.filter((c) => c.groupId === group.id).sort(byPlace);
+    if (members.length === 0) continue;
+    for (const member of members) listed.add(member.id);
+    entries.push({ place: group, items: [groupJson(snapshot, group, members), ...members.map((m) => componentJson(snapshot, m))] });
   }
-  for (const component of shown) list.push(componentJson(snapshot, component));
-  return list.sort((a, b) => a.position - b.position || Number(b.group) - Number(a.group));
+  for (const component of shown) if (!listed.has(component.id)) entries.push({ place: component, items: [componentJson(snapshot, component)] });
+  return entries.sort((a, b) => byPlace(a.place, b.place)).flatMap((entry) => entry.items);
 }
 
 function updateJson(snapshot: Snapshot, u: UpdateView) {

@@ -228,6 +228,37 @@ describe('components.json', () => {
   });
 });
 
+describe('the order of components in every /api/v2 file', () => {
+  // Two groups whose members share positions, an ungrouped component between them, ties
+  // on position broken by name then id; given in a shuffled order.
+  const groups = [makeGroup({ id: 'g-data', name: 'Data', position: 2 }), makeGroup({ id: 'g-core', name: 'Core', position: 1 })];
+  const components = [
+    makeComponent({ id: 'db', name: 'Database', groupId: 'g-data', position: 1 }),
+    makeComponent({ id: 'web', name: 'Web', groupId: 'g-core', position: 2 }),
+    makeComponent({ id: 'search', name: 'Search', groupId: 'g-data', position: 1 }),
+    makeComponent({ id: 'docs', name: 'Docs', position: 2 }),
+    makeComponent({ id: 'api-b', name: 'API', groupId: 'g-core', position: 1 }),
+    makeComponent({ id: 'api-a', name: 'API', groupId: 'g-core', position: 1 }),
+    makeComponent({ id: 'status', name: 'Status', position: 0 }),
+  ];
+  const EXPECTED = ['status', 'g-core', 'api-a', 'api-b', 'web', 'g-data', 'db', 'search', 'docs']; // Data and Docs share position 2
+
+  it.each(['summary.json', 'components.json'])('%s lists groups each followed by its members, by position, name and id', (file) => {
+    const snapshot = makeSnapshot({ groups, components });
+    expect(idsOf(render(file, snapshot).components)).toEqual(EXPECTED);
+    const core = (render(file, snapshot).components as Json[]).find((c) => c.id === 'g-core')!;
+    expect(core.components).toEqual(['api-a', 'api-b', 'web']);
+  });
+
+  it('is the same whatever order the snapshot holds them in', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const shuffled = [...components].sort((a, b) => ((a.id.charCodeAt(0) * seed) % 7) - ((b.id.charCodeAt(0) * seed) % 7));
+      const snapshot = makeSnapshot({ groups: [...groups].reverse(), components: shuffled });
+      expect(idsOf(render('components.json', snapshot).components)).toEqual(EXPECTED);
+    }
+  });
+});
+
 describe('incidents', () => {
   it('describes an incident with its updates and components', () => {
     const [incident] = render('incidents/unresolved.json').incidents as Json[];
