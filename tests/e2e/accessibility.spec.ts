@@ -128,3 +128,40 @@ test('screenshots of the index, an incident page and /uptime/ at 390 and 1280 px
     }
   }
 });
+
+test('the embed card refreshes in place every minute where JavaScript runs, with no meta refresh', async ({ page, request, baseURL }) => {
+  await page.clock.install();
+  await page.goto('/embed/');
+  expect(await page.locator('meta[http-equiv="refresh" i]').count()).toBe(0);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme Cloud status');
+  await page.getByRole('link', { name: /status page/ }).focus();
+
+  const signIn = await request.post('/api/admin/v1/session', { headers: { origin: baseURL! }, data: { email: 'lead@example.com', password: 'correct-horse-battery' } });
+  expect(signIn.status()).toBe(200);
+  const created = await request.post('/api/admin/v1/incidents', {
+    headers: { origin: baseURL! },
+    data: { incident: { name: 'Embed refresh test', status: 'investigating', body: 'Looking.' } },
+  });
+  expect(created.status()).toBe(201);
+  const incident = await created.json();
+  try {
+    await expect(page.getByRole('link', { name: 'Embed refresh test' })).toHaveCount(0);
+    await page.clock.runFor(61_000);
+    await expect(page.getByRole('link', { name: 'Embed refresh test' })).toBeVisible();
+    expect(page.url()).toMatch(/\/embed\/$/); // the same document: refreshed in place, not reloaded
+  } finally {
+    const resolved = await request.patch(`/api/admin/v1/incidents/${incident.id}`, { headers: { origin: baseURL! }, data: { incident: { status: 'resolved', body: 'Done.' } } });
+    expect(resolved.status()).toBe(200);
+  }
+});
+
+test('the embed card without JavaScript is the published card, complete and correct', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/embed/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme Cloud status');
+  const summary = (await (await page.request.get('/api/v2/summary.json')).json()) as { status: { description: string }; incidents: Array<{ name: string }> };
+  await expect(page.locator('p.status')).toHaveText(summary.status.description);
+  for (const { name } of summary.incidents) await expect(page.getByRole('link', { name })).toBeVisible();
+  await context.close();
+});
