@@ -16,6 +16,23 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** What a visitor downloads for one published page, gzipped: its HTML and the stylesheets and scripts it links from the site. */
+async function pageWeight(siteDir: string, page: string): Promise<{ html: number; css: number; js: number; total: number }> {
+  const html = await readFile(path.join(siteDir, page));
+  const text = html.toString();
+  const linked = (pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1]!).filter((href) => href.startsWith('/') && !href.startsWith('//')))];
+  const gzippedFiles = async (hrefs: string[]) => {
+    let total = 0;
+    for (const href of hrefs) total += gzipSync(await readFile(path.join(siteDir, href.split('?')[0]!))).length;
+    return total;
+  };
+  const css = await gzippedFiles(linked(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g));
+  const js = await gzippedFiles(linked(/<script[^>]+src="([^"]+)"/g));
+  const gzHtml = gzipSync(html).length;
+  return { html: gzHtml, css, js, total: gzHtml + css + js };
+}
 
 async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
   await withDatabase(driver, 'bench', async (database) => {
@@ -38,12 +55,14 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     }
     clearInterval(sampler);
     await publisher.close();
-    const index = await readFile(path.join(dataDir, 'site', 'index.html'));
-    const cssFile = index.toString().match(/href="\/(_astro\/[^"]+\.css)"/)?.[1];
-    const css = cssFile ? await readFile(path.join(dataDir, 'site', cssFile)) : Buffer.alloc(0);
+    const siteDir = path.join(dataDir, 'site');
+    const weights = { index: await pageWeight(siteDir, 'index.html'), uptime: await pageWeight(siteDir, 'uptime/index.html') };
     const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`${driver}: full publish, first (cold caches) ${seconds(times[0]!)}; repeated: ${times.slice(1).map(seconds).join(', ') || 'n/a'} (target < 8 s); peak RSS ${mb(peakRss)}`);
-    console.log(`${driver}: index.html + CSS gzipped: ${((gzipSync(index).length + gzipSync(css).length) / 1024).toFixed(1)} KB (target < 30 KB)`);
+    for (const [name, target] of [['index', 15], ['uptime', 40]] as const) {
+      const w = weights[name];
+      console.log(`${driver}: ${name === 'index' ? '/' : '/uptime/'} weight gzipped (${data.components.length} components): ${kb(w.total)} = HTML ${kb(w.html)} + CSS ${kb(w.css)} + JS ${kb(w.js)} (target at most ${target} KB)`);
+    }
     await rm(dataDir, { recursive: true, force: true });
   });
 }
