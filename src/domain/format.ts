@@ -12,6 +12,7 @@ const SHAPES = {
   time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   date: { month: 'short', day: 'numeric', year: 'numeric' },
   month: { month: 'long', year: 'numeric' },
+  monthShort: { month: 'short' },
   dayKey: { year: 'numeric', month: '2-digit', day: '2-digit' },
   wallClock: { hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' },
 } satisfies Record<string, Intl.DateTimeFormatOptions>;
@@ -47,6 +48,12 @@ export function formatDate(date: Date, timeZone: string, language: Language = 'e
 export function formatMonth(monthKey: string, language: Language = 'en'): string {
   const [year, month] = monthKey.split('-').map(Number);
   return formatter('UTC', 'month', INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
+}
+
+/** "Nov": a month's mark where its year and full name are told nearby. */
+export function formatMonthShort(monthKey: string, language: Language = 'en'): string {
+  const [year, month] = monthKey.split('-').map(Number);
+  return formatter('UTC', 'monthShort', INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
 }
 
 /** The calendar day in the time zone, as "2026-11-21". */

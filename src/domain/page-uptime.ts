@@ -267,34 +267,3 @@ function durationIn(ms: number, locale: Locale): string {
   const m = minutes % 60;
   return [h ? locale.t('uptime.hours', { count: h }) : '', m ? locale.t('uptime.minutes', { count: m }) : ''].filter(Boolean).join(' ');
 }
-
-export interface CalendarMonth {
-  /** "2026-03" */
-  month: string;
-  /** Weeks from Monday to Sunday; null pads the days outside the month (or before the first day shown). */
-  weeks: Array<Array<UptimeDay | null>>;
-}
-
-/** Days (oldest first) laid out as month grids, oldest month first. */
-export function calendarMonths(days: readonly UptimeDay[]): CalendarMonth[] {
-  const months: CalendarMonth[] = [];
-  for (const day of days) {
-    const month = day.day.slice(0, 7);
-    let current = months.at(-1);
-    if (current?.month !== month) {
-      months.push((current = { month, weeks: [] }));
-      // Monday-first: getUTCDay() is 0 on Sunday. Days of the month before the first shown are padded too.
-      const first = new Date(`${month}-01T12:00:00Z`);
-      const lead = (first.getUTCDay() + 6) % 7 + (Number(day.day.slice(8)) - 1);
-      current.weeks.push([]);
-      for (let i = 0; i < lead; i++) {
-        if (current.weeks.at(-1)!.length === 7) current.weeks.push([]);
-        current.weeks.at(-1)!.push(null);
-      }
-    }
-    if (current.weeks.at(-1)!.length === 7) current.weeks.push([]);
-    current.weeks.at(-1)!.push(day);
-  }
-  for (const { weeks } of months) while (weeks.at(-1)!.length < 7) weeks.at(-1)!.push(null);
-  return months;
-}

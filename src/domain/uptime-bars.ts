@@ -1,13 +1,19 @@
+import { formatMonthShort } from './format.ts';
 import { escapeHtml } from './markdown.ts';
 import type { Locale } from './i18n/translator.ts';
-import { describeDay, type CalendarMonth, type UptimeDay } from './page-uptime.ts';
-import { severityShade } from './uptime.ts';
+import { describeDay, type UptimeDay } from './page-uptime.ts';
+import { severityShade, type DayUptime } from './uptime.ts';
+import type { ComponentStatus } from './vocabulary.ts';
 
 // The 90 day bars of an uptime row as HTML (1,800 list items at 20 components, on the
-// page every change re-renders first), and the cells of the 12-month calendar (7,300 per
-// language). Built as strings rather than through Astro's per-element rendering, and each
-// day's markup kept with the day: past days are the same objects from one snapshot to the
-// next (see page-uptime.ts), so a change publish only builds today's.
+// page every change re-renders first), and the 12-month calendar of /uptime/ (7,300 cells
+// per language). Built as strings rather than through Astro's per-element rendering, and
+// each day's markup kept with the day: past days are the same objects from one snapshot to
+// the next (see page-uptime.ts), so a change publish only builds today's.
+//
+// Only a row's last day (today) is in the tab order: one tab stop per component, and the
+// one day reachable by keyboard without JavaScript. /uptime.js moves that stop with the
+// arrow keys, Home and End (a roving tabindex).
 
 export interface BarWords {
   /** Identifies the wording (the language): items are cached per day and per key. */
@@ -16,11 +22,49 @@ export interface BarWords {
   dayLabel(day: string): string;
   /** The day in words (uptime, worst status, incidents): the colour is never all it says. */
   describe(day: UptimeDay): string;
+  /** A month's mark over its calendar, e.g. "Nov". */
+  monthMark(month: string): string;
+  /** A month's name for screen readers, e.g. "November 2026". */
+  monthLabel(month: string): string;
 }
 
 /** The page's words for its days in the locale's language. */
 export function localeDayWords(locale: Locale): BarWords {
-  return { key: locale.language, dayLabel: (day) => locale.day(day), describe: (day) => describeDay(day, locale) };
+  return {
+    key: locale.language,
+    dayLabel: (day) => locale.day(day),
+    describe: (day) => describeDay(day, locale),
+    monthMark: (month) => formatMonthShort(month, locale.language),
+    monthLabel: (month) => locale.month(month),
+  };
+}
+
+/** What a day's cell shows by colour; `data-status` carries it, for the stylesheet, themes and tests. */
+export type DayCellStatus = 'no-data' | ComponentStatus;
+
+export interface DayCell {
+  status: DayCellStatus;
+  /** How long the worst status lasted: 1 (under an hour, lightest), 2 (under six hours), 3 (longer; every operational and no-data day). */
+  tint: 1 | 2 | 3;
+}
+
+/**
+ * A day's cell, the same on the index's bars and /uptime/'s calendar. A day before the
+ * component existed is "no-data", never operational: a month nobody measured must not
+ * look like perfect uptime.
+ */
+export function dayCell(day: DayUptime): DayCell {
+  return day.worst === null ? { status: 'no-data', tint: 3 } : { status: day.worst, tint: severityShade(day) };
+}
+
+/**
+ * The cell's attributes: `data-status`, `t1` or `t2` for a lighter tint, and for the first
+ * day of a calendar month the column of its weekday when not Monday's (c2 to c7).
+ */
+export function dayCellAttributes(day: DayUptime, column = 1): string {
+  const { status, tint } = dayCell(day);
+  const classes = [column > 1 ? `c${column}` : '', tint < 3 ? `t${tint}` : ''].filter(Boolean).join(' ');
+  return ` data-status="${status}"${classes ? ` class="${classes}"` : ''}`;
 }
 
 const markup = new WeakMap<UptimeDay, Map<string, string>>();
@@ -33,31 +77,45 @@ function cached(day: UptimeDay, key: string, build: () => string): string {
   return html;
 }
 
-function dayClass(day: UptimeDay): string {
-  const shade = severityShade(day);
-  return `d-${day.worst ?? 'none'}${shade < 3 ? ` s${shade}` : ''}`;
-}
-
 const dayWords = (day: UptimeDay, words: BarWords) => `<span><b>${escapeHtml(words.dayLabel(day.day))}</b> ${escapeHtml(words.describe(day))}</span>`;
 
-function barItem(day: UptimeDay, words: BarWords): string {
-  return cached(day, `bar ${words.key}`, () => `<li tabindex="0" class="${dayClass(day)}">${dayWords(day, words)}</li>`);
+const TAB_STOP = ' tabindex="0"';
+
+function barItem(day: UptimeDay, words: BarWords, tabStop: boolean): string {
+  return cached(day, `bar ${words.key}${tabStop}`, () => `<li${dayCellAttributes(day)}${tabStop ? TAB_STOP : ''}>${dayWords(day, words)}</li>`);
 }
 
-function calendarCell(day: UptimeDay, words: BarWords): string {
-  return cached(day, `cell ${words.key}`, () => `<td tabindex="0" class="${dayClass(day)}">${Number(day.day.slice(8))}${dayWords(day, words)}</td>`);
+/** Monday-first column of a day (1 to 7). */
+const weekdayColumn = (day: string) => ((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
+
+/** A calendar cell; a month's first cell names its weekday's column (c2 to c7), the others follow it. */
+function calendarCell(day: UptimeDay, words: BarWords, first: boolean, tabStop: boolean): string {
+  return cached(day, `cell ${words.key}${first}${tabStop}`, () => `<li${dayCellAttributes(day, first ? weekdayColumn(day.day) : 1)}${tabStop ? TAB_STOP : ''}>${dayWords(day, words)}</li>`);
 }
 
-/** The rows of a calendar month's table body: a cell per day, empty cells for padding. */
-export function uptimeCalendarRows(weeks: CalendarMonth['weeks'], words: BarWords): string {
+/**
+ * A component's calendar (days oldest first) as the items of its year list: an item per
+ * month with its mark, and a list of its days labelled with the month's name. Every month
+ * has the same grid of 7 columns and 6 weeks, however many of its days are shown.
+ */
+export function uptimeCalendar(days: readonly UptimeDay[], words: BarWords): string {
   let html = '';
-  for (const week of weeks) html += `<tr>${week.map((day) => (day ? calendarCell(day, words) : '<td></td>')).join('')}</tr>`;
-  return html;
+  let month = '';
+  days.forEach((day, i) => {
+    const first = day.day.slice(0, 7) !== month;
+    if (first) {
+      if (month) html += '</ol></li>';
+      month = day.day.slice(0, 7);
+      html += `<li><span class="mark" aria-hidden="true">${escapeHtml(words.monthMark(month))}</span><ol aria-label="${escapeHtml(words.monthLabel(month))}">`;
+    }
+    html += calendarCell(day, words, first, i === days.length - 1);
+  });
+  return month ? `${html}</ol></li>` : html;
 }
 
-/** The `<li>` items of a row's bars, oldest first. */
+/** The `<li>` items of a row's bars, oldest first; the last (today) is the row's tab stop. */
 export function uptimeBarItems(days: readonly UptimeDay[], words: BarWords): string {
   let html = '';
-  for (const day of days) html += barItem(day, words);
+  days.forEach((day, i) => (html += barItem(day, words, i === days.length - 1)));
   return html;
 }

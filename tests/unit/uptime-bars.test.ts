@@ -1,26 +1,76 @@
 import { describe, expect, it } from 'vitest';
 import { pageUptime, sameUptimeEvents, type UptimeDay } from '../../src/domain/page-uptime.ts';
-import { uptimeBarItems, uptimeCalendarRows, type BarWords } from '../../src/domain/uptime-bars.ts';
+import { dayCell, dayCellAttributes, uptimeBarItems, uptimeCalendar, type BarWords, type DayCell } from '../../src/domain/uptime-bars.ts';
 import type { StatusChange } from '../../src/domain/uptime.ts';
 import { makeComponent, makeGroup, makeIncident, makeMaintenance, makeSnapshot } from './fixtures.ts';
 
 const at = (iso: string) => new Date(iso);
 const change = (status: StatusChange['status'], iso: string): StatusChange => ({ status, changedAt: at(iso) });
-const words: BarWords = { key: 'test', dayLabel: (day) => `[${day}]`, describe: (day) => `${day.worst ?? 'none'} <${day.events.map((e) => e.name).join(',')}>` };
+const words: BarWords = {
+  key: 'test',
+  dayLabel: (day) => `[${day}]`,
+  describe: (day) => `${day.worst ?? 'none'} <${day.events.map((e) => e.name).join(',')}>`,
+  monthMark: (month) => `m${month.slice(5)}`,
+  monthLabel: (month) => `<${month}>`,
+};
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+describe('dayCell: what a day cell shows, on the index bars and the /uptime/ calendar alike', () => {
+  const day = (worst: UptimeDay['worst'], durations: UptimeDay['durations'] = {}): UptimeDay => ({
+    day: '2026-03-14',
+    observedMs: worst === null ? 0 : 24 * HOUR,
+    durations,
+    downtimeMs: 0,
+    worst,
+    uptime: worst === null ? null : 100,
+    events: [],
+  });
+
+  it.each<[string, UptimeDay, DayCell, string]>([
+    ['no data (before the component existed)', day(null), { status: 'no-data', tint: 3 }, ' data-status="no-data"'],
+    ['operational all day', day('operational', { operational: 24 * HOUR }), { status: 'operational', tint: 3 }, ' data-status="operational"'],
+    ['operational for the few hours it existed', day('operational', { operational: 2 * HOUR }), { status: 'operational', tint: 3 }, ' data-status="operational"'],
+    ['degraded for 7 hours', day('degraded_performance', { operational: 17 * HOUR, degraded_performance: 7 * HOUR }), { status: 'degraded_performance', tint: 3 }, ' data-status="degraded_performance"'],
+    ['a partial outage of exactly 6 hours: full', day('partial_outage', { partial_outage: 6 * HOUR }), { status: 'partial_outage', tint: 3 }, ' data-status="partial_outage"'],
+    ['a major outage of 5 h 59 min: t2', day('major_outage', { major_outage: 6 * HOUR - MINUTE }), { status: 'major_outage', tint: 2 }, ' data-status="major_outage" class="t2"'],
+    ['maintenance of exactly 1 hour: t2', day('under_maintenance', { under_maintenance: HOUR }), { status: 'under_maintenance', tint: 2 }, ' data-status="under_maintenance" class="t2"'],
+    ['a major outage of 59 minutes: t1', day('major_outage', { major_outage: 59 * MINUTE }), { status: 'major_outage', tint: 1 }, ' data-status="major_outage" class="t1"'],
+    ['degraded for 10 minutes: t1', day('degraded_performance', { degraded_performance: 10 * MINUTE }), { status: 'degraded_performance', tint: 1 }, ' data-status="degraded_performance" class="t1"'],
+    // The tint follows the worst status's own time, not the other statuses' of the day.
+    ['a 10-minute major outage in a day of 8 hours partial: the major outage, t1', day('major_outage', { partial_outage: 8 * HOUR, major_outage: 10 * MINUTE }), { status: 'major_outage', tint: 1 }, ' data-status="major_outage" class="t1"'],
+  ])('%s', (_label, input, cell, attributes) => {
+    expect(dayCell(input)).toEqual(cell);
+    expect(dayCellAttributes(input)).toBe(attributes);
+  });
+
+  it('adds the column of a month\'s first weekday before the tint, and none for Monday', () => {
+    const short = day('partial_outage', { partial_outage: 30 * MINUTE });
+    expect(dayCellAttributes(short, 4)).toBe(' data-status="partial_outage" class="c4 t1"');
+    expect(dayCellAttributes(day(null), 7)).toBe(' data-status="no-data" class="c7"');
+    expect(dayCellAttributes(day(null), 1)).toBe(' data-status="no-data"');
+  });
+});
 
 describe('uptimeBarItems', () => {
   const day = (overrides: Partial<UptimeDay>): UptimeDay => ({ day: '2026-03-14', observedMs: 86_400_000, durations: { operational: 86_400_000 }, downtimeMs: 0, worst: 'operational', uptime: 100, events: [], ...overrides });
 
   it.each([
-    ['a whole operational day', day({}), '<li tabindex="0" class="d-operational"><span><b>[2026-03-14]</b> operational &lt;&gt;</span></li>'],
-    ['no data', day({ worst: null, observedMs: 0, durations: {} }), '<li tabindex="0" class="d-none"><span><b>[2026-03-14]</b> none &lt;&gt;</span></li>'],
+    ['a whole operational day', day({}), '<li data-status="operational" tabindex="0"><span><b>[2026-03-14]</b> operational &lt;&gt;</span></li>'],
+    ['no data', day({ worst: null, observedMs: 0, durations: {} }), '<li data-status="no-data" tabindex="0"><span><b>[2026-03-14]</b> none &lt;&gt;</span></li>'],
     [
       'a short outage, lighter, with an incident name escaped',
       day({ worst: 'major_outage', durations: { operational: 86_000_000, major_outage: 400_000 }, events: [{ id: 'i', name: 'A & <B>' }] }),
-      '<li tabindex="0" class="d-major_outage s1"><span><b>[2026-03-14]</b> major_outage &lt;A &amp; &lt;B&gt;&gt;</span></li>',
+      '<li data-status="major_outage" class="t1" tabindex="0"><span><b>[2026-03-14]</b> major_outage &lt;A &amp; &lt;B&gt;&gt;</span></li>',
     ],
   ])('renders %s', (_label, input, html) => {
     expect(uptimeBarItems([input], words)).toBe(html);
+  });
+
+  it('makes the last day (today) the row\'s one tab stop', () => {
+    const html = uptimeBarItems([day({ day: '2026-03-12' }), day({ day: '2026-03-13' }), day({})], words);
+    expect(html.match(/tabindex/g)).toEqual(['tabindex']);
+    expect(html).toMatch(/<li data-status="operational" tabindex="0"><span><b>\[2026-03-14\]<\/b>[^<]*<\/span><\/li>$/);
   });
 
   it('builds an item once per day and wording', () => {
@@ -35,17 +85,26 @@ describe('uptimeBarItems', () => {
   });
 });
 
-describe('uptimeCalendarRows', () => {
-  const day = (d: string): UptimeDay => ({ day: d, observedMs: 86_400_000, durations: { operational: 86_400_000 }, downtimeMs: 0, worst: 'operational', uptime: 100, events: [] });
+describe('uptimeCalendar', () => {
+  const day = (d: string, worst: UptimeDay['worst'] = 'operational'): UptimeDay => ({ day: d, observedMs: 86_400_000, durations: worst ? { [worst]: 86_400_000 } : {}, downtimeMs: 0, worst, uptime: worst ? 100 : null, events: [] });
 
-  it('writes a row per week, the day of the month in each cell and its words, empty cells for padding', () => {
-    const html = uptimeCalendarRows([[null, null, day('2026-03-04'), day('2026-03-05'), null, null, null]], words);
+  it('writes a list per month, its first day in its weekday\'s column, today alone in the tab order', () => {
+    // 2026-03-31 is a Tuesday, 2026-04-01 a Wednesday.
+    const html = uptimeCalendar([day('2026-03-30', null), day('2026-03-31'), day('2026-04-01'), day('2026-04-02')], words);
     expect(html).toBe(
-      '<tr><td></td><td></td>' +
-        '<td tabindex="0" class="d-operational">4<span><b>[2026-03-04]</b> operational &lt;&gt;</span></td>' +
-        '<td tabindex="0" class="d-operational">5<span><b>[2026-03-05]</b> operational &lt;&gt;</span></td>' +
-        '<td></td><td></td><td></td></tr>',
+      '<li><span class="mark" aria-hidden="true">m03</span><ol aria-label="&lt;2026-03&gt;">' +
+        '<li data-status="no-data"><span><b>[2026-03-30]</b> none &lt;&gt;</span></li>' +
+        '<li data-status="operational"><span><b>[2026-03-31]</b> operational &lt;&gt;</span></li></ol></li>' +
+        '<li><span class="mark" aria-hidden="true">m04</span><ol aria-label="&lt;2026-04&gt;">' +
+        '<li data-status="operational" class="c3"><span><b>[2026-04-01]</b> operational &lt;&gt;</span></li>' +
+        '<li data-status="operational" tabindex="0"><span><b>[2026-04-02]</b> operational &lt;&gt;</span></li></ol></li>',
     );
+  });
+
+  it('places a first day shown in the middle of a month in its weekday\'s column too', () => {
+    // 2026-03-04 is a Wednesday.
+    expect(uptimeCalendar([day('2026-03-04'), day('2026-03-05')], words)).toContain('<li data-status="operational" class="c3"><span><b>[2026-03-04]</b>');
+    expect(uptimeCalendar([], words)).toBe('');
   });
 });
 

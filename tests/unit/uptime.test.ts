@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarDayCount, calendarMonths, describeDay, pageUptime, todayStandsStill } from '../../src/domain/page-uptime.ts';
+import { calendarDayCount, describeDay, pageUptime, todayStandsStill } from '../../src/domain/page-uptime.ts';
 import {
   dailyUptime,
   daySpans,
@@ -341,32 +341,6 @@ describe('pageUptime', () => {
     // 2025-04-01 through 2026-03-15: 30+31+30+31+31+30+31+30+31 (Apr-Dec) + 31+28 + 15.
     expect(calendarDayCount(NOW, 'UTC')).toBe(349);
     expect(calendarDayCount(at('2026-01-01T00:30:00Z'), 'Europe/Berlin')).toBe(31 + 28 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31 - 31 + 1);
-  });
-});
-
-describe('calendarMonths', () => {
-  const days = (from: string, count: number) => {
-    const start = Date.parse(`${from}T12:00:00Z`);
-    return Array.from({ length: count }, (_, i) => ({ ...day({ day: new Date(start + i * 86_400_000).toISOString().slice(0, 10) }), events: [] }));
-  };
-
-  it('lays each month out in weeks from Monday, padding the edges', () => {
-    // March 2026 starts on a Sunday; April on a Wednesday.
-    const months = calendarMonths(days('2026-03-01', 31 + 2));
-    expect(months.map((m) => m.month)).toEqual(['2026-03', '2026-04']);
-    const [march, april] = months;
-    expect(march!.weeks[0]!.map((d) => d?.day ?? null)).toEqual([null, null, null, null, null, null, '2026-03-01']);
-    expect(march!.weeks).toHaveLength(6);
-    expect(march!.weeks.at(-1)!.map((d) => d?.day ?? null)).toEqual(['2026-03-30', '2026-03-31', null, null, null, null, null]);
-    expect(april!.weeks).toEqual([[null, null, expect.objectContaining({ day: '2026-04-01' }), expect.objectContaining({ day: '2026-04-02' }), null, null, null]]);
-  });
-
-  it('pads the days of the first month before the first day shown', () => {
-    const [month] = calendarMonths(days('2026-03-04', 2));
-    expect(month!.weeks.map((w) => w.map((d) => d?.day ?? null))).toEqual([
-      [null, null, null, null, null, null, null],
-      [null, null, '2026-03-04', '2026-03-05', null, null, null],
-    ]);
   });
 });
 
