@@ -56,6 +56,18 @@ export function formatMonthShort(monthKey: string, language: Language = 'en'): s
   return formatter('UTC', 'monthShort', INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
 }
 
+/**
+ * What comes before and after the day of the month in `formatDayKey` for the days of a
+ * month: ["Nov ", ", 2026"], or ["2026年11月", "日"]. A calendar that numbers its days
+ * (with a CSS counter) shows each day's date from these without writing it 30 times.
+ */
+export function dayKeyAround(monthKey: string, language: Language = 'en'): [before: string, after: string] {
+  const parts = formatter('UTC', 'date', INTL_LOCALES[language]).formatToParts(new Date(`${monthKey}-15T12:00:00Z`));
+  const day = parts.findIndex((p) => p.type === 'day');
+  const text = (from: number, to?: number) => parts.slice(from, to).map((p) => p.value).join('');
+  return [text(0, day), text(day + 1)];
+}
+
 /** The calendar day in the time zone, as "2026-11-21". */
 export function dayKey(date: Date, timeZone: string): string {
   // en-CA formats as YYYY-MM-DD.

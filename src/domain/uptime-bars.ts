@@ -1,4 +1,4 @@
-import { formatMonthShort } from './format.ts';
+import { dayKeyAround, formatMonthShort } from './format.ts';
 import { escapeHtml } from './markdown.ts';
 import type { Locale } from './i18n/translator.ts';
 import { describeDay, type UptimeDay } from './page-uptime.ts';
@@ -18,24 +18,24 @@ import type { ComponentStatus } from './vocabulary.ts';
 export interface BarWords {
   /** Identifies the wording (the language): items are cached per day and per key. */
   key: string;
-  /** The day's date as shown, e.g. "Nov 21, 2026". */
-  dayLabel(day: string): string;
   /** The day in words (uptime, worst status, incidents): the colour is never all it says. */
   describe(day: UptimeDay): string;
   /** A month's mark over its calendar, e.g. "Nov". */
   monthMark(month: string): string;
   /** A month's name for screen readers, e.g. "November 2026". */
   monthLabel(month: string): string;
+  /** What a day's date shows before and after its number, for the days of a month: ["Nov ", ", 2026"]. */
+  dayAround(month: string): [before: string, after: string];
 }
 
 /** The page's words for its days in the locale's language. */
 export function localeDayWords(locale: Locale): BarWords {
   return {
     key: locale.language,
-    dayLabel: (day) => locale.day(day),
     describe: (day) => describeDay(day, locale),
     monthMark: (month) => formatMonthShort(month, locale.language),
     monthLabel: (month) => locale.month(month),
+    dayAround: (month) => dayKeyAround(month, locale.language),
   };
 }
 
@@ -77,20 +77,40 @@ function cached(day: UptimeDay, key: string, build: () => string): string {
   return html;
 }
 
-const dayWords = (day: UptimeDay, words: BarWords) => `<span><b>${escapeHtml(words.dayLabel(day.day))}</b> ${escapeHtml(words.describe(day))}</span>`;
+// A day's date is written without its number, which a CSS counter over the row's days adds
+// (screen readers read it with the rest): ninety bars or thirty cells that differ only in a
+// number cost gzip more than the rest of the page, and days alike are otherwise byte for byte
+// the same. A bar says "Nov <i></i>, 2026", and the first day of a row, of a month and of
+// what a phone shows sets the counter (style="counter-reset: d N", N the day before). A
+// calendar cell says nothing of its date: its month's list holds the words around the number
+// (--before, --after) and starts the counter, so a quiet month is thirty identical cells.
 
 const TAB_STOP = ' tabindex="0"';
+const cssString = (text: string) => `'${text.replace(/[\\']/g, '\\$&').replace(/\n/g, '\\a ')}'`;
+const counterReset = (day: string) => `counter-reset:d ${Number(day.slice(8)) - 1}`;
 
-function barItem(day: UptimeDay, words: BarWords, tabStop: boolean): string {
-  return cached(day, `bar ${words.key}${tabStop}`, () => `<li${dayCellAttributes(day)}${tabStop ? TAB_STOP : ''}>${dayWords(day, words)}</li>`);
+function barItem(day: UptimeDay, words: BarWords, first: boolean, tabStop: boolean): string {
+  return cached(day, `bar ${words.key} ${first} ${tabStop}`, () => {
+    const [before, after] = words.dayAround(day.day.slice(0, 7));
+    const date = `<b>${escapeHtml(before)}<i></i>${escapeHtml(after)}</b>`;
+    return `<li${dayCellAttributes(day)}${first ? ` style="${counterReset(day.day)}"` : ''}${tabStop ? TAB_STOP : ''}><span>${date} ${escapeHtml(words.describe(day))}</span></li>`;
+  });
 }
 
 /** Monday-first column of a day (1 to 7). */
 const weekdayColumn = (day: string) => ((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
 
-/** A calendar cell; a month's first cell names its weekday's column (c2 to c7), the others follow it. */
+/** A calendar cell; a month's first names its weekday's column (c2 to c7), the others follow it. */
 function calendarCell(day: UptimeDay, words: BarWords, first: boolean, tabStop: boolean): string {
-  return cached(day, `cell ${words.key}${first}${tabStop}`, () => `<li${dayCellAttributes(day, first ? weekdayColumn(day.day) : 1)}${tabStop ? TAB_STOP : ''}>${dayWords(day, words)}</li>`);
+  return cached(day, `cell ${words.key} ${first} ${tabStop}`, () => `<li${dayCellAttributes(day, first ? weekdayColumn(day.day) : 1)}${tabStop ? TAB_STOP : ''}><span>${escapeHtml(words.describe(day))}</span></li>`);
+}
+
+/** A month's list of days, from the first shown: its name, and the words around a day's number. */
+function monthList(firstDay: string, words: BarWords): string {
+  const month = firstDay.slice(0, 7);
+  const [before, after] = words.dayAround(month);
+  const style = `${firstDay.endsWith('-01') ? '' : `${counterReset(firstDay)};`}--before:${cssString(before)};--after:${cssString(after)}`;
+  return `<ol aria-label="${escapeHtml(words.monthLabel(month))}" style="${escapeHtml(style)}">`;
 }
 
 /**
@@ -106,16 +126,22 @@ export function uptimeCalendar(days: readonly UptimeDay[], words: BarWords): str
     if (first) {
       if (month) html += '</ol></li>';
       month = day.day.slice(0, 7);
-      html += `<li><span class="mark" aria-hidden="true">${escapeHtml(words.monthMark(month))}</span><ol aria-label="${escapeHtml(words.monthLabel(month))}">`;
+      html += `<li><span class="mark" aria-hidden="true">${escapeHtml(words.monthMark(month))}</span>${monthList(day.day, words)}`;
     }
     html += calendarCell(day, words, first, i === days.length - 1);
   });
   return month ? `${html}</ol></li>` : html;
 }
 
+/** How many of the latest bars a phone shows (public.css hides the others: display: none, which counts nothing). */
+const NARROW_BARS = 30;
+
 /** The `<li>` items of a row's bars, oldest first; the last (today) is the row's tab stop. */
 export function uptimeBarItems(days: readonly UptimeDay[], words: BarWords): string {
   let html = '';
-  days.forEach((day, i) => (html += barItem(day, words, i === days.length - 1)));
+  days.forEach((day, i) => {
+    const first = i === 0 || i === days.length - NARROW_BARS || day.day.endsWith('-01');
+    html += barItem(day, words, first, i === days.length - 1);
+  });
   return html;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   dayKey,
+  dayKeyAround,
+  formatMonthShort,
   formatDate,
   formatDateTime,
   formatDayKey,
@@ -119,5 +121,18 @@ describe('formatRelative', () => {
     [-3 * 24 * 60, '3 days ago'],
   ])('describes %i minutes from now as %s', (minutes, expected) => {
     expect(formatRelative(minutesAfter(NOW, minutes), NOW)).toBe(expected);
+  });
+});
+
+describe('dayKeyAround and formatMonthShort', () => {
+  it.each([
+    ['en', '2026-11', ['Nov ', ', 2026'], 'Nov'],
+    ['zh-TW', '2026-01', ['2026年1月', '日'], '1月'],
+    ['zh-CN', '2026-12', ['2026年12月', '日'], '12月'],
+  ] as const)('%s: a day of %s is its number between %j', (language, month, around, mark) => {
+    expect(dayKeyAround(month, language)).toEqual(around);
+    // The same date formatDayKey writes, for every day of the month.
+    expect(`${around[0]}21${around[1]}`).toBe(formatDayKey(`${month}-21`, language));
+    expect(formatMonthShort(month, language)).toBe(mark);
   });
 });

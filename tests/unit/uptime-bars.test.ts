@@ -8,10 +8,10 @@ const at = (iso: string) => new Date(iso);
 const change = (status: StatusChange['status'], iso: string): StatusChange => ({ status, changedAt: at(iso) });
 const words: BarWords = {
   key: 'test',
-  dayLabel: (day) => `[${day}]`,
   describe: (day) => `${day.worst ?? 'none'} <${day.events.map((e) => e.name).join(',')}>`,
   monthMark: (month) => `m${month.slice(5)}`,
   monthLabel: (month) => `<${month}>`,
+  dayAround: (month) => [`[${month}-`, ']'],
 };
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -54,23 +54,36 @@ describe('dayCell: what a day cell shows, on the index bars and the /uptime/ cal
 
 describe('uptimeBarItems', () => {
   const day = (overrides: Partial<UptimeDay>): UptimeDay => ({ day: '2026-03-14', observedMs: 86_400_000, durations: { operational: 86_400_000 }, downtimeMs: 0, worst: 'operational', uptime: 100, events: [], ...overrides });
+  // The date of the 14th: its number comes from the counter the item sets (13, the day before) or follows.
+  const date = '<b>[2026-03-<i></i>]</b>';
 
   it.each([
-    ['a whole operational day', day({}), '<li data-status="operational" tabindex="0"><span><b>[2026-03-14]</b> operational &lt;&gt;</span></li>'],
-    ['no data', day({ worst: null, observedMs: 0, durations: {} }), '<li data-status="no-data" tabindex="0"><span><b>[2026-03-14]</b> none &lt;&gt;</span></li>'],
+    ['a whole operational day', day({}), `<li data-status="operational" style="counter-reset:d 13" tabindex="0"><span>${date} operational &lt;&gt;</span></li>`],
+    ['no data', day({ worst: null, observedMs: 0, durations: {} }), `<li data-status="no-data" style="counter-reset:d 13" tabindex="0"><span>${date} none &lt;&gt;</span></li>`],
     [
       'a short outage, lighter, with an incident name escaped',
       day({ worst: 'major_outage', durations: { operational: 86_000_000, major_outage: 400_000 }, events: [{ id: 'i', name: 'A & <B>' }] }),
-      '<li data-status="major_outage" class="t1" tabindex="0"><span><b>[2026-03-14]</b> major_outage &lt;A &amp; &lt;B&gt;&gt;</span></li>',
+      `<li data-status="major_outage" class="t1" style="counter-reset:d 13" tabindex="0"><span>${date} major_outage &lt;A &amp; &lt;B&gt;&gt;</span></li>`,
     ],
   ])('renders %s', (_label, input, html) => {
     expect(uptimeBarItems([input], words)).toBe(html);
   });
 
-  it('makes the last day (today) the row\'s one tab stop', () => {
+  it('makes the last day (today) the row\'s one tab stop, and days alike the same markup', () => {
     const html = uptimeBarItems([day({ day: '2026-03-12' }), day({ day: '2026-03-13' }), day({})], words);
     expect(html.match(/tabindex/g)).toEqual(['tabindex']);
-    expect(html).toMatch(/<li data-status="operational" tabindex="0"><span><b>\[2026-03-14\]<\/b>[^<]*<\/span><\/li>$/);
+    expect(html).toBe(
+      `<li data-status="operational" style="counter-reset:d 11"><span>${date} operational &lt;&gt;</span></li>` +
+        `<li data-status="operational"><span>${date} operational &lt;&gt;</span></li>` +
+        `<li data-status="operational" tabindex="0"><span>${date} operational &lt;&gt;</span></li>`,
+    );
+  });
+
+  it('restarts the date counter on the first of a month and on the first of the 30 days a phone shows', () => {
+    const days = Array.from({ length: 40 }, (_, i) => day({ day: new Date(Date.UTC(2026, 1, 10 + i, 12)).toISOString().slice(0, 10) }));
+    const resets = [...uptimeBarItems(days, words).matchAll(/<li[^>]*counter-reset:d (\d+)[^>]*><span><b>\[([\d-]+)-<i>/g)].map((m) => `${m[2]}-${Number(m[1]) + 1}`);
+    // Feb 10 starts the row, Feb 20 is the 30th day from the last, Mar 1 starts a month.
+    expect(resets).toEqual(['2026-02-10', '2026-02-20', '2026-03-1']);
   });
 
   it('builds an item once per day and wording', () => {
@@ -80,7 +93,7 @@ describe('uptimeBarItems', () => {
     uptimeBarItems(days, counting);
     uptimeBarItems(days, counting);
     expect(described).toBe(2);
-    expect(uptimeBarItems(days, { ...counting, key: 'other', dayLabel: (d) => `<${d}>` })).toContain('<b>&lt;2026-03-14&gt;</b>');
+    expect(uptimeBarItems(days, { ...counting, key: 'other', dayAround: () => ['<', '>'] })).toContain('<b>&lt;<i></i>&gt;</b>');
     expect(described).toBe(4);
   });
 });
@@ -89,21 +102,22 @@ describe('uptimeCalendar', () => {
   const day = (d: string, worst: UptimeDay['worst'] = 'operational'): UptimeDay => ({ day: d, observedMs: 86_400_000, durations: worst ? { [worst]: 86_400_000 } : {}, downtimeMs: 0, worst, uptime: worst ? 100 : null, events: [] });
 
   it('writes a list per month, its first day in its weekday\'s column, today alone in the tab order', () => {
-    // 2026-03-31 is a Tuesday, 2026-04-01 a Wednesday.
+    // 2026-03-30 is a Monday, 2026-04-01 a Wednesday. A cell's date is the month's words around a counter.
     const html = uptimeCalendar([day('2026-03-30', null), day('2026-03-31'), day('2026-04-01'), day('2026-04-02')], words);
     expect(html).toBe(
-      '<li><span class="mark" aria-hidden="true">m03</span><ol aria-label="&lt;2026-03&gt;">' +
-        '<li data-status="no-data"><span><b>[2026-03-30]</b> none &lt;&gt;</span></li>' +
-        '<li data-status="operational"><span><b>[2026-03-31]</b> operational &lt;&gt;</span></li></ol></li>' +
-        '<li><span class="mark" aria-hidden="true">m04</span><ol aria-label="&lt;2026-04&gt;">' +
-        '<li data-status="operational" class="c3"><span><b>[2026-04-01]</b> operational &lt;&gt;</span></li>' +
-        '<li data-status="operational" tabindex="0"><span><b>[2026-04-02]</b> operational &lt;&gt;</span></li></ol></li>',
+      '<li><span class="mark" aria-hidden="true">m03</span><ol aria-label="&lt;2026-03&gt;" style="counter-reset:d 29;--before:&#39;[2026-03-&#39;;--after:&#39;]&#39;">' +
+        '<li data-status="no-data"><span>none &lt;&gt;</span></li>' +
+        '<li data-status="operational"><span>operational &lt;&gt;</span></li></ol></li>' +
+        '<li><span class="mark" aria-hidden="true">m04</span><ol aria-label="&lt;2026-04&gt;" style="--before:&#39;[2026-04-&#39;;--after:&#39;]&#39;">' +
+        '<li data-status="operational" class="c3"><span>operational &lt;&gt;</span></li>' +
+        '<li data-status="operational" tabindex="0"><span>operational &lt;&gt;</span></li></ol></li>',
     );
   });
 
-  it('places a first day shown in the middle of a month in its weekday\'s column too', () => {
+  it('places a first day shown in the middle of a month in its weekday\'s column too, and quotes the words for CSS', () => {
     // 2026-03-04 is a Wednesday.
-    expect(uptimeCalendar([day('2026-03-04'), day('2026-03-05')], words)).toContain('<li data-status="operational" class="c3"><span><b>[2026-03-04]</b>');
+    expect(uptimeCalendar([day('2026-03-04'), day('2026-03-05')], words)).toContain('<li data-status="operational" class="c3"><span>');
+    expect(uptimeCalendar([day('2026-03-04')], { ...words, dayAround: () => ["it's \\", ''] })).toContain(`--before:&#39;it\\&#39;s \\\\&#39;;`);
     expect(uptimeCalendar([], words)).toBe('');
   });
 });
