@@ -37,6 +37,21 @@ export interface PublishGate {
   publishChange(scope: ChangeScope): Promise<PublishResult | null>;
 }
 
+/**
+ * A network that drops packets would hold a lock query until TCP gives up, minutes later,
+ * and with it every later campaign; past this deadline the lock counts as lost (the catch
+ * drops the client, and with it the connection that held it).
+ */
+const LOCK_QUERY_DEADLINE_MS = 5_000;
+function withinLockDeadline<T>(query: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the lock connection did not answer within 5 seconds')), LOCK_QUERY_DEADLINE_MS);
+  });
+  query.catch(() => {}); // settles later, when the dropped client gives up
+  return Promise.race([query, deadline]).finally(() => clearTimeout(timer));
+}
+
 export class PublishCoordinator implements PublishGate {
   readonly instanceId = randomUUID();
   readonly #publisher: Publisher;
@@ -131,11 +146,11 @@ export class PublishCoordinator implements PublishGate {
       const lock = this.#lockClient;
       if (this.#leader) {
         // The client reconnects by itself after a lost connection, on a backend without the lock.
-        const [row] = await lock`select exists (select 1 from pg_locks where locktype = 'advisory' and classid::int8 = ${LOCK_KEYS[0]} and objid::int8 = ${LOCK_KEYS[1]} and objsubid = 2 and pid = pg_backend_pid() and granted) as held`;
+        const [row] = await withinLockDeadline(lock`select exists (select 1 from pg_locks where locktype = 'advisory' and classid::int8 = ${LOCK_KEYS[0]} and objid::int8 = ${LOCK_KEYS[1]} and objsubid = 2 and pid = pg_backend_pid() and granted) as held`);
         if (!row?.held) throw new Error('the connection holding the lock was lost');
         return;
       }
-      const [row] = await lock`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`;
+      const [row] = await withinLockDeadline(lock`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`);
       if (row?.locked) {
         this.#leader = true;
         this.#log.info('this instance publishes the site now');
