@@ -5,13 +5,15 @@ import { createHash } from 'node:crypto';
  * it holds wherever the published files are served (a bucket, a CDN); Herald's server sends
  * the page's own policy again as a header and adds frame-ancestors, which a meta tag cannot
  * set (see static-files.ts).
- * - Scripts: this site's files (the widget on /embed-docs/), and each inline script by the
+ * - Scripts: this site's files (the widget on /embed-docs/, /uptime.js on the index and
+ *   /uptime/), and each inline script by the
  *   hash of its text, which is added when the page is published (addInlineScriptHashes):
  *   never 'unsafe-inline'.
  * - Styles keep 'unsafe-inline': Astro inlines small component stylesheets, the brand
- *   colour is a <style> per page, the uptime legend has a style attribute and the widget
+ *   colour is a <style> per page, uptime days start their date counter (and /uptime/'s
+ *   months set the words around a date) in style attributes, and the widget
  *   (previewed on /embed-docs/) draws its own <style>. With a hash in style-src browsers
- *   would ignore 'unsafe-inline' and refuse the attribute and the widget's style.
+ *   would ignore 'unsafe-inline' and refuse those attributes and the widget's style.
  * - Images from anywhere: the logo is any URL the settings name.
  * - Everything else (fetches, frames, fonts, forms) from this site only.
  */
