@@ -6,9 +6,8 @@ import { createHash } from 'node:crypto';
  * the page's own policy again as a header and adds frame-ancestors, which a meta tag cannot
  * set (see static-files.ts).
  * - Scripts: this site's files (the widget on /embed-docs/, /uptime.js on the index and
- *   /uptime/), and each inline script by the
- *   hash of its text, which is added when the page is published (addInlineScriptHashes):
- *   never 'unsafe-inline'.
+ *   /uptime/), and each inline script by the hash of its text, which is added when the page
+ *   is published (addInlineScriptHashes): never 'unsafe-inline'.
  * - Styles keep 'unsafe-inline': Astro inlines small component stylesheets, the brand
  *   colour is a <style> per page, uptime days start their date counter (and /uptime/'s
  *   months set the words around a date) in style attributes, and the widget
