@@ -92,7 +92,7 @@ test.describe('public pages under their Content-Security-Policy', () => {
     const violations = await watchViolations(page);
     await page.goto('/embed-docs/');
     await expect(page.locator('[data-herald-widget] [role="status"]').first()).toHaveText('Partially Degraded Service');
-    await expect(page.locator('iframe.preview').contentFrame().getByRole('status')).toHaveText('Partially Degraded Service');
+    await expect(page.locator('iframe.preview').contentFrame().locator('p.status')).toHaveText('Partially Degraded Service');
     expect(violations).toEqual([]);
   });
 
@@ -129,7 +129,7 @@ test.describe('public pages under their Content-Security-Policy', () => {
       await page.goto(hostUrl);
       await expect(page.locator('#widget [role="status"]')).toHaveText('Partially Degraded Service');
       await expect.poll(() => page.locator('#badge').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-      await expect(page.frameLocator('#card').getByRole('status')).toHaveText('Partially Degraded Service');
+      await expect(page.frameLocator('#card').locator('p.status')).toHaveText('Partially Degraded Service');
       expect(violations).toEqual([]);
     });
   });
