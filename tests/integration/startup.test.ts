@@ -25,7 +25,8 @@ function expectOneLineFailure(output: string, pattern: RegExp) {
   expect(output).not.toMatch(/^\s+at /m); // no stack trace
 }
 
-describe('starting Herald', () => {
+// Each test starts real Herald processes: on a loaded 2-core machine one start can take 20 s.
+describe('starting Herald', { timeout: 90_000 }, () => {
   let dataDir: string;
   const running: HeraldProcess[] = [];
 
