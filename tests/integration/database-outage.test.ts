@@ -126,6 +126,13 @@ if (process.env.DATABASE_URL) {
 
     it('keeps running when its connections are terminated, and works again by itself', async () => {
       for (let round = 0; round < 3; round++) {
+        // Herald reconnects lazily (and its lock client after a backoff): wait until it holds
+        // connections again, so that every round terminates some.
+        await eventually('Herald holds connections', 20_000, async () => {
+          await adminApi('/api/admin/v1/incidents');
+          const [open] = await admin.unsafe(`select count(*)::int as n from pg_stat_activity where datname = '${name}'`);
+          return open!.n > 0 ? true : undefined;
+        });
         const [row] = await terminateHeraldConnections();
         expect(row!.n).toBeGreaterThan(0);
         // Queries in flight meet the dead connections, too.
