@@ -14,6 +14,11 @@ import type { ComponentStatus } from './vocabulary.ts';
 // Only a row's last day (today) is in the tab order: one tab stop per component, and the
 // one day reachable by keyboard without JavaScript. /uptime.js moves that stop with the
 // arrow keys, Home and End (a roving tabindex).
+//
+// On the index only today's bar carries its words: the other 89 days' words (incident
+// names, durations, percentages: 9 of the index's 19 KB gzipped at 20 components) are in
+// /uptime-days.json, which /uptime.js fetches when a visitor first points at, taps or
+// focuses a bar. Without JavaScript the past days' words are on /uptime/, linked below.
 
 export interface BarWords {
   /** Identifies the wording (the language): items are cached per day and per key. */
@@ -77,24 +82,29 @@ function cached(day: UptimeDay, key: string, build: () => string): string {
   return html;
 }
 
-// A day's date is written without its number, which a CSS counter over the row's days adds
-// (screen readers read it with the rest): ninety bars or thirty cells that differ only in a
-// number cost gzip more than the rest of the page, and days alike are otherwise byte for byte
-// the same. A bar says "Nov <i></i>, 2026", and the first day of a row, of a month and of
-// what a phone shows sets the counter (style="counter-reset: d N", N the day before). A
-// calendar cell says nothing of its date: its month's list holds the words around the number
-// (--before, --after) and starts the counter, so a quiet month is thirty identical cells.
+// A calendar cell says nothing of its date: its month's list holds the words around the
+// number (--before, --after) and starts a CSS counter that numbers the cells (screen readers
+// read it with the rest), so a quiet month is thirty identical cells; thirty cells that
+// differ only in a number would cost gzip more than the rest of the page.
 
 const TAB_STOP = ' tabindex="0"';
 const cssString = (text: string) => `'${text.replace(/[\\']/g, '\\$&').replace(/\n/g, '\\a ')}'`;
 const counterReset = (day: string) => `counter-reset:d ${Number(day.slice(8)) - 1}`;
 
-function barItem(day: UptimeDay, words: BarWords, first: boolean, tabStop: boolean): string {
-  return cached(day, `bar ${words.key} ${first} ${tabStop}`, () => {
-    const [before, after] = words.dayAround(day.day.slice(0, 7));
-    const date = `<b>${escapeHtml(before)}<i></i>${escapeHtml(after)}</b>`;
-    return `<li${dayCellAttributes(day)}${first ? ` style="${counterReset(day.day)}"` : ''}${tabStop ? TAB_STOP : ''}><span>${date} ${escapeHtml(words.describe(day))}</span></li>`;
-  });
+/** A day's date in words, e.g. "Nov 3, 2026". */
+export function dayDate(day: string, words: BarWords): string {
+  const [before, after] = words.dayAround(day.slice(0, 7));
+  return `${before}${Number(day.slice(8))}${after}`;
+}
+
+/** A past day's bar: its colour alone; its words come from /uptime-days.json. */
+function pastBar(day: UptimeDay): string {
+  return cached(day, 'bar', () => `<li${dayCellAttributes(day)}></li>`);
+}
+
+/** Today's bar: the row's tab stop, with its date and words. */
+function todayBar(day: UptimeDay, words: BarWords): string {
+  return cached(day, `today ${words.key}`, () => `<li${dayCellAttributes(day)}${TAB_STOP}><span><b>${escapeHtml(dayDate(day.day, words))}</b> ${escapeHtml(words.describe(day))}</span></li>`);
 }
 
 /** Monday-first column of a day (1 to 7). */
@@ -133,15 +143,27 @@ export function uptimeCalendar(days: readonly UptimeDay[], words: BarWords): str
   return month ? `${html}</ol></li>` : html;
 }
 
-/** How many of the latest bars a phone shows (public.css hides the others: display: none, which counts nothing). */
-const NARROW_BARS = 30;
-
-/** The `<li>` items of a row's bars, oldest first; the last (today) is the row's tab stop. */
+/** The `<li>` items of a row's bars, oldest first; the last (today) is the row's tab stop and alone carries its words. */
 export function uptimeBarItems(days: readonly UptimeDay[], words: BarWords): string {
   let html = '';
   days.forEach((day, i) => {
-    const first = i === 0 || i === days.length - NARROW_BARS || day.day.endsWith('-01');
-    html += barItem(day, words, first, i === days.length - 1);
+    html += i === days.length - 1 ? todayBar(day, words) : pastBar(day);
   });
   return html;
+}
+
+/**
+ * /uptime-days.json: every bar's words, for /uptime.js to show on hover, focus or tap.
+ * `dates` are the days' dates in words, oldest first; `rows` the days' words per row (a
+ * component's or a group's id, the `data-row` of its bars), aligned with `dates`.
+ */
+export interface UptimeDaysFile {
+  dates: string[];
+  rows: Record<string, string[]>;
+}
+
+export function uptimeDaysFile(dayKeys: readonly string[], rows: ReadonlyMap<string, readonly UptimeDay[]>, words: BarWords): UptimeDaysFile {
+  const result: UptimeDaysFile = { dates: dayKeys.map((day) => dayDate(day, words)), rows: {} };
+  for (const [id, days] of rows) result.rows[id] = days.map((day) => cached(day, `words ${words.key}`, () => words.describe(day)));
+  return result;
 }

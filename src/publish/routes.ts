@@ -57,6 +57,8 @@ export const INDEX_ROUTE = page('/');
 export const NOT_FOUND_ROUTE: PublicRoute = { path: '/404/', file: '404.html' };
 export const EMBED_DOCS_ROUTE = page('/embed-docs/');
 export const UPTIME_ROUTE = page('/uptime/');
+/** The words of the index's day bars: published with the index, in each language. */
+export const UPTIME_DAYS_ROUTE = file('/uptime-days.json');
 
 /** The languages other than the page's default: each has a copy of the pages under its prefix. */
 export function otherLanguages(snapshot: Snapshot): Language[] {
@@ -107,7 +109,7 @@ function withLanguages(snapshot: Snapshot, routes: PublicRoute[]): PublicRoute[]
 
 /** Every public route of the site, for a full publish. */
 export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
-  const routes = [INDEX_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, UPTIME_ROUTE, ...apiRoutes(), ...embedRoutes()];
+  const routes = [INDEX_ROUTE, UPTIME_DAYS_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, UPTIME_ROUTE, ...apiRoutes(), ...embedRoutes()];
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
   for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
   for (const component of publicComponents(snapshot)) routes.push(...componentRoutes(component.id));
@@ -126,6 +128,7 @@ export function affectedRoutes(
   const routes = new Map<string, PublicRoute>();
   const add = (route: PublicRoute) => routes.set(route.path, route);
   add(INDEX_ROUTE);
+  add(UPTIME_DAYS_ROUTE);
   // Uptime follows component statuses, which incidents change; a new day moves it too.
   add(UPTIME_ROUTE);
   apiRoutes().forEach(add);

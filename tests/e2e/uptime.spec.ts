@@ -150,6 +150,42 @@ test.describe('uptime history', () => {
     }
   });
 
+  test('fetches the past days\' words only once a bar is pointed at, and shows them on hover', async ({ page }) => {
+    const fetched: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('uptime-days')) fetched.push(new URL(request.url()).pathname);
+    });
+    await page.goto('/');
+    await page.waitForLoadState('networkidle');
+    // A glance at the page downloads no day's words but today's, which are in the page.
+    expect(fetched).toEqual([]);
+    const search = page.getByRole('list', { name: 'Search: uptime per day' });
+    await expect(search.locator('li').nth(80)).toBeEmpty();
+    await search.locator('li').nth(80).hover();
+    const words = search.locator('li').nth(80).locator('span');
+    await expect(words).toHaveText(new RegExp(`^${dateOf(9)} (No data|[\\d.]+% uptime)\\.`));
+    expect((await words.boundingBox())!.width).toBeGreaterThan(100);
+    expect(fetched).toEqual(['/uptime-days.json']);
+    // Every bar has its words now, each once; another hover fetches nothing.
+    expect(await page.locator('ol.bars li:not(:has(span))').count()).toBe(0);
+    expect(await page.locator('ol.bars li > span + span').count()).toBe(0);
+    await search.locator('li').nth(10).hover();
+    expect(fetched).toHaveLength(1);
+  });
+
+  test('gives a row today\'s tab stop again when a narrower window hides the day that had it', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto('/');
+    const search = page.getByRole('list', { name: 'Search: uptime per day' });
+    await search.locator('li[tabindex="0"]').focus();
+    await page.keyboard.press('Home');
+    await expect(search.locator('li').first()).toHaveAttribute('tabindex', '0');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expect(search.locator('li').first()).toBeHidden();
+    await expect(search.locator('li').last()).toHaveAttribute('tabindex', '0');
+    await expect(search.locator('li[tabindex]')).toHaveCount(1);
+  });
+
   test('a tapped day shows its words on a phone, the 30 days shown are the arrow keys\' range', async ({ browser }) => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 }, hasTouch: true });
     await page.goto('/');

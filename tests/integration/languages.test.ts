@@ -59,7 +59,14 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(uptime).toContain('<h1>正常運作時間紀錄</h1>');
     // Each month's mark and name, and a day's date around its number (a CSS counter).
     expect(uptime).toMatch(/<span class="mark" aria-hidden="true">\d{1,2}月<\/span><ol aria-label="\d{4}年\d{1,2}月" style="--before:&#39;\d{4}年\d{1,2}月&#39;;--after:&#39;日&#39;">/);
-    expect(html).toMatch(/<b>\d{4}年\d{1,2}月<i><\/i>日<\/b>/);
+    expect(html).toMatch(/<b>\d{4}年\d{1,2}月\d{1,2}日<\/b>/);
+    // The other days' words, fetched by /uptime.js from the language's own file.
+    expect(html).toContain('src="/uptime.js" data-days="/zh-TW/uptime-days.json"');
+    const days = JSON.parse(await read('zh-TW/uptime-days.json')) as { dates: string[]; rows: Record<string, string[]> };
+    expect(days.dates).toHaveLength(90);
+    expect(days.dates[0]).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日$/);
+    expect(Object.values(days.rows).flat().join('')).toContain('無事件。');
+    expect(Object.values(days.rows).flat().join('')).not.toMatch(/No incidents|uptime/);
     // Dates as Taiwan writes them, and links that stay in the language.
     expect(html).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
     const incident = data.incidents.find((i) => i.kind === 'incident')!;

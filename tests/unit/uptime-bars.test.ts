@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pageUptime, sameUptimeEvents, type UptimeDay } from '../../src/domain/page-uptime.ts';
-import { dayCell, dayCellAttributes, uptimeBarItems, uptimeCalendar, type BarWords, type DayCell } from '../../src/domain/uptime-bars.ts';
+import { dayCell, dayCellAttributes, uptimeBarItems, uptimeCalendar, uptimeDaysFile, type BarWords, type DayCell } from '../../src/domain/uptime-bars.ts';
 import type { StatusChange } from '../../src/domain/uptime.ts';
 import { makeComponent, makeGroup, makeIncident, makeMaintenance, makeSnapshot } from './fixtures.ts';
 
@@ -54,36 +54,28 @@ describe('dayCell: what a day cell shows, on the index bars and the /uptime/ cal
 
 describe('uptimeBarItems', () => {
   const day = (overrides: Partial<UptimeDay>): UptimeDay => ({ day: '2026-03-14', observedMs: 86_400_000, durations: { operational: 86_400_000 }, downtimeMs: 0, worst: 'operational', uptime: 100, events: [], ...overrides });
-  // The date of the 14th: its number comes from the counter the item sets (13, the day before) or follows.
-  const date = '<b>[2026-03-<i></i>]</b>';
+  const date = '<b>[2026-03-14]</b>';
 
   it.each([
-    ['a whole operational day', day({}), `<li data-status="operational" style="counter-reset:d 13" tabindex="0"><span>${date} operational &lt;&gt;</span></li>`],
-    ['no data', day({ worst: null, observedMs: 0, durations: {} }), `<li data-status="no-data" style="counter-reset:d 13" tabindex="0"><span>${date} none &lt;&gt;</span></li>`],
+    ['a whole operational day', day({}), `<li data-status="operational" tabindex="0"><span>${date} operational &lt;&gt;</span></li>`],
+    ['no data', day({ worst: null, observedMs: 0, durations: {} }), `<li data-status="no-data" tabindex="0"><span>${date} none &lt;&gt;</span></li>`],
     [
       'a short outage, lighter, with an incident name escaped',
       day({ worst: 'major_outage', durations: { operational: 86_000_000, major_outage: 400_000 }, events: [{ id: 'i', name: 'A & <B>' }] }),
-      `<li data-status="major_outage" class="t1" style="counter-reset:d 13" tabindex="0"><span>${date} major_outage &lt;A &amp; &lt;B&gt;&gt;</span></li>`,
+      `<li data-status="major_outage" class="t1" tabindex="0"><span>${date} major_outage &lt;A &amp; &lt;B&gt;&gt;</span></li>`,
     ],
-  ])('renders %s', (_label, input, html) => {
+  ])('renders today as %s, with its date and words', (_label, input, html) => {
     expect(uptimeBarItems([input], words)).toBe(html);
   });
 
-  it('makes the last day (today) the row\'s one tab stop, and days alike the same markup', () => {
-    const html = uptimeBarItems([day({ day: '2026-03-12' }), day({ day: '2026-03-13' }), day({})], words);
+  it('makes the last day (today) the row\'s one tab stop and the one with words; past days are their colour alone', () => {
+    const html = uptimeBarItems([day({ day: '2026-03-12' }), day({ day: '2026-03-13', worst: 'partial_outage', durations: { partial_outage: 600_000 } }), day({})], words);
     expect(html.match(/tabindex/g)).toEqual(['tabindex']);
     expect(html).toBe(
-      `<li data-status="operational" style="counter-reset:d 11"><span>${date} operational &lt;&gt;</span></li>` +
-        `<li data-status="operational"><span>${date} operational &lt;&gt;</span></li>` +
+      '<li data-status="operational"></li>' +
+        '<li data-status="partial_outage" class="t1"></li>' +
         `<li data-status="operational" tabindex="0"><span>${date} operational &lt;&gt;</span></li>`,
     );
-  });
-
-  it('restarts the date counter on the first of a month and on the first of the 30 days a phone shows', () => {
-    const days = Array.from({ length: 40 }, (_, i) => day({ day: new Date(Date.UTC(2026, 1, 10 + i, 12)).toISOString().slice(0, 10) }));
-    const resets = [...uptimeBarItems(days, words).matchAll(/<li[^>]*counter-reset:d (\d+)[^>]*><span><b>\[([\d-]+)-<i>/g)].map((m) => `${m[2]}-${Number(m[1]) + 1}`);
-    // Feb 10 starts the row, Feb 20 is the 30th day from the last, Mar 1 starts a month.
-    expect(resets).toEqual(['2026-02-10', '2026-02-20', '2026-03-1']);
   });
 
   it('builds an item once per day and wording', () => {
@@ -92,9 +84,30 @@ describe('uptimeBarItems', () => {
     const days = [day({ day: '2026-03-13' }), day({})];
     uptimeBarItems(days, counting);
     uptimeBarItems(days, counting);
+    expect(described).toBe(1);
+    expect(uptimeBarItems(days, { ...counting, key: 'other', dayAround: () => ['<', '>'] })).toContain('<b>&lt;14&gt;</b>');
     expect(described).toBe(2);
-    expect(uptimeBarItems(days, { ...counting, key: 'other', dayAround: () => ['<', '>'] })).toContain('<b>&lt;<i></i>&gt;</b>');
-    expect(described).toBe(4);
+  });
+});
+
+describe('uptimeDaysFile: the words of the bars, fetched by /uptime.js', () => {
+  const day = (overrides: Partial<UptimeDay>): UptimeDay => ({ day: '2026-03-14', observedMs: 86_400_000, durations: { operational: 86_400_000 }, downtimeMs: 0, worst: 'operational', uptime: 100, events: [], ...overrides });
+
+  it('lists the dates once and each row\'s words aligned with them, unescaped (JSON, set as text)', () => {
+    const a = [day({ day: '2026-03-13', events: [{ id: 'i', name: 'A & <B>' }] }), day({})];
+    const b = [day({ day: '2026-03-13', worst: null }), day({ worst: 'major_outage' })];
+    expect(uptimeDaysFile(['2026-03-13', '2026-03-14'], new Map([['c1', a], ['g1', b]]), words)).toEqual({
+      dates: ['[2026-03-13]', '[2026-03-14]'],
+      rows: { c1: ['operational <A & <B>>', 'operational <>'], g1: ['none <>', 'major_outage <>'] },
+    });
+  });
+
+  it('says every day in a row of the page\'s bars', () => {
+    const snapshot = makeSnapshot({ components: [makeComponent({ id: 'c1' })] });
+    const uptime = pageUptime(snapshot);
+    const file = uptimeDaysFile(uptime.spans.map((s) => s.day), new Map([...uptime.components].map(([id, row]) => [id, row.days])), words);
+    expect(file.dates).toHaveLength(90);
+    expect(file.rows.c1).toHaveLength(90);
   });
 });
 
