@@ -182,6 +182,16 @@ describe('serving the published site', () => {
     expect(body).toMatchObject({ status: 'ok', database: 'up', publish: { revision: 1, error: null } });
     expect(Date.parse(body.publish.published_at)).not.toBeNaN();
 
+    // An unexpected driver error: /healthz is public, so its message (it may name hosts or users) stays in the log.
+    const ping = site.database.ping;
+    site.database.ping = () => Promise.reject(new Error('password authentication failed for user "herald_secret"'));
+    const failing = await fetch(`${site.url}/healthz`);
+    site.database.ping = ping;
+    expect(failing.status).toBe(503);
+    const failure = await failing.text();
+    expect(failure).not.toContain('herald_secret');
+    expect(JSON.parse(failure)).toMatchObject({ database: 'down', reason: expect.stringMatching(/answered the health check with an error/) });
+
     await site.database.close();
     const degraded = await fetch(`${site.url}/healthz`);
     expect(degraded.status).toBe(503);

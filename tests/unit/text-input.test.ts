@@ -39,7 +39,12 @@ describe('errorBody, last line of defence', () => {
     expect(errorBody(Object.assign(new Error('Failed query: ...'), { cause: driverError }))).toMatchObject({ status: 422, body: { error: { code: UNSTORABLE_VALUE, field: null } } });
   });
 
-  it('leaves other database errors a 500', () => {
-    expect(errorBody(Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('unique'), { code: '23505' }) })).status).toBe(500);
+  it.each([
+    ['23505', 'a unique violation'],
+    ['22012', 'division by zero: our SQL, not the client'],
+    ['2201B', 'an invalid regular expression: our SQL'],
+    ['22025', 'an invalid escape sequence: our SQL'],
+  ])('leaves other database errors a 500 (%s, %s)', (code) => {
+    expect(errorBody(Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('x'), { code }) })).status).toBe(500);
   });
 });
