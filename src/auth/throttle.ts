@@ -1,3 +1,5 @@
+import { limitKey } from '../server/client-address.ts';
+
 // Login throttling. Failed sign-ins are counted under three keys; each allows some failures,
 // then makes further attempts wait, doubling from 1 s up to its cap:
 // - the email as typed and the client address: 5 failures, waits up to 15 min. This is what
@@ -55,7 +57,8 @@ export class LoginThrottle {
   #lastSweep = 0;
 
   /** Takes a slot for signing in as `email` from `address`, or says how long to wait. Call it before awaiting anything. */
-  admit(email: string, address: string, now: number): Admission {
+  admit(email: string, clientAddress: string, now: number): Admission {
+    const address = limitKey(clientAddress);
     // A full sweep at most once a minute, and only when there is much to forget: it is O(entries).
     if ((this.#entries.size >= 10_000 || this.#knownAddresses.size >= 10_000) && now - this.#lastSweep > 60_000) this.#forgetOld(now);
     const keys = this.#keysFor(email, address, now);

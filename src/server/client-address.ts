@@ -76,3 +76,18 @@ export function requestClientAddress(locals: App.Locals): string {
   if (!locals.clientAddress) throw new Error('request reached without the client address the server decides');
   return locals.clientAddress;
 }
+
+/**
+ * What per-client limits count by: an IPv4 address, or an IPv6 address's /64 network. One
+ * IPv6 subscriber line or host gets a whole /64 (often more), so counting single IPv6
+ * addresses would give one client billions of fresh limits.
+ */
+export function limitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail] = address.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${all.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddressOf, plainAddress, TrustedProxies } from '../../src/server/client-address.ts';
+import { clientAddressOf, limitKey, plainAddress, TrustedProxies } from '../../src/server/client-address.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { StartupError } from '../../src/server/startup-error.ts';
 
@@ -31,6 +31,21 @@ describe('the client address', () => {
     expect(plainAddress(' ::FFFF:192.0.2.1 ')).toBe('192.0.2.1');
     expect(plainAddress('[fe80::1%eth0]:80')).toBe('fe80::1');
     expect(plainAddress('example.com')).toBeNull();
+  });
+});
+
+describe('limitKey: what per-client limits count by', () => {
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    ['2001:db8:1:2::7', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1:2:3:4', 'fe80:0:0:0::/64'],
+    ['64:ff9b:1:2::192.0.2.1', '64:ff9b:1:2::/64'],
+    ['unknown', 'unknown'],
+  ])('%s counts as %s', (address, key) => {
+    expect(limitKey(address)).toBe(key);
   });
 });
 

@@ -24,6 +24,14 @@ function failInTurn(throttle: LoginThrottle, email: string, address: string, cou
 }
 
 describe('the login throttle', () => {
+  it('counts an IPv6 client by its /64: fresh addresses from one network share its limit', () => {
+    const throttle = new LoginThrottle();
+    for (let i = 1; i <= 5; i++) admitted(throttle.admit('ada@example.com', `2001:db8:1:2::${i.toString(16)}`, T0)).failed(T0);
+    expect(throttle.admit('ada@example.com', '2001:db8:1:2:ffff:ffff:ffff:ffff', T0 + 100).admitted).toBe(false);
+    // The next /64 is another client.
+    expect(throttle.admit('ada@example.com', '2001:db8:1:3::1', T0 + 100).admitted).toBe(true);
+  });
+
   it('counts attempts in flight: of 30 at once, 5 are let through to a password check', () => {
     const throttle = new LoginThrottle();
     const admissions = Array.from({ length: 30 }, () => throttle.admit('ada@example.com', '198.51.100.1', T0));

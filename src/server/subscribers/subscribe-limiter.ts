@@ -1,3 +1,5 @@
+import { limitKey } from '../client-address.ts';
+
 // Subscription bombing: each address gets a few requests an hour (more are accepted and
 // silently dropped: the answer must not tell an address's state; the confirmation emails
 // themselves are capped per address and day in requestSubscription), each client address a
@@ -22,7 +24,7 @@ export class SubscribeLimiter {
   /** Records a request; says which limit, if any, it is over. */
   check(email: string, ip: string, now: number): { ipBlockedForMs: number; addressOverLimit: boolean } {
     if (this.#hits.size > 50_000) this.#forget(now);
-    const ipHits = this.#recent(`ip:${ip}`, now, DAY_MS);
+    const ipHits = this.#recent(`ip:${limitKey(ip)}`, now, DAY_MS);
     const lastHour = ipHits.filter((t) => now - t < HOUR_MS);
     if (lastHour.length >= this.perIp) return { ipBlockedForMs: lastHour[0]! + HOUR_MS - now, addressOverLimit: false };
     if (ipHits.length >= this.perIpPerDay) return { ipBlockedForMs: ipHits[ipHits.length - this.perIpPerDay]! + DAY_MS - now, addressOverLimit: false };
