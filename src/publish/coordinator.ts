@@ -63,6 +63,8 @@ export class PublishCoordinator implements PublishGate {
   #lockClient: postgres.Sql | null = null;
   #campaigning = false;
   #publishedOnce = false;
+  /** A catch-up that could not read the revision (the database went away again): the heartbeat tries again. */
+  #catchUpDue = false;
   #timer: NodeJS.Timeout | undefined;
   #listening: Listening | null = null;
 
@@ -103,7 +105,7 @@ export class PublishCoordinator implements PublishGate {
         if (!reconnected) return;
         // The database is back. Notices sent while this instance was not listening are lost:
         // the publisher catches up; any other instance campaigns now rather than at its next poll.
-        if (this.#leader) void this.#catchUp().catch(() => {});
+        if (this.#leader) void this.#catchUp();
         else void this.#campaign();
       },
     );
@@ -148,13 +150,14 @@ export class PublishCoordinator implements PublishGate {
         // The client reconnects by itself after a lost connection, on a backend without the lock.
         const [row] = await withinLockDeadline(lock`select exists (select 1 from pg_locks where locktype = 'advisory' and classid::int8 = ${LOCK_KEYS[0]} and objid::int8 = ${LOCK_KEYS[1]} and objsubid = 2 and pid = pg_backend_pid() and granted) as held`);
         if (!row?.held) throw new Error('the connection holding the lock was lost');
+        if (this.#catchUpDue) await this.#catchUp();
         return;
       }
       const [row] = await withinLockDeadline(lock`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`);
       if (row?.locked) {
         this.#leader = true;
         this.#log.info('this instance publishes the site now');
-        await this.#catchUp().catch(() => {});
+        await this.#catchUp();
       }
     } catch (error) {
       // Lost the connection, and with it the lock: someone else may publish now.
@@ -175,12 +178,19 @@ export class PublishCoordinator implements PublishGate {
    * was, and its snapshot is current: no full publish.
    */
   async #catchUp(): Promise<void> {
-    await this.#publisher.idle(); // a change publish under way moves the revision it holds
-    const [state] = await this.#handle.db.select({ revision: siteState.revision }).from(siteState).limit(1);
-    const status = this.#publisher.status;
-    const current = this.#publishedOnce && !status.error && state?.revision === status.revision;
-    this.#publishedOnce = true;
-    if (!current) await this.#publisher.publishAll();
+    this.#catchUpDue = false;
+    try {
+      await this.#publisher.idle(); // a change publish under way moves the revision it holds
+      const [state] = await this.#handle.db.select({ revision: siteState.revision }).from(siteState).limit(1);
+      const status = this.#publisher.status;
+      const current = this.#publishedOnce && !status.error && state?.revision === status.revision;
+      this.#publishedOnce = true;
+      // A failed publish is retried by the publisher itself (with backoff).
+      if (!current) await this.#publisher.publishAll().catch(() => {});
+    } catch (error) {
+      this.#catchUpDue = true;
+      this.#log.warn('could not catch up with the database yet; trying again', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   #onNotice(payload: string): void {
