@@ -3,24 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
 import { policyOfPage } from '../publish/content-security-policy.ts';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.rss': 'application/rss+xml; charset=utf-8',
-  '.atom': 'application/atom+xml; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
+import { cacheControlOf, contentTypeOf } from './file-headers.ts';
 
 /** Public JSON, feeds, badges and the widget may be read by any origin (never with credentials). */
 const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$)/;
@@ -80,7 +63,7 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
 async function sendNotFound(root: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
   // Clients of the Statuspage API read JSON, as Statuspage answers them, never the HTML page.
   if (/^\/api\/v2(\/|$)/.test(path.posix.normalize(new URL(req.url ?? '/', 'http://x').pathname))) {
-    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': cacheControl('', 404), 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
+    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': cacheControlOf('', 404), 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ error: 'Not found: no such endpoint of the status API' }));
     return 'not-found';
   }
@@ -93,14 +76,6 @@ async function sendNotFound(root: string, req: IncomingMessage, res: ServerRespo
     res.end('Not found\n');
   }
   return 'not-found';
-}
-
-function cacheControl(pathname: string, status: number): string {
-  // Hashed build assets never change under the same name.
-  if (status === 200 && pathname.startsWith('/_astro/')) return 'public, max-age=31536000, immutable';
-  // A visitor who reloads must see an update the moment it is published: browsers always
-  // revalidate (a 304 when nothing changed); shared caches (CDNs) may keep it 10 seconds.
-  return 'public, max-age=0, s-maxage=10, must-revalidate';
 }
 
 /** The policy in the meta tag of a published page, read at the start of the file (without moving its position). */
@@ -116,8 +91,8 @@ const READ_WHOLE_BYTES = 1 << 20;
 async function sendFile(found: OpenedFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const etag = `W/"${found.size.toString(36)}-${Math.floor(found.mtimeMs).toString(36)}"`;
   const headers: Record<string, string> = {
-    'content-type': CONTENT_TYPES[path.extname(found.file)] ?? 'application/octet-stream',
-    'cache-control': cacheControl(pathname, status),
+    'content-type': contentTypeOf(found.file),
+    'cache-control': cacheControlOf(pathname, status),
     etag,
     'x-content-type-options': 'nosniff',
   };
