@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyOfPage, PUBLIC_PAGE_POLICY, scriptHashSource } from '../../src/publish/content-security-policy.ts';
@@ -7,6 +9,19 @@ import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
+
+/** A GET as sent on the wire: its body not decoded. */
+function rawGet(url: string, acceptEncoding: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers: { 'accept-encoding': acceptEncoding, ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
 
 describe('serving the published site', () => {
   let site: TestSite;
@@ -45,16 +60,55 @@ describe('serving the published site', () => {
     try {
       writeFileAtomic(file, versions[0]!);
       for (let n = 0; n < 300; n++) {
-        const response = await fetch(`${site.url}/replaced.txt`);
+        // As sent (fetch would decode a compressed body and keep its compressed length).
+        const response = await fetch(`${site.url}/replaced.txt`, { headers: { 'accept-encoding': n % 3 === 0 ? 'gzip' : n % 3 === 1 ? 'br' : 'identity' } });
         const body = await response.text();
         expect(versions).toContain(body);
-        expect(response.headers.get('content-length')).toBe(String(body.length));
+        const encoding = response.headers.get('content-encoding');
+        const sent = (await rawGet(`${site.url}/replaced.txt`, n % 2 === 0 ? 'gzip' : 'br')).headers['content-length'];
+        expect(sent).toMatch(/^\d+$/);
+        if (!encoding) expect(response.headers.get('content-length')).toBe(String(body.length));
       }
       expect(writes).toBeGreaterThan(100);
     } finally {
       writing = false;
       await writer;
     }
+  });
+
+  it.each(['/', '/api/v2/summary.json', '/history.atom', '/uptime/', '/zh-TW/'])('sends %s gzip, brotli or as it is by Accept-Encoding, the same bytes once decoded', async (pathname) => {
+    const plain = await rawGet(`${site.url}${pathname}`, '');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+    expect(plain.headers['content-length']).toBe(String(plain.body.length));
+    const gz = await rawGet(`${site.url}${pathname}`, 'gzip, deflate');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers['content-length']).toBe(String(gz.body.length));
+    expect(gz.body.length).toBeLessThan(plain.body.length / 2);
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    const br = await rawGet(`${site.url}${pathname}`, 'gzip, deflate, br, zstd');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    // Not accepted (q=0) is not sent.
+    expect((await rawGet(`${site.url}${pathname}`, 'br;q=0, gzip')).headers['content-encoding']).toBe('gzip');
+    expect((await rawGet(`${site.url}${pathname}`, 'gzip;q=0')).headers['content-encoding']).toBeUndefined();
+    // Each encoding is its own representation: its own ETag, and a 304 for it alone.
+    const etags = new Set([plain, gz, br].map((r) => r.headers.etag));
+    expect(etags.size).toBe(3);
+    expect((await rawGet(`${site.url}${pathname}`, 'br', { 'if-none-match': String(br.headers.etag) })).status).toBe(304);
+    expect((await rawGet(`${site.url}${pathname}`, 'gzip', { 'if-none-match': String(br.headers.etag) })).status).toBe(200);
+  });
+
+  it('sends a file replaced by a publish at once, not the bytes it kept', async () => {
+    const file = path.join(site.dataDir, 'site', 'kept.json');
+    writeFileAtomic(file, JSON.stringify({ v: 1, pad: 'x'.repeat(2000) }));
+    const first = await rawGet(`${site.url}/kept.json`, 'br');
+    expect(JSON.parse(brotliDecompressSync(first.body).toString()).v).toBe(1);
+    writeFileAtomic(file, JSON.stringify({ v: 2, pad: 'y'.repeat(2000) }));
+    const second = await rawGet(`${site.url}/kept.json`, 'br');
+    expect(JSON.parse(brotliDecompressSync(second.body).toString()).v).toBe(2);
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+    expect((await rawGet(`${site.url}/kept.json`, 'br', { 'if-none-match': String(first.headers.etag) })).status).toBe(200);
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
