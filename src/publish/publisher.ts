@@ -28,6 +28,25 @@ export interface PublisherOptions {
   siteUrl: string;
   log: Logger;
   now?: () => Date;
+  /**
+   * Told what each publish wrote, once it is in the live tree: publish targets upload it and
+   * CDN caches purge it (see distribution.ts). Called synchronously; must not throw.
+   */
+  onPublished?: (files: PublishedFiles) => void;
+}
+
+/** What one publish put in the live tree. */
+export interface PublishedFiles {
+  /** The site revision these files show. */
+  revision: number;
+  /** The live tree's directory. */
+  siteDir: string;
+  /** 'full': a new tree (what changed in it is not listed); 'files': exactly `written` and `removed`. */
+  kind: 'full' | 'files';
+  /** Site-relative files written, e.g. 'index.html', 'api/v2/summary.json'. */
+  written: string[];
+  /** Site-relative paths removed; one ending in '/' is a directory and everything under it. */
+  removed: string[];
 }
 
 /** Below this many routes a second thread costs more than it saves. */
@@ -247,10 +266,11 @@ export class Publisher {
     for (const route of routes) this.#deferred.delete(route.path);
     if (this.#deferred.size === 0) this.#clearDeferred();
     try {
+      const written = () => this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'files', written: routes.filter((route) => routeExists(snapshot, route)).map((route) => route.file), removed: [] });
       if (this.#thread && this.#threadHolds === snapshot.revision) {
         try {
           await this.#thread.run({ type: 'render', revision: snapshot.revision, routes, dir });
-          return;
+          return written();
         } catch (error) {
           // A page that fails to render is retried like one failing here; a lost thread hands its work to this one.
           if (!(error instanceof RenderThreadLost)) throw error;
@@ -259,6 +279,7 @@ export class Publisher {
         }
       }
       await renderIntoLiveTree(this.#options.handler, this.#options.siteUrl, snapshot, routes, dir);
+      written();
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
       this.#deferredDue = false;
@@ -269,6 +290,14 @@ export class Publisher {
 
   #now(): Date {
     return this.#options.now?.() ?? new Date();
+  }
+
+  #announce(files: PublishedFiles): void {
+    try {
+      this.#options.onPublished?.(files);
+    } catch (error) {
+      this.#options.log.warn('a listener of publishes failed', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** A failed publish is tried again, later each time (1 s, 2 s, 4 s ... at most a minute). */
@@ -345,6 +374,7 @@ export class Publisher {
       }
       writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
+      this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'full', written: [], removed: [] });
       this.#pruning = pruned.catch((error: unknown) => this.#options.log.warn('could not remove an old site tree', { error: String(error) }));
       return publishResult('full', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
     } catch (error) {
@@ -394,7 +424,8 @@ export class Publisher {
       const renderedMs = performance.now() - started;
       for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
       writeTreeRevision(dir, snapshot.revision);
-      await this.#removeGone(dir, previous, snapshot, incidentIds);
+      const removed = await this.#removeGone(dir, previous, snapshot, incidentIds);
+      this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'files', written: rendered.map(([route]) => route.file), removed });
       return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
     } finally {
       // Sent once the urgent files are written, so that the thread's work on it does not
@@ -417,10 +448,12 @@ export class Publisher {
   }
 
   /** Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last. */
-  async #removeGone(dir: string, previous: Snapshot, snapshot: Snapshot, incidentIds: ReadonlySet<string>): Promise<void> {
+  async #removeGone(dir: string, previous: Snapshot, snapshot: Snapshot, incidentIds: ReadonlySet<string>): Promise<string[]> {
     const gone: PublicRoute[] = [];
     for (let n = historyPageCount(snapshot) + 1; n <= historyPageCount(previous); n++) gone.push(historyRoute(n));
     for (const id of incidentIds) if (!findIncident(snapshot, id)) gone.push(incidentRoute(id));
-    for (const copy of gone.flatMap((route) => inEveryLanguage(snapshot, route))) await rm(path.join(dir, path.dirname(copy.file)), { recursive: true, force: true });
+    const removed = gone.flatMap((route) => inEveryLanguage(snapshot, route)).map((copy) => `${path.dirname(copy.file)}/`);
+    for (const directory of removed) await rm(path.join(dir, directory), { recursive: true, force: true });
+    return removed;
   }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { getPriority } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { components, componentStatusChanges, incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import type { AstroHandler } from '../../src/publish/astro-handler.ts';
-import { Publisher } from '../../src/publish/publisher.ts';
+import { Publisher, type PublishedFiles } from '../../src/publish/publisher.ts';
 import { RenderThread } from '../../src/publish/render-thread.ts';
 import { SYSTEM_ACTOR } from '../../src/server/change.ts';
 import { updateComponent } from '../../src/server/components/manage-components.ts';
@@ -369,6 +369,43 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     const goneInChinese = await fetch(`${site.url}/zh-TW/incidents/shortlived01/`);
     expect(goneInChinese.status).toBe(404);
     expect(await goneInChinese.text()).toContain('找不到頁面');
+  });
+});
+
+describe('what each publish announces (for publish targets and CDN purges)', () => {
+  let site: TestSite;
+  beforeEach(async () => {
+    site = await startTestSite('pglite', { now: () => NOW });
+    await seed(site);
+  });
+  afterEach(() => site.close());
+
+  it('announces a full publish as a new tree, and a change with exactly the files it wrote, its deferred ones after, and what it removed', async () => {
+    const announced: PublishedFiles[] = [];
+    const publisher = new Publisher({ db: site.database.db, handler: await builtHandler(), dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW, onPublished: (files) => announced.push(files) });
+    try {
+      const full = await publisher.publishAll();
+      expect(announced).toEqual([{ revision: full.revision, siteDir: full.directory, kind: 'full', written: [], removed: [] }]);
+
+      await addIncident(site, 'announced001', 'Slow uploads');
+      const change = await publisher.publishChange({ incidentIds: ['announced001'] });
+      const urgent = announced[1]!;
+      expect(urgent).toMatchObject({ revision: change.revision, kind: 'files', removed: [] });
+      expect(urgent.written).toEqual(expect.arrayContaining(['index.html', 'uptime-days.json', 'incidents/announced001/index.html', 'api/v2/summary.json', 'widget.json']));
+      expect(urgent.written).toHaveLength(change.files);
+      await publisher.idle();
+      const deferred = announced.slice(2).flatMap((a) => a.written);
+      expect(deferred).toEqual(expect.arrayContaining(['history/index.html', 'history.rss', 'zh-TW/index.html', 'zh-TW/incidents/announced001/index.html']));
+      for (const file of [...urgent.written, ...deferred]) expect(existsSync(path.join(change.directory, file)), file).toBe(true);
+
+      await site.database.db.delete(incidents).where(eq(incidents.id, 'announced001'));
+      announced.length = 0;
+      await publisher.publishChange({ incidentIds: ['announced001'] });
+      expect(announced[0]!.removed).toEqual(expect.arrayContaining(['incidents/announced001/', 'zh-TW/incidents/announced001/', 'zh-CN/incidents/announced001/']));
+      expect(announced[0]!.written).not.toContain('incidents/announced001/index.html');
+    } finally {
+      await publisher.close();
+    }
   });
 });
 
