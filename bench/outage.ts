@@ -7,7 +7,6 @@
 // after the database is back, and the time until a change made then is served.
 // Knobs: BENCH_READERS (200), BENCH_SECONDS (60), BENCH_CUT_SECONDS (20).
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -15,6 +14,7 @@ import { Agent, get } from 'node:http';
 import { percentile, POSTGRES_URL, postgresReachable } from './bench-database.ts';
 import { startHerald } from '../tests/helpers/process.ts';
 import { startTcpProxy, throughProxy } from '../tests/helpers/tcp-proxy.ts';
+import { freePort } from '../tests/helpers/ports.ts';
 
 const READERS = Number(process.env.BENCH_READERS ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -34,14 +34,6 @@ const read = (url: string) =>
     request.on('error', reject);
   });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 if (!(await postgresReachable())) {
   console.log(`bench:outage needs PostgreSQL at ${POSTGRES_URL} (set DATABASE_URL); PGlite lives in the process and has no connection to lose.`);

@@ -10,10 +10,10 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHerald } from '../tests/helpers/process.ts';
+import { freePort } from '../tests/helpers/ports.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -30,14 +30,6 @@ for (const [tool, where] of [['wrk', '/usr/bin/wrk'], ['nginx', '/usr/sbin/nginx
     console.log(`bench:serve needs ${tool} (apt-get install -y wrk nginx-light)`);
     process.exit(0);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface Measure {

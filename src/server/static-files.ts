@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
 import { policyOfPage } from '../publish/content-security-policy.ts';
+import { surrogateKeyOf } from '../publish/purge.ts';
 import { cacheControlOf, contentTypeOf, isCompressible } from './file-headers.ts';
 
 // The published site, as Herald's own server sends it. Files up to a megabyte (every page,
@@ -192,7 +193,8 @@ async function sendNotFound(root: string, req: IncomingMessage, res: ServerRespo
 
 /** The headers every answer with a file's bytes carries, whatever its encoding. */
 function fileHeaders(pathname: string, status: number, contentType: string, policy: string | null): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': cacheControlOf(pathname, status), 'x-content-type-options': 'nosniff' };
+  // Surrogate-Key: the URL path, which Fastly purges by (see purge.ts); other caches ignore it.
+  const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': cacheControlOf(pathname, status), 'x-content-type-options': 'nosniff', 'surrogate-key': surrogateKeyOf(pathname) };
   // Decided on the normalized path, so /embed/..%2f cannot make another page frameable.
   // Both rules hold in every language: they are tested on the path without its language prefix.
   const normalized = splitLanguagePrefix(path.posix.normalize(pathname)).path;

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -9,6 +8,7 @@ import { databaseUnavailableReason } from '../../src/db/unavailable.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
 import { PROJECT_ROOT, startHerald, type HeraldProcess } from '../helpers/process.ts';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { freePort } from '../helpers/ports.ts';
 
 // The public site outlives its database. Herald runs as a real process against its own
 // PostgreSQL database, through a TCP proxy the test cuts and restores; its connections
@@ -34,14 +34,6 @@ describe('which errors mean the database is away', () => {
     expect(databaseUnavailableReason(error)).toBeNull();
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,22 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHerald, type HeraldProcess } from '../helpers/process.ts';
+import { freePort } from '../helpers/ports.ts';
 
 // The embedded database on a disk that fills up: a write is refused with a clear 503, the
 // published site stays as it was, and writes work again once there is room. The data
 // directory is a small tmpfs the test mounts (the tests run as root, as CI does).
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('PGlite on a full disk', () => {
   let mountPoint: string;

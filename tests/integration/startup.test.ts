@@ -7,16 +7,9 @@ import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { PROJECT_ROOT, startHerald, type HeraldProcess } from '../helpers/process.ts';
+import { freePort } from '../helpers/ports.ts';
 
 // Every way Herald can fail to start ends in one readable line and a non-zero exit.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function expectOneLineFailure(output: string, pattern: RegExp) {
   const lines = output.trim().split('\n');

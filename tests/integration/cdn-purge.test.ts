@@ -1,0 +1,188 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
+import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
+import { Distribution } from '../../src/publish/distribution.ts';
+import { Publisher } from '../../src/publish/publisher.ts';
+import { cloudflarePurger, fastlyPurger, httpPurger, parsePurgers, PurgeQueue } from '../../src/publish/purge.ts';
+import { silentLogger } from '../../src/server/log.ts';
+import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
+import { startVarnish, type Varnish } from '../helpers/varnish.ts';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+const SITE_HOST = new URL(SITE_URL).host;
+
+async function addIncident(site: TestSite, id: string, name: string) {
+  await site.database.db.transaction(async (tx) => {
+    await tx.insert(incidents).values({ id, kind: 'incident', name, status: 'investigating', impact: 'minor', startedAt: NOW });
+    await tx.insert(incidentUpdates).values({ id: `u${id.slice(1)}`, incidentId: id, status: 'investigating', body: `Looking into ${name}.`, displayAt: NOW });
+    await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+  });
+}
+
+describe('CDN purge through a real Varnish in front of Herald', () => {
+  let site: TestSite;
+  let varnish: Varnish;
+  let publisher: Publisher;
+  let distribution: Distribution<{ revision: number | null }>;
+  let olderIncident: string;
+
+  beforeAll(async () => {
+    site = await startTestSite('pglite', { now: () => NOW });
+    const data = generateDataset({ now: NOW, componentCount: 4, incidentCount: 6, maintenanceCount: 0, spanDays: 30, withCurrentEvents: false });
+    await insertDataset(site.database.db, data);
+    olderIncident = data.incidents[0]!.id;
+    varnish = await startVarnish(site.url, SITE_HOST);
+    distribution = new Distribution({ mirrors: [], purgers: [httpPurger(varnish.url, SITE_URL)], log: silentLogger });
+    // The site's server serves whatever is published into its data directory: this publisher's.
+    publisher = new Publisher({ db: site.database.db, handler: await builtHandler(), dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW, onPublished: distribution.published });
+    await publisher.publishAll();
+    await distribution.idle();
+  }, 60_000);
+
+  afterAll(async () => {
+    await publisher?.close();
+    await distribution?.close();
+    await varnish?.close();
+    await site?.close();
+  });
+
+  const warm = async (...paths: string[]) => {
+    for (const pathname of paths) await varnish.get(pathname);
+    for (const pathname of paths) expect((await varnish.get(pathname)).cache, pathname).toBe('HIT');
+  };
+
+  it('purges the URLs a change wrote, its deferred ones after, and leaves the others cached', async () => {
+    const incidentPage = `/incidents/${olderIncident}/`;
+    await warm('/', '/api/v2/summary.json', '/history/', incidentPage, '/embed-docs/');
+
+    await addIncident(site, 'purged000001', 'Queue backlog');
+    await publisher.publishChange({ incidentIds: ['purged000001'] });
+    await publisher.idle();
+    await distribution.idle();
+
+    for (const pathname of ['/', '/api/v2/summary.json', '/history/']) {
+      const fresh = await varnish.get(pathname);
+      expect(fresh.cache, pathname).toBe('MISS');
+      expect(fresh.body, pathname).toContain('Queue backlog');
+    }
+    // Untouched by the change: still served from the cache.
+    expect((await varnish.get(incidentPage)).cache).toBe('HIT');
+    expect((await varnish.get('/embed-docs/')).cache).toBe('HIT');
+  });
+
+  it('purges only what a full publish changed, and nothing when nothing did', async () => {
+    await warm('/', '/api/v2/summary.json', `/incidents/${olderIncident}/`);
+    await publisher.publishAll();
+    await distribution.idle();
+    expect((await varnish.get('/')).cache).toBe('HIT');
+    expect((await varnish.get('/api/v2/summary.json')).cache).toBe('HIT');
+
+    // A change nobody published by itself (another instance's, say): the full publish finds it.
+    await site.database.db.update(incidents).set({ name: 'Renamed while away' }).where(eq(incidents.id, 'purged000001'));
+    await site.database.db.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+    await publisher.publishAll();
+    await distribution.idle();
+    const index = await varnish.get('/');
+    expect(index.cache).toBe('MISS');
+    expect(index.body).toContain('Renamed while away');
+    expect((await varnish.get(`/incidents/${olderIncident}/`)).cache).toBe('HIT');
+  });
+});
+
+/** A stand-in for a CDN's purge API: records each call, answers as told. */
+async function startPurgeApi(answer: (req: IncomingMessage, body: string, n: number) => { status: number; headers?: Record<string, string>; body?: string }) {
+  const calls: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      calls.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const reply = answer(req, body, calls.length);
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      res.end(reply.body ?? JSON.stringify({ success: reply.status === 200 }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe('purge APIs', () => {
+  const paths = Array.from({ length: 70 }, (_, i) => `/incidents/i${i}/`);
+
+  it('Cloudflare: purges by URL, 30 a request, with the token as a bearer; retries after a 429 as told', async () => {
+    const api = await startPurgeApi((_req, _body, n) => (n === 2 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+    try {
+      const queue = new PurgeQueue(cloudflarePurger({ zoneId: 'zone123', token: 'cf-secret', siteUrl: SITE_URL, apiUrl: api.url }), silentLogger);
+      queue.push(paths);
+      await queue.idle();
+      expect(api.calls.every((c) => c.method === 'POST' && c.url === '/zones/zone123/purge_cache' && c.headers.authorization === 'Bearer cf-secret')).toBe(true);
+      // The refused batch is sent again, the others once.
+      const files = api.calls.filter((c) => c !== api.calls[1]).flatMap((c) => JSON.parse(c.body).files as string[]);
+      expect(api.calls.map((c) => JSON.parse(c.body).files.length)).toEqual([30, 30, 30, 10]);
+      expect(files).toHaveLength(70);
+      expect(new Set(files)).toEqual(new Set(paths.map((p) => `${SITE_URL}${p}`)));
+      expect(queue.status).toMatchObject({ cache: 'Cloudflare zone zone123', pending: 0, failingSince: null, lastError: { message: expect.stringContaining('429') } });
+      expect(JSON.stringify(queue.status)).not.toContain('cf-secret');
+      queue.push('all');
+      await queue.idle();
+      expect(JSON.parse(api.calls.at(-1)!.body)).toEqual({ purge_everything: true });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('Fastly: purges by surrogate key (the URL path Herald tags each file with), 256 a request', async () => {
+    const api = await startPurgeApi(() => ({ status: 200 }));
+    try {
+      const queue = new PurgeQueue(fastlyPurger({ serviceId: 'svc9', token: 'fastly-secret', apiUrl: api.url }), silentLogger);
+      const many = Array.from({ length: 300 }, (_, i) => `/incidents/i${i}/`);
+      queue.push(many);
+      await queue.idle();
+      expect(api.calls.map((c) => [c.url, c.headers['fastly-key'], JSON.parse(c.body).surrogate_keys.length])).toEqual([
+        ['/service/svc9/purge', 'fastly-secret', 256],
+        ['/service/svc9/purge', 'fastly-secret', 44],
+      ]);
+      queue.push('all');
+      await queue.idle();
+      expect(api.calls.at(-1)!.url).toBe('/service/svc9/purge_all');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('keeps paths asked for while a cache fails, and purges them all once it answers', async () => {
+    let down = true;
+    const api = await startPurgeApi(() => (down ? { status: 503 } : { status: 200 }));
+    try {
+      const queue = new PurgeQueue(cloudflarePurger({ zoneId: 'z', token: 't', siteUrl: SITE_URL, apiUrl: api.url }), silentLogger);
+      queue.push(['/']);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      queue.push(['/history/']);
+      expect(queue.status.failingSince).toBeInstanceOf(Date);
+      expect(queue.status.pending).toBe(2);
+      down = false;
+      await queue.idle();
+      expect(new Set(JSON.parse(api.calls.at(-1)!.body).files)).toEqual(new Set([`${SITE_URL}/`, `${SITE_URL}/history/`]));
+      expect(queue.status.failingSince).toBeNull();
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('reads its caches from the environment, and names the variable that is wrong', () => {
+    expect(parsePurgers({}, SITE_URL)).toEqual([]);
+    expect(parsePurgers({ HERALD_PURGE_URLS: 'http://127.0.0.1:6081 http://10.0.0.2:80', HERALD_CLOUDFLARE_ZONE_ID: 'z', HERALD_CLOUDFLARE_API_TOKEN: 't', HERALD_FASTLY_SERVICE_ID: 's', HERALD_FASTLY_API_TOKEN: 'k' }, SITE_URL).map((p) => p.name)).toEqual([
+      'PURGE http://127.0.0.1:6081',
+      'PURGE http://10.0.0.2',
+      'Cloudflare zone z',
+      'Fastly service s',
+    ]);
+    expect(() => parsePurgers({ HERALD_PURGE_URLS: 'varnish:6081' }, SITE_URL)).toThrow(/HERALD_PURGE_URLS: "varnish:6081" must start with http/);
+    expect(() => parsePurgers({ HERALD_PURGE_URLS: 'not a url' }, SITE_URL)).toThrow(/HERALD_PURGE_URLS: "not" is not a URL|must start with/);
+    expect(() => parsePurgers({ HERALD_CLOUDFLARE_API_TOKEN: 't' }, SITE_URL)).toThrow('HERALD_CLOUDFLARE_API_TOKEN is set but HERALD_CLOUDFLARE_ZONE_ID is not');
+    expect(() => parsePurgers({ HERALD_FASTLY_SERVICE_ID: 's' }, SITE_URL)).toThrow('HERALD_FASTLY_SERVICE_ID is set but HERALD_FASTLY_API_TOKEN is not');
+  });
+});
