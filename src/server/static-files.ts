@@ -51,6 +51,8 @@ interface KeptFile {
   /** Weak: the same bytes may be sent in another encoding. */
   etag: string;
   bytes: number;
+  /** Headers by status, encoding and path (see keptHeaders). */
+  headers: Map<string, Record<string, string>>;
 }
 
 const sameFile = (kept: KeptFile, info: Stats) => kept.ino === info.ino && kept.dev === info.dev && kept.size === info.size && kept.mtimeMs === info.mtimeMs;
@@ -121,7 +123,7 @@ async function readKept(file: string): Promise<KeptFile | null> {
     const policy = contentType.startsWith('text/html') ? policyOfPage(identity.subarray(0, 4096)) : null;
     const bytes = identity.length + (bodies.br?.length ?? 0) + (bodies.gzip?.length ?? 0);
     const etag = `W/"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}-${info.ino.toString(36)}"`;
-    return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, contentType, policy, bodies, etag, bytes };
+    return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, contentType, policy, bodies, etag, bytes, headers: new Map() };
   } catch {
     return null;
   } finally {
@@ -221,22 +223,34 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
 async function sendFile(file: string, info: Stats, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const kept = await cache.get(file, info);
   if (!kept) return info.size > CACHED_FILE_BYTES ? streamFile(file, pathname, status, req, res) : false;
-  const headers = fileHeaders(pathname, status, kept.contentType, kept.policy);
   const encoding = chooseEncoding(req.headers['accept-encoding'], { br: kept.bodies.br !== undefined, gzip: kept.bodies.gzip !== undefined });
   const body = kept.bodies[encoding]!;
+  const headers = keptHeaders(kept, pathname, status, encoding);
+  if (status === 200 && notModified(req.headers['if-none-match'], headers.etag!)) {
+    const { 'content-length': _length, ...unmodified } = headers;
+    res.writeHead(304, unmodified);
+    res.end();
+    return true;
+  }
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return true;
+}
+
+/** A kept file's headers for a path, status and encoding, worked out once (a few paths per file at most). */
+function keptHeaders(kept: KeptFile, pathname: string, status: number, encoding: Encoding): Record<string, string> {
+  const key = `${status} ${encoding} ${pathname}`;
+  const known = kept.headers.get(key);
+  if (known) return known;
+  const headers = fileHeaders(pathname, status, kept.contentType, kept.policy);
   // Each encoding is its own representation, with its own ETag.
   headers.etag = encoding === 'identity' ? kept.etag : `${kept.etag.slice(0, -1)}-${encoding}"`;
   if (kept.bodies.gzip || kept.bodies.br) headers.vary = 'Accept-Encoding';
   if (encoding !== 'identity') headers['content-encoding'] = encoding;
-  if (status === 200 && notModified(req.headers['if-none-match'], headers.etag)) {
-    res.writeHead(304, headers);
-    res.end();
-    return true;
-  }
-  headers['content-length'] = String(body.length);
-  res.writeHead(status, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
-  return true;
+  headers['content-length'] = String(kept.bodies[encoding]!.length);
+  // Odd spellings of a path (/./x, //x) are not kept: a client could make endless ones.
+  if (kept.headers.size < 16) kept.headers.set(key, headers);
+  return headers;
 }
 
 /** A file too large to keep: streamed from disk as it is. */
