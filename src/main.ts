@@ -12,6 +12,7 @@ import { PublishCoordinator } from './publish/coordinator.ts';
 import { startJobs } from './server/schedule/jobs.ts';
 import { startDeliveryWorker, type DeliveryWorker } from './notify/jobs.ts';
 import { Publisher } from './publish/publisher.ts';
+import { Distribution } from './publish/distribution.ts';
 import { randomBytes } from 'node:crypto';
 import { users } from './db/schema.ts';
 import { loadConfig, type Config } from './server/config.ts';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     server.close();
     throw error;
   }
+  const distribution = new Distribution({ mirrors: [], purgers: config.purgers, log });
   const publisher = new Publisher({
     db: database.db,
     handler,
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     distDir: config.distDir,
     siteUrl: config.siteUrl,
     log,
+    ...(distribution.active ? { onPublished: distribution.published } : {}),
   });
 
   const coordinator = new PublishCoordinator({ publisher, handle: database, log, dataDir: config.dataDir });
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
     await jobs?.stop({ graceful: true, timeout: 5000 }).catch(() => {});
     await coordinator.stop();
     await publisher.close();
+    await distribution.close();
     await database.close();
     process.exit(0);
   };

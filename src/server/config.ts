@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TrustedProxies } from './client-address.ts';
 import { StartupError } from './startup-error.ts';
+import { parsePurgers, type Purger } from '../publish/purge.ts';
 
 const flag = (fallback: boolean) =>
   z
@@ -61,6 +62,8 @@ export interface Config {
   email: EmailConfig;
   /** HERALD_TRUSTED_PROXIES: the only peers whose X-Forwarded-For is read (see client-address.ts). */
   trustedProxies: TrustedProxies;
+  /** The CDN caches purged after each publish (HERALD_PURGE_URLS, Cloudflare, Fastly: see purge.ts). */
+  purgers: Purger[];
 }
 
 export interface EmailConfig {
@@ -102,5 +105,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       webhooksAllowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
     },
     trustedProxies: e.HERALD_TRUSTED_PROXIES,
+    purgers: purgersOf(env, siteUrl),
   };
+}
+
+function purgersOf(env: NodeJS.ProcessEnv, siteUrl: string): Purger[] {
+  try {
+    return parsePurgers(env, siteUrl);
+  } catch (error) {
+    throw new StartupError(`invalid configuration: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

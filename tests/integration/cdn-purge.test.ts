@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
@@ -7,7 +10,11 @@ import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import { Distribution } from '../../src/publish/distribution.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { cloudflarePurger, fastlyPurger, httpPurger, parsePurgers, PurgeQueue } from '../../src/publish/purge.ts';
+import { loadConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/log.ts';
+import { StartupError } from '../../src/server/startup-error.ts';
+import { freePort } from '../helpers/ports.ts';
+import { startHerald } from '../helpers/process.ts';
 import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 import { startVarnish, type Varnish } from '../helpers/varnish.ts';
 
@@ -172,6 +179,11 @@ describe('purge APIs', () => {
     }
   });
 
+  it('refuses a bad purge setting at start with one line naming it', () => {
+    expect(() => loadConfig({ HERALD_PURGE_URLS: 'varnish:6081' }, '/tmp')).toThrow(new StartupError('invalid configuration: HERALD_PURGE_URLS: "varnish:6081" must start with http:// or https://'));
+    expect(loadConfig({ HERALD_PURGE_URLS: 'http://127.0.0.1:6081' }, '/tmp').purgers.map((p) => p.name)).toEqual(['PURGE http://127.0.0.1:6081']);
+  });
+
   it('reads its caches from the environment, and names the variable that is wrong', () => {
     expect(parsePurgers({}, SITE_URL)).toEqual([]);
     expect(parsePurgers({ HERALD_PURGE_URLS: 'http://127.0.0.1:6081 http://10.0.0.2:80', HERALD_CLOUDFLARE_ZONE_ID: 'z', HERALD_CLOUDFLARE_API_TOKEN: 't', HERALD_FASTLY_SERVICE_ID: 's', HERALD_FASTLY_API_TOKEN: 'k' }, SITE_URL).map((p) => p.name)).toEqual([
@@ -186,3 +198,42 @@ describe('purge APIs', () => {
     expect(() => parsePurgers({ HERALD_FASTLY_SERVICE_ID: 's' }, SITE_URL)).toThrow('HERALD_FASTLY_SERVICE_ID is set but HERALD_FASTLY_API_TOKEN is not');
   });
 });
+
+describe('a running Herald with HERALD_PURGE_URLS', () => {
+  it('purges the whole site after its first publish, then the URLs each change wrote', async () => {
+    const purges: Array<{ method: string; url: string; host: string }> = [];
+    const cache = await startPurgeApi((req) => {
+      purges.push({ method: req.method!, url: req.url!, host: req.headers.host! });
+      return { status: 200 };
+    });
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-purge-'));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const herald = startHerald({ PORT: String(port), SITE_URL: 'https://status.example.com', HERALD_DATA_DIR: dataDir, HERALD_PURGE_URLS: cache.url, HERALD_ADMIN_EMAIL: 'lead@example.com', HERALD_ADMIN_PASSWORD: 'correct-horse-battery' });
+    try {
+      await herald.waitFor('Herald is running', 60_000);
+      await eventually(() => purges.some((p) => p.url === '/*'));
+      expect(purges[0]).toEqual({ method: 'PURGE', url: '/*', host: 'status.example.com' });
+      const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const created = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie, origin: 'https://status.example.com', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Purged at once', body: 'Looking into it.' }) });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      await eventually(() => ['/', `/incidents/${id}/`, '/api/v2/summary.json', '/history/'].every((url) => purges.some((p) => p.url === url)));
+      expect(purges.filter((p) => p.url === '/*')).toHaveLength(1);
+    } finally {
+      herald.child.kill('SIGTERM');
+      await herald.exited;
+      await cache.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
