@@ -42,12 +42,16 @@ async function authenticate(request: Request, locals: App.Locals, cookieToken: s
   };
 }
 
-/** Cookie-authenticated writes must come from this site (a token proves intent by itself). */
-function checkSameOrigin(request: Request, url: URL, siteUrl: string): void {
+/**
+ * Cookie-authenticated writes must come from the admin itself, at HERALD_APP_URL (a token
+ * proves intent by itself). SITE_URL's origin is not the admin's when the site is served
+ * from elsewhere: its pages may post to the public forms only (see http-server.ts).
+ */
+function checkSameOrigin(request: Request, url: URL, appUrl: string): void {
   if (request.method === 'GET' || request.method === 'HEAD') return;
   const origin = request.headers.get('origin');
   const fetchSite = request.headers.get('sec-fetch-site');
-  const allowed = new Set([url.origin, new URL(siteUrl).origin]);
+  const allowed = new Set([url.origin, new URL(appUrl).origin]);
   if ((origin && !allowed.has(origin)) || fetchSite === 'cross-site') {
     throw new HttpError(403, 'cross_origin', 'this request did not come from the Herald admin; use an API token for scripts');
   }
@@ -130,7 +134,7 @@ const handleRequest = async (...[context, next]: Parameters<MiddlewareHandler>):
     const auth = await authenticate(context.request, context.locals, context.cookies.get(SESSION_COOKIE)?.value);
     if (auth.principal) context.locals.principal = auth.principal;
     renewCookie = auth.renewCookie;
-    if (auth.principal?.kind === 'user' && isApi) checkSameOrigin(context.request, context.url, context.locals.herald.siteUrl);
+    if (auth.principal?.kind === 'user' && isApi) checkSameOrigin(context.request, context.url, context.locals.herald.appUrl);
   } catch (error) {
     if (isDatabaseUnavailable(error)) return withHeaders(unavailableResponse(error, isApi));
     return withHeaders(isApi ? errorResponse(error) : new Response('Forbidden', { status: 403 }));

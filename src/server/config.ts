@@ -10,6 +10,13 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
 
+/** An absolute http(s) URL, or unset/empty for the default. */
+const absoluteUrl = (example: string) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || (/^https?:\/\/[^/]+/.test(v) && URL.canParse(v)), `must be an absolute http(s) URL such as ${example}`);
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4321),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -18,10 +25,8 @@ const EnvSchema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined)),
   HERALD_DATA_DIR: z.string().min(1).default('./data'),
-  SITE_URL: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || /^https?:\/\/[^/]+/.test(v), 'must be an absolute http(s) URL such as https://status.example.com'),
+  SITE_URL: absoluteUrl('https://status.example.com'),
+  HERALD_APP_URL: absoluteUrl('https://herald.example.com'),
   HERALD_DEMO: flag(false),
   HERALD_ADMIN_EMAIL: z.email('must be an email address').optional().or(z.literal('').transform(() => undefined)),
   HERALD_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional().or(z.literal('').transform(() => undefined)),
@@ -54,6 +59,11 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   siteUrl: string;
+  /**
+   * HERALD_APP_URL: where Herald itself (admin, forms, subscriber pages) answers; SITE_URL
+   * unless the published site is served elsewhere (a bucket, a CDN).
+   */
+  appUrl: string;
   demo: boolean;
   /** Where `astro build` wrote the server and assets. */
   distDir: string;
@@ -87,12 +97,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const e = parsed.data;
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   const siteUrl = (e.SITE_URL || `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${e.PORT}`).replace(/\/+$/, '');
+  const appUrl = e.HERALD_APP_URL ? e.HERALD_APP_URL.replace(/\/+$/, '') : siteUrl;
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(cwd, e.HERALD_DATA_DIR),
     siteUrl,
+    appUrl,
     demo: e.HERALD_DEMO,
     distDir: path.resolve(cwd, e.HERALD_DIST_DIR),
     firstAdmin: e.HERALD_ADMIN_EMAIL && e.HERALD_ADMIN_PASSWORD ? { email: e.HERALD_ADMIN_EMAIL, password: e.HERALD_ADMIN_PASSWORD } : undefined,

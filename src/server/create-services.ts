@@ -10,6 +10,8 @@ export function createServices(options: {
   db: Database;
   publisher: PublishGate;
   siteUrl: string;
+  /** HERALD_APP_URL; siteUrl when unset. */
+  appUrl?: string;
   log: Logger;
   now?: () => Date;
   pingDatabase?: () => Promise<void>;
@@ -19,7 +21,8 @@ export function createServices(options: {
     db: options.db,
     publisher: options.publisher,
     siteUrl: options.siteUrl,
-    secureCookies: options.siteUrl.startsWith('https:'),
+    appUrl: options.appUrl ?? options.siteUrl,
+    secureCookies: (options.appUrl ?? options.siteUrl).startsWith('https:'),
     throttle: new LoginThrottle(),
     log: options.log,
     now: options.now ?? (() => new Date()),

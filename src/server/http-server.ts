@@ -94,9 +94,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * Astro's checkOrigin compares the Origin header with the URL Astro sees, which behind a
- * TLS-terminating proxy is http://, never the https:// origin browsers send. Three kinds of
+ * TLS-terminating proxy is http://, never the https:// origin browsers send. Four kinds of
  * request are translated into Astro's terms before that check:
- * - an Origin equal to SITE_URL's: the admin's own pages, whatever the proxy did;
+ * - an Origin equal to HERALD_APP_URL's: the admin's own pages, whatever the proxy did;
+ * - SITE_URL's Origin on the public form routes only (`/subscribe`, `/subscriptions/*`):
+ *   the published pages' forms, when the site is served from elsewhere (a bucket, a CDN);
+ *   an admin route posted from there is refused like any other site's;
  * - no Origin but an Authorization header: browsers never attach one on their own, so it
  *   cannot be a forged cross-site submission (the middleware authenticates such requests
  *   by the token alone, never the cookie);
@@ -105,12 +108,16 @@ async function readBody(req: IncomingMessage): Promise<string> {
  *   more than the link itself.
  * Any other origin reaches the check unchanged and is refused.
  */
-function alignOriginForAstro(req: IncomingMessage, pathname: string, siteOrigin: string): void {
+function alignOriginForAstro(req: IncomingMessage, pathname: string, origins: { app: string; site: string }): void {
   if (!req.headers.host) return;
   const origin = req.headers.origin;
+  const fromOwnPages = origin === origins.app || (origin === origins.site && isPublicFormPath(pathname));
   const oneClickUnsubscribe = req.method === 'POST' && /^\/subscriptions\/unsubscribe\/?$/.test(pathname);
-  if (origin === siteOrigin || (!origin && req.headers.authorization) || oneClickUnsubscribe) req.headers.origin = `http://${req.headers.host}`;
+  if (fromOwnPages || (!origin && req.headers.authorization) || oneClickUnsubscribe) req.headers.origin = `http://${req.headers.host}`;
 }
+
+/** Where the published pages' forms post (and the subscriber pages behind email links). */
+const isPublicFormPath = (pathname: string) => /^\/subscribe\/?$/.test(pathname) || pathname.startsWith('/subscriptions/');
 
 /**
  * Public paths are answered from the published files alone (they keep working while the
@@ -118,7 +125,7 @@ function alignOriginForAstro(req: IncomingMessage, pathname: string, siteOrigin:
  */
 export function createRequestListener(deps: ServerDeps): RequestListener {
   const root = siteRoot(deps.dataDir);
-  const siteOrigin = new URL(deps.services.siteUrl).origin;
+  const origins = { app: new URL(deps.services.appUrl).origin, site: new URL(deps.services.siteUrl).origin };
   const trustedProxies = deps.trustedProxies ?? new TrustedProxies();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let pathname: string;
@@ -133,7 +140,7 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     if (pathname === '/healthz') return health(deps, res);
     if (pathname.startsWith('/_herald/')) return control(deps, pathname, req, res);
     if (isDynamicRoute(pathname)) {
-      alignOriginForAstro(req, pathname, siteOrigin);
+      alignOriginForAstro(req, pathname, origins);
       const clientAddress = clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
       return deps.handler(req, res, undefined, { herald: deps.services, clientAddress });
     }

@@ -14,7 +14,9 @@ export interface HeraldServices {
   /** Publishes here when this instance is the publisher; otherwise the publisher instance hears of it. */
   publisher: PublishGate;
   siteUrl: string;
-  /** Cookies get `Secure` when SITE_URL is https. */
+  /** HERALD_APP_URL: where this server answers (SITE_URL unless the site is served from elsewhere). */
+  appUrl: string;
+  /** Cookies get `Secure` when HERALD_APP_URL is https. */
   secureCookies: boolean;
   throttle: LoginThrottle;
   log: Logger;
