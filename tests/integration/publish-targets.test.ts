@@ -199,6 +199,21 @@ describe('a full sync', () => {
     expectBucketEqualsTree(s3, dir);
     expect(s3.bucket('site').has(`${PREFIX}.herald/keep.json`)).toBe(true);
   });
+
+  it('of a tree without an index fails and leaves the bucket alone', async () => {
+    const mirror = startMirror();
+    mirror.push(full(1));
+    await synced(mirror);
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'herald-empty-'));
+    try {
+      mirror.push({ ...full(2), siteDir: empty });
+      await waitFor(() => mirror.status.failingSince !== null);
+      expect(mirror.status.lastError!.message).toContain('has no index.html');
+      expectBucketEqualsTree(s3, dir);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a change', () => {

@@ -322,7 +322,10 @@ export class TargetMirror {
   async #syncTree(siteDir: string): Promise<{ uploaded: number; deleted: number }> {
     // One tree for the whole sync, even if a full publish swaps the live link meanwhile.
     const root = await realpath(siteDir);
-    const [local, remote] = await Promise.all([listLocalFiles(root), this.#listObjects('')]);
+    const local = await listLocalFiles(root);
+    // A full sync deletes what the tree lacks: a wrong or half-made tree must not empty the bucket.
+    if (!local.includes('index.html')) throw new Error(`the site tree ${root} has no index.html; it is not mirrored`);
+    const remote = await this.#listObjects('');
     const changed: string[] = [];
     await mapLimit(local, this.#concurrency, async (file) => {
       const body = await readIfPresent(path.join(root, file));
