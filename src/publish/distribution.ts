@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from '../server/log.ts';
 import type { PublishedFiles } from './publisher.ts';
 import { PurgeQueue, type Purger, type PurgeStatus } from './purge.ts';
+import type { TargetStatus } from './targets/mirror.ts';
 
 // Where a publish goes after the local tree: publish targets (buckets, see targets/) take the
 // files, then CDN caches forget the URLs that changed. With no target, the caches are purged
@@ -12,10 +13,16 @@ import { PurgeQueue, type Purger, type PurgeStatus } from './purge.ts';
 // in the background: a slow target or cache delays neither the local site nor each other.
 
 /** A publish target as distribution sees it (targets/mirror.ts's TargetMirror). */
-export interface Mirror<Status extends { revision: number | null } = { revision: number | null }> {
+export interface Mirror {
   push(files: PublishedFiles): void;
-  readonly status: Status;
+  readonly status: TargetStatus;
   close(): Promise<void>;
+}
+
+/** Each target's lag and each cache's queue, for /healthz and the admin. */
+export interface DistributionStatus {
+  targets: TargetStatus[];
+  caches: PurgeStatus[];
 }
 
 /** The URL path a site-relative file or directory is served at: 'incidents/x/index.html' and 'incidents/x/' -> '/incidents/x/'. */
@@ -42,8 +49,8 @@ async function hashTree(dir: string): Promise<Map<string, string>> {
 /** How often a purge waiting for targets checks whether they hold its revision. */
 const TARGET_POLL_MS = 25;
 
-export class Distribution<Status extends { revision: number | null }> {
-  readonly #mirrors: Mirror<Status>[];
+export class Distribution {
+  readonly #mirrors: Mirror[];
   readonly #caches: PurgeQueue[];
   readonly #log: Logger;
   /** The live tree's files and their hashes, known after the first full publish: what a full publish changed is the difference. */
@@ -54,7 +61,7 @@ export class Distribution<Status extends { revision: number | null }> {
   #waiting: Array<{ revision: number; paths: string[] | 'all' }> = [];
   #poll: NodeJS.Timeout | undefined;
 
-  constructor(options: { mirrors: Mirror<Status>[]; purgers: Purger[]; log: Logger }) {
+  constructor(options: { mirrors: Mirror[]; purgers: Purger[]; log: Logger }) {
     this.#mirrors = options.mirrors;
     this.#log = options.log;
     this.#caches = options.purgers.map((purger) => new PurgeQueue(purger, options.log));
@@ -78,7 +85,7 @@ export class Distribution<Status extends { revision: number | null }> {
       });
   };
 
-  get status(): { targets: Status[]; caches: PurgeStatus[] } {
+  get status(): DistributionStatus {
     return { targets: this.#mirrors.map((mirror) => mirror.status), caches: this.#caches.map((cache) => cache.status) };
   }
 

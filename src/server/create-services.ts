@@ -1,6 +1,7 @@
 import { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
+import type { DistributionStatus } from '../publish/distribution.ts';
 import type { EmailConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { SubscribeLimiter } from './subscribers/subscribe-limiter.ts';
@@ -15,6 +16,8 @@ export function createServices(options: {
   log: Logger;
   now?: () => Date;
   pingDatabase?: () => Promise<void>;
+  /** Publish targets and CDN caches, when any is configured. */
+  distribution?: () => DistributionStatus;
   email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> & Partial<Pick<EmailConfig, 'webhooksAllowPrivate'>>;
 }): HeraldServices {
   return {
@@ -27,6 +30,7 @@ export function createServices(options: {
     log: options.log,
     now: options.now ?? (() => new Date()),
     ...(options.pingDatabase ? { pingDatabase: options.pingDatabase } : {}),
+    ...(options.distribution ? { distribution: options.distribution } : {}),
     notify: {
       mode: options.email?.resendApiKey ? 'resend' : 'mailbox',
       webhookSecret: options.email?.webhookSecret,

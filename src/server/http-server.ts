@@ -46,8 +46,14 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
   });
   const database = reason === null ? 'up' : 'down';
   const publish = deps.services.publisher.status;
+  const distribution = deps.services.distribution?.();
+  // A lagging target or cache is a degraded detail, never a 503: a load balancer would take
+  // this instance out, though it serves the site as well as ever.
+  const lagging = distribution !== undefined && [...distribution.targets, ...distribution.caches].some((d) => d.failingSince !== null);
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  const failure = (error: { message: string; at: Date } | null) => (error ? { message: error.message, at: error.at.toISOString() } : null);
   sendJson(res, database === 'up' ? 200 : 503, {
-    status: database === 'up' ? 'ok' : 'degraded',
+    status: database === 'up' && !lagging ? 'ok' : 'degraded',
     database,
     ...(reason === null ? {} : { reason }),
     driver: deps.database.driver,
@@ -55,8 +61,12 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
       revision: publish.revision,
       published_at: publish.publishedAt?.toISOString() ?? null,
       duration_ms: publish.durationMs,
-      error: publish.error ? { message: publish.error.message, at: publish.error.at.toISOString() } : null,
+      error: failure(publish.error),
     },
+    ...(distribution && {
+      targets: distribution.targets.map((t) => ({ target: t.target, revision: t.revision, behind: t.behind, last_error: failure(t.lastError), failing_since: iso(t.failingSince) })),
+      caches: distribution.caches.map((c) => ({ cache: c.cache, pending: Number.isFinite(c.pending) ? c.pending : 'all', last_error: failure(c.lastError), failing_since: iso(c.failingSince) })),
+    }),
   });
 }
 

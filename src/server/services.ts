@@ -1,6 +1,7 @@
 import type { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
+import type { DistributionStatus } from '../publish/distribution.ts';
 import type { Logger } from './log.ts';
 import type { SubscribeLimiter } from './subscribers/subscribe-limiter.ts';
 
@@ -26,6 +27,8 @@ export interface HeraldServices {
    * deadline); unset on PGlite, which lives in the process and cannot be cut off.
    */
   pingDatabase?: () => Promise<void>;
+  /** Where publishes go beyond the local tree (publish targets, CDN caches), and how far behind they are; unset when nothing is configured. */
+  distribution?: () => DistributionStatus;
   /** Subscriber emails: how they leave, the webhook secret, the sign-up rate limits. */
   notify: NotifyServices;
 }

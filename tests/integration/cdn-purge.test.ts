@@ -33,7 +33,7 @@ describe('CDN purge through a real Varnish in front of Herald', () => {
   let site: TestSite;
   let varnish: Varnish;
   let publisher: Publisher;
-  let distribution: Distribution<{ revision: number | null }>;
+  let distribution: Distribution;
   let olderIncident: string;
 
   beforeAll(async () => {
