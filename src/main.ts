@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     distDir: config.distDir,
     siteUrl: config.siteUrl,
+    appUrl: config.appUrl,
     log,
     ...(distribution.active ? { onPublished: distribution.published } : {}),
   });
@@ -133,10 +134,10 @@ async function main(): Promise<void> {
     });
     await coordinator.start();
     jobs = await startJobs({ handle: database, databaseUrl: config.databaseUrl, gate: coordinator, log });
-    mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, log });
+    mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, appUrl: config.appUrl, log });
     const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, log, email: config.email, ...(database.driver === 'postgres' ? { pingDatabase: database.ping } : {}) });
+    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, appUrl: config.appUrl, log, email: config.email, ...(database.driver === 'postgres' ? { pingDatabase: database.ping } : {}) });
     server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services, trustedProxies: config.trustedProxies }));
   } catch (error) {
     server.close();
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     throw error;
   }
   log.info(`Herald is running. Public status page: ${config.siteUrl}/`, { database: database.driver, data_dir: config.dataDir });
-  if (admin) log.info(`Admin: ${config.siteUrl}/admin/ ${admin}`);
+  if (admin) log.info(`Admin: ${config.appUrl}/admin/ ${admin}`);
 }
 
 main().catch((error: unknown) => {

@@ -17,7 +17,8 @@ import {
 
 export const DEFAULT_PAGE_NAME = 'Herald';
 
-type SnapshotOptions = { siteUrl: string; now: Date };
+/** appUrl: HERALD_APP_URL, when Herald answers elsewhere than the published site (default siteUrl). */
+type SnapshotOptions = { siteUrl: string; appUrl?: string | undefined; now: Date };
 
 /** What a change publish already holds: the status history and the revision it was read at. */
 type HeldHistory = Pick<Snapshot, 'statusChanges' | 'revision'>;
@@ -35,7 +36,7 @@ async function loadPageParts(db: Queryable, options: SnapshotOptions, held?: Hel
   return {
     revision: state?.revision ?? 0,
     now: options.now,
-    page: pageInfo(settingsRows[0], { id: pageId(options.siteUrl), siteUrl: options.siteUrl, updatedAt: state?.revisedAt ?? options.now }),
+    page: pageInfo(settingsRows[0], { id: pageId(options.siteUrl), siteUrl: options.siteUrl, appUrl: options.appUrl ?? options.siteUrl, updatedAt: state?.revisedAt ?? options.now }),
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
     statusChanges,
@@ -43,7 +44,7 @@ async function loadPageParts(db: Queryable, options: SnapshotOptions, held?: Hel
 }
 
 /** The page as the public outputs see it, from its settings row (defaults before there is one). */
-export function pageInfo(settings: typeof pageSettings.$inferSelect | undefined, site: Pick<PageInfo, 'id' | 'siteUrl' | 'updatedAt'>): PageInfo {
+export function pageInfo(settings: typeof pageSettings.$inferSelect | undefined, site: Pick<PageInfo, 'id' | 'siteUrl' | 'appUrl' | 'updatedAt'>): PageInfo {
   return {
     ...site,
     name: settings?.name ?? DEFAULT_PAGE_NAME,

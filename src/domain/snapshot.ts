@@ -12,6 +12,11 @@ export interface PageInfo {
   name: string;
   /** Absolute URL of the status site (SITE_URL), never derived from a request. */
   siteUrl: string;
+  /**
+   * Absolute URL where Herald itself answers (HERALD_APP_URL): forms and subscriber pages.
+   * Equal to siteUrl when Herald serves the site too, and then those links stay relative.
+   */
+  appUrl: string;
   homepageUrl: string | null;
   timeZone: string;
   brandColor: string;

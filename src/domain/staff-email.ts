@@ -27,17 +27,18 @@ export interface OverdueReminderMessage {
 export type StaffEmailMessage = OverdueReminderMessage;
 
 
-export function adminIncidentUrl(siteUrl: string, incidentId: string): string {
-  return absoluteUrl(siteUrl, `/admin/incidents/${encodeURIComponent(incidentId)}/`);
+/** The admin's page of an incident, where Herald itself answers (HERALD_APP_URL). */
+export function adminIncidentUrl(appUrl: string, incidentId: string): string {
+  return absoluteUrl(appUrl, `/admin/incidents/${encodeURIComponent(incidentId)}/`);
 }
 
-export function renderStaffEmail(message: StaffEmailMessage, siteUrl: string): RenderedEmail {
+export function renderStaffEmail(message: StaffEmailMessage, siteUrl: string, appUrl = siteUrl): RenderedEmail {
   const { page, incident } = message;
   const minutes = minutesBetween(new Date(message.dueAt), new Date(message.remindedAt));
   // The first reminder comes within a minute of the promise: "overdue by 0 minutes" says nothing.
   const overdue = minutes < 1 ? 'due now' : `overdue by ${formatMinutes(minutes)}`;
   const due = formatDateTime(new Date(message.dueAt), page.timeZone);
-  const admin = adminIncidentUrl(siteUrl, incident.id);
+  const admin = adminIncidentUrl(appUrl, incident.id);
   const publicPage = incidentUrl(siteUrl, incident.id);
   const subject = `[${headerSafe(page.name, 80)}] Update ${overdue}: ${headerSafe(incident.name, 150)}`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="color-scheme" content="light dark"></head>

@@ -44,12 +44,15 @@ export function webhookEventOfUpdate(kind: EventKind, previous: EventStatus | nu
 }
 
 // ---------------------------------------------------------------------------------------
-// Payloads. A delivery's body is frozen when the change commits, but SITE_URL is
-// configuration the use cases do not see: payloads are built against these placeholders
-// and bindPayloadToSite() puts the real site in at send time (in named fields only, so no
-// user text is ever rewritten). ".invalid" is reserved (RFC 2606): it can never be real.
+// Payloads. A delivery's body is frozen when the change commits, but SITE_URL and
+// HERALD_APP_URL are configuration the use cases do not see: payloads are built against
+// these placeholders and bindPayloadToSite() puts the real URLs in at send time (in named
+// fields only, so no user text is ever rewritten). ".invalid" is reserved (RFC 2606): it
+// can never be real.
 
 export const SITE_PLACEHOLDER = 'https://herald-site.invalid';
+/** Where Herald itself answers (its pages for subscribers), which may be apart from the site. */
+export const APP_PLACEHOLDER = 'https://herald-app.invalid';
 export const PAGE_ID_PLACEHOLDER = 'herald-page-id';
 const SITE_FIELDS = new Set(['shortlink', 'documentation', 'unsubscribe']);
 
@@ -59,7 +62,7 @@ export interface WebhookMeta {
 }
 
 function metaJson(snapshot: Snapshot, meta: WebhookMeta) {
-  return { unsubscribe: meta.unsubscribe, documentation: absoluteUrl(snapshot.page.siteUrl, '/subscriptions/webhook') };
+  return { unsubscribe: meta.unsubscribe, documentation: absoluteUrl(snapshot.page.appUrl, '/subscriptions/webhook') };
 }
 
 function pageJson(snapshot: Snapshot) {
@@ -101,8 +104,9 @@ export function testWebhookPayload(snapshot: Snapshot, meta: WebhookMeta = { uns
  * Replaces the placeholders of a frozen payload with the site it is sent from, and gives
  * `meta.unsubscribe` the endpoint's own removal link when it has one (visitors' endpoints).
  */
-export function bindPayloadToSite(payload: unknown, site: { siteUrl: string; pageId: string; unsubscribeUrl?: string | null }): unknown {
+export function bindPayloadToSite(payload: unknown, site: { siteUrl: string; appUrl?: string; pageId: string; unsubscribeUrl?: string | null }): unknown {
   const base = site.siteUrl.replace(/\/+$/, '');
+  const appBase = (site.appUrl ?? site.siteUrl).replace(/\/+$/, '');
   const walk = (value: unknown, key: string | null, parent: string | null): unknown => {
     if (Array.isArray(value)) return value.map((v) => walk(v, null, key ?? parent));
     if (value && typeof value === 'object') {
@@ -112,6 +116,7 @@ export function bindPayloadToSite(payload: unknown, site: { siteUrl: string; pag
     if (typeof value !== 'string' || key === null) return value;
     if (value === PAGE_ID_PLACEHOLDER && (key === 'page_id' || (key === 'id' && parent === 'page'))) return site.pageId;
     if (SITE_FIELDS.has(key) && value.startsWith(SITE_PLACEHOLDER)) return base + value.slice(SITE_PLACEHOLDER.length);
+    if (SITE_FIELDS.has(key) && value.startsWith(APP_PLACEHOLDER)) return appBase + value.slice(APP_PLACEHOLDER.length);
     return value;
   };
   return walk(payload, null, null);

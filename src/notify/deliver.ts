@@ -23,6 +23,8 @@ export interface DeliveryOptions {
   db: Database;
   transport: Transport;
   siteUrl: string;
+  /** HERALD_APP_URL, for each recipient's confirm, manage and unsubscribe links; siteUrl when unset. */
+  appUrl?: string;
   from: string;
   log: Logger;
   now?: () => Date;
@@ -192,7 +194,7 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
     deliveryId: r.deliveryId,
     from: options.from,
     to: r.email,
-    ...renderIn(languageOr(r.language, 'en'))(subscriberLinks(secret, options.siteUrl, r.subscriberId)),
+    ...renderIn(languageOr(r.language, 'en'))(subscriberLinks(secret, options.appUrl ?? options.siteUrl, r.subscriberId)),
   }));
   await options.beforeSend?.();
   const result = await options.transport.send(emails, batch.idempotencyKey);

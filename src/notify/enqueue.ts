@@ -25,7 +25,7 @@ async function emailPage(tx: Transaction): Promise<EmailPage> {
 
 /** How emails (to subscribers and to staff) name and colour the page, from its settings row (with the public page's defaults). */
 export function emailPageOf(page: typeof pageSettings.$inferSelect | undefined): EmailPage {
-  const { name, brandColor, timeZone, defaultLanguage } = pageInfo(page, { id: '', siteUrl: '', updatedAt: new Date(0) });
+  const { name, brandColor, timeZone, defaultLanguage } = pageInfo(page, { id: '', siteUrl: '', appUrl: '', updatedAt: new Date(0) });
   return { name, brandColor, timeZone, defaultLanguage };
 }
 

@@ -87,7 +87,7 @@ function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => 
   };
 }
 
-export async function startDeliveryWorker(options: { handle: DatabaseHandle; boss: PgBoss; email: EmailConfig; siteUrl: string; log: Logger }): Promise<DeliveryWorker> {
+export async function startDeliveryWorker(options: { handle: DatabaseHandle; boss: PgBoss; email: EmailConfig; siteUrl: string; appUrl: string; log: Logger }): Promise<DeliveryWorker> {
   const { handle, boss, email, log } = options;
   const transport = emailTransport(handle, email);
   const beforeSend = requestSpacer(email.ratePerSecond);
@@ -96,13 +96,13 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
   // Two loops, so a slow webhook receiver never holds up the email (and the other way round).
   const emails: ReturnType<typeof sendingLoop> = sendingLoop(
     'emails',
-    () => drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, from: email.from, log, beforeSend, stop: emails.isStopped, concurrency }),
+    () => drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, appUrl: options.appUrl, from: email.from, log, beforeSend, stop: emails.isStopped, concurrency }),
     () => nextDueAt(handle.db),
     log,
   );
   const webhooks: ReturnType<typeof sendingLoop> = sendingLoop(
     'webhooks',
-    () => drainWebhooks({ db: handle.db, siteUrl: options.siteUrl, log, allowPrivate: email.webhooksAllowPrivate, stop: webhooks.isStopped, concurrency }),
+    () => drainWebhooks({ db: handle.db, siteUrl: options.siteUrl, appUrl: options.appUrl, log, allowPrivate: email.webhooksAllowPrivate, stop: webhooks.isStopped, concurrency }),
     () => nextWebhookDueAt(handle.db),
     log,
   );

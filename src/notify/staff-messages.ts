@@ -50,7 +50,7 @@ async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffO
     return { id, attempts, to: row.to, message };
   });
   if (!claimed) return 'none';
-  const email = { staffMessageId: claimed.id, from: options.from, to: claimed.to, ...renderStaffEmail(claimed.message, options.siteUrl) };
+  const email = { staffMessageId: claimed.id, from: options.from, to: claimed.to, ...renderStaffEmail(claimed.message, options.siteUrl, options.appUrl) };
   await options.beforeSend?.();
   const result = await options.transport.send([email], staffIdempotencyKey(claimed.id));
   const at = now();

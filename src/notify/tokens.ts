@@ -47,8 +47,9 @@ export interface SubscriberLinks {
   unsubscribe: string;
 }
 
-export function subscriberLinks(secret: string, siteUrl: string, subscriberId: string): SubscriberLinks {
-  const base = siteUrl.replace(/\/+$/, '');
+/** A subscriber's links, to pages Herald answers itself (under HERALD_APP_URL). */
+export function subscriberLinks(secret: string, appUrl: string, subscriberId: string): SubscriberLinks {
+  const base = appUrl.replace(/\/+$/, '');
   const link = (path: string, purpose: TokenPurpose) => `${base}/subscriptions/${path}?token=${signToken(secret, purpose, subscriberId)}`;
   return { confirm: link('confirm', 'confirm'), manage: link('manage', 'manage'), unsubscribe: link('unsubscribe', 'unsubscribe') };
 }

@@ -25,6 +25,8 @@ import { postWebhook, type Resolver } from './webhook-target.ts';
 export interface WebhookDeliveryOptions {
   db: Database;
   siteUrl: string;
+  /** HERALD_APP_URL, for the removal link and the documentation link; siteUrl when unset. */
+  appUrl?: string;
   log: Logger;
   allowPrivate: boolean;
   now?: () => Date;
@@ -108,8 +110,9 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
   const delivery = await claimDelivery(options, now());
   if (delivery === null) return 'none';
   if (delivery === 'skipped') return 'skipped';
-  const unsubscribeUrl = delivery.selfService ? removalUrl(options.siteUrl, delivery.endpointId, delivery.secret) : null;
-  const body = JSON.stringify(bindPayloadToSite(delivery.payload, { siteUrl: options.siteUrl, pageId: pageId(options.siteUrl), unsubscribeUrl }));
+  const appUrl = options.appUrl ?? options.siteUrl;
+  const unsubscribeUrl = delivery.selfService ? removalUrl(appUrl, delivery.endpointId, delivery.secret) : null;
+  const body = JSON.stringify(bindPayloadToSite(delivery.payload, { siteUrl: options.siteUrl, appUrl, pageId: pageId(options.siteUrl), unsubscribeUrl }));
   const headers = {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': WEBHOOK_USER_AGENT,

@@ -5,6 +5,7 @@ import { loadIncidents, pageInfo } from '../db/snapshot-queries.ts';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import {
+  APP_PLACEHOLDER,
   componentWebhookPayload,
   incidentWebhookPayload,
   PAGE_ID_PLACEHOLDER,
@@ -59,7 +60,7 @@ async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, 
   return {
     revision: 0,
     now,
-    page: pageInfo(settings, { id: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, updatedAt: now }),
+    page: pageInfo(settings, { id: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, appUrl: APP_PLACEHOLDER, updatedAt: now }),
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
     incidents: await loadIncidents(tx, ids),

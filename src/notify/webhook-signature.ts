@@ -44,6 +44,7 @@ export function isRemovalToken(secret: string, endpointId: string, token: string
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function removalUrl(siteUrl: string, endpointId: string, secret: string): string {
-  return `${siteUrl.replace(/\/+$/, '')}/subscriptions/webhook?remove=${endpointId}&token=${removalToken(secret, endpointId)}`;
+/** The link that removes a visitor's webhook, on Herald itself (HERALD_APP_URL). */
+export function removalUrl(appUrl: string, endpointId: string, secret: string): string {
+  return `${appUrl.replace(/\/+$/, '')}/subscriptions/webhook?remove=${endpointId}&token=${removalToken(secret, endpointId)}`;
 }

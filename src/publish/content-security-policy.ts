@@ -26,6 +26,16 @@ export const PUBLIC_PAGE_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/**
+ * A published page's policy: its forms may also post to Herald where it runs apart from the
+ * site (HERALD_APP_URL); while Herald serves the site too it is PUBLIC_PAGE_POLICY exactly.
+ */
+export function publicPagePolicy(page: { siteUrl: string; appUrl: string }): string {
+  const app = new URL(page.appUrl).origin;
+  if (app === new URL(page.siteUrl).origin) return PUBLIC_PAGE_POLICY;
+  return PUBLIC_PAGE_POLICY.replace("form-action 'self'", `form-action 'self' ${app}`);
+}
+
 const INLINE_SCRIPT = /<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi;
 const POLICY_META = /(<meta http-equiv="content-security-policy" content=")([^"]*)(")/i;
 

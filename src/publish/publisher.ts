@@ -26,6 +26,8 @@ export interface PublisherOptions {
    */
   renderThread?: boolean | RenderThread;
   siteUrl: string;
+  /** HERALD_APP_URL, for the published pages' forms (see loadSnapshot); siteUrl when unset. */
+  appUrl?: string;
   log: Logger;
   now?: () => Date;
   /**
@@ -329,7 +331,7 @@ export class Publisher {
     const started = performance.now();
     const { db, siteUrl, dataDir, distDir } = this.#options;
     this.#threadHolds = null;
-    const snapshot = await readAtOneMoment(db, (tx) => loadSnapshot(tx, { siteUrl, now: this.#now() }));
+    const snapshot = await readAtOneMoment(db, (tx) => loadSnapshot(tx, { siteUrl, appUrl: this.#options.appUrl, now: this.#now() }));
     this.#held = snapshot;
     this.#calendarAsOf = snapshot.now.getTime();
     const loadedMs = performance.now() - started;
@@ -386,7 +388,7 @@ export class Publisher {
   async #publishIncremental(dir: string, previous: Snapshot, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl } = this.#options;
-    const changes = await readAtOneMoment(db, (tx) => loadChanges(tx, [...incidentIds], { siteUrl, now: this.#now(), held: previous }));
+    const changes = await readAtOneMoment(db, (tx) => loadChanges(tx, [...incidentIds], { siteUrl, appUrl: this.#options.appUrl, now: this.#now(), held: previous }));
     const snapshot = advanceSnapshot(previous, changes.parts, changes.changed, [...incidentIds]);
     this.#held = snapshot;
     try {

@@ -48,6 +48,7 @@ describe('starting Herald', { timeout: 90_000 }, () => {
     ['an unreachable database', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/herald' }, /cannot reach the database at 127\.0\.0\.1:1\/herald/],
     ['a PORT that is not a number', { PORT: 'eighty' }, /invalid configuration: PORT/],
     ['a relative SITE_URL', { SITE_URL: 'status.example.com' }, /invalid configuration: SITE_URL must be an absolute http\(s\) URL/],
+    ['a HERALD_APP_URL without a scheme', { HERALD_APP_URL: 'herald.example.com' }, /invalid configuration: HERALD_APP_URL must be an absolute http\(s\) URL/],
     ['a data directory below a file', { HERALD_DATA_DIR: '/etc/hostname/data' }, /data directory \/etc\/hostname\/data is not writable \(ENOTDIR\)/],
   ])('refuses %s with one clear line', async (_case, env, message) => {
     const p = start({ PORT: String(await freePort()), ...env });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { appLink } from '../../src/domain/site-url.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { StartupError } from '../../src/server/startup-error.ts';
 
@@ -36,5 +37,15 @@ describe('HERALD_APP_URL', () => {
 
   it('names SITE_URL, not HERALD_APP_URL, when SITE_URL is the bad one', () => {
     expect(startupError({ SITE_URL: 'status.example.com', HERALD_APP_URL: 'https://herald.example.com' }).message).toBe('invalid configuration: SITE_URL must be an absolute http(s) URL such as https://status.example.com');
+  });
+});
+
+describe('links from published pages to Herald itself', () => {
+  it.each([
+    ['stay relative while Herald serves the site', 'https://status.example.com', 'https://status.example.com', '/subscribe'],
+    ['go to HERALD_APP_URL when the site is served elsewhere', 'https://status.example.com', 'https://herald.example.com', 'https://herald.example.com/subscribe'],
+    ['keep HERALD_APP_URL\'s path', 'https://status.example.com', 'https://example.com/herald', 'https://example.com/herald/subscribe'],
+  ])('%s', (_case, siteUrl, appUrl, expected) => {
+    expect(appLink({ siteUrl, appUrl }, '/subscribe')).toBe(expected);
   });
 });

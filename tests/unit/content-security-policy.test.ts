@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { addInlineScriptHashes, policyOfPage, PUBLIC_PAGE_POLICY, scriptHashSource } from '../../src/publish/content-security-policy.ts';
+import { addInlineScriptHashes, policyOfPage, PUBLIC_PAGE_POLICY, publicPagePolicy, scriptHashSource } from '../../src/publish/content-security-policy.ts';
 
 const page = (body: string, head = `<meta http-equiv="Content-Security-Policy" content="${PUBLIC_PAGE_POLICY}">`) =>
   `<!DOCTYPE html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`;
@@ -13,6 +13,14 @@ describe('the public pages\' Content-Security-Policy', () => {
     expect(PUBLIC_PAGE_POLICY).toMatch(/script-src 'self'(;|$)/);
     expect(PUBLIC_PAGE_POLICY).not.toMatch(/unsafe-eval/);
     expect(PUBLIC_PAGE_POLICY.split('; ').find((d) => d.startsWith('script-src'))).not.toContain('unsafe-inline');
+  });
+
+  it.each([
+    ['Herald serves the site', 'https://status.example.com', 'https://status.example.com', PUBLIC_PAGE_POLICY],
+    ['Herald answers on the same origin under a path', 'https://example.com/status', 'https://example.com/', PUBLIC_PAGE_POLICY],
+    ['the site is served apart from Herald', 'https://status.example.com', 'https://herald.example.com:8443/app', PUBLIC_PAGE_POLICY.replace("form-action 'self'", "form-action 'self' https://herald.example.com:8443")],
+  ])('lets forms post to Herald itself when %s', (_case, siteUrl, appUrl, policy) => {
+    expect(publicPagePolicy({ siteUrl, appUrl })).toBe(policy);
   });
 
   it.each([

@@ -15,6 +15,7 @@ export function makePage(overrides: Partial<PageInfo> = {}): PageInfo {
     id: 'page-1',
     name: 'Acme Status',
     siteUrl: 'https://status.example.com',
+    appUrl: 'https://status.example.com',
     homepageUrl: 'https://example.com',
     timeZone: 'UTC',
     brandColor: '#0b5fff',

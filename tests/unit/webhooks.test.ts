@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  APP_PLACEHOLDER,
   bindPayloadToSite,
   checkWebhookUrl,
   classifyAddress,
@@ -159,7 +160,7 @@ describe('payloads', () => {
     componentIds: [api.id],
     updates: [makeUpdate({ id: 'upd000000001', incidentId: 'inc000000001', status: 'identified', body: 'Found it.' })],
   });
-  const snapshot = makeSnapshot({ page: makePage({ id: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER }), components: [api, hidden], incidents: [open] });
+  const snapshot = makeSnapshot({ page: makePage({ id: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, appUrl: APP_PLACEHOLDER }), components: [api, hidden], incidents: [open] });
 
   it("builds Statuspage's incident webhook, bound to the site at send time", () => {
     const frozen = incidentWebhookPayload(snapshot, open.id)!;
@@ -171,6 +172,13 @@ describe('payloads', () => {
     expect(sent.incident.incident_updates[0]).toMatchObject({ id: 'upd000000001', status: 'identified', body: 'Found it.' });
     expect(sent.incident.components.map((c: { id: string; page_id: string }) => [c.id, c.page_id])).toEqual([[api.id, 'acmepage']]);
     expect(JSON.stringify(sent)).not.toContain('invalid');
+  });
+
+  it('links the documentation to HERALD_APP_URL and the incident to SITE_URL when Herald runs apart from the site', () => {
+    const frozen = incidentWebhookPayload(snapshot, open.id)!;
+    const sent = bindPayloadToSite(JSON.parse(JSON.stringify(frozen)), { siteUrl: 'https://status.acme.com', appUrl: 'https://herald.acme.com/', pageId: 'acmepage' }) as typeof frozen;
+    expect(sent.meta.documentation).toBe('https://herald.acme.com/subscriptions/webhook');
+    expect(sent.incident.shortlink).toBe('https://status.acme.com/incidents/inc000000001/');
   });
 
   it("builds Statuspage's component webhook, and none for a hidden component", () => {

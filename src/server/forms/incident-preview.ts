@@ -80,6 +80,8 @@ export interface AdminData {
   groups: GroupResource[];
   incidents?: IncidentResource[];
   siteUrl: string;
+  /** HERALD_APP_URL; siteUrl when unset. */
+  appUrl?: string;
   now: Date;
   revision?: number;
 }
@@ -93,6 +95,7 @@ export function adminSnapshot(data: AdminData): Snapshot {
       id: 'admin',
       name: data.settings.name,
       siteUrl: data.siteUrl,
+      appUrl: data.appUrl ?? data.siteUrl,
       homepageUrl: data.settings.homepage_url,
       timeZone: data.settings.time_zone,
       brandColor: data.settings.brand_color,
