@@ -13,6 +13,7 @@ import { startJobs } from './server/schedule/jobs.ts';
 import { startDeliveryWorker, type DeliveryWorker } from './notify/jobs.ts';
 import { Publisher } from './publish/publisher.ts';
 import { Distribution } from './publish/distribution.ts';
+import { TargetMirror } from './publish/targets/mirror.ts';
 import { randomBytes } from 'node:crypto';
 import { users } from './db/schema.ts';
 import { loadConfig, type Config } from './server/config.ts';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     server.close();
     throw error;
   }
-  const distribution = new Distribution({ mirrors: [], purgers: config.purgers, log });
+  const distribution = new Distribution({ mirrors: config.targets.map((target) => new TargetMirror({ target, log })), purgers: config.purgers, log });
   const publisher = new Publisher({
     db: database.db,
     handler,
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
     mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, appUrl: config.appUrl, log });
     const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, appUrl: config.appUrl, log, email: config.email, ...(database.driver === 'postgres' ? { pingDatabase: database.ping } : {}) });
+    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, appUrl: config.appUrl, log, email: config.email, ...(database.driver === 'postgres' ? { pingDatabase: database.ping } : {}), ...(distribution.active ? { distribution: () => distribution.status } : {}) });
     server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services, trustedProxies: config.trustedProxies }));
   } catch (error) {
     server.close();

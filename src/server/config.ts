@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TrustedProxies } from './client-address.ts';
 import { StartupError } from './startup-error.ts';
 import { parsePurgers, type Purger } from '../publish/purge.ts';
+import { parsePublishTargets, type TargetConfig } from '../publish/targets/config.ts';
 
 const flag = (fallback: boolean) =>
   z
@@ -74,6 +75,8 @@ export interface Config {
   trustedProxies: TrustedProxies;
   /** The CDN caches purged after each publish (HERALD_PURGE_URLS, Cloudflare, Fastly: see purge.ts). */
   purgers: Purger[];
+  /** HERALD_PUBLISH_TO: the buckets the site is mirrored to (see publish/targets/). */
+  targets: TargetConfig[];
 }
 
 export interface EmailConfig {
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     trustedProxies: e.HERALD_TRUSTED_PROXIES,
     purgers: purgersOf(env, siteUrl),
+    targets: parsePublishTargets(env.HERALD_PUBLISH_TO, env),
   };
 }
 

@@ -57,6 +57,8 @@ interface Options {
   accessKeyIds: string[];
   /** ListObjectsV2 page size ceiling (S3's is 1,000); small values exercise pagination. */
   maxKeys?: number;
+  /** Unsigned GetObject and HeadObject are answered, as a public-read bucket does for a CDN. */
+  publicRead?: boolean;
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -128,7 +130,9 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
     }
     else if (hanging && operation === 'PutObject') hanging.afterPuts--;
 
-    if (refusing || !allowed.has(accessKeyIdOf(req) ?? '')) {
+    // A public-read bucket (what a CDN or website endpoint reads) answers unsigned reads.
+    const anonymousRead = options.publicRead === true && !req.headers.authorization && (operation === 'GetObject' || operation === 'HeadObject');
+    if (!anonymousRead && (refusing || !allowed.has(accessKeyIdOf(req) ?? ''))) {
       record(403);
       // Names the key id, as some servers do: what a client logs must still not show it.
       return sendError(res, 403, 'InvalidAccessKeyId', `The Access Key Id ${accessKeyIdOf(req) ?? ''} you provided does not exist in our records.`);

@@ -16,11 +16,11 @@ export interface Varnish {
 }
 
 /**
- * Debian's Varnish in front of `backend`, on loopback, with a VCL that honours PURGE from
+ * Debian's Varnish in front of `backend` (Herald, or a bucket under `backendPathPrefix`), on loopback, with a VCL that honours PURGE from
  * loopback (`PURGE /*` bans the whole host) and keeps every answer an hour, so that only a
  * purge makes it fetch again. As root it runs without a jail (-j none) in its own directory.
  */
-export async function startVarnish(backend: string, siteHost: string): Promise<Varnish> {
+export async function startVarnish(backend: string, siteHost: string, options: { backendPathPrefix?: string } = {}): Promise<Varnish> {
   if (!existsSync(VARNISHD)) throw new Error(`${VARNISHD} is missing: apt-get install -y varnish`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-varnish-'));
   const port = await freePort();
@@ -36,6 +36,11 @@ sub vcl_recv {
     if (req.url == "/*") { ban("req.http.host == " + req.http.host); return (synth(200, "Banned")); }
     return (purge);
   }
+}
+sub vcl_backend_fetch {${options.backendPathPrefix ? `
+  # A bucket as origin: the site's paths under its prefix, a directory's index.html.
+  if (bereq.url ~ "/$") { set bereq.url = bereq.url + "index.html"; }
+  set bereq.url = "${options.backendPathPrefix}" + bereq.url;` : ''}
 }
 sub vcl_backend_response { set beresp.ttl = 1h; set beresp.grace = 0s; }
 sub vcl_deliver { if (obj.hits > 0) { set resp.http.X-Cache = "HIT"; } else { set resp.http.X-Cache = "MISS"; } }
