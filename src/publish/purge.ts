@@ -1,5 +1,7 @@
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import type { Logger } from '../server/log.ts';
 
 // CDN purge: after a change is published, the caches in front of the site forget exactly
@@ -15,6 +17,11 @@ import type { Logger } from '../server/log.ts';
 //   HERALD_FASTLY_SERVICE_ID      + HERALD_FASTLY_API_TOKEN: purge by surrogate key, 256 a
 //                                 request; Herald's server tags every file with its URL path
 //                                 (Surrogate-Key), so one key is one URL
+//   HERALD_CLOUDFRONT_DISTRIBUTION_ID: CloudFront invalidations (credentials as for the AWS
+//                                 SDK). They are billed per path past 1,000 a month, and a
+//                                 wildcard counts as one: paths are gathered for
+//                                 HERALD_CLOUDFRONT_GATHER_SECONDS (5), and more than 15 become
+//                                 one `/*`.
 //
 // Purges run in the background, one at a time per cache; those asked for meanwhile are
 // merged. A failed purge is retried with backoff (the paths are kept): a cache that cannot be
@@ -25,6 +32,8 @@ export interface Purger {
   readonly name: string;
   /** How many paths one purge() takes (its API's limit per request). */
   readonly batchSize: number;
+  /** How long to gather paths before purging them together (for APIs that bill per request or path). */
+  readonly gatherMs?: number;
   /** Forgets these URL paths (each starting with '/'), at most batchSize of them. */
   purge(paths: readonly string[]): Promise<void>;
   /** Forgets the whole site: after a first publish, when what changed is not known. */
@@ -130,6 +139,41 @@ export function fastlyPurger(options: { serviceId: string; token: string; apiUrl
   };
 }
 
+/** Above this many paths, one CloudFront invalidation of `/*` (billed as one path) replaces them. */
+const CLOUDFRONT_PATHS_BEFORE_WILDCARD = 15;
+
+export function cloudfrontPurger(options: { distributionId: string; gatherMs?: number; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } }): Purger {
+  // Credentials: given (tests), else the SDK's default chain (AWS_* variables, files, roles).
+  const client = new CloudFrontClient({
+    region: 'us-east-1', // CloudFront's API is global
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+  });
+  const name = `CloudFront distribution ${options.distributionId}`;
+  const invalidate = async (paths: readonly string[]) => {
+    try {
+      await client.send(
+        new CreateInvalidationCommand({
+          DistributionId: options.distributionId,
+          InvalidationBatch: { CallerReference: `herald-${Date.now()}-${randomUUID()}`, Paths: { Quantity: paths.length, Items: [...paths] } },
+        }),
+      );
+    } catch (error) {
+      // The SDK's message, never its request (which carries the signature).
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw new Error(`${name} answered ${status ?? 'nothing'}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  return {
+    name,
+    batchSize: 3000, // CloudFront's limit of paths in progress
+    gatherMs: options.gatherMs ?? 5000,
+    purge: (paths) => invalidate(paths.length > CLOUDFRONT_PATHS_BEFORE_WILDCARD ? ['/*'] : paths.map((p) => encodeURI(p))),
+    purgeAll: () => invalidate(['/*']),
+  };
+}
+
 /** The caches the environment names; an error names the variable that is wrong. */
 export function parsePurgers(env: NodeJS.ProcessEnv, siteUrl: string): Purger[] {
   const purgers: Purger[] = [];
@@ -155,6 +199,12 @@ export function parsePurgers(env: NodeJS.ProcessEnv, siteUrl: string): Purger[] 
   if (cloudflare) purgers.push(cloudflarePurger({ zoneId: cloudflare.id, token: cloudflare.token, siteUrl, apiUrl: env.HERALD_CLOUDFLARE_API_URL }));
   const fastly = pair('HERALD_FASTLY_SERVICE_ID', 'HERALD_FASTLY_API_TOKEN');
   if (fastly) purgers.push(fastlyPurger({ serviceId: fastly.id, token: fastly.token, apiUrl: env.HERALD_FASTLY_API_URL }));
+  const distributionId = env.HERALD_CLOUDFRONT_DISTRIBUTION_ID?.trim();
+  if (distributionId) {
+    const gather = Number(env.HERALD_CLOUDFRONT_GATHER_SECONDS ?? 5);
+    if (!Number.isFinite(gather) || gather < 0 || gather > 3600) throw new Error(`HERALD_CLOUDFRONT_GATHER_SECONDS: "${env.HERALD_CLOUDFRONT_GATHER_SECONDS}" is not a number of seconds from 0 to 3600`);
+    purgers.push(cloudfrontPurger({ distributionId, gatherMs: gather * 1000, ...(env.HERALD_CLOUDFRONT_ENDPOINT ? { endpoint: env.HERALD_CLOUDFRONT_ENDPOINT } : {}) }));
+  }
   return purgers;
 }
 
@@ -170,7 +220,7 @@ export class PurgeQueue {
   #paths = new Set<string>();
   #all = false;
   #running: Promise<void> | null = null;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #waitTimer: NodeJS.Timeout | undefined;
   #failures = 0;
   #lastError: PurgeStatus['lastError'] = null;
   #failingSince: Date | null = null;
@@ -186,7 +236,18 @@ export class PurgeQueue {
     if (this.#closed) return;
     if (paths === 'all') this.#all = true;
     else for (const p of paths) this.#paths.add(p);
-    if (!this.#retryTimer) this.#running ??= this.#drain();
+    if (this.#waitTimer || this.#running) return;
+    const gatherMs = this.#purger.gatherMs ?? 0;
+    if (gatherMs === 0) {
+      this.#running = this.#drain();
+      return;
+    }
+    // Gathered: what arrives meanwhile goes out in the same purge.
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      this.#running ??= this.#drain();
+    }, gatherMs);
+    this.#waitTimer.unref();
   }
 
   get status(): PurgeStatus {
@@ -195,7 +256,7 @@ export class PurgeQueue {
 
   /** Resolves when nothing is left to purge or waiting for a retry (tests). */
   async idle(): Promise<void> {
-    while (this.#running || this.#retryTimer) {
+    while (this.#running || this.#waitTimer) {
       if (this.#running) await this.#running;
       else await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -203,8 +264,8 @@ export class PurgeQueue {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
   }
 
   async #drain(): Promise<void> {
@@ -232,11 +293,11 @@ export class PurgeQueue {
           const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
           const delay = Math.min(MAX_RETRY_MS, Math.max(retryAfterMs ?? 0, 500 * 2 ** this.#failures++));
           this.#log.warn('could not purge the CDN cache; trying again', { cache: this.#purger.name, error: message, retryInMs: delay });
-          this.#retryTimer = setTimeout(() => {
-            this.#retryTimer = undefined;
+          this.#waitTimer = setTimeout(() => {
+            this.#waitTimer = undefined;
             this.#running ??= this.#drain();
           }, delay);
-          this.#retryTimer.unref();
+          this.#waitTimer.unref();
           return;
         }
       }

@@ -9,7 +9,7 @@ import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import { Distribution } from '../../src/publish/distribution.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
-import { cloudflarePurger, fastlyPurger, httpPurger, parsePurgers, PurgeQueue } from '../../src/publish/purge.ts';
+import { cloudflarePurger, cloudfrontPurger, fastlyPurger, httpPurger, parsePurgers, PurgeQueue } from '../../src/publish/purge.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { StartupError } from '../../src/server/startup-error.ts';
@@ -160,6 +160,28 @@ describe('purge APIs', () => {
     }
   });
 
+  it('CloudFront: gathers paths into one invalidation through the real SDK, and a wildcard past 15 paths (billed as one)', async () => {
+    const invalidation = (paths: string[]) =>
+      `<?xml version="1.0" encoding="UTF-8"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>I1</Id><Status>InProgress</Status><CreateTime>2026-12-07T00:00:00Z</CreateTime><InvalidationBatch><Paths><Quantity>${paths.length}</Quantity><Items>${paths.map((p) => `<Path>${p}</Path>`).join('')}</Items></Paths><CallerReference>r</CallerReference></InvalidationBatch></Invalidation>`;
+    const pathsOf = (body: string) => [...body.matchAll(/<Path>([^<]*)<\/Path>/g)].map((m) => m[1]!);
+    const api = await startPurgeApi((_req, body) => ({ status: 201, headers: { 'content-type': 'text/xml', location: 'https://cloudfront/x' }, body: invalidation(pathsOf(body)) }));
+    try {
+      const queue = new PurgeQueue(cloudfrontPurger({ distributionId: 'EDFDVBD6EXAMPLE', gatherMs: 200, endpoint: api.url, credentials: { accessKeyId: 'AKIACF', secretAccessKey: 'cf-secret-key' } }), silentLogger);
+      queue.push(['/', '/api/v2/summary.json']);
+      queue.push(['/history/']);
+      await queue.idle();
+      expect(api.calls).toHaveLength(1);
+      expect(api.calls[0]!.url).toBe('/2020-05-31/distribution/EDFDVBD6EXAMPLE/invalidation');
+      expect(api.calls[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIACF\//);
+      expect(new Set(pathsOf(api.calls[0]!.body))).toEqual(new Set(['/', '/api/v2/summary.json', '/history/']));
+      queue.push(Array.from({ length: 16 }, (_, i) => `/incidents/i${i}/`));
+      await queue.idle();
+      expect(pathsOf(api.calls[1]!.body)).toEqual(['/*']);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('keeps paths asked for while a cache fails, and purges them all once it answers', async () => {
     let down = true;
     const api = await startPurgeApi(() => (down ? { status: 503 } : { status: 200 }));
@@ -192,6 +214,8 @@ describe('purge APIs', () => {
       'Cloudflare zone z',
       'Fastly service s',
     ]);
+    expect(parsePurgers({ HERALD_CLOUDFRONT_DISTRIBUTION_ID: 'E1' }, SITE_URL).map((p) => [p.name, p.gatherMs])).toEqual([['CloudFront distribution E1', 5000]]);
+    expect(() => parsePurgers({ HERALD_CLOUDFRONT_DISTRIBUTION_ID: 'E1', HERALD_CLOUDFRONT_GATHER_SECONDS: 'soon' }, SITE_URL)).toThrow(/HERALD_CLOUDFRONT_GATHER_SECONDS: "soon" is not a number/);
     expect(() => parsePurgers({ HERALD_PURGE_URLS: 'varnish:6081' }, SITE_URL)).toThrow(/HERALD_PURGE_URLS: "varnish:6081" must start with http/);
     expect(() => parsePurgers({ HERALD_PURGE_URLS: 'not a url' }, SITE_URL)).toThrow(/HERALD_PURGE_URLS: "not" is not a URL|must start with/);
     expect(() => parsePurgers({ HERALD_CLOUDFLARE_API_TOKEN: 't' }, SITE_URL)).toThrow('HERALD_CLOUDFLARE_API_TOKEN is set but HERALD_CLOUDFLARE_ZONE_ID is not');
