@@ -6,6 +6,8 @@
 // BENCH_TRACE=1: every update's latency, the garbage collection pauses inside it, and for
 // slow ones (60 ms and more) where the time went and which threads used the CPU meanwhile.
 // BENCH_CPU_PROFILE=name: a CPU profile of the update loop. BENCH_NO_THREAD=1: no render thread.
+// Then the same on to a bucket stand-in with Varnish in front (benchTargets below);
+// BENCH_TARGETS_ONLY=1: that alone; BENCH_TARGET_UPDATES=n: how many updates (100).
 import { percentile, POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +27,12 @@ import { createServices } from '../src/server/create-services.ts';
 import { createRequestListener } from '../src/server/http-server.ts';
 import { silentLogger } from '../src/server/log.ts';
 import { createToken } from '../src/server/tokens/manage-tokens.ts';
+import { Distribution } from '../src/publish/distribution.ts';
+import { httpPurger } from '../src/publish/purge.ts';
+import { parsePublishTargets } from '../src/publish/targets/config.ts';
+import { TargetMirror } from '../src/publish/targets/mirror.ts';
+import { startS3StandIn } from '../tests/helpers/s3-stand-in.ts';
+import { startVarnish, VARNISHD } from '../tests/helpers/varnish.ts';
 
 const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 200);
@@ -166,8 +174,86 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
   });
 }
 
+/**
+ * The same updates, published on to a bucket (the S3 stand-in of the tests, through the real
+ * AWS SDK) with Debian's Varnish in front of it, purged once the bucket holds each change:
+ * the time from posting an update until the bucket serves the new index, and until Varnish
+ * does. Skipped without varnishd (apt-get install -y varnish).
+ */
+async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
+  if (!existsSync(VARNISHD)) return console.log(`${driver}: bucket and cache latency skipped: ${VARNISHD} is missing (apt-get install -y varnish)`);
+  const updates = Number(process.env.BENCH_TARGET_UPDATES ?? 100);
+  await withDatabase(driver, 'targets', async (database) => {
+    const now = new Date();
+    await seed(database.db, now);
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-targets-'));
+    const s3 = await startS3StandIn({ buckets: ['site'], accessKeyIds: ['AKIABENCH'], publicRead: true });
+    const varnish = await startVarnish(s3.endpoint, 'status.example.com', { backendPathPrefix: '/site' });
+    const [target] = parsePublishTargets(`s3://site?endpoint=${s3.endpoint}&region=us-east-1&path_style=true`, { AWS_ACCESS_KEY_ID: 'AKIABENCH', AWS_SECRET_ACCESS_KEY: 'bench-secret' });
+    const mirror = new TargetMirror({ target: target!, log: silentLogger });
+    const distribution = new Distribution({ mirrors: [mirror], purgers: [httpPurger(varnish.url, 'https://status.example.com')], log: silentLogger });
+    const handler = await loadAstroHandler(DIST);
+    const siteUrl = 'https://status.example.com';
+    const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger, onPublished: distribution.published });
+    const started = performance.now();
+    const full = await publisher.publishAll();
+    await mirror.idle();
+    const firstUpload = performance.now() - started;
+    const firstPuts = s3.requests.filter((r) => r.operation === 'PutObject').length;
+    // A second full publish at once: the bucket already holds every file.
+    await publisher.publishAll();
+    await mirror.idle();
+    const secondPuts = s3.requests.filter((r) => r.operation === 'PutObject').length - firstPuts;
+    await distribution.idle();
+    const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl, log: silentLogger });
+    const server = createServer(createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { value: token } = await createToken({ db: database.db, actor: SYSTEM_ACTOR, now }, { name: 'bench', role: 'editor' });
+    const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json', origin: base };
+    const created = await (await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }) })).json();
+    await publisher.idle();
+    await mirror.idle();
+    await distribution.idle();
+    const bucketIndex = async () => (await fetch(`${s3.endpoint}/site/index.html`)).text();
+    const toBucket: number[] = [];
+    const toCache: number[] = [];
+    for (let n = 0; n < updates; n++) {
+      const text = `Probe ${n} ${Math.random().toString(36).slice(2)}`;
+      const posted = performance.now();
+      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: 'investigating', body: text }) });
+      if (response.status !== 201) throw new Error(`update ${n} answered ${response.status}: ${await response.text()}`);
+      while (!(await bucketIndex()).includes(text)) await new Promise((r) => setTimeout(r, 2));
+      toBucket.push(performance.now() - posted);
+      while (!(await varnish.get('/')).body.includes(text)) await new Promise((r) => setTimeout(r, 2));
+      toCache.push(performance.now() - posted);
+      await publisher.idle();
+      await mirror.idle();
+      await distribution.idle();
+    }
+    toBucket.sort((a, b) => a - b);
+    toCache.sort((a, b) => a - b);
+    const ms = (v: number) => `${v.toFixed(0)} ms`;
+    console.log(`${driver}: first full publish of ${full.files} files uploaded to the bucket stand-in (${firstPuts} objects) in ${(firstUpload / 1000).toFixed(1)} s; a second full publish right after uploaded ${secondPuts} objects (the revision record; target: no file)`);
+    console.log(`${driver}: ${updates} updates: served by the bucket p50 ${ms(percentile(toBucket, 50))}, p95 ${ms(percentile(toBucket, 95))} (target p95 <= 250 ms); through Varnish after its purge p50 ${ms(percentile(toCache, 50))}, p95 ${ms(percentile(toCache, 95))} (target p95 <= 300 ms)`);
+    server.closeAllConnections();
+    server.close();
+    await publisher.close();
+    await distribution.close();
+    await varnish.close();
+    await s3.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+if (process.env.BENCH_TARGETS_ONLY) {
+  await benchTargets(process.env.BENCH_DRIVER === 'postgres' ? 'postgres' : 'pglite');
+  process.exit(0);
+}
+
 if (process.env.BENCH_DRIVER !== 'postgres') await bench('pglite');
 if (process.env.BENCH_DRIVER !== 'pglite') {
   if (await postgresReachable()) await bench('postgres');
   else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);
 }
+await benchTargets(process.env.BENCH_DRIVER === 'postgres' ? 'postgres' : 'pglite');
