@@ -55,21 +55,57 @@ function refuse(res: ServerResponse, limit: number): void {
   res.end(JSON.stringify(body));
 }
 
-/** Reads a body of unknown length, counting; null as soon as it passes `limit` (the rest stays unread). */
-function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/**
+ * What all bodies of unknown length being read ahead may hold together: each may hold up to
+ * MAX_READ_AHEAD before its sender is known, and a thousand slow senders must not make that
+ * a gigabyte. Past it, a request is answered 503 (try again shortly) and its bytes let go.
+ */
+export class ReadAheadBudget {
+  readonly bytes: number;
+  #held = 0;
+
+  constructor(bytes: number) {
+    this.bytes = bytes;
+  }
+
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Takes `n` bytes from the budget; false (nothing taken) when they do not fit. */
+  take(n: number): boolean {
+    if (this.#held + n > this.bytes) return false;
+    this.#held += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.#held -= n;
+  }
+}
+
+const READ_AHEAD_BUDGET = new ReadAheadBudget(32 * MB);
+
+type ReadOutcome = Buffer | 'too large' | 'busy';
+
+/** Reads a body of unknown length, counting against its limit and the shared budget; stops (the rest unread) as soon as either is passed. */
+function readUpTo(req: IncomingMessage, limit: number, budget: ReadAheadBudget): Promise<ReadOutcome> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const settle = (outcome: Buffer | null | Error) => {
+    const settle = (outcome: ReadOutcome | Error) => {
       req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      budget.give(size); // the body is handed on (or dropped): it no longer waits for its sender to be known
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
     const onData = (chunk: Buffer) => {
+      if (size + chunk.length > limit || !budget.take(chunk.length)) {
+        req.pause();
+        return settle(size + chunk.length > limit ? 'too large' : 'busy');
+      }
       size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.pause();
-      settle(null);
+      chunks.push(chunk);
     };
     const onEnd = () => settle(Buffer.concat(chunks, size));
     const onClose = () => settle(new Error('the client closed the connection while sending the body'));
@@ -86,7 +122,7 @@ function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer | null> {
  * anyone is signed in, so it stops at MAX_READ_AHEAD whatever the path allows: the CSV
  * import's larger limit needs a declared length, which browsers always send for a form.
  */
-export async function admitBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<boolean> {
+export async function admitBody(req: IncomingMessage, res: ServerResponse, limit: number, budget = READ_AHEAD_BUDGET): Promise<boolean> {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     if (Number(declared) <= limit) return true;
@@ -95,8 +131,14 @@ export async function admitBody(req: IncomingMessage, res: ServerResponse, limit
   }
   if (req.headers['transfer-encoding'] === undefined) return true;
   const readAhead = Math.min(limit, MAX_READ_AHEAD);
-  const body = await readUpTo(req, readAhead);
-  if (!body) {
+  const body = await readUpTo(req, readAhead, budget);
+  if (body === 'busy') {
+    const { status, body: answer } = errorBody(new HttpError(503, 'busy', 'too many request bodies of unknown length are arriving at once; send a Content-Length or try again in a moment'));
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5', connection: 'close' });
+    res.end(JSON.stringify(answer));
+    return false;
+  }
+  if (body === 'too large') {
     refuse(res, readAhead);
     return false;
   }
