@@ -176,7 +176,10 @@ function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: Component
     siteUrl: absoluteUrl(page.siteUrl, localizedPath('/', language, page.defaultLanguage)),
     author: xmlSafe(page.name),
     language,
-    updated: latest(page.updatedAt, ...(component ? [component.updatedAt] : []), ...entries.map((e) => e.updated)),
+    // A component's feed changes with the component and its entries only: the page's last
+    // change (any incident's, any component's) would make every component feed differ after
+    // each change, though a change publish renders only the feeds of the components it touched.
+    updated: latest(component ? component.updatedAt : page.updatedAt, ...entries.map((e) => e.updated)),
     entries,
   };
 }

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   /** The object key (DeleteObjects: one entry per key deleted). */
   key: string;
   status: number;
+  /** Who signed it (null: unsigned). */
+  accessKeyId: string | null;
 }
 
 export interface S3StandIn {
@@ -115,7 +117,7 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
     const method = req.method ?? 'GET';
     const operation = operationOf(method, key, url.searchParams);
     const body = await readBody(req);
-    const record = (status: number, recordedKey = key) => requests.push({ operation, bucket: bucketName, key: recordedKey, status });
+    const record = (status: number, recordedKey = key) => requests.push({ operation, bucket: bucketName, key: recordedKey, status, accessKeyId: accessKeyIdOf(req) });
 
     if (hanging && hanging.afterPuts === 0) {
       // Held until released; a client that gives up closes the socket and the request is dropped.

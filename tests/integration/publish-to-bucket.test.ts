@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.ts';
 import { startHerald, type HeraldProcess } from '../helpers/process.ts';
@@ -93,7 +94,8 @@ describe('publishing to a bucket, with a purged cache in front of it', () => {
   });
 
   it('uploads a change, then purges the cache in front of the bucket, and shows the target in /healthz', async () => {
-    expect((await varnish.get('/')).status).toBe(200);
+    // The first publish's purge reaches the cache once the bucket holds it.
+    await eventually("the cache serves the bucket's index", async () => ((await varnish.get('/')).status === 200 ? true : undefined));
     expect((await varnish.get('/')).cache).toBe('HIT');
     const puts = s3.requests.filter((r) => r.operation === 'PutObject').length;
     const created = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bucket-borne', body: 'Seen from the bucket.' }) });
@@ -135,4 +137,79 @@ describe('publishing to a bucket, with a purged cache in front of it', () => {
     expect(object('index.html')!.body.toString()).toContain('While the bucket refuses');
     expect(herald.output()).not.toContain(SECRET);
   }, 90_000);
+});
+
+describe.runIf(process.env.DATABASE_URL)('two instances publishing to one bucket', () => {
+  it('lets only the publishing instance upload, and the one that takes over resumes from what the bucket holds', async () => {
+    const s3 = await startS3StandIn({ buckets: ['shared-site'], accessKeyIds: ['AKIAINSTANCEA', 'AKIAINSTANCEB'] });
+    const name = `herald_bucket_instances_${process.pid}`;
+    const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const dirs = [await mkdtemp(path.join(os.tmpdir(), 'herald-bucket-a-')), await mkdtemp(path.join(os.tmpdir(), 'herald-bucket-b-'))];
+    const instances: HeraldProcess[] = [];
+    try {
+      // One site: the same SITE_URL and HERALD_APP_URL (a load balancer's), each instance its own keys.
+      const shared = {
+        DATABASE_URL: url.toString(),
+        SITE_URL: `https://${SITE_HOST}`,
+        HERALD_APP_URL: 'https://herald.example.com',
+        HERALD_DEMO: '1',
+        HERALD_ADMIN_EMAIL: 'lead@example.com',
+        HERALD_ADMIN_PASSWORD: 'correct-horse-battery',
+        HERALD_PUBLISH_TO: `s3://shared-site?endpoint=${s3.endpoint}&region=us-east-1&path_style=true`,
+        AWS_SECRET_ACCESS_KEY: SECRET,
+      };
+      const ports = [await freePort(), await freePort()];
+      const a = startHerald({ ...shared, PORT: String(ports[0]), HERALD_DATA_DIR: dirs[0]!, AWS_ACCESS_KEY_ID: 'AKIAINSTANCEA' });
+      instances.push(a);
+      await a.waitFor('Herald is running', 60_000);
+      const b = startHerald({ ...shared, PORT: String(ports[1]), HERALD_DATA_DIR: dirs[1]!, AWS_ACCESS_KEY_ID: 'AKIAINSTANCEB' });
+      instances.push(b);
+      await b.waitFor('Herald is running', 60_000);
+      expect(a.output()).toContain('this instance publishes the site now');
+      const signedBy = (key: string) => s3.requests.filter((r) => r.operation === 'PutObject' && r.accessKeyId === key).length;
+      await eventually('the bucket holds the site', () => (s3.bucket('shared-site').has('.herald/revision.json') ? true : undefined));
+
+      // A change made through B is published, and uploaded, by A alone.
+      const post = async (port: number, title: string) => {
+        const login = await fetch(`http://127.0.0.1:${port}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+        const session = login.headers.get('set-cookie')!.split(';')[0]!;
+        const response = await fetch(`http://127.0.0.1:${port}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie: session, origin: 'https://herald.example.com', 'content-type': 'application/json' }, body: JSON.stringify({ name: title, body: 'Investigating.' }) });
+        expect(response.status).toBe(201);
+      };
+      await post(ports[1]!, 'Made through B');
+      await eventually('A uploads the change', () => (s3.bucket('shared-site').get('index.html')?.body.toString().includes('Made through B') ? true : undefined));
+      // And the change's deferred files (history, feeds, other languages).
+      const holds = (key: string) => s3.bucket('shared-site').get(key)?.body.toString().includes('Made through B');
+      await eventually('A uploads the deferred files', () => (['history/index.html', 'history.rss', 'zh-TW/index.html', 'zh-CN/history/index.html'].every(holds) ? true : undefined), 60_000);
+      const byA = signedBy('AKIAINSTANCEA');
+      expect(byA).toBeGreaterThan(50);
+      expect(signedBy('AKIAINSTANCEB')).toBe(0);
+
+      // A dies; B takes over, compares with the bucket and uploads only what differs.
+      a.child.kill('SIGKILL');
+      await a.exited;
+      await b.waitFor('this instance publishes the site now', 30_000);
+      await eventually('B has synced', () => (s3.requests.some((r) => r.accessKeyId === 'AKIAINSTANCEB' && r.operation === 'PutObject' && r.key === '.herald/revision.json') ? true : undefined), 30_000);
+      // Only what differs from the bucket (feeds whose time moved with the instance's start among
+      // them), never the whole site again.
+      expect(signedBy('AKIAINSTANCEB')).toBeLessThan(byA / 2);
+      await post(ports[1]!, 'After the failover');
+      await eventually('B uploads its change', () => (s3.bucket('shared-site').get('index.html')?.body.toString().includes('After the failover') ? true : undefined));
+    } finally {
+      for (const instance of instances) {
+        if (instance.child.exitCode === null) {
+          instance.child.kill('SIGTERM');
+          await instance.exited;
+        }
+      }
+      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end();
+      await s3.close();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

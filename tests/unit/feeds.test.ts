@@ -247,3 +247,18 @@ describe('feed entries', () => {
     expect(xpath(file, FEED_TITLE[format])).toBe('Acme Status status');
   });
 });
+
+describe("a feed's own time", () => {
+  it("is a component feed's latest entry or the component's change, never the page's last change elsewhere", () => {
+    const component = makeComponent({ id: 'api', name: 'API', updatedAt: minutesBefore(NOW, 600) });
+    const other = makeIncident({ id: 'elsewhere', name: 'Elsewhere', componentIds: [], updates: [makeUpdate({ id: 'u-elsewhere', incidentId: 'elsewhere', displayAt: minutesBefore(NOW, 5) })] });
+    const before = makeSnapshot({ components: [component], incidents: [other], page: { updatedAt: minutesBefore(NOW, 60) } });
+    const after = makeSnapshot({ components: [component], incidents: [other], page: { updatedAt: minutesBefore(NOW, 1) } });
+    // Another component's incident moved the page's time: this component's feed stays byte for byte the same.
+    expect(feedXml(after, 'atom', component)).toBe(feedXml(before, 'atom', component));
+    const updated = `string(/${el('feed')}/${el('updated')})`;
+    expect(xpath(expectWellFormed(feedXml(after, 'atom', component)), updated)).toBe(minutesBefore(NOW, 600).toISOString());
+    // The page's own feed follows the page.
+    expect(xpath(expectWellFormed(feedXml(after, 'atom')), updated)).toBe(minutesBefore(NOW, 1).toISOString());
+  });
+});
