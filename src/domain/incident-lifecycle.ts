@@ -156,3 +156,32 @@ export function nextUpdateDueAfter(input: { closed: boolean; current: Date | nul
   if (input.inMinutes === undefined) return input.current;
   return input.inMinutes === null ? null : new Date(input.now.getTime() + input.inMinutes * 60_000);
 }
+
+export interface NextStateInput extends UpdatePlanInput {
+  /** The event's impact and promised next update so far ('none' and null for a new one). */
+  impact: Impact;
+  nextUpdateDueAt: Date | null;
+  /** undefined keeps the promise, null withdraws it. */
+  nextUpdateInMinutes: number | null | undefined;
+  impactOverride: Impact | undefined;
+}
+
+export interface NextState extends UpdatePlan {
+  impact: Impact;
+  nextUpdateDueAt: Date | null;
+  /** The components the event affects after the update: before, named now, and changed now. */
+  componentIds: string[];
+}
+
+/**
+ * An event's state after an update, from its state before, the request, the components and
+ * `now`: the one rule both for posting an update (read, compute, write) and for previewing
+ * it in the admin (compute, show), so the preview is what the update will do.
+ */
+export function nextIncidentState(input: NextStateInput): NextState {
+  const plan = planUpdate(input);
+  const impact = impactAfterUpdate({ kind: input.kind, current: input.impact, transitions: plan.transitions, override: input.impactOverride });
+  const nextUpdateDueAt = nextUpdateDueAfter({ closed: plan.resolvedAt !== null, current: input.nextUpdateDueAt, inMinutes: input.nextUpdateInMinutes, now: input.now });
+  const componentIds = [...new Set([...input.previouslyAffected, ...plan.transitions.map((t) => t.id)])];
+  return { ...plan, impact, nextUpdateDueAt, componentIds };
+}

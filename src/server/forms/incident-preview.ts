@@ -1,4 +1,4 @@
-import { impactAfterUpdate, nextUpdateDueAfter, planUpdate, type ComponentRef } from '../../domain/incident-lifecycle.ts';
+import { nextIncidentState, type ComponentRef } from '../../domain/incident-lifecycle.ts';
 import type { ComponentView, GroupView, IncidentView, Snapshot, UpdateView } from '../../domain/snapshot.ts';
 import type { Impact } from '../../domain/vocabulary.ts';
 import type { IncidentCreateInput, UpdateInput } from '../incidents/incident-input.ts';
@@ -7,7 +7,7 @@ import type { settingsResource } from '../settings/manage-settings.ts';
 
 // The admin shows incidents with the public page's own components (UpdateTimeline and
 // friends render from a Snapshot). These build one from the admin API's resources, and
-// preview an unsent update by running the same lifecycle rules the use case runs.
+// preview an unsent update with nextIncidentState, the rule posting it runs.
 
 type ComponentResource = ReturnType<typeof componentResource>;
 type GroupResource = ReturnType<typeof groupResource>;
@@ -124,12 +124,20 @@ interface PreviewRequest {
 function preview(snapshot: Snapshot, current: IncidentView | null, base: Omit<IncidentView, 'updates' | 'status' | 'impact' | 'startedAt' | 'monitoringAt' | 'resolvedAt' | 'nextUpdateDueAt' | 'componentIds'>, request: PreviewRequest): IncidentView {
   const now = snapshot.now;
   const components = new Map<string, ComponentRef>(snapshot.components.map((c) => [c.id, { id: c.id, name: c.name, status: c.status }]));
-  const previouslyAffected = [...(current?.componentIds ?? []), ...(request.component_ids ?? [])];
-  // Throws the same RuleViolation (naming the field) that publishing would.
-  const plan = planUpdate({ current, kind: base.kind, status: request.status, componentChanges: request.components ?? {}, previouslyAffected, components, now });
-  // The same rules as publishing (applyUpdate), so the preview cannot differ from the result.
-  const impact = impactAfterUpdate({ kind: base.kind, current: current?.impact ?? 'none', transitions: plan.transitions, override: request.impact_override });
-  const nextUpdateDueAt = nextUpdateDueAfter({ closed: plan.resolvedAt !== null, current: current?.nextUpdateDueAt ?? null, inMinutes: request.next_update_in_minutes, now });
+  // Throws the same RuleViolation (naming the field) that posting the update would.
+  const next = nextIncidentState({
+    current,
+    kind: base.kind,
+    status: request.status,
+    componentChanges: request.components ?? {},
+    previouslyAffected: [...(current?.componentIds ?? []), ...(request.component_ids ?? [])],
+    components,
+    impact: current?.impact ?? 'none',
+    nextUpdateDueAt: current?.nextUpdateDueAt ?? null,
+    nextUpdateInMinutes: request.next_update_in_minutes,
+    impactOverride: request.impact_override,
+    now,
+  });
   const update: UpdateView = {
     id: 'preview',
     incidentId: base.id,
@@ -138,18 +146,18 @@ function preview(snapshot: Snapshot, current: IncidentView | null, base: Omit<In
     displayAt: now,
     createdAt: now,
     updatedAt: now,
-    affectedComponents: plan.transitions,
+    affectedComponents: next.transitions,
     deliverNotifications: true,
   };
   return {
     ...base,
-    status: plan.status,
-    impact,
-    startedAt: plan.startedAt,
-    monitoringAt: plan.monitoringAt,
-    resolvedAt: plan.resolvedAt,
-    nextUpdateDueAt,
-    componentIds: [...new Set([...previouslyAffected, ...plan.transitions.map((t) => t.id)])],
+    status: next.status,
+    impact: next.impact,
+    startedAt: next.startedAt,
+    monitoringAt: next.monitoringAt,
+    resolvedAt: next.resolvedAt,
+    nextUpdateDueAt: next.nextUpdateDueAt,
+    componentIds: next.componentIds,
     updates: [update, ...(current?.updates ?? [])],
   };
 }

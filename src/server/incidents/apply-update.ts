@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.ts';
 import { components, componentStatusChanges, incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
 import { RuleViolation } from '../../domain/errors.ts';
-import { impactAfterUpdate, nextUpdateDueAfter, planUpdate, type ComponentRef, type EventState } from '../../domain/incident-lifecycle.ts';
+import { nextIncidentState, type ComponentRef, type EventState } from '../../domain/incident-lifecycle.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import type { ComponentStatus, EventKind, EventStatus, Impact } from '../../domain/vocabulary.ts';
 import { newId } from '../ids.ts';
@@ -35,26 +35,29 @@ export async function applyUpdate(
   for (const [index, id] of request.componentIds.entries()) {
     if (!componentMap.has(id)) throw new RuleViolation('unknown_component', `no component with id "${id}"`, `component_ids.${index}`);
   }
-  const plan = planUpdate({
+  const next = nextIncidentState({
     current: incident.state,
     kind: incident.kind,
     status: request.status,
     componentChanges: request.componentChanges,
     previouslyAffected: [...incident.componentIds, ...request.componentIds],
     components: componentMap,
+    impact: incident.impact,
+    nextUpdateDueAt: incident.nextUpdateDueAt,
+    nextUpdateInMinutes: request.nextUpdateInMinutes,
+    impactOverride: request.impactOverride,
     now,
   });
 
-  for (const t of plan.transitions) {
+  for (const t of next.transitions) {
     if (t.oldStatus === t.newStatus) continue;
     await tx.update(components).set({ status: t.newStatus, updatedAt: now, version: sql`${components.version} + 1` }).where(eq(components.id, t.id));
     await tx.insert(componentStatusChanges).values({ componentId: t.id, status: t.newStatus, changedAt: now, incidentId: incident.id });
   }
-  const affected = new Set([...request.componentIds, ...plan.transitions.map((t) => t.id)]);
-  if (affected.size > 0) {
+  if (next.componentIds.length > 0) {
     await tx
       .insert(incidentComponents)
-      .values([...affected].map((componentId) => ({ incidentId: incident.id, componentId })))
+      .values(next.componentIds.map((componentId) => ({ incidentId: incident.id, componentId })))
       .onConflictDoNothing();
   }
 
@@ -68,25 +71,22 @@ export async function applyUpdate(
       displayAt: now,
       createdAt: now,
       updatedAt: now,
-      affectedComponents: plan.transitions,
+      affectedComponents: next.transitions,
       deliverNotifications: request.deliverNotifications,
     })
     .returning();
 
-  const impact = impactAfterUpdate({ kind: incident.kind, current: incident.impact, transitions: plan.transitions, override: request.impactOverride });
-  const nextUpdateDueAt = nextUpdateDueAfter({ closed: plan.resolvedAt !== null, current: incident.nextUpdateDueAt, inMinutes: request.nextUpdateInMinutes, now });
-
   return {
     update: update!,
     /** The incident's affected components after this update (its links, as a re-read would give them). */
-    componentIds: [...new Set([...incident.componentIds, ...affected])],
+    componentIds: next.componentIds,
     fields: {
-      status: plan.status,
-      startedAt: plan.startedAt,
-      monitoringAt: plan.monitoringAt,
-      resolvedAt: plan.resolvedAt,
-      impact,
-      nextUpdateDueAt,
+      status: next.status,
+      startedAt: next.startedAt,
+      monitoringAt: next.monitoringAt,
+      resolvedAt: next.resolvedAt,
+      impact: next.impact,
+      nextUpdateDueAt: next.nextUpdateDueAt,
       // Every update answers the overdue reminder; a new promise that passes starts them again.
       overdueRemindedAt: null,
       updatedAt: now,
