@@ -7,7 +7,7 @@ import { advanceSnapshot, findIncident, type IncidentView, type Snapshot } from 
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
-import { forEachConcurrently, renderIntoLiveTree, renderPublicRoute } from './render-routes.ts';
+import { afterBatch, forEachConcurrently, FULL_PUBLISH_BATCH, inBatches, renderIntoLiveTree, renderIntoNewTree, renderPublicRoute } from './render-routes.ts';
 import { RenderThread, RenderThreadLost } from './render-thread.ts';
 import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
@@ -21,10 +21,12 @@ export interface PublisherOptions {
   /** The Astro build: its dist/client assets are copied into every full publish. */
   distDir: string;
   /**
-   * A second thread for half of each large full publish and what change publishes leave for
+   * A second thread for a share of each large full publish and what change publishes leave for
    * later (default: when there are two cores); false: all on this one. Tests hand in their own.
    */
   renderThread?: boolean | RenderThread;
+  /** How many routes a full publish renders per batch (default FULL_PUBLISH_BATCH); tests make it small. */
+  fullPublishBatch?: number;
   siteUrl: string;
   /** HERALD_APP_URL, for the published pages' forms (see loadSnapshot); siteUrl when unset. */
   appUrl?: string;
@@ -212,8 +214,8 @@ export class Publisher {
         this.#pending = null;
         const live = await currentSiteDirectory(this.#options.dataDir);
         try {
-          const held = this.#held;
-          const result = work.full || !live || !held ? await this.#publishFull() : await this.#publishIncremental(live, held, work.incidentIds, work.componentIds);
+          // No local copy of the held snapshot: it would stay alive through the full publish that replaces it.
+          const result = work.full || !live || !this.#held ? await this.#publishFull() : await this.#publishIncremental(live, this.#held, work.incidentIds, work.componentIds);
           this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
@@ -330,6 +332,10 @@ export class Publisher {
   async #publishFull(): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl, dataDir, distDir } = this.#options;
+    // The snapshot held so far goes before the next one is read, here and on the render
+    // thread: holding both raised the peak by two snapshots (about 120 MB at 10,000 incidents).
+    this.#held = null;
+    if (this.#threadHolds !== null) void this.#thread?.run({ type: 'release' }).catch(() => {});
     this.#threadHolds = null;
     const snapshot = await readAtOneMoment(db, (tx) => loadSnapshot(tx, { siteUrl, appUrl: this.#options.appUrl, now: this.#now() }));
     this.#held = snapshot;
@@ -341,27 +347,57 @@ export class Publisher {
       // Nobody reads this tree before the swap, so plain synchronous writes are safe here,
       // and several times faster than a thread-pool round trip per file.
       const tree = new TreeWriter(dir);
-      const renderShare = (share: PublicRoute[]) => forEachConcurrently(share, async (route) => tree.write(route.file, await this.#render(snapshot, route)));
+      const batches = inBatches(routes, this.#options.fullPublishBatch ?? FULL_PUBLISH_BATCH);
+      let next = 0;
+      let failed = false;
+      // After a failure nobody takes another batch: the tree is about to be removed.
+      const take = () => (failed ? undefined : batches[next++]);
+      const watch = <T,>(work: Promise<T>) => work.catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+      const renderHere = async () => {
+        for (let batch = take(); batch; batch = take()) {
+          await renderIntoNewTree(this.#options.handler, siteUrl, snapshot, batch, tree);
+          afterBatch();
+          // Requests (the admin, the files this process serves) get their turn between batches.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
       if (this.#thread && routes.length >= OFFLOAD_THRESHOLD) {
-        // Two cores: the render thread takes every other route (structured-cloning the
-        // snapshot costs about 0.3 s at 10,000 incidents, rendering half saves several).
-        const theirs = routes.filter((_, i) => i % 2 === 1);
-        const ours = routes.filter((_, i) => i % 2 === 0);
+        // Two cores: both threads take batches from one queue until it is empty, so neither
+        // waits for the other (the render thread starts late, loading Astro and the
+        // snapshot's copy, and runs nicer than this one: see render-worker.ts).
         const thread = this.#thread;
-        const threadDone = thread.run({ type: 'full', snapshot, routes: theirs, dir }).then(
+        const renderThere = async () => {
+          await thread.run({ type: 'hold', snapshot });
+          for (let batch = take(); batch; batch = take()) {
+            try {
+              await thread.run({ type: 'full', revision: snapshot.revision, routes: batch, dir });
+            } catch (error) {
+              // A thread that cannot run hands its batch back; a page that fails there fails the publish.
+              if (!(error instanceof RenderThreadLost)) throw error;
+              batches.push(batch);
+              throw error;
+            }
+          }
+        };
+        const threadDone = renderThere().then(
           () => true,
           (error: unknown) => {
-            // A thread that cannot run hands its share back; a page that fails there fails the publish.
             if (!(error instanceof RenderThreadLost)) throw error;
             this.#options.log.warn('the render thread is lost; rendering its share here', { error: error.message });
             return false;
           },
         );
-        const [held] = await Promise.all([threadDone, renderShare(ours)]);
+        const [threadOutcome, ourOutcome] = await Promise.allSettled([watch(threadDone), watch(renderHere())]);
+        for (const outcome of [threadOutcome, ourOutcome]) if (outcome.status === 'rejected') throw outcome.reason;
+        const held = threadOutcome.status === 'fulfilled' && threadOutcome.value;
+        // Batches handed back after this thread ran out of them.
+        await renderHere();
         if (held) this.#threadHolds = snapshot.revision;
-        else await renderShare(theirs);
       } else {
-        await renderShare(routes);
+        await renderHere();
         // The render thread takes what change publishes leave for later: it needs the snapshot
         // (small here). Without it, this thread renders them.
         const held = await this.#thread?.run({ type: 'hold', snapshot }).then(() => true, () => false);

@@ -1,6 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { RenderJob, RenderReply, RenderSetup } from './render-worker.ts';
 
+/**
+ * V8 sizes a thread's young generation by the machine's memory (128 MB on a 24 GB machine),
+ * and rendering thousands of pages grows it to that size and keeps it there. 24 MB (8 MB
+ * semi-spaces) is what `npm run serve` gives the main thread too (see package.json).
+ */
+const RENDER_THREAD_LIMITS = { maxYoungGenerationSizeMb: 24 };
+
 /** The render thread died or no longer holds the snapshot a job needs: it must be handed one again. */
 export class RenderThreadLost extends Error {}
 
@@ -38,7 +45,7 @@ export class RenderThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(this.#script, { workerData: this.#setup });
+    const worker = new Worker(this.#script, { workerData: this.#setup, resourceLimits: RENDER_THREAD_LIMITS });
     worker.on('message', (reply: RenderReply) => {
       const waiter = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);

@@ -7,7 +7,7 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { advanceSnapshot, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { loadAstroHandler, type AstroHandler } from './astro-handler.ts';
-import { forEachConcurrently, renderIntoLiveTree, renderPublicRoute } from './render-routes.ts';
+import { afterBatch, renderIntoLiveTree, renderIntoNewTree } from './render-routes.ts';
 import type { PublicRoute } from './routes.ts';
 import { TreeWriter } from './site-directory.ts';
 
@@ -18,10 +18,12 @@ export interface RenderSetup {
 }
 
 export type RenderJob =
-  /** Render these routes of a full publish into its new tree, and hold the snapshot. */
-  | { type: 'full'; snapshot: Snapshot; routes: PublicRoute[]; dir: string }
-  /** Hold this snapshot (a full publish that rendered alone). */
+  /** Hold this snapshot: a full publish's, for its batches (below) and what changes leave for later. */
   | { type: 'hold'; snapshot: Snapshot }
+  /** Render a batch of a full publish's routes, from the held snapshot (it must be at `revision`), into its new tree. */
+  | { type: 'full'; revision: number; routes: PublicRoute[]; dir: string }
+  /** Let go of the held snapshot: a full publish is about to read a new one. */
+  | { type: 'release' }
   /**
    * Move the held snapshot along by a change: its new parts, and the changed incidents
    * (absent ones were deleted). Status changes are left out when they did not change.
@@ -51,20 +53,27 @@ let handler: Promise<AstroHandler> | undefined;
 const astro = () => (handler ??= loadAstroHandler(setup.distDir));
 let held: Snapshot | null = null;
 
+/** The writer of the full publish's tree that the batches go to: it remembers the folders it made. */
+let tree: TreeWriter | null = null;
+const treeWriter = (dir: string) => (tree?.root === dir ? tree : (tree = new TreeWriter(dir)));
+
 class NotHeld extends Error {}
 const notHeld = (revision: number) => new NotHeld(`the render thread holds revision ${held?.revision ?? 'none'}, not ${revision}`);
 
 async function run(job: RenderJob): Promise<void> {
   switch (job.type) {
     case 'full': {
-      held = job.snapshot;
-      const render = await astro();
-      const tree = new TreeWriter(job.dir);
-      await forEachConcurrently(job.routes, async (route) => tree.write(route.file, await renderPublicRoute(render, setup.siteUrl, job.snapshot, route)));
+      const snapshot = held;
+      if (snapshot?.revision !== job.revision) throw notHeld(job.revision);
+      await renderIntoNewTree(await astro(), setup.siteUrl, snapshot, job.routes, treeWriter(job.dir));
+      afterBatch();
       return;
     }
     case 'hold':
       held = job.snapshot;
+      return;
+    case 'release':
+      held = null;
       return;
     case 'advance':
       if (held?.revision !== job.from) throw notHeld(job.from);

@@ -53,15 +53,15 @@ export function writeTreeRevision(dir: string, revision: number): void {
 
 /** Writes files into a directory that is not live yet, creating each folder once. */
 export class TreeWriter {
-  readonly #root: string;
+  readonly root: string;
   readonly #folders = new Set<string>();
 
   constructor(root: string) {
-    this.#root = root;
+    this.root = root;
   }
 
   write(relativeFile: string, content: string | Uint8Array): void {
-    const file = path.join(this.#root, relativeFile);
+    const file = path.join(this.root, relativeFile);
     const folder = path.dirname(file);
     if (!this.#folders.has(folder)) {
       // The parent usually exists already; a recursive mkdir would stat every level again.

@@ -1,0 +1,110 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
+import { components, incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
+import { Publisher } from '../../src/publish/publisher.ts';
+import { RenderThread } from '../../src/publish/render-thread.ts';
+import { SYSTEM_ACTOR } from '../../src/server/change.ts';
+import { updateComponent } from '../../src/server/components/manage-components.ts';
+import { silentLogger } from '../../src/server/log.ts';
+import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
+import { builtHandler, DIST_DIR, SITE_URL } from '../helpers/site.ts';
+
+// A change publish renders only what a change affects, from a snapshot moved along by it,
+// and a full publish renders everything afresh, in batches shared between two threads: both
+// must end in the very same site.
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+
+/**
+ * Every file of a published tree, by path relative to it. A page names the revision it was
+ * rendered from in its generator tag: a page that no change touched keeps an older one, so
+ * that tag (and the tree's own revision file) are left out of the comparison, nothing else.
+ */
+async function readTree(root: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === '.herald-revision') continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const content = await readFile(file);
+    files.set(path.relative(root, file), entry.name.endsWith('.html') ? Buffer.from(content.toString('utf8').replace(/(<meta name="generator" content="Herald \(revision )\d+\)">/, '$1N)">')) : content);
+  }
+  return files;
+}
+
+/** The paths whose content differs between two trees, or that only one of them has. */
+function differences(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
+  const paths = new Set([...a.keys(), ...b.keys()]);
+  return [...paths].filter((p) => !a.get(p)?.equals(b.get(p) ?? Buffer.alloc(0)) || !b.has(p)).sort();
+}
+
+async function bumpRevision(db: TestDatabase['db'], write: (tx: Parameters<Parameters<TestDatabase['db']['transaction']>[0]>[0]) => Promise<unknown>) {
+  await db.transaction(async (tx) => {
+    await write(tx);
+    await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+  });
+}
+
+describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (driver) => {
+  let database: TestDatabase;
+  const dataDirs: string[] = [];
+  const publishers: Publisher[] = [];
+
+  const publisher = async (options: { renderThread?: boolean | RenderThread; fullPublishBatch?: number } = {}) => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-equivalence-'));
+    dataDirs.push(dataDir);
+    const made = new Publisher({ db: database.db, handler: await builtHandler(), dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW, ...options });
+    publishers.push(made);
+    return { publisher: made, site: path.join(dataDir, 'site') };
+  };
+
+  beforeEach(async () => {
+    database = await createTestDatabase(driver);
+    // Large enough for a full publish to share its batches with the render thread (400 routes and more).
+    await insertDataset(database.db, generateDataset({ now: NOW, componentCount: 6, incidentCount: 140, maintenanceCount: 4, spanDays: 200, withCurrentEvents: true }), 'Acme Cloud');
+  });
+  afterEach(async () => {
+    for (const made of publishers.splice(0)) await made.close();
+    for (const dir of dataDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+    await database.close();
+  });
+
+  it('writes the same files, byte for byte, whether the site is published whole or change by change', async () => {
+    const changing = await publisher();
+    await changing.publisher.publishAll();
+
+    const ctx = { db: database.db, actor: SYSTEM_ACTOR, now: NOW };
+    const [component] = await database.db.select({ id: components.id }).from(components).where(eq(components.hidden, false)).limit(1);
+    const degraded = await updateComponent(ctx, component!.id, { status: 'partial_outage' });
+    await changing.publisher.publishChange(degraded.scope!);
+    await bumpRevision(database.db, async (tx) => {
+      await tx.insert(incidents).values({ id: 'equivalent01', kind: 'incident', name: 'Slow exports', status: 'investigating', impact: 'minor', startedAt: NOW });
+      await tx.insert(incidentUpdates).values({ id: 'uequivalent01', incidentId: 'equivalent01', status: 'investigating', body: 'Exports **take minutes**.', displayAt: NOW });
+    });
+    await changing.publisher.publishChange({ incidentIds: ['equivalent01'] });
+    await bumpRevision(database.db, (tx) => tx.insert(incidentUpdates).values({ id: 'uequivalent02', incidentId: 'equivalent01', status: 'identified', body: 'A stuck queue.', displayAt: NOW }));
+    await changing.publisher.publishChange({ incidentIds: ['equivalent01'] });
+    const [old] = await database.db.select({ id: incidents.id }).from(incidents).where(eq(incidents.status, 'resolved')).limit(1);
+    await bumpRevision(database.db, (tx) => tx.delete(incidents).where(eq(incidents.id, old!.id)));
+    await changing.publisher.publishChange({ incidentIds: [old!.id] });
+    await changing.publisher.idle(); // what the changes left for later, too
+
+    // Published whole, on two threads taking small batches in turn, and on one.
+    const threaded = await publisher({ renderThread: true, fullPublishBatch: 25 });
+    const full = await threaded.publisher.publishAll();
+    expect(full.files).toBeGreaterThanOrEqual(400);
+    const alone = await publisher();
+    await alone.publisher.publishAll();
+
+    const byChanges = await readTree(changing.site);
+    const whole = await readTree(threaded.site);
+    expect(whole.size).toBeGreaterThan(full.files);
+    expect(differences(byChanges, whole)).toEqual([]);
+    expect(differences(await readTree(alone.site), whole)).toEqual([]);
+    expect(whole.get('incidents/equivalent01/index.html')?.toString()).toContain('A stuck queue.');
+    expect(whole.has(`incidents/${old!.id}/index.html`)).toBe(false);
+  }, 120_000);
+});
