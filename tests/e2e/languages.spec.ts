@@ -66,14 +66,15 @@ test.describe('languages', () => {
     await form.getByRole('button', { name: '订阅' }).click();
     await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('请查看您的收件箱');
-    await page.getByRole('link', { name: '返回状态页面' }).click();
+    // The page's own link (the footer has the same one).
+    await page.getByRole('main').getByRole('link', { name: '返回状态页面' }).click();
     await expect(page).toHaveURL(/\/zh-CN\/$/);
   });
 
   test('shows the embed card in each language', async ({ page }) => {
     await page.goto('/zh-TW/embed/');
     await expect(page.locator('html')).toHaveAttribute('lang', 'zh-TW');
-    await expect(page.getByRole('status')).toHaveText('部分服務效能降低');
+    await expect(page.locator('p.status')).toHaveText('部分服務效能降低');
   });
 
   test.describe('the widget on a host page', () => {
