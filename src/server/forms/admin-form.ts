@@ -27,6 +27,7 @@ export interface AdminViewer {
   /** The page's own role is met (otherwise the page answers 403 and shows why). */
   allowed: boolean;
   url: URL;
+  method: string;
   params: Record<string, string | undefined>;
 }
 
@@ -110,7 +111,7 @@ function withNotice(to: string, notice: string): string {
 export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminFormOptions<V, R>): Promise<Response | AdminForm<V, R>> {
   const base = adminPage(Astro.locals);
   const allowed = roleAllows(base.principal.role, options.role ?? 'viewer');
-  const viewer: AdminViewer = { ...base, allowed, url: Astro.url, params: Astro.params };
+  const viewer: AdminViewer = { ...base, allowed, url: Astro.url, method: Astro.request.method, params: Astro.params };
   if (!allowed) Astro.response.status = 403;
 
   let intent: string | null = null;
