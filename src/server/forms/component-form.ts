@@ -49,6 +49,17 @@ const MAX_POSITION = 100_000;
  * it showed ("version.<id>"); an item whose number differs from where it now stands moves,
  * checked against that version. Items missing from the form keep their place.
  */
+/** Every group and component as the order form lists them, to compare the posted positions against. */
+export function positionedItems(
+  groups: ReadonlyArray<{ id: string; position: number; version: number }>,
+  components: ReadonlyArray<{ id: string; position: number; version: number }>,
+): Positioned[] {
+  return [
+    ...groups.map((g) => ({ kind: 'group' as const, id: g.id, position: g.position, version: g.version })),
+    ...components.map((c) => ({ kind: 'component' as const, id: c.id, position: c.position, version: c.version })),
+  ];
+}
+
 export function formToPositionChanges(form: FormInput, items: readonly Positioned[]): Positioned[] {
   const changes: Positioned[] = [];
   for (const item of items) {
