@@ -30,6 +30,12 @@ export function nullableText(form: FormInput, name: string): string | null {
   return value.trim() === '' ? null : value;
 }
 
+/** The text of an uploaded file, or of the text field `text` when no file was chosen. */
+export async function uploadOrText(form: FormInput, file: string, text: string): Promise<string> {
+  const value = form.get(file);
+  return value instanceof File && value.size > 0 ? value.text() : textOf(form, text);
+}
+
 /** An unticked checkbox is not sent at all. */
 export function isChecked(form: FormInput, name: string): boolean {
   return form.has(name);
