@@ -1,0 +1,72 @@
+import { languageOr } from '../../domain/i18n/translator.ts';
+import type { Language } from '../../domain/vocabulary.ts';
+import { listComponents, listGroups } from '../components/manage-components.ts';
+import type { HeraldServices } from '../services.ts';
+import { getSettings } from '../settings/manage-settings.ts';
+import { listTemplates } from '../templates/manage-templates.ts';
+import { textOf, type FormInput } from './form-fields.ts';
+import { formToIncidentInput, formToMaintenanceInput } from './incident-form.ts';
+import { adminSnapshot } from './incident-preview.ts';
+import { chosenTemplate, fillRemainingVariables, templateFormValues, templateValues } from './template-fill.ts';
+
+// What the "new incident" and "schedule maintenance" pages know before the user types: the
+// page's settings, components and templates, and the snapshot a preview is drawn on. The same
+// load serves showing the form and turning a submit into the use case's input, so the
+// variables filled in on submit are the ones the form offered.
+
+export type NewEventKind = 'incident' | 'maintenance';
+
+export async function loadNewEventSetup(herald: HeraldServices, kind: NewEventKind) {
+  const now = herald.now();
+  const [settings, components, groups, all] = await Promise.all([getSettings(herald.db), listComponents(herald.db), listGroups(herald.db), listTemplates(herald.db)]);
+  const templates = all.filter((t) => (kind === 'incident' ? t.kind === 'incident' : t.kind === 'maintenance' && t.status === 'scheduled'));
+  const snapshot = adminSnapshot({ settings, components, groups, siteUrl: herald.siteUrl, appUrl: herald.appUrl, now });
+  return { now, settings, components, groups, templates, snapshot };
+}
+
+export type NewEventSetup = Awaited<ReturnType<typeof loadNewEventSetup>>;
+
+const namesOf = (setup: NewEventSetup, ids: (id: string) => boolean) => setup.components.filter((c) => ids(c.id)).map((c) => c.name);
+
+function incidentValues(setup: NewEventSetup, changes: Record<string, string> | undefined, minutes: number | null | undefined, language: Language) {
+  return templateValues({
+    componentNames: namesOf(setup, (id) => changes !== undefined && id in changes),
+    pageName: setup.settings.name,
+    timeZone: setup.settings.time_zone,
+    language,
+    nextUpdateAt: typeof minutes === 'number' ? new Date(setup.now.getTime() + minutes * 60_000) : null,
+  });
+}
+
+function maintenanceValues(setup: NewEventSetup, ids: readonly string[], start: Date | undefined, end: Date | undefined, language: Language) {
+  return templateValues({ componentNames: namesOf(setup, (id) => ids.includes(id)), pageName: setup.settings.name, timeZone: setup.settings.time_zone, startAt: start, endAt: end, language });
+}
+
+const FORM_DEFAULTS: Record<NewEventKind, Record<string, string | boolean>> = {
+  incident: { status: 'investigating', next_update_in_minutes: '60', deliver_notifications: true },
+  maintenance: { deliver_notifications: true, scheduled_auto_in_progress: true, scheduled_auto_completed: true },
+};
+
+/**
+ * The template a "Start from a template" link chose (or the notice that it is gone) and the
+ * form's first values. Components, times and the next update are filled in on submit, from
+ * what the form says then.
+ */
+export function newEventForm(setup: NewEventSetup, kind: NewEventKind, method: string, url: URL) {
+  const picked = chosenTemplate(method, url, setup.templates, setup.settings.default_language);
+  const known = kind === 'incident' ? incidentValues(setup, undefined, undefined, picked.language) : maintenanceValues(setup, [], undefined, undefined, picked.language);
+  const values = picked.template ? { ...FORM_DEFAULTS[kind], ...templateFormValues(picked.template, picked.language, known) } : FORM_DEFAULTS[kind];
+  return { picked, values };
+}
+
+/** A submitted form as the create use case's input, with the template variables it left filled in. */
+export async function newEventInput(herald: HeraldServices, kind: NewEventKind, form: FormInput & Pick<FormData, 'keys'>) {
+  const setup = await loadNewEventSetup(herald, kind);
+  const language = languageOr(textOf(form, 'template_language'), setup.settings.default_language);
+  if (kind === 'incident') {
+    const parsed = formToIncidentInput(form);
+    return { setup, input: fillRemainingVariables(parsed, incidentValues(setup, parsed.components, parsed.next_update_in_minutes, language)) };
+  }
+  const parsed = formToMaintenanceInput(form, setup.settings.time_zone);
+  return { setup, input: fillRemainingVariables(parsed, maintenanceValues(setup, parsed.component_ids ?? [], parsed.scheduled_for, parsed.scheduled_until, language)) };
+}
