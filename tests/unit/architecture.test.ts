@@ -15,6 +15,19 @@ function filesUnder(dir: string): string[] {
 
 const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 
+/** Lines of logic in an Astro page's front matter: imports, comments and blank lines not counted. */
+function frontMatterLogicLines(file: string): number {
+  const frontMatter = readFileSync(file, 'utf8').match(/^---\n([\s\S]*?)\n---/)?.[1] ?? '';
+  const code = frontMatter.replace(/^import\s[\s\S]*?\sfrom\s+['"][^'"]+['"];?[ \t]*$/gm, '').replace(/^import\s+['"][^'"]+['"];?[ \t]*$/gm, '');
+  return code.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('//')).length;
+}
+
+// Admin pages that go through adminForm (src/server/forms/admin-form.ts): a loader and a table
+// of actions, nothing more. Not converted yet, and so not held to this: incidents/[id].astro,
+// incidents/new.astro, maintenances/new.astro (they still run their own POST loop), and the
+// pages without a form action (index, audit, mailbox, incidents/index; login has its own flow).
+const ADMIN_FORM_PAGES = ['tokens', 'users', 'webhooks', 'settings', 'templates', 'components', 'subscribers'].map((name) => path.join(SRC, 'pages', 'admin', `${name}.astro`));
+
 describe('architecture', () => {
   it('keeps the domain pure: no database, network, file system or clock modules', () => {
     for (const file of filesUnder(path.join(SRC, 'domain'))) {
@@ -43,6 +56,16 @@ describe('architecture', () => {
     for (const file of filesUnder(path.join(SRC, 'pages', 'api', 'admin'))) {
       const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
       expect(lines, path.relative(SRC, file)).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it('keeps admin form pages thin: one adminForm call, no form data read by the page, at most 40 lines of front-matter logic', () => {
+    for (const file of ADMIN_FORM_PAGES) {
+      const text = readFileSync(file, 'utf8');
+      const name = path.relative(SRC, file);
+      expect(text, name).toMatch(/\bawait adminForm\(Astro,/);
+      expect(text, name).not.toMatch(/Astro\.request\.formData\(/);
+      expect(frontMatterLogicLines(file), name).toBeLessThanOrEqual(40);
     }
   });
 });
