@@ -161,6 +161,35 @@ describe('admin form pages', () => {
     }
   });
 
+  it('after a version conflict, the users, templates and settings forms keep what was typed and carry the version now stored', async () => {
+    const admin = api(site, (await addToken(site, 'admin')).token);
+    const user = (await admin.post('/users', { email: 'kim@example.com', name: 'Kim', role: 'viewer', password: 'correct-horse-battery' })).body;
+    const template = (await admin.post('/templates', { name: 'Slow', status: 'investigating', title: 'Slow pages', body: 'Looking.' })).body;
+    const settings = (await admin.get('/page')).body;
+    expect((await admin.patch(`/users/${user.id}`, { name: 'Kim (changed meanwhile)' })).status).toBe(200);
+    expect((await admin.patch(`/templates/${template.id}`, { body: 'Changed meanwhile.' })).status).toBe(200);
+    expect((await admin.patch('/page', { name: 'Changed meanwhile' })).status).toBe(200);
+    const cases = [
+      ['/admin/users', `update-${user.id}`, user.version, { intent: 'update', id: user.id, name: 'Typed by me', role: 'editor', password: 'a-new-password-here' }],
+      ['/admin/templates', `update-${template.id}`, template.version, { intent: 'update', id: template.id, name: 'Typed by me', status: 'investigating', title: 'Slow pages', body: 'Looking.' }],
+      ['/admin/settings', 'settings', settings.version, { name: 'Typed by me', time_zone: settings.time_zone, brand_color: settings.brand_color, default_language: settings.default_language, partial_outage_weight: String(settings.partial_outage_weight), reminder_interval_minutes: String(settings.reminder_interval_minutes), stale_incident_hours: String(settings.stale_incident_hours), maintenance_reminder_minutes: String(settings.maintenance_reminder_minutes) }],
+    ] as const;
+    for (const [path, key, seen, fields] of cases) {
+      const response = await submit(path, { ...fields, version: String(seen) });
+      expect(response.status, path).toBe(409);
+      const html = await response.text();
+      expect(html, path).toContain('Someone else changed');
+      expect(checkbox(html, `${key}-name`), path).toContain('value="Typed by me"');
+      expect(html, path).not.toContain('a-new-password-here');
+      // The form that failed now carries the version stored, so submitting it again applies it.
+      const form = html.slice(html.lastIndexOf('<form', html.indexOf(`id="${key}-name"`)), html.indexOf('</form>', html.indexOf(`id="${key}-name"`)));
+      expect(form, path).toContain(`name="version" value="${seen + 1}"`);
+      const again = await submit(path, { ...fields, version: String(seen + 1) });
+      expect(again.status, path).toBe(303);
+    }
+    expect((await admin.get(`/templates/${template.id}`)).body.name).toBe('Typed by me');
+  });
+
   it('offers every role, the stored one selected, on the users and tokens pages', async () => {
     const users = await page('/admin/users');
     const roles = element(users, 'select', 'create-role');
