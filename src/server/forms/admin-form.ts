@@ -3,7 +3,7 @@ import type { Principal } from '../../auth/principal.ts';
 import { roleAllows, type Role } from '../../domain/vocabulary.ts';
 import type { ChangeContext, Committed } from '../change.ts';
 import type { HeraldServices } from '../services.ts';
-import { adminPage, attempt, changeContext, NOTICES, noticeOf, publishAll, unknownIntent } from './admin-page.ts';
+import { adminPage, attempt, changeContext, NOTICES, noticeOf, publishAll, unknownIntent, type PublishNotice } from './admin-page.ts';
 import { submittedValues, textOf, type FormInput } from './form-fields.ts';
 import { FormState } from './form-state.ts';
 
@@ -31,12 +31,15 @@ export interface AdminViewer {
   params: Record<string, string | undefined>;
 }
 
+/** A posted form, read with the helpers of form-fields.ts. */
+export type PostedForm = FormInput & Pick<FormData, 'keys'>;
+
 /** What an action gets: the change context for its role, the posted form and its `id` field. */
 export interface ActionContext {
   herald: HeraldServices;
   change: ChangeContext;
   /** The posted form: read it with the helpers of form-fields.ts and the page's formTo* parsers. */
-  fields: FormInput & Pick<FormData, 'keys'>;
+  fields: PostedForm;
   /** The form's hidden `id` field ("" when it has none). */
   id: string;
 }
@@ -44,8 +47,8 @@ export interface ActionContext {
 /** A change is done: publish what it affects, then redirect to `to` (default: this page) with a notice. */
 export interface Redirect {
   committed: Committed<unknown> | ReadonlyArray<Committed<unknown>>;
-  /** A fixed notice (a key of NOTICES); without it the notice says how publishing went. */
-  notice?: keyof typeof NOTICES;
+  /** A fixed notice (a key of NOTICES), or one chosen from how publishing went; without it, how publishing went. */
+  notice?: keyof typeof NOTICES | ((published: PublishNotice) => keyof typeof NOTICES);
   /** Path, with an optional #fragment; ?notice= goes before the fragment. */
   to?: string;
 }
@@ -65,7 +68,7 @@ export interface FormAction<R> {
   /** What the action changes, for its messages ("Someone else changed this component…"). */
   what?: string;
   /** Which form on the page this action's form is (its FormState key); default "<intent>-<id>", or "<intent>" without an id. */
-  key?: (id: string) => string;
+  key?: (id: string, fields: PostedForm) => string;
   run: (ctx: ActionContext) => Promise<Redirect | Show<R>>;
 }
 
@@ -79,7 +82,7 @@ export interface AdminFormOptions<V, R> {
   /** Every action of the page, by the `intent` its submit button sends. */
   actions: Record<string, FormAction<R>>;
   /** The version stored now of what a refused form changed, for conflict recovery. */
-  currentVersion?: (view: V, refused: { intent: string; id: string }) => number | undefined;
+  currentVersion?: (view: V, refused: { intent: string; id: string; fields: PostedForm }) => number | undefined;
   /** Fields never sent back into the page (passwords). */
   neverShown?: readonly string[];
 }
@@ -118,7 +121,7 @@ export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminF
   let result: R | null = null;
   let notice = noticeOf(Astro.url);
   let submitted: FormState | null = null;
-  let refusedId = '';
+  let refused: { id: string; fields: PostedForm } | null = null;
   if (allowed && Astro.request.method === 'POST') {
     const fields = await Astro.request.formData();
     const posted = textOf(fields, 'intent');
@@ -132,11 +135,12 @@ export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminF
       if ('show' in done) return done;
       const committed = Array.isArray(done.committed) ? done.committed : [done.committed as Committed<unknown>];
       const published = await publishAll(base.herald, committed);
-      return { to: withNotice(done.to ?? Astro.url.pathname, done.notice ?? published) };
+      const chosen = typeof done.notice === 'function' ? done.notice(published) : (done.notice ?? published);
+      return { to: withNotice(done.to ?? Astro.url.pathname, chosen) };
     });
     const values = submittedValues(fields);
     for (const name of options.neverShown ?? []) delete values[name];
-    const key = (action.key ?? defaultKey(posted))(id);
+    const key = (action.key ?? defaultKey(posted))(id, fields);
     if (outcome.ok) {
       const done = outcome.value;
       if ('to' in done) return Astro.redirect(done.to, 303);
@@ -147,13 +151,13 @@ export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminF
     } else {
       Astro.response.status = outcome.error.status;
       submitted = new FormState(key, values, outcome.error);
-      refusedId = id;
+      refused = { id, fields };
     }
   }
 
   const view = await options.loader(viewer);
-  if (submitted?.error?.code === 'version_conflict' && intent !== null) {
-    const version = options.currentVersion?.(view, { intent, id: refusedId });
+  if (submitted?.error?.code === 'version_conflict' && intent !== null && refused) {
+    const version = options.currentVersion?.(view, { intent, ...refused });
     if (version !== undefined) submitted = submitted.with({ version });
   }
   const shown = submitted;
