@@ -12,7 +12,7 @@ import { RenderThread, RenderThreadLost } from './render-thread.ts';
 import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
-import { createSiteDirectory, currentSiteDirectory, readTreeRevision, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
+import { createSiteDirectory, currentSiteDirectory, readTreeRevision, siteChanged, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
 
 export interface PublisherOptions {
   db: Database;
@@ -297,6 +297,8 @@ export class Publisher {
   }
 
   #announce(files: PublishedFiles): void {
+    // The render thread's writes are not seen here otherwise (nor a removed directory).
+    siteChanged();
     try {
       this.#options.onPublished?.(files);
     } catch (error) {

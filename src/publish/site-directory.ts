@@ -30,6 +30,20 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, mode
     rmSync(temp, { force: true });
     throw error;
   }
+  siteChanged();
+}
+
+// Who is told, in this thread, that the live site's files may have changed: the file server
+// (static-files.ts), which otherwise trusts what it keeps in memory for a moment.
+const siteChangeListeners = new Set<() => void>();
+
+export function onSiteChange(listener: () => void): void {
+  siteChangeListeners.add(listener);
+}
+
+/** Says that files of the live site changed (written, removed, or the tree swapped). */
+export function siteChanged(): void {
+  for (const listener of siteChangeListeners) listener();
 }
 
 // Each tree records the revision its files were rendered from. A render never overwrites
@@ -94,6 +108,7 @@ export async function swapSiteDirectory(dataDir: string, dir: string): Promise<{
   const temp = `${link}.${randomBytes(6).toString('hex')}.tmp`;
   await symlink(path.relative(dataDir, dir), temp);
   await rename(temp, link);
+  siteChanged();
   return { pruned: pruneSiteDirectories(dataDir, 1) };
 }
 

@@ -7,14 +7,18 @@ import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { splitLanguagePrefix } from '../domain/i18n/translator.ts';
 import { policyOfPage } from '../publish/content-security-policy.ts';
 import { surrogateKeyOf } from '../publish/purge.ts';
+import { onSiteChange } from '../publish/site-directory.ts';
 import { cacheControlOf, contentTypeOf, isCompressible } from './file-headers.ts';
 
 // The published site, as Herald's own server sends it. Files up to a megabyte (every page,
 // JSON file and feed of a status page) are kept in memory once read, with their gzip and
 // brotli forms, and sent by Accept-Encoding with Vary: the index is a sixth of its size
-// gzipped. A request checks its file with one stat (no open, no read): a publish replaces
-// a file by renaming a new one over it, and a full publish swaps the whole tree, so a new
-// inode (or size or time) means new bytes, read and compressed once more. Compressing on
+// gzipped. A kept file is checked with one stat (no open, no read): a publish replaces a
+// file by renaming a new one over it, and a full publish swaps the whole tree, so a new
+// inode (or size or time) means new bytes, read and compressed once more. That stat is
+// made at most every TRUST_MS per file, and at once after any write to the site in this
+// process (site-directory.ts tells it): a stat costs more than the rest of answering a
+// request. Another instance's publish to shared storage shows within TRUST_MS. Compressing on
 // first request, not at publish, keeps a full publish of 30,000 files from spending minutes
 // on brotli for pages nobody reads; the first reader of a changed page waits a few
 // milliseconds for it.
@@ -33,6 +37,12 @@ const CACHED_FILE_BYTES = 1 << 20;
 const CACHE_BYTES = 64 << 20;
 /** Smaller bodies are sent as they are: compressing them saves less than its headers cost. */
 const COMPRESS_MIN_BYTES = 1024;
+/** How long a kept file is sent without checking it again, unless this process wrote to the site meanwhile. */
+const TRUST_MS = 250;
+
+/** Counts this process's writes to the site: a kept file checked before the last one is checked again. */
+let siteWrites = 0;
+onSiteChange(() => siteWrites++);
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
@@ -53,6 +63,9 @@ interface KeptFile {
   bytes: number;
   /** Headers by status, encoding and path (see keptHeaders). */
   headers: Map<string, Record<string, string>>;
+  /** When it was last found to be the file on disk (performance.now()), and siteWrites then. */
+  checkedAt: number;
+  checkedAfter: number;
 }
 
 const sameFile = (kept: KeptFile, info: Stats) => kept.ino === info.ino && kept.dev === info.dev && kept.size === info.size && kept.mtimeMs === info.mtimeMs;
@@ -64,10 +77,21 @@ class FileCache {
   readonly #loading = new Map<string, Promise<KeptFile | null>>();
   #bytes = 0;
 
+  /** The file's kept form when it was checked within TRUST_MS and nothing was written since; else undefined (stat it). */
+  trusted(file: string): KeptFile | undefined {
+    const kept = this.#files.get(file);
+    if (!kept || kept.checkedAfter !== siteWrites || performance.now() - kept.checkedAt >= TRUST_MS) return undefined;
+    this.#files.delete(file);
+    this.#files.set(file, kept);
+    return kept;
+  }
+
   /** The file's kept form if its stat still matches, else it read afresh; null when it is not a file or too large to keep. */
   async get(file: string, info: Stats): Promise<KeptFile | null> {
     const kept = this.#files.get(file);
     if (kept && sameFile(kept, info)) {
+      kept.checkedAt = performance.now();
+      kept.checkedAfter = siteWrites;
       this.#files.delete(file);
       this.#files.set(file, kept);
       return kept;
@@ -103,6 +127,9 @@ class FileCache {
  * may replace it meanwhile), and compresses it when it is text worth compressing.
  */
 async function readKept(file: string): Promise<KeptFile | null> {
+  // Taken before reading: a write during the read makes the next request check again.
+  const checkedAfter = siteWrites;
+  const checkedAt = performance.now();
   const handle = await open(file, 'r').catch(() => null);
   if (!handle) return null;
   try {
@@ -123,7 +150,7 @@ async function readKept(file: string): Promise<KeptFile | null> {
     const policy = contentType.startsWith('text/html') ? policyOfPage(identity.subarray(0, 4096)) : null;
     const bytes = identity.length + (bodies.br?.length ?? 0) + (bodies.gzip?.length ?? 0);
     const etag = `W/"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}-${info.ino.toString(36)}"`;
-    return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, contentType, policy, bodies, etag, bytes, headers: new Map() };
+    return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, contentType, policy, bodies, etag, bytes, headers: new Map(), checkedAt, checkedAfter };
   } catch {
     return null;
   } finally {
@@ -165,6 +192,11 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
   if (!target.startsWith(root)) return sendNotFound(root, req, res);
 
   const file = pathname.endsWith('/') ? path.join(target, 'index.html') : target;
+  const trusted = cache.trusted(file);
+  if (trusted) {
+    sendKept(trusted, pathname, 200, req, res);
+    return 'served';
+  }
   const info = statFile(file);
   if (!info && !pathname.endsWith('/') && statFile(path.join(target, 'index.html'))) {
     res.writeHead(308, { location: `${pathname}/`, 'cache-control': 'public, max-age=3600' });
@@ -223,6 +255,11 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
 async function sendFile(file: string, info: Stats, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const kept = await cache.get(file, info);
   if (!kept) return info.size > CACHED_FILE_BYTES ? streamFile(file, pathname, status, req, res) : false;
+  sendKept(kept, pathname, status, req, res);
+  return true;
+}
+
+function sendKept(kept: KeptFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): void {
   const encoding = chooseEncoding(req.headers['accept-encoding'], { br: kept.bodies.br !== undefined, gzip: kept.bodies.gzip !== undefined });
   const body = kept.bodies[encoding]!;
   const headers = keptHeaders(kept, pathname, status, encoding);
@@ -230,11 +267,10 @@ async function sendFile(file: string, info: Stats, pathname: string, status: num
     const { 'content-length': _length, ...unmodified } = headers;
     res.writeHead(304, unmodified);
     res.end();
-    return true;
+    return;
   }
   res.writeHead(status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
-  return true;
 }
 
 /** A kept file's headers for a path, status and encoding, worked out once (a few paths per file at most). */

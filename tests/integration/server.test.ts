@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -109,6 +109,20 @@ describe('serving the published site', () => {
     expect(JSON.parse(brotliDecompressSync(second.body).toString()).v).toBe(2);
     expect(second.headers.etag).not.toBe(first.headers.etag);
     expect((await rawGet(`${site.url}/kept.json`, 'br', { 'if-none-match': String(first.headers.etag) })).status).toBe(200);
+  });
+
+  it('sends what another process published (shared storage) within a quarter second, checking a kept file at most that often', async () => {
+    const file = path.join(site.dataDir, 'site', 'shared.json');
+    const write = (v: number) => {
+      // As another instance does on shared storage: nothing in this process hears of it.
+      writeFileSync(`${file}.tmp`, JSON.stringify({ v, pad: 'z'.repeat(2000) }));
+      renameSync(`${file}.tmp`, file);
+    };
+    write(1);
+    expect(JSON.parse((await rawGet(`${site.url}/shared.json`, 'identity')).body.toString()).v).toBe(1);
+    write(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(JSON.parse((await rawGet(`${site.url}/shared.json`, 'identity')).body.toString()).v).toBe(2);
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
