@@ -5,6 +5,7 @@ import type { Logger } from '../server/log.ts';
 import type { PublishedFiles } from './publisher.ts';
 import { PurgeQueue, type Purger, type PurgeStatus } from './purge.ts';
 import type { TargetStatus } from './targets/mirror.ts';
+import { urlPathOf } from './targets/upload-order.ts';
 
 // Where a publish goes after the local tree: publish targets (buckets, see targets/) take the
 // files, then CDN caches forget the URLs that changed. With no target, the caches are purged
@@ -23,13 +24,6 @@ export interface Mirror {
 export interface DistributionStatus {
   targets: TargetStatus[];
   caches: PurgeStatus[];
-}
-
-/** The URL path a site-relative file or directory is served at: 'incidents/x/index.html' and 'incidents/x/' -> '/incidents/x/'. */
-export function urlPathOfFile(file: string): string {
-  if (file === 'index.html') return '/';
-  if (file.endsWith('/index.html')) return `/${file.slice(0, -'index.html'.length)}`;
-  return `/${file}`;
 }
 
 /** Every file under `dir`, site-relative, with the MD5 of its bytes. */
@@ -110,8 +104,8 @@ export class Distribution {
       this.#hashes = await hashTree(files.siteDir);
       if (!before) return 'all';
       const changed: string[] = [];
-      for (const [file, hash] of this.#hashes) if (before.get(file) !== hash) changed.push(urlPathOfFile(file));
-      for (const file of before.keys()) if (!this.#hashes.has(file)) changed.push(urlPathOfFile(file));
+      for (const [file, hash] of this.#hashes) if (before.get(file) !== hash) changed.push(urlPathOf(file));
+      for (const file of before.keys()) if (!this.#hashes.has(file)) changed.push(urlPathOf(file));
       return changed;
     }
     if (this.#hashes) {
@@ -121,7 +115,7 @@ export class Distribution {
         if (bytes) this.#hashes.set(file, createHash('md5').update(bytes).digest('hex'));
       }
     }
-    return [...files.written, ...files.removed].map(urlPathOfFile);
+    return [...files.written, ...files.removed].map(urlPathOf);
   }
 
   #purgeWhenReached(revision: number, paths: string[] | 'all'): void {
