@@ -21,6 +21,8 @@ import { seedDefaultTemplates } from './server/templates/manage-templates.ts';
 import { ensureFirstAdmin } from './server/users/manage-users.ts';
 import { createServices } from './server/create-services.ts';
 import { createRequestListener, startingListener } from './server/http-server.ts';
+import { keepPublishedFiles } from './server/static-files.ts';
+import { siteRoot } from './publish/site-directory.ts';
 import { createLogger } from './server/log.ts';
 import { removeControlFile, writeControlFile } from './server/control.ts';
 import { StartupError } from './server/startup-error.ts';
@@ -99,7 +101,12 @@ async function main(): Promise<void> {
     siteUrl: config.siteUrl,
     appUrl: config.appUrl,
     log,
-    ...(distribution.active ? { onPublished: distribution.published } : {}),
+    // What a publish wrote is compressed into the file server's memory at once, and goes on to
+    // the publish targets and CDN purges.
+    onPublished: (files) => {
+      void keepPublishedFiles(siteRoot(config.dataDir), files);
+      if (distribution.active) distribution.published(files);
+    },
   });
 
   const coordinator = new PublishCoordinator({ publisher, handle: database, log, dataDir: config.dataDir });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyOfPage, PUBLIC_PAGE_POLICY, scriptHashSource } from '../../src/publish/content-security-policy.ts';
 import { writeFileAtomic } from '../../src/publish/site-directory.ts';
+import { isKept, keepPublishedFiles } from '../../src/server/static-files.ts';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 
@@ -123,6 +124,21 @@ describe('serving the published site', () => {
     write(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(JSON.parse((await rawGet(`${site.url}/shared.json`, 'identity')).body.toString()).v).toBe(2);
+  });
+
+  it('compresses what a publish wrote into memory at once (a change: its files; a full publish: the front files)', async () => {
+    const root = path.join(site.dataDir, 'site');
+    writeFileAtomic(path.join(root, 'fresh.json'), JSON.stringify({ pad: 'q'.repeat(3000) }));
+    expect(isKept(path.join(root, 'fresh.json'))).toBe(false);
+    await keepPublishedFiles(root, { kind: 'files', written: ['fresh.json'] });
+    expect(isKept(path.join(root, 'fresh.json'))).toBe(true);
+    // Served from memory, compressed, byte for byte.
+    const br = await rawGet(`${site.url}/fresh.json`, 'br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString()).toBe(JSON.stringify({ pad: 'q'.repeat(3000) }));
+
+    await keepPublishedFiles(root, { kind: 'full', written: [] });
+    for (const file of ['index.html', 'zh-TW/index.html', 'uptime-days.json', 'api/v2/summary.json', 'widget.json']) expect(isKept(path.join(root, file)), file).toBe(true);
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
