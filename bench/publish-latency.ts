@@ -234,8 +234,8 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
     toBucket.sort((a, b) => a - b);
     toCache.sort((a, b) => a - b);
     const ms = (v: number) => `${v.toFixed(0)} ms`;
-    console.log(`${driver}: first full publish of ${full.files} files uploaded to the bucket stand-in (${firstPuts} objects) in ${(firstUpload / 1000).toFixed(1)} s; a second full publish right after uploaded ${secondPuts} objects (the revision record; target: no file)`);
-    console.log(`${driver}: ${updates} updates: served by the bucket p50 ${ms(percentile(toBucket, 50))}, p95 ${ms(percentile(toBucket, 95))} (target p95 <= 250 ms); through Varnish after its purge p50 ${ms(percentile(toCache, 50))}, p95 ${ms(percentile(toCache, 95))} (target p95 <= 300 ms)`);
+    console.log(`${driver}: first full publish of ${full.files} files uploaded to the bucket stand-in (${firstPuts} objects) in ${(firstUpload / 1000).toFixed(1)} s; a second full publish right after uploaded ${secondPuts} objects (its revision record, and files the clock moved meanwhile, such as today's uptime; with a fixed clock the tests see none)`);
+    if (updates > 0) console.log(`${driver}: ${updates} updates: served by the bucket p50 ${ms(percentile(toBucket, 50))}, p95 ${ms(percentile(toBucket, 95))} (target p95 <= 250 ms); through Varnish after its purge p50 ${ms(percentile(toCache, 50))}, p95 ${ms(percentile(toCache, 95))} (target p95 <= 300 ms)`);
     server.closeAllConnections();
     server.close();
     await publisher.close();

@@ -11,7 +11,9 @@
 //
 // BENCH_SIZES=1000,10000,30000 (incidents), BENCH_RUNS=3 (publishes per size: one cold, the
 // rest warm; at most 2 above 20,000 incidents), BENCH_DRIVER=pglite|postgres (one only).
-import { spawn } from 'node:child_process';
+// Last, the first upload of the 10,000-incident site to a bucket stand-in and a second full
+// publish against it (needs Debian's varnish, as bench:publish-latency; BENCH_BUCKET=0 skips).
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -196,5 +198,11 @@ if (role === 'seed') {
   if (process.env.BENCH_DRIVER !== 'pglite') {
     if (await postgresReachable()) await bench('postgres');
     else console.log(`postgres: skipped, nothing answers at ${new URL(POSTGRES_URL).host} (set DATABASE_URL)`);
+  }
+  // The first upload of the 10,000-incident site to a bucket stand-in, and a second full
+  // publish (bench:publish-latency's bucket part, without its updates). BENCH_BUCKET=0 skips it.
+  if (process.env.BENCH_BUCKET !== '0') {
+    const upload = spawnSync(process.execPath, [path.join(import.meta.dirname, 'publish-latency.ts')], { env: { ...process.env, BENCH_TARGETS_ONLY: '1', BENCH_TARGET_UPDATES: '0', BENCH_DRIVER: 'pglite' }, stdio: 'inherit' });
+    if (upload.status !== 0) console.log(`bucket upload: the benchmark exited with ${upload.status}`);
   }
 }
