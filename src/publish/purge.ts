@@ -13,7 +13,9 @@ import type { Logger } from '../server/log.ts';
 //                                 module), separated by spaces: PURGE <cache><path>, with the
 //                                 site's Host
 //   HERALD_CLOUDFLARE_ZONE_ID     + HERALD_CLOUDFLARE_API_TOKEN (a token with Cache Purge):
-//                                 purge by URL, 30 a request (the limit on every plan)
+//                                 purge by URL, 30 a request (the limit on every plan), or with
+//                                 HERALD_CLOUDFLARE_PURGE_BY=tags by cache tag (Herald's server
+//                                 tags each file with its URL path: Cache-Tag)
 //   HERALD_FASTLY_SERVICE_ID      + HERALD_FASTLY_API_TOKEN: purge by surrogate key, 256 a
 //                                 request; Herald's server tags every file with its URL path
 //                                 (Surrogate-Key), so one key is one URL
@@ -47,8 +49,8 @@ export interface PurgeStatus {
   failingSince: Date | null;
 }
 
-/** A URL path's surrogate key at Fastly: the path, percent-encoded (keys are separated by spaces, and a header is ASCII). */
-export const surrogateKeyOf = (urlPath: string) => encodeURI(urlPath);
+/** A URL path's surrogate key at Fastly and cache tag at Cloudflare: the path, percent-encoded (keys are separated by spaces, tags by commas, and a header is ASCII). */
+export const surrogateKeyOf = (urlPath: string) => encodeURI(urlPath).replace(/,/g, '%2C');
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -103,7 +105,7 @@ export function httpPurger(cacheUrl: string, siteUrl: string): Purger {
   };
 }
 
-export function cloudflarePurger(options: { zoneId: string; token: string; siteUrl: string; apiUrl?: string }): Purger {
+export function cloudflarePurger(options: { zoneId: string; token: string; siteUrl: string; apiUrl?: string; byTag?: boolean }): Purger {
   const api = (options.apiUrl ?? 'https://api.cloudflare.com/client/v4').replace(/\/$/, '');
   const name = `Cloudflare zone ${options.zoneId}`;
   const site = options.siteUrl.replace(/\/$/, '');
@@ -115,7 +117,9 @@ export function cloudflarePurger(options: { zoneId: string; token: string; siteU
     name,
     // The limit per request on every plan.
     batchSize: 30,
-    purge: (paths) => call({ files: paths.map((p) => `${site}${p}`) }),
+    // By cache tag (Herald's server tags each file with its URL path, see static-files.ts), every
+    // cached variant of a URL goes, query strings included; by URL, the URL as listed.
+    purge: (paths) => call(options.byTag ? { tags: paths.map(surrogateKeyOf) } : { files: paths.map((p) => `${site}${p}`) }),
     purgeAll: () => call({ purge_everything: true }),
   };
 }
@@ -196,7 +200,9 @@ export function parsePurgers(env: NodeJS.ProcessEnv, siteUrl: string): Purger[] 
     return { id, token };
   };
   const cloudflare = pair('HERALD_CLOUDFLARE_ZONE_ID', 'HERALD_CLOUDFLARE_API_TOKEN');
-  if (cloudflare) purgers.push(cloudflarePurger({ zoneId: cloudflare.id, token: cloudflare.token, siteUrl, apiUrl: env.HERALD_CLOUDFLARE_API_URL }));
+  const purgeBy = env.HERALD_CLOUDFLARE_PURGE_BY?.trim() || 'urls';
+  if (purgeBy !== 'urls' && purgeBy !== 'tags') throw new Error(`HERALD_CLOUDFLARE_PURGE_BY: "${purgeBy}" must be urls or tags (tags need a plan that purges by tag)`);
+  if (cloudflare) purgers.push(cloudflarePurger({ zoneId: cloudflare.id, token: cloudflare.token, siteUrl, apiUrl: env.HERALD_CLOUDFLARE_API_URL, byTag: purgeBy === 'tags' }));
   const fastly = pair('HERALD_FASTLY_SERVICE_ID', 'HERALD_FASTLY_API_TOKEN');
   if (fastly) purgers.push(fastlyPurger({ serviceId: fastly.id, token: fastly.token, apiUrl: env.HERALD_FASTLY_API_URL }));
   const distributionId = env.HERALD_CLOUDFRONT_DISTRIBUTION_ID?.trim();

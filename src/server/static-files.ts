@@ -270,8 +270,10 @@ async function sendNotFound(root: string, req: IncomingMessage, res: ServerRespo
 
 /** The headers every answer with a file's bytes carries, whatever its encoding. */
 function fileHeaders(pathname: string, status: number, contentType: string, policy: string | null): Record<string, string> {
-  // Surrogate-Key: the URL path, which Fastly purges by (see purge.ts); other caches ignore it.
-  const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': cacheControlOf(pathname, status), 'x-content-type-options': 'nosniff', 'surrogate-key': surrogateKeyOf(pathname) };
+  // Surrogate-Key and Cache-Tag: the URL path, which Fastly and Cloudflare purge by (see
+  // purge.ts; both take the header off before answering visitors); other caches ignore them.
+  const key = surrogateKeyOf(pathname);
+  const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': cacheControlOf(pathname, status), 'x-content-type-options': 'nosniff', 'surrogate-key': key, 'cache-tag': key };
   // Decided on the normalized path, so /embed/..%2f cannot make another page frameable.
   // Both rules hold in every language: they are tested on the path without its language prefix.
   const normalized = splitLanguagePrefix(path.posix.normalize(pathname)).path;

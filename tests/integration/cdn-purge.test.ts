@@ -141,6 +141,20 @@ describe('purge APIs', () => {
     }
   });
 
+  it('Cloudflare by cache tag: the URL paths Herald tags each file with', async () => {
+    const api = await startPurgeApi(() => ({ status: 200 }));
+    try {
+      const queue = new PurgeQueue(cloudflarePurger({ zoneId: 'zone123', token: 'cf-secret', siteUrl: SITE_URL, apiUrl: api.url, byTag: true }), silentLogger);
+      queue.push(['/', '/incidents/a,b/']);
+      await queue.idle();
+      expect(JSON.parse(api.calls[0]!.body)).toEqual({ tags: ['/', '/incidents/a%2Cb/'] });
+      expect(parsePurgers({ HERALD_CLOUDFLARE_ZONE_ID: 'z', HERALD_CLOUDFLARE_API_TOKEN: 't', HERALD_CLOUDFLARE_PURGE_BY: 'tags' }, SITE_URL)).toHaveLength(1);
+      expect(() => parsePurgers({ HERALD_CLOUDFLARE_ZONE_ID: 'z', HERALD_CLOUDFLARE_API_TOKEN: 't', HERALD_CLOUDFLARE_PURGE_BY: 'keys' }, SITE_URL)).toThrow(/HERALD_CLOUDFLARE_PURGE_BY: "keys" must be urls or tags/);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('Fastly: purges by surrogate key (the URL path Herald tags each file with), 256 a request', async () => {
     const api = await startPurgeApi(() => ({ status: 200 }));
     try {

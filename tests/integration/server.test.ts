@@ -45,6 +45,9 @@ describe('serving the published site', () => {
     expect(response.headers.get('content-type')).toBe(type);
     expect(response.headers.get('cache-control')).toBe(cache);
     expect(response.headers.get('etag')).toMatch(/^W\/".+"$/);
+    // The URL path, by which Fastly (Surrogate-Key) and Cloudflare (Cache-Tag) purge it.
+    expect(response.headers.get('surrogate-key')).toBe(path);
+    expect(response.headers.get('cache-tag')).toBe(path);
   });
 
   it('serves each file whole while a publish keeps replacing it', async () => {
