@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startHerald } from '../tests/helpers/process.ts';
+import { signIn, startHerald } from '../tests/helpers/process.ts';
 import { freePort } from '../tests/helpers/ports.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -129,8 +129,7 @@ http {
   }
 
   // While publishing: an incident updated every 250 ms through the admin API.
-  const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password-long' }) });
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = await signIn(base, 'bench@example.com', 'bench-password-long');
   const headers = { cookie, origin: base, 'content-type': 'application/json' };
   const created = await (await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Serving bench', body: 'Publishing while serving.' }) })).json();
   let updating = true;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../server/log.ts';
 import type { PublishedFiles } from './publisher.ts';
 import { PurgeQueue, type Purger, type PurgeStatus } from './purge.ts';
+import { listSiteFiles } from './site-files.ts';
 import type { TargetStatus } from './targets/mirror.ts';
 import { urlPathOf } from './targets/upload-order.ts';
 
@@ -26,14 +27,10 @@ export interface DistributionStatus {
   caches: PurgeStatus[];
 }
 
-/** Every file under `dir`, site-relative, with the MD5 of its bytes. */
+/** Every file of the site under `dir`, site-relative, with the MD5 of its bytes. */
 async function hashTree(dir: string): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const file = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
-    if (file.split('/').some((part) => part.startsWith('.'))) continue; // the tree's own records
+  for (const file of await listSiteFiles(dir)) {
     const bytes = await readFile(path.join(dir, file)).catch(() => null);
     if (bytes) hashes.set(file, createHash('md5').update(bytes).digest('hex'));
   }

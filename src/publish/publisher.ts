@@ -7,7 +7,7 @@ import { advanceSnapshot, findIncident, type IncidentView, type Snapshot } from 
 import type { Logger } from '../server/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
-import { afterBatch, forEachConcurrently, FULL_PUBLISH_BATCH, inBatches, renderIntoLiveTree, renderIntoNewTree, renderPublicRoute } from './render-routes.ts';
+import { afterBatch, forEachRoute, FULL_PUBLISH_BATCH, inBatches, renderIntoLiveTree, renderIntoNewTree, renderPublicRoute } from './render-routes.ts';
 import { RenderThread, RenderThreadLost } from './render-thread.ts';
 import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
@@ -457,7 +457,7 @@ export class Publisher {
       // Render everything first: a failed render must leave every file as it was. (A change
       // renders on this thread alone: handing the render thread its share measured no faster.)
       const rendered: Array<readonly [PublicRoute, Buffer]> = [];
-      await forEachConcurrently(routes, async (route) => {
+      await forEachRoute(routes, async (route) => {
         rendered.push([route, await this.#render(snapshot, route)]);
       });
       if (readTreeRevision(dir) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);

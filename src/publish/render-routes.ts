@@ -4,6 +4,7 @@ import { renderRoute, type AstroHandler } from './astro-handler.ts';
 import { addInlineScriptHashes } from './content-security-policy.ts';
 import { NOT_FOUND_ROUTE, pagePathOf, routeExists, type PublicRoute } from './routes.ts';
 import { collectGarbage } from './collect-garbage.ts';
+import { forEachConcurrently } from './site-files.ts';
 import { readTreeRevision, writeFileAtomic, type TreeWriter } from './site-directory.ts';
 
 /**
@@ -12,12 +13,9 @@ import { readTreeRevision, writeFileAtomic, type TreeWriter } from './site-direc
  */
 const RENDER_CONCURRENCY = 16;
 
-export async function forEachConcurrently<T>(items: readonly T[], fn: (item: T) => Promise<void>, concurrency = RENDER_CONCURRENCY): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+/** Renders (or writes) a list of routes a few at a time (see site-files.ts). */
+export function forEachRoute<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  return forEachConcurrently(items, fn, RENDER_CONCURRENCY);
 }
 
 /**
@@ -34,7 +32,7 @@ export function inBatches<T>(items: readonly T[], size: number): T[][] {
 
 /** Renders a batch of a full publish's routes into its new tree, each written as soon as it is rendered. */
 export async function renderIntoNewTree(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, routes: readonly PublicRoute[], tree: TreeWriter): Promise<void> {
-  await forEachConcurrently(routes, async (route) => tree.write(route.file, await renderPublicRoute(handler, siteUrl, snapshot, route)));
+  await forEachRoute(routes, async (route) => tree.write(route.file, await renderPublicRoute(handler, siteUrl, snapshot, route)));
 }
 
 /**

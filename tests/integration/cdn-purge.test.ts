@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { StartupError } from '../../src/server/startup-error.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startHerald } from '../helpers/process.ts';
+import { signIn, startHerald } from '../helpers/process.ts';
 import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 import { startVarnish, type Varnish } from '../helpers/varnish.ts';
 
@@ -252,8 +252,7 @@ describe('a running Herald with HERALD_PURGE_URLS', () => {
       await herald.waitFor('Herald is running', 60_000);
       await eventually(() => purges.some((p) => p.url === '/*'));
       expect(purges[0]).toEqual({ method: 'PURGE', url: '/*', host: 'status.example.com' });
-      const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
-      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const cookie = await signIn(base);
       const created = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie, origin: 'https://status.example.com', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Purged at once', body: 'Looking into it.' }) });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };

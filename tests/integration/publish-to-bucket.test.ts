@@ -4,7 +4,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.ts';
-import { startHerald, type HeraldProcess } from '../helpers/process.ts';
+import { signIn, startHerald, type HeraldProcess } from '../helpers/process.ts';
 import { startS3StandIn, type S3StandIn } from '../helpers/s3-stand-in.ts';
 import { startVarnish, type Varnish } from '../helpers/varnish.ts';
 
@@ -57,8 +57,7 @@ describe('publishing to a bucket, with a purged cache in front of it', () => {
       HERALD_PURGE_URLS: varnish.url,
     });
     await herald.waitFor('Herald is running', 60_000);
-    const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await signIn(base);
   }, 90_000);
 
   afterAll(async () => {
@@ -175,8 +174,7 @@ describe.runIf(process.env.DATABASE_URL)('two instances publishing to one bucket
 
       // A change made through B is published, and uploaded, by A alone.
       const post = async (port: number, title: string) => {
-        const login = await fetch(`http://127.0.0.1:${port}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
-        const session = login.headers.get('set-cookie')!.split(';')[0]!;
+        const session = await signIn(`http://127.0.0.1:${port}`);
         const response = await fetch(`http://127.0.0.1:${port}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie: session, origin: 'https://herald.example.com', 'content-type': 'application/json' }, body: JSON.stringify({ name: title, body: 'Investigating.' }) });
         expect(response.status).toBe(201);
       };

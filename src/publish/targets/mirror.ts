@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, readdir, readFile, realpath } from 'node:fs/promises';
+import { access, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import {
   DeleteObjectCommand,
@@ -12,6 +12,7 @@ import {
 import { cacheControlOf, contentTypeOf } from '../../server/file-headers.ts';
 import type { Logger } from '../../server/log.ts';
 import type { TargetConfig } from './config.ts';
+import { forEachConcurrently, isSiteFile, listSiteFiles } from '../site-files.ts';
 import { groupByStage, urlPathOf } from './upload-order.ts';
 
 // Mirrors the published site to one S3-compatible bucket, in the background: push() only
@@ -77,11 +78,6 @@ interface PendingSync {
 const RECORD_DIR = '.herald/';
 const REVISION_KEY = `${RECORD_DIR}revision.json`;
 
-/** Files in a local tree that are not part of the site: its revision marker and atomic-write temp files. */
-function isSiteFile(file: string): boolean {
-  return !file.split('/').some((segment) => segment.startsWith('.herald')) && !/\.[0-9a-f]{12}\.tmp$/.test(file) && !file.startsWith('/') && !file.split('/').includes('..');
-}
-
 /** Two pending syncs as one: the newer tree, everything either wrote or removed; a full sync absorbs file lists. */
 function mergeSyncs(older: PendingSync, newer: PendingSync): PendingSync {
   const full = older.full || newer.full;
@@ -94,27 +90,6 @@ function mergeSyncs(older: PendingSync, newer: PendingSync): PendingSync {
   };
 }
 
-/**
- * Runs `work` on every item, at most `limit` at once. After a failure no new item starts, and
- * it rejects only once the running ones have settled: an upload of a failed sync that landed
- * after the retry's upload of the same file would put older bytes back.
- */
-async function mapLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw (failure as { error: unknown }).error;
-}
 
 async function readIfPresent(file: string): Promise<Buffer | null> {
   try {
@@ -134,13 +109,6 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function listLocalFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
-    .filter(isSiteFile);
-}
 
 const md5 = (body: Buffer) => createHash('md5').update(body).digest();
 
@@ -322,15 +290,15 @@ export class TargetMirror {
   async #syncTree(siteDir: string): Promise<{ uploaded: number; deleted: number }> {
     // One tree for the whole sync, even if a full publish swaps the live link meanwhile.
     const root = await realpath(siteDir);
-    const local = await listLocalFiles(root);
+    const local = await listSiteFiles(root);
     // A full sync deletes what the tree lacks: a wrong or half-made tree must not empty the bucket.
     if (!local.includes('index.html')) throw new Error(`the site tree ${root} has no index.html; it is not mirrored`);
     const remote = await this.#listObjects('');
     const changed: string[] = [];
-    await mapLimit(local, this.#concurrency, async (file) => {
+    await forEachConcurrently(local, async (file) => {
       const body = await readIfPresent(path.join(root, file));
       if (body && md5(body).toString('hex') !== remote.get(file)) changed.push(file);
-    });
+    }, this.#concurrency);
     const { uploaded } = await this.#upload(root, changed);
     const present = new Set(local);
     const stale = [...remote.keys()].filter((file) => !present.has(file));
@@ -356,7 +324,7 @@ export class TargetMirror {
     let uploaded = 0;
     const missing: string[] = [];
     for (const stage of groupByStage(files)) {
-      await mapLimit(stage, this.#concurrency, async (file) => {
+      await forEachConcurrently(stage, async (file) => {
         const body = await readIfPresent(path.join(root, file));
         if (!body) {
           missing.push(file);
@@ -364,16 +332,16 @@ export class TargetMirror {
         }
         await this.#put(file, body, { contentType: contentTypeOf(file), cacheControl: cacheControlOf(urlPathOf(file), 200) });
         uploaded++;
-      });
+      }, this.#concurrency);
     }
     return { uploaded, missing };
   }
 
   async #delete(files: string[]): Promise<void> {
     // One DeleteObject per file: Google Cloud Storage's XML API has no DeleteObjects.
-    await mapLimit(files, this.#concurrency, async (file) => {
+    await forEachConcurrently(files, async (file) => {
       await this.#send(`DeleteObject ${file}`, (o) => this.#client.send(new DeleteObjectCommand({ Bucket: this.#target.bucket, Key: this.#target.prefix + file }), o));
-    });
+    }, this.#concurrency);
   }
 
   async #put(file: string, body: Buffer, headers: { contentType: string; cacheControl: string }): Promise<void> {
