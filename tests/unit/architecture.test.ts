@@ -23,10 +23,9 @@ function frontMatterLogicLines(file: string): number {
 }
 
 // Admin pages that go through adminForm (src/server/forms/admin-form.ts): a loader and a table
-// of actions, nothing more. Not converted yet, and so not held to this: incidents/[id].astro (it
-// still runs its own POST loop, with the postmortem form beside it). Pages without a form action
-// (index, audit, mailbox, incidents/index) and the sign-in page (its own flow) are not listed.
-const ADMIN_FORM_PAGES = ['tokens', 'users', 'webhooks', 'settings', 'templates', 'components', 'subscribers', 'incidents/new', 'maintenances/new'].map((name) =>
+// of actions, nothing more. Pages without a form action (index, audit, mailbox, incidents/index)
+// and the sign-in page (its own flow) are not listed.
+const ADMIN_FORM_PAGES = ['tokens', 'users', 'webhooks', 'settings', 'templates', 'components', 'subscribers', 'incidents/new', 'maintenances/new', 'incidents/[id]'].map((name) =>
   path.join(SRC, 'pages', 'admin', `${name}.astro`),
 );
 

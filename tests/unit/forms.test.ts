@@ -13,8 +13,8 @@ import {
   formToMaintenanceInput,
   formToUpdateEdit,
   formToUpdateInput,
-  intentOf,
 } from '../../src/server/forms/incident-form.ts';
+import { INCIDENT_PAGE_ACTIONS } from '../../src/server/forms/incident-page.ts';
 import { incidentListHref, incidentListQueryOf } from '../../src/server/forms/incident-list-query.ts';
 import { incidentViewOf, previewNewIncident, previewUpdate } from '../../src/server/forms/incident-preview.ts';
 import { utcToZonedLocal, zonedLocalToUtc } from '../../src/domain/format.ts';
@@ -230,7 +230,8 @@ describe('update forms', () => {
     ['drop_tables', 'none'],
     ['', 'none'],
   ])('reads intent %j as %j', (raw, intent) => {
-    expect(intentOf(form({ intent: raw }))).toBe(intent);
+    // adminForm runs the action of this name from the page's table; 'none' gets the unknown-action answer.
+    expect(Object.hasOwn(INCIDENT_PAGE_ACTIONS, raw) ? raw : 'none').toBe(intent);
   });
 });
 

@@ -4,7 +4,8 @@ import { feedEntries } from '../../src/domain/feeds.ts';
 import { renderMarkdown } from '../../src/domain/markdown.ts';
 import { defaultPostmortem, planPostmortem, type PostmortemAction, type PostmortemState } from '../../src/domain/postmortem.ts';
 import type { EventStatus } from '../../src/domain/vocabulary.ts';
-import { formToPostmortemInput, isPostmortemIntent, previewPostmortem } from '../../src/server/forms/postmortem-form.ts';
+import { INCIDENT_PAGE_ACTIONS } from '../../src/server/forms/incident-page.ts';
+import { formToPostmortemInput, previewPostmortem } from '../../src/server/forms/postmortem-form.ts';
 import { makeIncident, makeSnapshot, makeUpdate, minutesBefore, NOW } from './fixtures.ts';
 
 const FACTS = {
@@ -84,12 +85,12 @@ describe('the postmortem form', () => {
     ['postmortem_draft', false],
     ['postmortem_publish', true],
   ])('reads %s as publish: %s', (intent, publish) => {
-    expect(isPostmortemIntent(form({ intent }))).toBe(true);
+    expect(INCIDENT_PAGE_ACTIONS[intent]?.key?.('', form({ intent }))).toBe('postmortem');
     expect(formToPostmortemInput(form({ intent, body: ' ## Cause\n', version: '4' }))).toEqual({ body: '## Cause', publish, version: 4 });
   });
 
   it('leaves the update form\'s intents alone', () => {
-    expect(isPostmortemIntent(form({ intent: 'publish' }))).toBe(false);
+    expect(INCIDENT_PAGE_ACTIONS.publish?.key?.('', form({ intent: 'publish' }))).toBe('update');
   });
 
   it('previews the incident as published, and refuses as publishing would', () => {

@@ -42,6 +42,8 @@ export interface ActionContext {
   fields: PostedForm;
   /** The form's hidden `id` field ("" when it has none). */
   id: string;
+  /** The page's route parameters (`[id]` in its path). */
+  params: Record<string, string | undefined>;
 }
 
 /** A change is done: publish what it affects, then redirect to `to` (default: this page) with a notice. */
@@ -65,8 +67,8 @@ export interface Show<R> {
 export interface FormAction<R> {
   /** The least role that may submit this action; checked on every submit, whatever the page showed. */
   role: Role;
-  /** What the action changes, for its messages ("Someone else changed this component…"). */
-  what?: string;
+  /** What the action changes, for its messages ("Someone else changed this component…"); may depend on what the page is about. */
+  what?: string | ((page: { herald: HeraldServices; params: Record<string, string | undefined> }) => Promise<string>);
   /** Which form on the page this action's form is (its FormState key); default "<intent>-<id>", or "<intent>" without an id. */
   key?: (id: string, fields: PostedForm) => string;
   run: (ctx: ActionContext) => Promise<Redirect | Show<R>>;
@@ -129,9 +131,10 @@ export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminF
     if (!action) return unknownIntent(Astro.url, fields);
     intent = posted;
     const id = textOf(fields, 'id');
-    const outcome = await attempt(base.herald, action.what ?? options.what, async () => {
+    const what = typeof action.what === 'function' ? await action.what({ herald: base.herald, params: Astro.params }) : (action.what ?? options.what);
+    const outcome = await attempt(base.herald, what, async () => {
       const change = changeContext(Astro.locals, action.role);
-      const done = await action.run({ herald: base.herald, change, fields, id });
+      const done = await action.run({ herald: base.herald, change, fields, id, params: Astro.params });
       if ('show' in done) return done;
       const committed = Array.isArray(done.committed) ? done.committed : [done.committed as Committed<unknown>];
       const published = await publishAll(base.herald, committed);

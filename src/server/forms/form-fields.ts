@@ -12,12 +12,6 @@ export function textOf(form: FormInput, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** The form's `intent` (which button sent it) when it is one of the page's actions, else null. */
-export function intentAmong<const T extends string>(form: FormInput, intents: readonly T[]): T | null {
-  const intent = textOf(form, 'intent');
-  return (intents as readonly string[]).includes(intent) ? (intent as T) : null;
-}
-
 /** The text, or undefined when the field is empty: "not given" for optional schema fields. */
 export function optionalText(form: FormInput, name: string): string | undefined {
   const value = textOf(form, name);

@@ -1,6 +1,6 @@
 import { RuleViolation } from '../../domain/errors.ts';
 import { IncidentCreateInput, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
-import { defined, type FormInput, intentAmong, isChecked, listOf, nullableIntegerOf, optionalText, prefixedEntries, textOf, versionOf } from './form-fields.ts';
+import { defined, type FormInput, isChecked, listOf, nullableIntegerOf, optionalText, prefixedEntries, textOf, versionOf } from './form-fields.ts';
 import { zonedLocalToUtc } from '../../domain/format.ts';
 
 // The admin form's incident and maintenance fields carry the JSON API's names
@@ -8,15 +8,6 @@ import { zonedLocalToUtc } from '../../domain/format.ts';
 // or a use case names the very input to mark.
 
 type Form = FormInput & Pick<FormData, 'keys'>;
-
-/** The intents a submit button can carry; anything else reads as a plain re-render. */
-const INCIDENT_INTENTS = ['preview', 'publish', 'resolve', 'edit_update', 'delete'] as const;
-export type IncidentIntent = (typeof INCIDENT_INTENTS)[number] | 'none';
-
-/** Which button sent an incident or maintenance form; 'none' for anything else (the page refuses it). */
-export function intentOf(form: FormInput): IncidentIntent {
-  return intentAmong(form, INCIDENT_INTENTS) ?? 'none';
-}
 
 export function formToIncidentInput(form: Form): IncidentCreateInput {
   return IncidentCreateInput.parse(

@@ -15,6 +15,13 @@ export async function getIncident(db: Queryable, id: string) {
   return incidentResource(row, updates, componentIds);
 }
 
+/** Whether `id` is an incident or a maintenance; null when there is no such event. */
+export async function eventKindOf(db: Queryable, id: string): Promise<EventKind | null> {
+  if (!isId(id)) return null;
+  const [row] = await db.select({ kind: incidents.kind }).from(incidents).where(eq(incidents.id, id));
+  return row?.kind ?? null;
+}
+
 /** An incident's updates and affected components, for a change that already holds its (locked) row. */
 export async function incidentParts(db: Queryable, id: string) {
   const updates = await selectUpdates(db, [id]);
