@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { ensureSingletons } from '../src/db/seed.ts';
-import { drainDeliveries } from '../src/notify/deliver.ts';
+import { drainDeliveries } from '../src/notify/email-outbox.ts';
 import { rowsOf } from '../src/db/sql-rows.ts';
 import { resendTransport } from '../src/notify/transport.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';

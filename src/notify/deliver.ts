@@ -1,46 +1,25 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/client.ts';
-import { deliveries, deliveryBatches, notifications, notifyState, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
+import { deliveries, deliveryBatches, notifications, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
 import { randomUUID } from 'node:crypto';
 import { batchIdempotencyKey, renderEmail, type EmailMessage, type RenderedEmail } from '../domain/email-message.ts';
 import { languageOr } from '../domain/i18n/translator.ts';
 import { isRecipient, type Audience } from '../domain/subscriptions.ts';
 import type { Language } from '../domain/vocabulary.ts';
-import type { Logger } from '../server/log.ts';
-import { rowsOf } from '../db/sql-rows.ts';
-import { EMAIL_MAX_ATTEMPTS, emailBackoffMs, emailsNotHeld, heldBy, holdEmailsUntil } from './outbox.ts';
-import { drainStaffMessages } from './staff-messages.ts';
+import { claimEmail, heldBy, settleUnsentEmail, type DeliveryOptions, type OutboxClaim } from './outbox.ts';
 import { subscriberLinks, tokenSecret, type SubscriberLinks } from './tokens.ts';
-import type { OutgoingEmail, Transport } from './transport.ts';
+import type { OutgoingEmail } from './transport.ts';
 
-// Sending, crash-safe: claim a batch (a lease, SKIP LOCKED) -> send it under its
-// idempotency key -> mark it sent. A process killed after the send and before the mark
-// leaves the lease to run out; the batch is then sent again with the same rows, the same
-// rendered emails and the same key, and the provider drops the repeat. A batch's rows are
-// fixed ("frozen") at its first claim, after the subscriptions are checked once more.
-
-export interface DeliveryOptions {
-  db: Database;
-  transport: Transport;
-  siteUrl: string;
-  /** HERALD_APP_URL, for each recipient's confirm, manage and unsubscribe links; siteUrl when unset. */
-  appUrl?: string;
-  from: string;
-  log: Logger;
-  now?: () => Date;
-  /** How long a claimed batch is ours before another worker may take it over. */
-  leaseMs?: number;
-  /** Attempts (not counting 429s) before a batch's rows are marked failed. */
-  maxAttempts?: number;
-  /** Waits before each provider call (the rate limit). */
-  beforeSend?: () => Promise<void>;
-}
+// Sending subscriber email, crash-safe through the outbox driver (outbox.ts): claim a batch
+// -> send it under its idempotency key -> mark it sent. A batch sent again after a crash
+// carries the same rows, the same rendered emails and the same key, and the provider drops
+// the repeat: its rows are fixed ("frozen") at its first claim, after the subscriptions are
+// checked once more.
 
 export type BatchOutcome = 'sent' | 'skipped' | 'throttled' | 'retry' | 'failed' | 'split' | 'none';
 
-interface Claimed {
+interface Claimed extends OutboxClaim {
   id: string;
-  attempts: number;
   idempotencyKey: string;
   message: EmailMessage;
   recipients: Array<{ deliveryId: number; subscriberId: string; email: string; language: string }>;
@@ -105,29 +84,21 @@ async function freeze(tx: Transaction, batchId: string, message: EmailMessage, n
   return key;
 }
 
-/** Takes the next due batch (skipping those other workers hold) and leases it. */
+/** Takes the next due batch and leases it, its rows frozen at its first claim. */
 async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
-  const leaseMs = options.leaseMs ?? 60_000;
-  return options.db.transaction(async (tx) => {
-    const [batch] = rowsOf<{ id: string; notification_id: string; idempotency_key: string | null; attempts: number }>(
-      await tx.execute(sql`select id, notification_id, idempotency_key, attempts from delivery_batches
-        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz and ${emailsNotHeld(now)}
-        order by available_at, id limit 1 for update skip locked`),
-    );
-    if (!batch) return null;
+  type Row = { id: string; notification_id: string; idempotency_key: string | null; attempts: number };
+  return claimEmail(options, deliveryBatches, now, async (tx, batch: Row) => {
     const [notification] = await tx.select({ message: notifications.message }).from(notifications).where(eq(notifications.id, batch.notification_id));
     const message = notification!.message;
     const key = batch.idempotency_key ?? (await freeze(tx, batch.id, message, now));
     if (!key) return 'skipped';
-    const attempts = batch.attempts + 1;
-    await tx.update(deliveryBatches).set({ attempts, availableAt: new Date(now.getTime() + leaseMs) }).where(eq(deliveryBatches.id, batch.id));
     const recipients = await tx
       .select({ deliveryId: deliveries.id, subscriberId: deliveries.subscriberId, email: subscribers.email, language: subscribers.language })
       .from(deliveries)
       .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
       .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')))
       .orderBy(deliveries.id);
-    return { id: batch.id, attempts, idempotencyKey: key, message, recipients };
+    return { id: batch.id, idempotencyKey: key, message, recipients };
   });
 }
 
@@ -203,58 +174,17 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
     case 'sent':
       await markBatch(options.db, batch, { status: 'sent' }, at);
       return 'sent';
-    case 'throttled': {
-      // The provider said when; that wait is not the batch's fault, so it is no attempt.
-      const until = new Date(at.getTime() + result.retryAfterMs);
-      await options.db.update(deliveryBatches).set({ availableAt: until, attempts: batch.attempts - 1, lastError: result.error }).where(heldBy(deliveryBatches, batch));
-      await holdEmailsUntil(options.db, until);
-      return 'throttled';
-    }
     case 'rejected':
       options.log.error('email batch refused', { batch: batch.id, error: result.error });
       return rejectBatch(options.db, batch, result.error, at);
+    case 'throttled':
     case 'failed':
-      if (batch.attempts >= (options.maxAttempts ?? EMAIL_MAX_ATTEMPTS)) {
-        options.log.error('email batch failed for good', { batch: batch.id, error: result.error });
-        await markBatch(options.db, batch, { status: 'failed', error: result.error }, at);
-        return 'failed';
-      }
-      await options.db
-        .update(deliveryBatches)
-        .set({ availableAt: new Date(at.getTime() + emailBackoffMs(batch.attempts)), lastError: result.error })
-        .where(heldBy(deliveryBatches, batch));
-      return 'retry';
+      return settleUnsentEmail(options, batch, result, at, {
+        reschedule: (fields) => options.db.update(deliveryBatches).set(fields).where(heldBy(deliveryBatches, batch)),
+        giveUp: (error) => {
+          options.log.error('email batch failed for good', { batch: batch.id, error });
+          return markBatch(options.db, batch, { status: 'failed', error }, at);
+        },
+      });
   }
-}
-
-/** When the next pending email falls due (a lease running out, a backoff or a 429 hold ending), if any. */
-export async function nextDueAt(db: Database): Promise<Date | null> {
-  const [row] = rowsOf<{ at: string | Date | null }>(
-    await db.execute(sql`with due as (select least(
-        (select min(available_at) from delivery_batches where status = 'pending'),
-        (select min(available_at) from staff_messages where status = 'pending')) as at)
-      select greatest(due.at, (select ${notifyState.emailsHeldUntil} from ${notifyState} where id = 1)) as at from due where due.at is not null`),
-  );
-  return row?.at ? new Date(row.at) : null;
-}
-
-/**
- * Sends until nothing is due, with `concurrency` batches in flight, after any staff emails
- * (staff-messages.ts). Returns how many batches and staff emails were sent. Throttled or
- * failing batches wait for their time; the caller wakes up then.
- */
-export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
-  // Reminders to Herald's own users are few and time-critical: they go first. After a 429
-  // no claim succeeds until its time (holdEmailsUntil), so every lane stops.
-  let sent = await drainStaffMessages(options);
-  const lane = async () => {
-    for (;;) {
-      if (options.stop?.()) return;
-      const outcome = await deliverNextBatch(options);
-      if (outcome === 'none' || outcome === 'throttled') return;
-      if (outcome === 'sent') sent++;
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
-  return sent;
 }

@@ -7,7 +7,7 @@ import { subscribers } from '../db/schema.ts';
 import { PENDING_EXPIRY_MS } from '../domain/subscriptions.ts';
 import type { EmailConfig } from '../server/config.ts';
 import type { Logger } from '../server/log.ts';
-import { drainDeliveries, nextDueAt } from './deliver.ts';
+import { drainDeliveries, nextDueAt } from './email-outbox.ts';
 import { DELIVER_CHANNEL, WEBHOOKS_NOTICE } from './enqueue.ts';
 import { requestSpacer } from './rate-limit.ts';
 import { drainWebhooks, nextWebhookDueAt } from './webhook-deliver.ts';

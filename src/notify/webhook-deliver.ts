@@ -12,15 +12,15 @@ import {
   webhookBackoffMs,
 } from '../domain/webhooks.ts';
 import type { Logger } from '../server/log.ts';
-import { rowsOf } from '../db/sql-rows.ts';
-import { heldBy } from './outbox.ts';
+import { jsonColumn, rowsOf } from '../db/sql-rows.ts';
+import { claimNext, drainInLanes, heldBy, retryAt, type OutboxClaim } from './outbox.ts';
 import { removalUrl, signWebhook } from './webhook-signature.ts';
 import { postWebhook, type Resolver } from './webhook-target.ts';
 
-// Sending webhooks, crash-safe like the emails: claim a due delivery (SKIP LOCKED) and
-// lease it by moving its available_at past the send, POST it, then settle it. A process
-// killed in between leaves the lease to run out and the delivery is sent again, with the
-// same body and the same Herald-Delivery id, which receivers use to drop the repeat.
+// Sending webhooks, crash-safe like the emails through the outbox driver (outbox.ts): claim
+// a due delivery with a lease, POST it, then settle it. A process killed in between leaves
+// the lease to run out and the delivery is sent again, with the same body and the same
+// Herald-Delivery id, which receivers use to drop the repeat.
 
 export interface WebhookDeliveryOptions {
   db: Database;
@@ -40,12 +40,11 @@ export interface WebhookDeliveryOptions {
 
 export type WebhookOutcome = 'sent' | 'retry' | 'failed' | 'skipped' | 'none';
 
-interface Claimed {
+interface Claimed extends OutboxClaim {
   id: number;
   endpointId: string;
   eventType: string;
   payload: unknown;
-  attempts: number;
   url: string;
   secret: string;
   selfService: boolean;
@@ -54,38 +53,31 @@ interface Claimed {
 async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
   // The lease outlasts the request's deadline, so a slow answer is never sent twice at once.
   const leaseMs = options.leaseMs ?? Math.max(60_000, (options.timeoutMs ?? 10_000) * 3);
-  return options.db.transaction(async (tx) => {
-    const [row] = rowsOf<{ id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number; url: string; secret: string; self_service: boolean; quarantined: boolean }>(
-      await tx.execute(sql`select d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret, e.self_service,
-          e.quarantined_at is not null as quarantined
-        from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
-        where d.status = 'pending' and d.available_at <= ${now.toISOString()}::timestamptz
-        order by d.available_at, d.id limit 1 for update of d skip locked`),
-    );
-    if (!row) return null;
+  type Row = { id: number | string; endpoint_id: string; event_type: string; payload: unknown; attempts: number };
+  return claimNext({ db: options.db, table: webhookDeliveries, now, leaseMs }, async (tx, row: Row) => {
     const id = Number(row.id);
-    if (row.quarantined) {
+    const [endpoint] = await tx
+      .select({ url: webhookEndpoints.url, secret: webhookEndpoints.secret, selfService: webhookEndpoints.selfService, quarantinedAt: webhookEndpoints.quarantinedAt })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, row.endpoint_id));
+    if (endpoint!.quarantinedAt) {
       await tx.update(webhookDeliveries).set({ status: 'skipped', lastError: 'the endpoint is quarantined' }).where(eq(webhookDeliveries.id, id));
       return 'skipped';
     }
-    const attempts = row.attempts + 1;
-    await tx.update(webhookDeliveries).set({ attempts, availableAt: new Date(now.getTime() + leaseMs) }).where(eq(webhookDeliveries.id, id));
-    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-    return { id, endpointId: row.endpoint_id, eventType: row.event_type, payload, attempts, url: row.url, secret: row.secret, selfService: row.self_service };
+    const { url, secret, selfService } = endpoint!;
+    return { id, endpointId: row.endpoint_id, eventType: row.event_type, payload: jsonColumn<unknown>(row.payload), url, secret, selfService };
   });
 }
 
 async function settleFailure(options: WebhookDeliveryOptions, delivery: Claimed, error: string, status: number | null, at: Date): Promise<WebhookOutcome> {
-  const maxAttempts = options.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS;
-  const exhausted = delivery.attempts >= maxAttempts;
+  const retry = retryAt(delivery, { maxAttempts: options.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS, backoffMs: (attempt) => webhookBackoffMs(attempt, options.random?.() ?? Math.random()) }, at);
   await options.db.transaction(async (tx) => {
     await tx
       .update(webhookEndpoints)
       .set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`, lastFailureAt: at, lastError: error })
       .where(eq(webhookEndpoints.id, delivery.endpointId));
-    if (!exhausted) {
-      const wait = webhookBackoffMs(delivery.attempts, options.random?.() ?? Math.random());
-      await tx.update(webhookDeliveries).set({ availableAt: new Date(at.getTime() + wait), lastError: error, responseStatus: status }).where(heldBy(webhookDeliveries, delivery));
+    if (retry) {
+      await tx.update(webhookDeliveries).set({ availableAt: retry, lastError: error, responseStatus: status }).where(heldBy(webhookDeliveries, delivery));
       return;
     }
     // A delivery failing for about a day means the endpoint is gone: stop sending it
@@ -100,8 +92,9 @@ async function settleFailure(options: WebhookDeliveryOptions, delivery: Claimed,
       .set({ status: 'failed', lastError: 'the endpoint was quarantined' })
       .where(and(eq(webhookDeliveries.endpointId, delivery.endpointId), eq(webhookDeliveries.status, 'pending')));
   });
-  if (exhausted) options.log.error('webhook endpoint quarantined', { endpoint: delivery.endpointId, error });
-  return exhausted ? 'failed' : 'retry';
+  if (retry) return 'retry';
+  options.log.error('webhook endpoint quarantined', { endpoint: delivery.endpointId, error });
+  return 'failed';
 }
 
 /** Claims, sends and settles one delivery. */
@@ -135,18 +128,8 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
 }
 
 /** Sends until nothing is due, `concurrency` at a time; returns how many were sent. */
-export async function drainWebhooks(options: WebhookDeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
-  let sent = 0;
-  const lane = async () => {
-    for (;;) {
-      if (options.stop?.()) return;
-      const outcome = await deliverNextWebhook(options);
-      if (outcome === 'none') return;
-      if (outcome === 'sent') sent++;
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
-  return sent;
+export function drainWebhooks(options: WebhookDeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
+  return drainInLanes(() => deliverNextWebhook(options), { lanes: options.concurrency ?? 4, stop: options.stop });
 }
 
 /** When the next pending delivery falls due (a backoff ending, a lease running out), if any. */

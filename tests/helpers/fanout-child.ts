@@ -2,7 +2,7 @@
 // DATABASE_URL (or the PGlite directory HERALD_DATA_DIR), sends every due batch to the
 // Resend at RESEND_BASE_URL, waits for leased batches to fall due, prints "drained", exits.
 import { openDatabase } from '../../src/db/client.ts';
-import { drainDeliveries, nextDueAt } from '../../src/notify/deliver.ts';
+import { drainDeliveries, nextDueAt } from '../../src/notify/email-outbox.ts';
 import { resendTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { deliveries, incidents, pageSettings, subscribers } from '../../src/db/schema.ts';
 import { enqueueEventNotification } from '../../src/notify/enqueue.ts';
-import { drainDeliveries } from '../../src/notify/deliver.ts';
+import { drainDeliveries } from '../../src/notify/email-outbox.ts';
 import { mailboxTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { DRIVERS } from '../helpers/database.ts';

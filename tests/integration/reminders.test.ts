@@ -1,7 +1,7 @@
 import { asc, desc, eq, isNull } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, incidents, mailbox, staffMessages, subscribers } from '../../src/db/schema.ts';
-import { drainDeliveries } from '../../src/notify/deliver.ts';
+import { drainDeliveries } from '../../src/notify/email-outbox.ts';
 import { mailboxTransport, resendTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { runScheduledTransitions } from '../../src/server/schedule/scheduled-transitions.ts';

@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deliveries, deliveryBatches, mailbox, subscribers } from '../../src/db/schema.ts';
-import { deliverNextBatch, drainDeliveries, nextDueAt, type DeliveryOptions } from '../../src/notify/deliver.ts';
-import { enqueueStaffEmails } from '../../src/notify/staff-messages.ts';
+import { deliveries, deliveryBatches, mailbox, staffMessages, subscribers } from '../../src/db/schema.ts';
+import { deliverNextBatch } from '../../src/notify/deliver.ts';
+import { drainDeliveries, nextDueAt } from '../../src/notify/email-outbox.ts';
+import type { DeliveryOptions } from '../../src/notify/outbox.ts';
+import { deliverNextStaffMessage, enqueueStaffEmails } from '../../src/notify/staff-messages.ts';
 import { mailboxTransport, resendTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/server/log.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
@@ -346,6 +348,28 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(emailsTo('slow@example.com')).toHaveLength(before + 1);
     const [settled] = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.id, pending[0]!.id));
     expect(settled!.status).toBe('sent');
+  });
+
+  it('leaves a staff email to the claim that holds it: a worker whose lease ran out settles nothing', async () => {
+    const incidentId: string = (await openIncident(ids.api, 'Slow reminder')).id;
+    await drain();
+    const oncall = await addUser(site, 'slow-oncall@example.com', 'editor');
+    await site.database.db.transaction((tx) =>
+      enqueueStaffEmails(tx, [{ userId: oncall.id, to: oncall.email, incidentId, message: { kind: 'overdue_reminder', page: { name: 'Acme', brandColor: '#2563eb', timeZone: 'Etc/UTC' }, incident: { id: incidentId, kind: 'incident', name: 'Slow reminder' }, dueAt: clock.toISOString(), remindedAt: clock.toISOString() } }], clock),
+    );
+    // While this worker sends, its lease runs out and another worker claims the email.
+    const claimedAgain = () => site.database.db.update(staffMessages).set({ attempts: sql`${staffMessages.attempts} + 1` }).where(eq(staffMessages.to, oncall.email));
+    expect(await deliverNextStaffMessage({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe('sent');
+    const [pending] = await site.database.db.select().from(staffMessages).where(eq(staffMessages.to, oncall.email));
+    expect(pending).toMatchObject({ status: 'pending', attempts: 2, sentAt: null });
+    const key = fake.calls.at(-1)!.key;
+    // The later claim sends it again under the same key once due: the provider drops the repeat.
+    clock = new Date(clock.getTime() + 120_000);
+    await drain();
+    expect(fake.calls.filter((c) => c.key === key).map((c) => [c.status, c.count])).toEqual([[200, 1], [200, 0]]);
+    expect(emailsTo(oncall.email)).toHaveLength(1);
+    const [settled] = await site.database.db.select().from(staffMessages).where(eq(staffMessages.id, pending!.id));
+    expect(settled).toMatchObject({ status: 'sent', attempts: 3 });
   });
 
   it('splits a refused batch and quarantines only the address the provider refuses', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { incidents, webhookDeliveries, webhookEndpoints } from '../../src/db/schema.ts';
@@ -194,6 +194,26 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     clock = new Date(clock.getTime() + 61_000);
     expect(await drain()).toBe(1);
     expect(receiver.received[0]!.headers['herald-delivery']).toBe(String(row!.id));
+  });
+
+  it('leaves a delivery to the claim that holds it: a worker whose lease ran out settles nothing', async () => {
+    const port = new URL(receiver.url).port;
+    const hook = (await createWebhook(ctx(), WebhookInput.parse({ url: `http://taken-over.invalid:${port}/hook`, events: ['incident.created'] }), { allowPrivate: true })).value;
+    await openIncident('Taken over');
+    const loopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
+    // While this worker sends, its lease runs out and another worker claims the delivery.
+    const claimedAgain = async () => {
+      await database.db.update(webhookDeliveries).set({ attempts: sql`${webhookDeliveries.attempts} + 1` }).where(eq(webhookDeliveries.endpointId, hook.id));
+      return loopback();
+    };
+    expect(await drain({ resolve: claimedAgain })).toBe(1);
+    const [pending] = await deliveriesOf(hook.id);
+    expect(pending).toMatchObject({ status: 'pending', attempts: 2, sentAt: null, responseStatus: null });
+    // The later claim sends it again once due, under the same delivery id, and settles it.
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await drain({ resolve: loopback })).toBe(1);
+    expect(receiver.received.map((r) => r.headers['herald-delivery'])).toEqual([String(pending!.id), String(pending!.id)]);
+    expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: 'sent', attempts: 3, responseStatus: 200 });
   });
 
   it('quarantines an endpoint that keeps failing, and re-enabling it resumes delivery', async () => {

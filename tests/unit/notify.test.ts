@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { drainInLanes, retryAt } from '../../src/notify/outbox.ts';
 import { signToken, verifyToken } from '../../src/notify/tokens.ts';
 import { parseRetryAfter } from '../../src/notify/transport.ts';
 import { verifyWebhookSignature } from '../../src/notify/webhook.ts';
@@ -33,6 +34,54 @@ describe('parseRetryAfter', () => {
     ['garbage', 'soon', 1000],
   ])('%s', (_case, header, ms) => {
     expect(parseRetryAfter(header, now)).toBe(ms);
+  });
+});
+
+describe('the outbox driver', () => {
+  const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('drains in lanes at once until each finds nothing due, counting only what was sent', async () => {
+    const outcomes = ['sent', 'retry', 'sent', 'skipped', 'failed', 'sent', 'split', 'sent'];
+    let inFlight = 0;
+    let most = 0;
+    const next = async () => {
+      most = Math.max(most, ++inFlight);
+      await after(2);
+      inFlight--;
+      return outcomes.shift() ?? 'none';
+    };
+    expect(await drainInLanes(next, { lanes: 3 })).toBe(4);
+    expect(most).toBe(3);
+    expect(outcomes).toEqual([]);
+  });
+
+  it('halts every lane after a throttled send: those in flight settle, none claims again', async () => {
+    const outcomes = ['throttled', 'sent', 'sent', 'sent', 'sent', 'sent'];
+    let calls = 0;
+    const next = async () => {
+      const outcome = outcomes[calls++] ?? 'none';
+      await after(outcome === 'throttled' ? 1 : 10);
+      return outcome;
+    };
+    expect(await drainInLanes(next, { lanes: 3 })).toBe(2);
+    expect(calls).toBe(3);
+  });
+
+  it('claims nothing more once stop() says so', async () => {
+    let calls = 0;
+    const next = async () => (++calls, 'sent');
+    expect(await drainInLanes(next, { lanes: 2, stop: () => calls >= 3 })).toBe(3);
+    expect(calls).toBe(3);
+  });
+
+  const at = new Date('2026-01-01T00:00:00Z');
+  it.each([
+    ['the first failed attempt', 1, new Date(at.getTime() + 1000)],
+    ['a later one', 2, new Date(at.getTime() + 2000)],
+    ['the last attempt', 3, null],
+    ['an attempt past the last (the limit was lowered)', 4, null],
+  ])('retries after a backoff, or fails for good after %s', (_case, attempts, expected) => {
+    expect(retryAt({ id: 1, attempts }, { maxAttempts: 3, backoffMs: (attempt) => attempt * 1000 }, at)).toEqual(expected);
   });
 });
 
