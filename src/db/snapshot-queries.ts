@@ -23,22 +23,40 @@ type SnapshotOptions = { siteUrl: string; appUrl?: string | undefined; now: Date
 /** What a change publish already holds: the status history and the revision it was read at. */
 type HeldHistory = Pick<Snapshot, 'statusChanges' | 'revision'>;
 
-/** Everything but the incidents: small, so always read whole (the status history only its new rows). */
-async function loadPageParts(db: Queryable, options: SnapshotOptions, held?: HeldHistory): Promise<Omit<Snapshot, 'incidents'>> {
-  const [settingsRows, stateRows, groupRows, componentRows, statusChanges] = await Promise.all([
+/**
+ * What to read into a snapshot. Publishing, webhook payloads and the admin's previews all
+ * build theirs here; they differ only in these answers.
+ */
+export interface SnapshotRead extends SnapshotOptions {
+  /** The page's id; default pageId(siteUrl). */
+  pageId?: string;
+  /** The page's updated_at; default the moment of the site's last revision. */
+  updatedAt?: Date;
+  /** Every incident, or only those named (in the same order as all: newest first). */
+  incidents: 'all' | readonly string[];
+  /** The 13 months of status history, none (payloads, previews), or the history a change publish holds, with the rows added since. */
+  history: 'full' | 'none' | HeldHistory;
+}
+
+/** Reads a snapshot of the site (see SnapshotRead). For a publish, run it through readAtOneMoment so it sees one revision. */
+export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<Snapshot> {
+  const [settingsRows, stateRows, groupRows, componentRows, statusChanges, incidentViews] = await Promise.all([
     db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
     db.select().from(siteState).where(eq(siteState.id, 1)),
     db.select().from(componentGroups).orderBy(asc(componentGroups.position)),
     db.select().from(components).orderBy(asc(components.position)),
-    loadStatusHistory(db, options.now, held),
+    read.history === 'none' ? {} : loadStatusHistory(db, read.now, read.history === 'full' ? undefined : read.history),
+    loadIncidents(db, read.incidents === 'all' ? undefined : read.incidents),
   ]);
   const state = stateRows[0];
+  const site = { id: read.pageId ?? pageId(read.siteUrl), siteUrl: read.siteUrl, appUrl: read.appUrl ?? read.siteUrl, updatedAt: read.updatedAt ?? state?.revisedAt ?? read.now };
   return {
     revision: state?.revision ?? 0,
-    now: options.now,
-    page: pageInfo(settingsRows[0], { id: pageId(options.siteUrl), siteUrl: options.siteUrl, appUrl: options.appUrl ?? options.siteUrl, updatedAt: state?.revisedAt ?? options.now }),
+    now: read.now,
+    page: pageInfo(settingsRows[0], site),
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
+    incidents: incidentViews,
     statusChanges,
   };
 }
@@ -170,8 +188,7 @@ export async function loadIncidents(db: Queryable, ids?: readonly string[]): Pro
 
 /** Reads everything the public site shows. Run it through readAtOneMoment so it sees one revision. */
 export async function loadSnapshot(db: Queryable, options: SnapshotOptions): Promise<Snapshot> {
-  const [parts, all] = await Promise.all([loadPageParts(db, options), loadIncidents(db)]);
-  return { ...parts, incidents: all };
+  return readSnapshot(db, { ...options, incidents: 'all', history: 'full' });
 }
 
 export interface SnapshotChanges {
@@ -186,7 +203,7 @@ export interface SnapshotChanges {
  * committed after the held snapshot), and the changed incidents only.
  */
 export async function loadChanges(db: Queryable, incidentIds: readonly string[], options: SnapshotOptions & { held: HeldHistory }): Promise<SnapshotChanges> {
-  const [parts, changed] = await Promise.all([loadPageParts(db, options, options.held), loadIncidents(db, incidentIds)]);
+  const { incidents: changed, ...parts } = await readSnapshot(db, { ...options, incidents: incidentIds, history: options.held });
   return { parts, changed };
 }
 

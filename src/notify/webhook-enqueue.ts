@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
-import { componentGroups, components, incidents, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
-import { loadIncidents, pageInfo } from '../db/snapshot-queries.ts';
+import { incidents, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { readSnapshot } from '../db/snapshot-queries.ts';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import {
@@ -44,28 +44,14 @@ async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
 }
 
 /**
- * The part of a snapshot payloads are built from: the page as it is after the change, its
- * components and groups, the event's incident and every open one (for the page status).
- * Read here rather than through the publisher's loader: no uptime history is needed, and
- * this runs inside the change's transaction.
+ * The snapshot payloads are built from: the page as it is after the change, its components
+ * and groups, the event's incident and every open one (for the page status); no uptime
+ * history. Read inside the change's transaction, with the site left as placeholders.
  */
 async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, now: Date): Promise<Snapshot> {
-  const [[settings], groupRows, componentRows, open] = await Promise.all([
-    tx.select().from(pageSettings).where(eq(pageSettings.id, 1)),
-    tx.select().from(componentGroups).orderBy(asc(componentGroups.position)),
-    tx.select().from(components).orderBy(asc(components.position)),
-    tx.select({ id: incidents.id }).from(incidents).where(isNull(incidents.resolvedAt)),
-  ]);
+  const open = await tx.select({ id: incidents.id }).from(incidents).where(isNull(incidents.resolvedAt));
   const ids = [...new Set([...(incidentId ? [incidentId] : []), ...open.map((o) => o.id)])];
-  return {
-    revision: 0,
-    now,
-    page: pageInfo(settings, { id: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, appUrl: APP_PLACEHOLDER, updatedAt: now }),
-    groups: groupRows.map(({ version: _v, ...g }) => g),
-    components: componentRows.map(({ version: _v, ...c }) => c),
-    incidents: await loadIncidents(tx, ids),
-    statusChanges: {},
-  };
+  return readSnapshot(tx, { pageId: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, appUrl: APP_PLACEHOLDER, updatedAt: now, now, incidents: ids, history: 'none' });
 }
 
 async function insertDeliveries(tx: Transaction, endpoints: Endpoint[], eventType: string, payload: unknown, now: Date): Promise<number> {

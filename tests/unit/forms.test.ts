@@ -16,7 +16,7 @@ import {
 } from '../../src/server/forms/incident-form.ts';
 import { INCIDENT_PAGE_ACTIONS } from '../../src/server/forms/incident-page.ts';
 import { incidentListHref, incidentListQueryOf } from '../../src/server/forms/incident-list-query.ts';
-import { incidentViewOf, previewNewIncident, previewUpdate } from '../../src/server/forms/incident-preview.ts';
+import { previewNewIncident, previewUpdate } from '../../src/server/forms/incident-preview.ts';
 import { utcToZonedLocal, zonedLocalToUtc } from '../../src/domain/format.ts';
 import { localRedirectTarget } from '../../src/server/forms/redirect-target.ts';
 import { formToSettingsPatch } from '../../src/server/forms/settings-form.ts';
@@ -556,21 +556,29 @@ describe('previews', () => {
     }
   });
 
-  it('converts an API resource back into the view the public components render', () => {
-    const view = incidentViewOf({
-      id: 'inc', kind: 'incident', name: 'Errors', status: 'monitoring', impact: 'major',
-      created_at: '2026-03-15T10:00:00.000Z', updated_at: '2026-03-15T11:00:00.000Z', started_at: '2026-03-15T10:00:00.000Z',
-      monitoring_at: '2026-03-15T11:00:00.000Z', resolved_at: null, scheduled_for: null, scheduled_until: null,
-      scheduled_auto_in_progress: false, scheduled_auto_completed: false, next_update_due_at: '2026-03-15T12:00:00.000Z',
-      postmortem_body: null, postmortem_published_at: null, component_ids: [API], version: 3,
-      incident_updates: [{
-        id: 'u1', incident_id: 'inc', status: 'monitoring', body: 'Watching.', display_at: '2026-03-15T11:00:00.000Z',
-        created_at: '2026-03-15T11:00:00.000Z', updated_at: '2026-03-15T11:00:00.000Z', deliver_notifications: true, version: 1,
-        affected_components: [{ code: API, name: 'API', old_status: 'major_outage', new_status: 'degraded_performance' }],
-      }],
-    });
-    expect(view.monitoringAt?.toISOString()).toBe('2026-03-15T11:00:00.000Z');
-    expect(view.nextUpdateDueAt?.toISOString()).toBe('2026-03-15T12:00:00.000Z');
-    expect(view.updates[0]!.affectedComponents).toEqual([{ id: API, name: 'API', oldStatus: 'major_outage', newStatus: 'degraded_performance' }]);
+  it('an explicit impact wins', () => {
+    const input = formToIncidentInput(form({ name: 'x', body: 'y', impact_override: 'minor', [`components.${API}`]: 'major_outage' }));
+    expect(previewNewIncident(snapshot, input).impact).toBe('minor');
+  });
+
+  it('resolving returns affected components to operational and drops the promise', () => {
+    const current = makeIncident({ id: 'inc', componentIds: [WEB], impact: 'minor', nextUpdateDueAt: NOW, updates: [makeUpdate({ id: 'u1', incidentId: 'inc' })] });
+    const view = previewUpdate(snapshot, current, formToUpdateInput(form({ status: 'resolved', body: 'Fixed.', version: '3', next_update_in_minutes: '60' })));
+    expect(view).toMatchObject({ status: 'resolved', impact: 'minor', nextUpdateDueAt: null });
+    expect(view.resolvedAt).toEqual(NOW);
+    expect(view.updates.map((u) => u.id)).toEqual(['preview', 'u1']);
+    expect(view.updates[0]!.affectedComponents).toEqual([{ id: WEB, name: 'Web app', oldStatus: 'degraded_performance', newStatus: 'operational' }]);
+  });
+
+  it('refuses what publishing would refuse, naming the field', () => {
+    const closed = makeIncident({ id: 'inc', kind: 'maintenance', status: 'completed', impact: 'maintenance' });
+    const run = () => previewUpdate(snapshot, closed, formToUpdateInput(form({ status: 'scheduled', body: 'Again', version: '1' })));
+    expect(run).toThrow();
+    expect(fieldError(run).field).toBe('status');
+    try {
+      run();
+    } catch (error) {
+      expect(isRuleViolation(error)).toBe(true);
+    }
   });
 });

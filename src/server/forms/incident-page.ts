@@ -4,18 +4,17 @@ import { languageOr } from '../../domain/i18n/translator.ts';
 import type { IncidentView } from '../../domain/snapshot.ts';
 import { COMPONENT_STATUSES, IMPACTS, type Language } from '../../domain/vocabulary.ts';
 import { deliveryCountsByUpdate } from '../../notify/enqueue.ts';
-import { listComponents, listGroups } from '../components/manage-components.ts';
-import { isHttpError } from '../errors.ts';
-import { eventKindOf, getIncident } from '../incidents/incident-queries.ts';
+import { notFound } from '../errors.ts';
+import { isId } from '../ids.ts';
+import { eventKindOf, incidentFormFacts } from '../incidents/incident-queries.ts';
 import { deleteIncident, editUpdate, postUpdate } from '../incidents/manage-incidents.ts';
 import { savePostmortem } from '../incidents/postmortem.ts';
 import type { HeraldServices } from '../services.ts';
-import { getSettings } from '../settings/manage-settings.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
 import { textOf } from './form-fields.ts';
 import { formToDeletion, formToUpdateEdit, formToUpdateInput } from './incident-form.ts';
-import { adminSnapshot, incidentViewOf, previewUpdate } from './incident-preview.ts';
+import { formSettingsOf, previewUpdate, readAdminSnapshot } from './incident-preview.ts';
 import { formToPostmortemInput, previewPostmortem } from './postmortem-form.ts';
 import { chosenTemplate, fillRemainingVariables, templateFormValues, templateValues } from './template-fill.ts';
 
@@ -23,30 +22,23 @@ import { chosenTemplate, fillRemainingVariables, templateFormValues, templateVal
 // it shows, and the actions its forms send (post an update or preview it, resolve, correct an
 // update's text, delete, and the postmortem's preview, draft and publish).
 
-/** The incident, or null when there is none with this id (the page answers 404). */
-async function findIncident(herald: HeraldServices, id: string) {
-  return getIncident(herald.db, id).catch((error: unknown) => {
-    if (isHttpError(error) && error.status === 404) return null;
-    throw error;
-  });
-}
-
+/** The page, its components, the incident's own templates, and the incident as a view (null when there is none with this id). */
 async function loadSetup(herald: HeraldServices, id: string) {
-  const now = herald.now();
-  const [settings, components, groups, templates, incident] = await Promise.all([
-    getSettings(herald.db),
-    listComponents(herald.db),
-    listGroups(herald.db),
-    listTemplates(herald.db),
-    findIncident(herald, id),
-  ]);
-  const snapshot = adminSnapshot({ settings, components, groups, siteUrl: herald.siteUrl, appUrl: herald.appUrl, now });
+  const [snapshot, templates] = await Promise.all([readAdminSnapshot(herald, isId(id) ? [id] : []), listTemplates(herald.db)]);
+  const { now, components, groups } = snapshot;
+  const view = snapshot.incidents[0] ?? null;
   // An incident's kind never changes: the templates of its kind stay the same after a reload.
-  const ownTemplates = templates.filter((t) => t.kind === incident?.kind);
-  return { now, settings, components, groups, templates: ownTemplates, snapshot, incident };
+  const ownTemplates = templates.filter((t) => t.kind === view?.kind);
+  return { now, settings: formSettingsOf(snapshot.page), components, groups, templates: ownTemplates, snapshot, view };
 }
 
 type Setup = Awaited<ReturnType<typeof loadSetup>>;
+
+/** The incident an action is about; a 404 for the form when it is gone. */
+function existing(setup: Setup, id: string): IncidentView {
+  if (!setup.view) throw notFound('incident', id);
+  return setup.view;
+}
 
 /** The template variables of an update to `view`, with the components and next-update time the form names. */
 function updateValues(setup: Setup, view: IncidentView, changes: Record<string, string> | undefined, minutes: number | null | undefined, language: Language) {
@@ -65,15 +57,15 @@ function updateValues(setup: Setup, view: IncidentView, changes: Record<string, 
 /** Everything the page renders, read after any submit so it shows what is stored now. */
 export async function loadIncidentPage({ herald, params, method, url }: AdminViewer) {
   const setup = await loadSetup(herald, params.id ?? '');
-  const { incident, settings, components, now } = setup;
+  const { view, settings, components, now } = setup;
   const picked = chosenTemplate(method, url, setup.templates, settings.default_language);
-  if (!incident) return { ...setup, picked, found: null };
-  const view = incidentViewOf(incident);
+  const facts = view && (await incidentFormFacts(herald.db, view.id));
+  if (!view || !facts) return { ...setup, picked, found: null };
   const what = view.kind === 'maintenance' ? 'maintenance' : 'incident';
   const closed = isClosedStatus(view.status);
   const affectedNames = components.filter((c) => view.componentIds.includes(c.id)).map((c) => c.name);
   // Maintenance runs to a published window; only incidents promise the next update by default.
-  const updateDefaults = { status: view.status, next_update_in_minutes: what === 'maintenance' ? '' : '60', deliver_notifications: true, version: incident.version };
+  const updateDefaults = { status: view.status, next_update_in_minutes: what === 'maintenance' ? '' : '60', deliver_notifications: true, version: facts.version };
   // Components and the next update time are filled in on submit, from what the form says then.
   const known = templateValues({ componentNames: [], pageName: settings.name, timeZone: settings.time_zone, incidentName: view.name, language: picked.language });
   const tz = settings.time_zone;
@@ -81,8 +73,8 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
     ...setup,
     picked,
     found: {
-      incident,
       view,
+      facts,
       what,
       closed,
       affectedNames,
@@ -90,19 +82,19 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
       statuses: allowedNextStatuses(view.kind, view.status),
       impacts: IMPACTS.filter((i) => i !== 'maintenance'),
       componentStatuses: view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
-      deliveryCounts: await deliveryCountsByUpdate(herald.db, incident.id),
+      deliveryCounts: await deliveryCountsByUpdate(herald.db, view.id),
       updateValues: picked.template ? { ...updateDefaults, ...templateFormValues(picked.template, picked.language, known) } : updateDefaults,
       resolveValues: {
         status: what === 'maintenance' ? 'completed' : 'resolved',
         body: what === 'maintenance' ? 'The scheduled maintenance has been completed.' : 'This incident has been resolved.',
         deliver_notifications: true,
-        version: incident.version,
+        version: facts.version,
       },
       postmortemValues: {
         body:
-          incident.postmortem_body ??
+          view.postmortemBody ??
           defaultPostmortem({ incidentName: view.name, componentNames: affectedNames, startedAt: view.startedAt, resolvedAt: view.resolvedAt, timeZone: tz }),
-        version: incident.version,
+        version: facts.version,
       },
     },
   };
@@ -116,7 +108,7 @@ export type IncidentPagePreview = { of: 'update' | 'postmortem'; incident: Incid
 /** The form's update as the use case's input, with the template variables it left filled in. */
 async function updateInput(herald: HeraldServices, id: string, fields: PostedForm) {
   const setup = await loadSetup(herald, id);
-  const current = incidentViewOf(setup.incident ?? (await getIncident(herald.db, id)));
+  const current = existing(setup, id);
   const parsed = formToUpdateInput(fields);
   const language = languageOr(textOf(fields, 'template_language'), setup.settings.default_language);
   return { setup, current, input: fillRemainingVariables(parsed, updateValues(setup, current, parsed.components, parsed.next_update_in_minutes, language)) };
@@ -177,7 +169,8 @@ export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePrevie
     },
   },
   postmortem_preview: postmortemAction(async ({ herald, change, fields, params }) => {
-    const current = incidentViewOf(await getIncident(herald.db, params.id ?? ''));
+    const id = params.id ?? '';
+    const current = existing(await loadSetup(herald, id), id);
     return { show: { of: 'postmortem', incident: previewPostmortem(current, formToPostmortemInput(fields), change.now) }, keepInput: true };
   }),
   postmortem_draft: postmortemAction(savePostmortemAs),
@@ -186,8 +179,6 @@ export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePrevie
 
 /** After a version conflict, the form carries the version stored now: the update's for a text edit, else the incident's. */
 export function incidentPageVersion(page: IncidentPage, refused: { intent: string; fields: PostedForm }): number | undefined {
-  const incident = page.found?.incident;
-  if (refused.intent !== 'edit_update') return incident?.version;
-  const updateId = textOf(refused.fields, 'update_id');
-  return incident?.incident_updates.find((u) => u.id === updateId)?.version;
+  const facts = page.found?.facts;
+  return refused.intent === 'edit_update' ? facts?.updateVersions[textOf(refused.fields, 'update_id')] : facts?.version;
 }

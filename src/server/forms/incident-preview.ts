@@ -1,115 +1,25 @@
+import { readSnapshot } from '../../db/snapshot-queries.ts';
 import { nextIncidentState, type ComponentRef } from '../../domain/incident-lifecycle.ts';
-import type { ComponentView, GroupView, IncidentView, Snapshot, UpdateView } from '../../domain/snapshot.ts';
+import type { ComponentView, IncidentView, PageInfo, Snapshot, UpdateView } from '../../domain/snapshot.ts';
 import type { Impact } from '../../domain/vocabulary.ts';
 import type { IncidentCreateInput, UpdateInput } from '../incidents/incident-input.ts';
-import type { componentResource, groupResource, IncidentResource } from '../resources.ts';
-import type { settingsResource } from '../settings/manage-settings.ts';
+import type { HeraldServices } from '../services.ts';
 
 // The admin shows incidents with the public page's own components (UpdateTimeline and
-// friends render from a Snapshot). These build one from the admin API's resources, and
-// preview an unsent update with nextIncidentState, the rule posting it runs.
+// friends render from a Snapshot), read by the publisher's own snapshot reader, and
+// previews an unsent update with nextIncidentState, the rule posting it runs.
 
-type ComponentResource = ReturnType<typeof componentResource>;
-type GroupResource = ReturnType<typeof groupResource>;
-type SettingsResource = ReturnType<typeof settingsResource>;
-
-const date = (iso: string | null) => (iso ? new Date(iso) : null);
-const dateOr = (iso: string | null, fallback: Date) => date(iso) ?? fallback;
-
-export function componentViewOf(c: ComponentResource): ComponentView {
-  const created = dateOr(c.created_at, new Date(0));
-  return {
-    id: c.id,
-    groupId: c.group_id,
-    name: c.name,
-    description: c.description,
-    position: c.position,
-    status: c.status,
-    showcase: c.showcase,
-    onlyShowIfDegraded: c.only_show_if_degraded,
-    hidden: c.hidden,
-    startDate: c.start_date ? new Date(`${c.start_date}T00:00:00Z`) : null,
-    createdAt: created,
-    updatedAt: dateOr(c.updated_at, created),
-  };
+/**
+ * The snapshot the admin draws incidents on, read like a publish's (readSnapshot): the page,
+ * its components and groups, and the incidents named; no uptime history.
+ */
+export function readAdminSnapshot(herald: HeraldServices, incidentIds: readonly string[] = []): Promise<Snapshot> {
+  return readSnapshot(herald.db, { pageId: 'admin', siteUrl: herald.siteUrl, appUrl: herald.appUrl, now: herald.now(), incidents: incidentIds, history: 'none' });
 }
 
-export function groupViewOf(g: GroupResource): GroupView {
-  const created = dateOr(g.created_at, new Date(0));
-  return { id: g.id, name: g.name, description: g.description, position: g.position, hidden: g.hidden, createdAt: created, updatedAt: dateOr(g.updated_at, created) };
-}
-
-export function incidentViewOf(i: IncidentResource): IncidentView {
-  const created = dateOr(i.created_at, new Date(0));
-  return {
-    id: i.id,
-    kind: i.kind,
-    name: i.name,
-    status: i.status,
-    impact: i.impact,
-    createdAt: created,
-    updatedAt: dateOr(i.updated_at, created),
-    startedAt: dateOr(i.started_at, created),
-    monitoringAt: date(i.monitoring_at),
-    resolvedAt: date(i.resolved_at),
-    scheduledFor: date(i.scheduled_for),
-    scheduledUntil: date(i.scheduled_until),
-    nextUpdateDueAt: date(i.next_update_due_at),
-    postmortemBody: i.postmortem_body,
-    postmortemPublishedAt: date(i.postmortem_published_at),
-    componentIds: i.component_ids,
-    updates: i.incident_updates.map(
-      (u): UpdateView => ({
-        id: u.id,
-        incidentId: u.incident_id,
-        status: u.status,
-        body: u.body,
-        displayAt: dateOr(u.display_at, created),
-        createdAt: dateOr(u.created_at, created),
-        updatedAt: dateOr(u.updated_at, created),
-        affectedComponents: u.affected_components.map((t) => ({ id: t.code, name: t.name, oldStatus: t.old_status, newStatus: t.new_status })),
-        deliverNotifications: u.deliver_notifications,
-      }),
-    ),
-  };
-}
-
-export interface AdminData {
-  settings: SettingsResource;
-  components: ComponentResource[];
-  groups: GroupResource[];
-  incidents?: IncidentResource[];
-  siteUrl: string;
-  /** HERALD_APP_URL; siteUrl when unset. */
-  appUrl?: string;
-  now: Date;
-  revision?: number;
-}
-
-/** A snapshot of what the admin loaded, for rendering with the public components. */
-export function adminSnapshot(data: AdminData): Snapshot {
-  return {
-    revision: data.revision ?? 0,
-    now: data.now,
-    page: {
-      id: 'admin',
-      name: data.settings.name,
-      siteUrl: data.siteUrl,
-      appUrl: data.appUrl ?? data.siteUrl,
-      homepageUrl: data.settings.homepage_url,
-      timeZone: data.settings.time_zone,
-      brandColor: data.settings.brand_color,
-      logoUrl: data.settings.logo_url,
-      supportUrl: data.settings.support_url,
-      defaultLanguage: data.settings.default_language,
-      partialOutageWeight: data.settings.partial_outage_weight,
-      updatedAt: new Date(data.settings.updated_at),
-    },
-    groups: data.groups.map(groupViewOf),
-    components: data.components.map(componentViewOf),
-    incidents: (data.incidents ?? []).map(incidentViewOf),
-    statusChanges: {},
-  };
+/** What the admin's forms and layout use of the page's settings, from a snapshot's page. */
+export function formSettingsOf(page: PageInfo) {
+  return { name: page.name, time_zone: page.timeZone, default_language: page.defaultLanguage };
 }
 
 interface PreviewRequest {

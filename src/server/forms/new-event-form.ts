@@ -1,12 +1,10 @@
 import { languageOr } from '../../domain/i18n/translator.ts';
 import type { Language } from '../../domain/vocabulary.ts';
-import { listComponents, listGroups } from '../components/manage-components.ts';
 import type { HeraldServices } from '../services.ts';
-import { getSettings } from '../settings/manage-settings.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import { textOf, type FormInput } from './form-fields.ts';
 import { formToIncidentInput, formToMaintenanceInput } from './incident-form.ts';
-import { adminSnapshot } from './incident-preview.ts';
+import { formSettingsOf, readAdminSnapshot } from './incident-preview.ts';
 import { chosenTemplate, fillRemainingVariables, templateFormValues, templateValues } from './template-fill.ts';
 
 // What the "new incident" and "schedule maintenance" pages know before the user types: the
@@ -17,11 +15,10 @@ import { chosenTemplate, fillRemainingVariables, templateFormValues, templateVal
 export type NewEventKind = 'incident' | 'maintenance';
 
 export async function loadNewEventSetup(herald: HeraldServices, kind: NewEventKind) {
-  const now = herald.now();
-  const [settings, components, groups, all] = await Promise.all([getSettings(herald.db), listComponents(herald.db), listGroups(herald.db), listTemplates(herald.db)]);
+  const [snapshot, all] = await Promise.all([readAdminSnapshot(herald), listTemplates(herald.db)]);
   const templates = all.filter((t) => (kind === 'incident' ? t.kind === 'incident' : t.kind === 'maintenance' && t.status === 'scheduled'));
-  const snapshot = adminSnapshot({ settings, components, groups, siteUrl: herald.siteUrl, appUrl: herald.appUrl, now });
-  return { now, settings, components, groups, templates, snapshot };
+  const { now, components, groups } = snapshot;
+  return { now, settings: formSettingsOf(snapshot.page), components, groups, templates, snapshot };
 }
 
 export type NewEventSetup = Awaited<ReturnType<typeof loadNewEventSetup>>;

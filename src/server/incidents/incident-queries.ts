@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
-import { incidentComponents, incidents } from '../../db/schema.ts';
+import { incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
 import { selectUpdates } from '../../db/snapshot-queries.ts';
 import type { EventKind } from '../../domain/vocabulary.ts';
 import { notFound } from '../errors.ts';
@@ -20,6 +20,24 @@ export async function eventKindOf(db: Queryable, id: string): Promise<EventKind 
   if (!isId(id)) return null;
   const [row] = await db.select({ kind: incidents.kind }).from(incidents).where(eq(incidents.id, id));
   return row?.kind ?? null;
+}
+
+/** What the admin's forms of an incident carry besides its view: the versions they change, and its automation. */
+export interface IncidentFormFacts {
+  version: number;
+  /** Each update's version, by id. */
+  updateVersions: Record<string, number>;
+  autoStart: boolean;
+  autoComplete: boolean;
+}
+
+export async function incidentFormFacts(db: Queryable, id: string): Promise<IncidentFormFacts | null> {
+  if (!isId(id)) return null;
+  const [[row], updates] = await Promise.all([
+    db.select({ version: incidents.version, autoStart: incidents.autoStart, autoComplete: incidents.autoComplete }).from(incidents).where(eq(incidents.id, id)),
+    db.select({ id: incidentUpdates.id, version: incidentUpdates.version }).from(incidentUpdates).where(eq(incidentUpdates.incidentId, id)),
+  ]);
+  return row ? { ...row, updateVersions: Object.fromEntries(updates.map((u) => [u.id, u.version])) } : null;
 }
 
 /** An incident's updates and affected components, for a change that already holds its (locked) row. */
