@@ -17,7 +17,7 @@ import { Publisher } from '../src/publish/publisher.ts';
 import { SYSTEM_ACTOR } from '../src/server/change.ts';
 import { createComponent } from '../src/server/components/manage-components.ts';
 import { createIncident, postUpdate } from '../src/server/incidents/manage-incidents.ts';
-import { silentLogger } from '../src/server/log.ts';
+import { silentLogger } from '../src/infra/log.ts';
 import { startFakeResend } from '../tests/helpers/fake-resend.ts';
 
 const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');

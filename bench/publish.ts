@@ -23,7 +23,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { generateDataset, insertDataset } from '../src/db/dataset.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';
 import { Publisher } from '../src/publish/publisher.ts';
-import { silentLogger } from '../src/server/log.ts';
+import { silentLogger } from '../src/infra/log.ts';
 import { POSTGRES_URL, postgresReachable } from './bench-database.ts';
 
 const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');

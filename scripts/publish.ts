@@ -4,10 +4,10 @@ import path from 'node:path';
 import { openDatabase } from '../src/db/client.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';
 import { Publisher, type PublishResult } from '../src/publish/publisher.ts';
-import { loadConfig } from '../src/server/config.ts';
-import { readControlFile } from '../src/server/control.ts';
-import { createLogger } from '../src/server/log.ts';
-import { StartupError } from '../src/server/startup-error.ts';
+import { loadConfig } from '../src/infra/config.ts';
+import { readControlFile } from '../src/infra/control.ts';
+import { createLogger } from '../src/infra/log.ts';
+import { StartupError } from '../src/infra/startup-error.ts';
 
 const log = createLogger({ json: false, write: (line) => process.stderr.write(`${line}\n`) });
 

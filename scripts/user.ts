@@ -4,9 +4,9 @@
 // data directory the server does it (it owns the embedded database).
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/client.ts';
-import { loadConfig } from '../src/server/config.ts';
-import { readControlFile } from '../src/server/control.ts';
-import { errorBody } from '../src/server/errors.ts';
+import { loadConfig } from '../src/infra/config.ts';
+import { readControlFile } from '../src/infra/control.ts';
+import { errorBody } from '../src/infra/errors.ts';
 import { runUserCommand, UserCommand } from '../src/server/users/user-commands.ts';
 
 const USAGE = 'usage: npm run user -- create --email EMAIL --role admin|editor|viewer [--name NAME] [--password PASSWORD]\n       npm run user -- reset-password --email EMAIL [--password PASSWORD]';

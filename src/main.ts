@@ -9,23 +9,24 @@ import { ensureSingletons, seedDemoIfEmpty } from './db/seed.ts';
 import { loadAstroHandler } from './publish/astro-handler.ts';
 import type { PgBoss } from 'pg-boss';
 import { PublishCoordinator } from './publish/coordinator.ts';
-import { startJobs } from './server/schedule/jobs.ts';
-import { startDeliveryWorker, type DeliveryWorker } from './notify/jobs.ts';
+import { startJobs } from './server/schedule/start-jobs.ts';
+import { startDeliveryWorker, type DeliveryWorker } from './notify/delivery-worker.ts';
 import { Publisher } from './publish/publisher.ts';
 import { Distribution } from './publish/distribution.ts';
 import { TargetMirror } from './publish/targets/mirror.ts';
 import { randomBytes } from 'node:crypto';
 import { users } from './db/schema.ts';
-import { loadConfig, type Config } from './server/config.ts';
+import { loadConfig, type Config } from './infra/config.ts';
 import { seedDefaultTemplates } from './server/templates/manage-templates.ts';
 import { ensureFirstAdmin } from './server/users/manage-users.ts';
 import { createServices } from './server/create-services.ts';
-import { createRequestListener, startingListener } from './server/http-server.ts';
-import { keepPublishedFiles } from './server/static-files.ts';
+import { runUserCommand, UserCommand } from './server/users/user-commands.ts';
+import { createRequestListener, startingListener } from './infra/http-server.ts';
+import { keepPublishedFiles } from './infra/static-files.ts';
 import { siteRoot } from './publish/site-directory.ts';
-import { createLogger } from './server/log.ts';
-import { removeControlFile, writeControlFile } from './server/control.ts';
-import { StartupError } from './server/startup-error.ts';
+import { createLogger } from './infra/log.ts';
+import { removeControlFile, writeControlFile } from './infra/control.ts';
+import { StartupError } from './infra/startup-error.ts';
 
 const log = createLogger();
 
@@ -141,18 +142,18 @@ async function main(): Promise<void> {
       return prepareFirstAdmin(database, config);
     });
     await coordinator.start();
-    jobs = await startJobs({ handle: database, databaseUrl: config.databaseUrl, gate: coordinator, log });
+    jobs = await startJobs({ handle: database, gate: coordinator, log });
     mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, appUrl: config.appUrl, log });
     const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, appUrl: config.appUrl, log, email: config.email, ...(database.driver === 'postgres' ? { pingDatabase: database.ping } : {}), ...(distribution.active ? { distribution: () => distribution.status } : {}) });
-    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, services, trustedProxies: config.trustedProxies }));
+    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, appUrl: config.appUrl, log, email: config.email, ...(database.client.kind === 'postgres' ? { pingDatabase: database.ping } : {}), ...(distribution.active ? { distribution: () => distribution.status } : {}) });
+    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, userCommand: (body) => runUserCommand(database.db, UserCommand.parse(body), new Date()), services, trustedProxies: config.trustedProxies }));
   } catch (error) {
     server.close();
     await database.close();
     throw error;
   }
-  log.info(`Herald is running. Public status page: ${config.siteUrl}/`, { database: database.driver, data_dir: config.dataDir });
+  log.info(`Herald is running. Public status page: ${config.siteUrl}/`, { database: database.client.kind, data_dir: config.dataDir });
   if (admin) log.info(`Admin: ${config.appUrl}/admin/ ${admin}`);
 }
 

@@ -4,7 +4,7 @@ import { validateApiToken } from './auth/api-tokens.ts';
 import type { Principal } from './auth/principal.ts';
 import { SESSION_COOKIE, sessionCookie, validateSessionToken } from './auth/sessions.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
-import { errorResponse, HttpError, unauthorized } from './server/errors.ts';
+import { errorResponse, HttpError, unauthorized } from './infra/errors.ts';
 
 // Public routes render only for the publisher (which hands them a snapshot). Admin routes
 // need a principal: a session cookie or an API token. Routes are classified by the

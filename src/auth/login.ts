@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { users } from '../db/schema.ts';
-import { HttpError } from '../server/errors.ts';
+import { HttpError } from '../infra/errors.ts';
 import type { HeraldServices } from '../server/services.ts';
-import { storable } from '../server/text-input.ts';
+import { storable } from '../infra/text-input.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 import { createSession, type SessionUser } from './sessions.ts';
 

@@ -1,4 +1,4 @@
-import { limitKey } from '../server/client-address.ts';
+import { limitKey } from '../infra/client-address.ts';
 
 // Login throttling. Failed sign-ins are counted under three keys; each allows some failures,
 // then makes further attempts wait, doubling from 1 s up to its cap:

@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { StartupError } from '../server/startup-error.ts';
+import { StartupError } from '../infra/startup-error.ts';
 import * as schema from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -18,8 +18,7 @@ export type Queryable = Database | Transaction;
 
 export interface DatabaseHandle {
   db: Database;
-  driver: 'pglite' | 'postgres';
-  /** The driver's own client, for what drizzle does not do: LISTEN, advisory locks, pg-boss. */
+  /** The driver's own client, for what drizzle does not do: LISTEN, advisory locks, pg-boss. Its kind is the one place that says which database Herald runs on. */
   client: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; sql: postgres.Sql; url: string };
   /** A cheap round trip, for /healthz. */
   ping(): Promise<void>;
@@ -71,7 +70,7 @@ export async function withSetupLock<T>(handle: DatabaseHandle, setup: () => Prom
 
 async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   const config = { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema: 'herald', migrationsTable: 'migrations' };
-  if (handle.driver === 'pglite') await migratePglite(handle.db as never, config);
+  if (handle.client.kind === 'pglite') await migratePglite(handle.db as never, config);
   else await migratePostgres(handle.db as never, config);
 }
 
@@ -109,7 +108,6 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   const db = drizzlePostgres(sql, { schema }) as unknown as Database;
   return {
     db,
-    driver: 'postgres',
     client: { kind: 'postgres', sql, url },
     ping: async () => {
       await sql`select 1`;
@@ -170,7 +168,6 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {
     db,
-    driver: 'pglite',
     client: { kind: 'pglite', pglite: client },
     ping: async () => {
       await client.query('select 1');
@@ -188,7 +185,6 @@ export async function openMemoryDatabase(): Promise<DatabaseHandle> {
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   const handle: DatabaseHandle = {
     db,
-    driver: 'pglite',
     client: { kind: 'pglite', pglite: client },
     ping: async () => {
       await client.query('select 1');

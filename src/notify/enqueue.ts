@@ -3,7 +3,7 @@ import type { Queryable, Transaction } from '../db/client.ts';
 import { componentGroups, components, incidentComponents, incidents, incidentUpdates, notifications, pageSettings } from '../db/schema.ts';
 import type { EmailMessage, EmailPage, EventEmailMessage, MaintenanceReminderEmailMessage } from '../domain/email-message.ts';
 import { minutesBetween } from '../domain/reminders.ts';
-import { newId } from '../server/ids.ts';
+import { newId } from '../infra/ids.ts';
 import { pageInfo } from '../db/snapshot-queries.ts';
 import { rowsOf } from '../db/sql-rows.ts';
 

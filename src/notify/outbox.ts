@@ -3,7 +3,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database, Queryable, Transaction } from '../db/client.ts';
 import { notifyState } from '../db/schema.ts';
 import { rowsOf } from '../db/sql-rows.ts';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../infra/log.ts';
 import { tokenSecret } from './tokens.ts';
 import type { SendResult, Transport } from './transport.ts';
 

@@ -11,7 +11,7 @@ import {
   WEBHOOK_USER_AGENT,
   webhookBackoffMs,
 } from '../domain/webhooks.ts';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../infra/log.ts';
 import { jsonColumn, rowsOf } from '../db/sql-rows.ts';
 import { claimNext, drainInLanes, heldBy, retryAt, type OutboxClaim } from './outbox.ts';
 import { removalUrl, signWebhook } from './webhook-signature.ts';

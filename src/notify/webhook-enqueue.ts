@@ -13,7 +13,7 @@ import {
   testWebhookPayload,
   type WebhookEvent,
 } from '../domain/webhooks.ts';
-import { newId } from '../server/ids.ts';
+import { newId } from '../infra/ids.ts';
 import { DELIVER_CHANNEL, WEBHOOKS_NOTICE } from './enqueue.ts';
 
 // Webhook deliveries ride the change's transaction, like emails: the change and the rows

@@ -3,8 +3,8 @@ import { and, inArray, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { subscribers } from '../db/schema.ts';
 import { normalizeEmail } from '../domain/subscriptions.ts';
-import { HttpError } from '../server/errors.ts';
-import { unstorableText } from '../server/text-input.ts';
+import { HttpError } from '../infra/errors.ts';
+import { unstorableText } from '../infra/text-input.ts';
 
 // Resend's webhooks (Svix-signed): a bounce or a complaint quarantines the address, so
 // Herald stops mailing it. The signature is HMAC-SHA256 over "id.timestamp.body" with the

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { reconnectDelaySeconds, type DatabaseHandle } from '../db/client.ts';
 import { listenWithReconnect, type Listening } from '../db/listen.ts';
 import { siteState } from '../db/schema.ts';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../infra/log.ts';
 import type { ChangeScope, PublishResult, PublishStatus, Publisher } from './publisher.ts';
 import { readTreeRevision, siteRoot, treeRevisionFile } from './site-directory.ts';
 

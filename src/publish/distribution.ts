@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../infra/log.ts';
 import type { PublishedFiles } from './publisher.ts';
 import { PurgeQueue, type Purger, type PurgeStatus } from './purge.ts';
 import { listSiteFiles } from './site-files.ts';

@@ -4,7 +4,7 @@ import { readAtOneMoment, type Database } from '../db/client.ts';
 import { loadChanges, loadSnapshot } from '../db/snapshot-queries.ts';
 import { sameUptimeEvents, todayStandsStill } from '../domain/page-uptime.ts';
 import { advanceSnapshot, findIncident, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../infra/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
 import { afterBatch, forEachRoute, FULL_PUBLISH_BATCH, inBatches, renderIntoLiveTree, renderIntoNewTree, renderPublicRoute } from './render-routes.ts';

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from '../infra/log.ts';
 
 // CDN purge: after a change is published, the caches in front of the site forget exactly
 // the URLs it changed, so visitors see it at once rather than when s-maxage (10 s) runs out.

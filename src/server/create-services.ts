@@ -2,8 +2,8 @@ import { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
 import type { DistributionStatus } from '../publish/distribution.ts';
-import type { EmailConfig } from './config.ts';
-import type { Logger } from './log.ts';
+import type { EmailConfig } from '../infra/config.ts';
+import type { Logger } from '../infra/log.ts';
 import { SubscribeLimiter } from './subscribers/subscribe-limiter.ts';
 import type { HeraldServices } from './services.ts';
 

@@ -2,7 +2,7 @@ import type { LoginThrottle } from '../auth/throttle.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
 import type { DistributionStatus } from '../publish/distribution.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../infra/log.ts';
 import type { SubscribeLimiter } from './subscribers/subscribe-limiter.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Transaction } from '../db/client.ts';
-import { notFound, staleVersion } from './errors.ts';
-import { isId } from './ids.ts';
+import { notFound, staleVersion } from '../infra/errors.ts';
+import { isId } from '../infra/ids.ts';
 
 interface VersionedTable {
   id: import('drizzle-orm/pg-core').PgColumn;

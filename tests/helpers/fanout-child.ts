@@ -4,7 +4,7 @@
 import { openDatabase } from '../../src/db/client.ts';
 import { drainDeliveries, nextDueAt } from '../../src/notify/email-outbox.ts';
 import { resendTransport } from '../../src/notify/transport.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 
 const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.HERALD_DATA_DIR ?? '/nonexistent' });
 process.stdout.write('ready\n');

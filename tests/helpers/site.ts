@@ -7,9 +7,9 @@ import { localPublishGate } from '../../src/publish/coordinator.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { createServer } from 'node:http';
 import { createServices } from '../../src/server/create-services.ts';
-import { TrustedProxies } from '../../src/server/client-address.ts';
-import { createRequestListener } from '../../src/server/http-server.ts';
-import { silentLogger, type Logger } from '../../src/server/log.ts';
+import { TrustedProxies } from '../../src/infra/client-address.ts';
+import { createRequestListener } from '../../src/infra/http-server.ts';
+import { silentLogger, type Logger } from '../../src/infra/log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 /** The build under test: `dist`, or another build directory named by HERALD_DIST_DIR. */

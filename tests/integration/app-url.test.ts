@@ -6,7 +6,7 @@ import { components, subscribers } from '../../src/db/schema.ts';
 import { drainDeliveries } from '../../src/notify/email-outbox.ts';
 import type { DeliveryOptions } from '../../src/notify/outbox.ts';
 import { resendTransport } from '../../src/notify/transport.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';

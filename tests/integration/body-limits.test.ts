@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMITS } from '../../src/server/body-limits.ts';
+import { BODY_LIMITS } from '../../src/infra/body-limits.ts';
 import { startHerald, type HeraldProcess } from '../helpers/process.ts';
 import { freePort } from '../helpers/ports.ts';
 

@@ -7,7 +7,7 @@ import { deliveries, incidents, pageSettings, subscribers } from '../../src/db/s
 import { enqueueEventNotification } from '../../src/notify/enqueue.ts';
 import { drainDeliveries } from '../../src/notify/email-outbox.ts';
 import { mailboxTransport } from '../../src/notify/transport.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';

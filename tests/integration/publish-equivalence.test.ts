@@ -9,7 +9,7 @@ import { Publisher } from '../../src/publish/publisher.ts';
 import { RenderThread } from '../../src/publish/render-thread.ts';
 import { SYSTEM_ACTOR } from '../../src/server/change.ts';
 import { updateComponent } from '../../src/server/components/manage-components.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
 import { builtHandler, DIST_DIR, SITE_URL } from '../helpers/site.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePublishTargets } from '../../src/publish/targets/config.ts';
 import { TargetMirror, type PublishedChange, type TargetMirrorOptions } from '../../src/publish/targets/mirror.ts';
-import { createLogger } from '../../src/server/log.ts';
+import { createLogger } from '../../src/infra/log.ts';
 import { startS3StandIn, type S3StandIn, type StoredObject } from '../helpers/s3-stand-in.ts';
 
 // The real AWS SDK against the S3 stand-in on 127.0.0.1 (tests/helpers/s3-stand-in.ts).

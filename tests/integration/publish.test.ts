@@ -11,7 +11,7 @@ import { Publisher, type PublishedFiles } from '../../src/publish/publisher.ts';
 import { RenderThread } from '../../src/publish/render-thread.ts';
 import { SYSTEM_ACTOR } from '../../src/server/change.ts';
 import { updateComponent } from '../../src/server/components/manage-components.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 

@@ -1,7 +1,7 @@
 import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admitBody, ReadAheadBudget } from '../../src/server/body-limits.ts';
+import { admitBody, ReadAheadBudget } from '../../src/infra/body-limits.ts';
 
 // Bodies without a Content-Length are read ahead before anyone is signed in; together they
 // may hold no more than a shared budget, whatever each one's own limit.

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { auditLog, incidents, mailbox, staffMessages, subscribers } from '../../src/db/schema.ts';
 import { drainDeliveries } from '../../src/notify/email-outbox.ts';
 import { mailboxTransport, resendTransport } from '../../src/notify/transport.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { runScheduledTransitions } from '../../src/server/schedule/scheduled-transitions.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localPublishGate } from '../../src/publish/coordinator.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { runScheduledTransitions } from '../../src/server/schedule/scheduled-transitions.ts';
-import { startJobs, TICK_QUEUE } from '../../src/server/schedule/jobs.ts';
+import { startJobs, TICK_QUEUE } from '../../src/server/schedule/start-jobs.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { addToken, api } from '../helpers/admin.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
@@ -73,7 +73,7 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
 
   it('runs the tick through pg-boss and publishes what it changed', async () => {
     const id = await scheduleMaintenance(new Date(Date.now() - MINUTE), new Date(Date.now() + 60 * MINUTE));
-    const boss = await startJobs({ handle: site.database, databaseUrl: driver === 'postgres' ? testUrl(site) : undefined, gate: localPublishGate(site.publisher), log: silentLogger });
+    const boss = await startJobs({ handle: site.database, gate: localPublishGate(site.publisher), log: silentLogger });
     try {
       expect((await boss.getSchedules(TICK_QUEUE)).map((s) => s.cron)).toEqual(['* * * * *']);
       await boss.send(TICK_QUEUE, {});
@@ -89,7 +89,3 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
     }
   });
 });
-
-function testUrl(site: TestSite): string {
-  return site.database.connectionUrl!;
-}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyOfPage, PUBLIC_PAGE_POLICY, scriptHashSource } from '../../src/publish/content-security-policy.ts';
 import { writeFileAtomic } from '../../src/publish/site-directory.ts';
-import { isKept, keepPublishedFiles } from '../../src/server/static-files.ts';
+import { isKept, keepPublishedFiles } from '../../src/infra/static-files.ts';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 

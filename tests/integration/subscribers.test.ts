@@ -9,7 +9,7 @@ import { drainDeliveries, nextDueAt } from '../../src/notify/email-outbox.ts';
 import type { DeliveryOptions } from '../../src/notify/outbox.ts';
 import { deliverNextStaffMessage, enqueueStaffEmails } from '../../src/notify/staff-messages.ts';
 import { mailboxTransport, resendTransport } from '../../src/notify/transport.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { startFakeResend, type FakeResend, type ReceivedEmail } from '../helpers/fake-resend.ts';

@@ -9,11 +9,11 @@ import { drainWebhooks, type WebhookDeliveryOptions } from '../../src/notify/web
 import { removalUrl, verifyHeraldSignature } from '../../src/notify/webhook-signature.ts';
 import { SYSTEM_ACTOR, type ChangeContext } from '../../src/server/change.ts';
 import { createComponent, updateComponent } from '../../src/server/components/manage-components.ts';
-import { errorBody } from '../../src/server/errors.ts';
+import { errorBody } from '../../src/infra/errors.ts';
 import { IncidentCreateInput, UpdateInput } from '../../src/server/incidents/incident-input.ts';
 import { createIncident, postUpdate } from '../../src/server/incidents/manage-incidents.ts';
 import { PostmortemInput, savePostmortem } from '../../src/server/incidents/postmortem.ts';
-import { silentLogger } from '../../src/server/log.ts';
+import { silentLogger } from '../../src/infra/log.ts';
 import { createWebhook, deleteWebhook, reenableWebhook, sendTestWebhook, WebhookInput } from '../../src/server/webhooks/manage-webhooks.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';

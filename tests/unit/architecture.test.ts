@@ -39,6 +39,19 @@ describe('architecture', () => {
     }
   });
 
+  it('keeps lower layers from importing use cases: infrastructure, database, domain, publishing and notification code import nothing from src/server (types of the services aside)', () => {
+    for (const layer of ['infra', 'db', 'domain', 'publish', 'notify']) {
+      for (const file of filesUnder(path.join(SRC, layer))) {
+        const text = readFileSync(file, 'utf8');
+        const imports = [...text.matchAll(/^\s*import\s(type\s)?[^'"]*['"]([^'"]+)['"]/gm)].filter(([, typeOnly, specifier]) => !typeOnly && specifier!.startsWith('.'));
+        for (const [, , specifier] of imports) {
+          const target = path.resolve(path.dirname(file), specifier!);
+          expect(path.relative(SRC, target), `${path.relative(SRC, file)} imports ${specifier}`).not.toMatch(/^server\//);
+        }
+      }
+    }
+  });
+
   it('never lets Astro routes open their own database (they get the server\'s through locals)', () => {
     const routeFiles = [...filesUnder(path.join(SRC, 'pages')), ...filesUnder(path.join(SRC, 'components')), ...filesUnder(path.join(SRC, 'layouts'))];
     for (const file of routeFiles) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddressOf, limitKey, plainAddress, TrustedProxies } from '../../src/server/client-address.ts';
-import { loadConfig } from '../../src/server/config.ts';
-import { StartupError } from '../../src/server/startup-error.ts';
+import { clientAddressOf, limitKey, plainAddress, TrustedProxies } from '../../src/infra/client-address.ts';
+import { loadConfig } from '../../src/infra/config.ts';
+import { StartupError } from '../../src/infra/startup-error.ts';
 
 const PROXIES = new TrustedProxies('10.0.0.0/8, 192.0.2.7 fd00::/8,::1');
 

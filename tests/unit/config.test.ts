@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appLink } from '../../src/domain/site-url.ts';
-import { loadConfig } from '../../src/server/config.ts';
-import { StartupError } from '../../src/server/startup-error.ts';
+import { loadConfig } from '../../src/infra/config.ts';
+import { StartupError } from '../../src/infra/startup-error.ts';
 
 const startupError = (env: NodeJS.ProcessEnv): Error => {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRuleViolation } from '../../src/domain/errors.ts';
-import { errorBody, HttpError, staleVersion } from '../../src/server/errors.ts';
+import { errorBody, HttpError, staleVersion } from '../../src/infra/errors.ts';
 import { formToTokenInput, formToUserInput, formToUserPatch } from '../../src/server/forms/account-form.ts';
 import { auditQueryOf } from '../../src/server/forms/audit-filter.ts';
 import { formToComponentInput, formToComponentPatch, formToGroupPatch, formToPositionChanges } from '../../src/server/forms/component-form.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorBody, UNSTORABLE_VALUE } from '../../src/server/errors.ts';
-import { text, unstorableText } from '../../src/server/text-input.ts';
+import { errorBody, UNSTORABLE_VALUE } from '../../src/infra/errors.ts';
+import { text, unstorableText } from '../../src/infra/text-input.ts';
 
 describe('text()', () => {
   it.each([

@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
 import { requirePrincipal, services } from '../../server/api/api-route.ts';
-import { errorResponse } from '../../server/errors.ts';
+import { errorResponse } from '../../infra/errors.ts';
 import { exportSubscribersCsv } from '../../server/subscribers/admin-subscribers.ts';
 
 export const GET: APIRoute = async ({ locals }) => {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { StartupError } from '../../server/startup-error.ts';
+import { StartupError } from '../../infra/startup-error.ts';
 
 // HERALD_PUBLISH_TO: one or more S3-compatible buckets, separated by spaces:
 //   s3://<bucket>[/<prefix>][?endpoint=<url>&region=<region>&path_style=true&credentials=<NAME>]

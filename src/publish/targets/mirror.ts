@@ -9,8 +9,8 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { cacheControlOf, contentTypeOf } from '../../server/file-headers.ts';
-import type { Logger } from '../../server/log.ts';
+import { cacheControlOf, contentTypeOf } from '../../infra/file-headers.ts';
+import type { Logger } from '../../infra/log.ts';
 import type { TargetConfig } from './config.ts';
 import { forEachConcurrently, isSiteFile, listSiteFiles } from '../site-files.ts';
 import { groupByStage, urlPathOf } from './upload-order.ts';

@@ -3,14 +3,15 @@ import type { z } from 'zod';
 import { actorOf, type Principal } from '../../auth/principal.ts';
 import { roleAllows, type Role } from '../../domain/vocabulary.ts';
 import type { Actor, ChangeContext, Committed } from '../change.ts';
-import { errorResponse, forbidden, HttpError, notFound, unauthorized } from '../errors.ts';
-import { isId } from '../ids.ts';
+import { errorResponse, forbidden, HttpError, notFound, unauthorized } from '../../infra/errors.ts';
+import { BODY_LIMITS } from '../../infra/body-limits.ts';
+import { isId } from '../../infra/ids.ts';
 import type { HeraldServices } from '../services.ts';
 
 // Every admin API route is: authenticate -> authorise -> parse -> one use case -> JSON.
 // This wrapper does all but the use case, so route files stay a few lines each.
 
-export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_BODY_BYTES = BODY_LIMITS.adminApi;
 
 export interface ApiContext<I> {
   herald: HeraldServices;

@@ -2,7 +2,7 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
-import { text } from '../text-input.ts';
+import { text } from '../../infra/text-input.ts';
 
 export const AuditQuery = z.strictObject({
   entity_type: text(40).optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMPONENT_STATUSES } from '../../domain/vocabulary.ts';
-import { text } from '../text-input.ts';
+import { text } from '../../infra/text-input.ts';
 
 // Boundary schemas for components and groups, shared by the JSON API and the admin form.
 

@@ -1,4 +1,4 @@
-import { errorBody } from '../errors.ts';
+import { errorBody } from '../../infra/errors.ts';
 
 // What an admin form shows: the values to fill in (from the database, or as the user typed
 // them when a submit failed) and the error, placed beside the field it names.

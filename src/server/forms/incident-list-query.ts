@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../ids.ts';
+import { ID_PATTERN } from '../../infra/ids.ts';
 
 // The incident list's GET parameters. A value outside a parameter's fixed set is refused
 // (422, named beside its filter) rather than read as the default: a bookmarked link that

@@ -5,7 +5,7 @@ import { RuleViolation } from '../../domain/errors.ts';
 import { nextIncidentState, type ComponentRef, type EventState } from '../../domain/incident-lifecycle.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import type { ComponentStatus, EventKind, EventStatus, Impact } from '../../domain/vocabulary.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../infra/ids.ts';
 
 export interface UpdateRequest {
   status: EventStatus;

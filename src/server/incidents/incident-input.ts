@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS } from '../../domain/vocabulary.ts';
-import { text } from '../text-input.ts';
+import { text } from '../../infra/text-input.ts';
 
 // Boundary schemas for incidents, maintenances and their updates. Field names follow
 // Statuspage's manage API (`body`, `impact_override`, `components`, `component_ids`,

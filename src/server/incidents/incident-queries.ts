@@ -3,8 +3,8 @@ import type { Queryable } from '../../db/client.ts';
 import { incidentComponents, incidents, incidentUpdates } from '../../db/schema.ts';
 import { selectUpdates } from '../../db/snapshot-queries.ts';
 import type { EventKind } from '../../domain/vocabulary.ts';
-import { notFound } from '../errors.ts';
-import { isId } from '../ids.ts';
+import { notFound } from '../../infra/errors.ts';
+import { isId } from '../../infra/ids.ts';
 import { incidentResource } from '../resources.ts';
 
 export async function getIncident(db: Queryable, id: string) {

@@ -5,7 +5,7 @@ import { planPostmortem, type PostmortemAction } from '../../domain/postmortem.t
 import { enqueueEventNotification } from '../../notify/enqueue.ts';
 import { enqueueWebhooks } from '../../notify/webhook-enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
-import { text } from '../text-input.ts';
+import { text } from '../../infra/text-input.ts';
 import { lockForChange } from '../versioning.ts';
 import { saveIncidentFields } from './apply-update.ts';
 import { incidentParts } from './incident-queries.ts';

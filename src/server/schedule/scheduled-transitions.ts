@@ -4,7 +4,7 @@ import { incidents, pageSettings } from '../../db/schema.ts';
 import { dayKey } from '../../domain/format.ts';
 import type { ChangeScope } from '../../publish/publisher.ts';
 import { SYSTEM_ACTOR, type ChangeContext } from '../change.ts';
-import { isHttpError } from '../errors.ts';
+import { isHttpError } from '../../infra/errors.ts';
 import { postUpdate } from '../incidents/manage-incidents.ts';
 import { remindOverdueIncidents, remindUpcomingMaintenances } from './reminders.ts';
 

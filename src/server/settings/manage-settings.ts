@@ -5,7 +5,7 @@ import type { Queryable } from '../../db/client.ts';
 import { pageSettings } from '../../db/schema.ts';
 import { LANGUAGES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
-import { storable, text } from '../text-input.ts';
+import { storable, text } from '../../infra/text-input.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
 const wholeNumber = (min: number, max: number, unit: 'minute' | 'hour') => {

@@ -5,9 +5,9 @@ import { mailbox, subscriberComponents, subscriberGroups, subscribers } from '..
 import { normalizeEmail, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../domain/subscriptions.ts';
 import { enqueueConfirmations } from '../../notify/enqueue.ts';
 import { runChange, type ChangeContext } from '../change.ts';
-import { notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
-import { text } from '../text-input.ts';
+import { notFound } from '../../infra/errors.ts';
+import { isId, newId } from '../../infra/ids.ts';
+import { text } from '../../infra/text-input.ts';
 
 // The admin's view of subscribers: search, counts, CSV out and in, removal. Imported
 // addresses are pending like any other: they receive a confirmation and nothing else

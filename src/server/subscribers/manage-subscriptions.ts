@@ -7,7 +7,7 @@ import { languageOr, localeFor, type Locale } from '../../domain/i18n/translator
 import { LANGUAGES, type Language } from '../../domain/vocabulary.ts';
 import { enqueueConfirmations } from '../../notify/enqueue.ts';
 import { tokenSecret, verifyToken } from '../../notify/tokens.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../../infra/ids.ts';
 
 // The public side of subscriptions. Whatever the state of an address, asking to subscribe
 // answers the same (the caller learns nothing and receives no token); only the mailbox

@@ -1,4 +1,4 @@
-import { limitKey } from '../client-address.ts';
+import { limitKey } from '../../infra/client-address.ts';
 
 // Subscription bombing: each address gets a few requests an hour (more are accepted and
 // silently dropped: the answer must not tell an address's state; the confirmation emails

@@ -5,8 +5,8 @@ import { RuleViolation } from '../../domain/errors.ts';
 import { checkTemplateText } from '../../domain/templates.ts';
 import { isIncidentStatus, type EventKind, type EventStatus } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
-import { notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
+import { notFound } from '../../infra/errors.ts';
+import { isId, newId } from '../../infra/ids.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 import type { TemplateInput, TemplatePatch, TemplateTranslations } from './template-input.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_KINDS, EVENT_STATUSES, LANGUAGES } from '../../domain/vocabulary.ts';
-import { text } from '../text-input.ts';
+import { text } from '../../infra/text-input.ts';
 
 const title = text(200, { required: true });
 const body = text(10_000, { required: true });

@@ -5,9 +5,9 @@ import type { Queryable, Transaction } from '../../db/client.ts';
 import { apiTokens, users } from '../../db/schema.ts';
 import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type Actor, type AuditEntry, type ChangeContext } from '../change.ts';
-import { HttpError, notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
-import { text } from '../text-input.ts';
+import { HttpError, notFound } from '../../infra/errors.ts';
+import { isId, newId } from '../../infra/ids.ts';
+import { text } from '../../infra/text-input.ts';
 
 export const TokenInput = z.strictObject({
   name: text(120, { required: true }),

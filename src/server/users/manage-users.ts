@@ -6,9 +6,9 @@ import type { Database, Queryable, Transaction } from '../../db/client.ts';
 import { users } from '../../db/schema.ts';
 import { ROLES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
-import { HttpError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import { text } from '../text-input.ts';
+import { HttpError } from '../../infra/errors.ts';
+import { newId } from '../../infra/ids.ts';
+import { text } from '../../infra/text-input.ts';
 import { recappedTokensOf, revokeTokensOf } from '../tokens/manage-tokens.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 

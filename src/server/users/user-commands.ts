@@ -5,7 +5,7 @@ import type { Database } from '../../db/client.ts';
 import { users } from '../../db/schema.ts';
 import { ROLES } from '../../domain/vocabulary.ts';
 import type { Actor } from '../change.ts';
-import { HttpError } from '../errors.ts';
+import { HttpError } from '../../infra/errors.ts';
 import { createUser, updateUser, UserInput, UserPatch } from './manage-users.ts';
 
 // What `npm run user` does, wherever it runs: in the server (embedded database) or in the

@@ -7,9 +7,9 @@ import { stripControlCharacters } from '../../domain/markdown.ts';
 import { enqueueTestWebhook } from '../../notify/webhook-enqueue.ts';
 import { generateWebhookSecret, isRemovalToken } from '../../notify/webhook-signature.ts';
 import { runChange, type Actor, type ChangeContext } from '../change.ts';
-import { HttpError, notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
-import { storable, text } from '../text-input.ts';
+import { HttpError, notFound } from '../../infra/errors.ts';
+import { isId, newId } from '../../infra/ids.ts';
+import { storable, text } from '../../infra/text-input.ts';
 
 export const WebhookInput = z.strictObject({
   url: z.string({ error: 'is required' }).trim().min(1, 'is required').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`).check(storable),

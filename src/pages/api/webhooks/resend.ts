@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
 import { applyResendEvent, verifyWebhookSignature } from '../../../notify/webhook.ts';
 import { json, services } from '../../../server/api/api-route.ts';
-import { errorResponse, HttpError } from '../../../server/errors.ts';
+import { errorResponse, HttpError } from '../../../infra/errors.ts';
 
 // Resend calls this for bounces and complaints; the Svix signature is the only credential.
 export const POST: APIRoute = async ({ request, locals }) => {

@@ -2,8 +2,8 @@ import type { APIRoute } from 'astro';
 import { logIn, LoginInput } from '../../../../auth/login.ts';
 import { clearedSessionCookie, invalidateSession, sessionCookie } from '../../../../auth/sessions.ts';
 import { json, readJsonBody, requirePrincipal, services } from '../../../../server/api/api-route.ts';
-import { requestClientAddress } from '../../../../server/client-address.ts';
-import { errorResponse } from '../../../../server/errors.ts';
+import { requestClientAddress } from '../../../../infra/client-address.ts';
+import { errorResponse } from '../../../../infra/errors.ts';
 
 /** Signs in a script or the admin form: sets the session cookie. */
 export const POST: APIRoute = async ({ request, locals }) => {

@@ -3,7 +3,7 @@ import { fromPglite, PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { PUBLISH_CHANNEL, type PublishGate } from '../../publish/coordinator.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../infra/log.ts';
 import { runScheduledTransitions } from './scheduled-transitions.ts';
 
 export const TICK_QUEUE = 'herald-tick';
@@ -12,12 +12,12 @@ export const TICK_QUEUE = 'herald-tick';
  * pg-boss, on whichever database Herald uses: it runs the every-minute tick once per
  * minute across all instances (its cron is deduplicated), on any instance.
  */
-export async function startJobs(options: { handle: DatabaseHandle; databaseUrl: string | undefined; gate: PublishGate; log: Logger }): Promise<PgBoss> {
+export async function startJobs(options: { handle: DatabaseHandle; gate: PublishGate; log: Logger }): Promise<PgBoss> {
   const { handle, gate, log } = options;
   const boss =
     handle.client.kind === 'pglite'
       ? new PgBoss({ db: fromPglite(handle.client.pglite), backend: 'pglite', schema: 'pgboss' })
-      : new PgBoss({ connectionString: options.databaseUrl!, schema: 'pgboss', max: 3 });
+      : new PgBoss({ connectionString: handle.client.url, schema: 'pgboss', max: 3 });
   // While the database is away pg-boss reports every failed poll; say it once, and again
   // when it was quiet for a minute, so an outage does not flood the log.
   let lastOutageLog = 0;

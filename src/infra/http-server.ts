@@ -8,10 +8,9 @@ import { siteRoot } from '../publish/site-directory.ts';
 import { admitBody, bodyLimitOf } from './body-limits.ts';
 import { clientAddressOf, TrustedProxies } from './client-address.ts';
 import type { Logger } from './log.ts';
-import type { HeraldServices } from './services.ts';
+import type { HeraldServices } from '../server/services.ts';
 import { isControlToken } from './control.ts';
 import { errorBody } from './errors.ts';
-import { runUserCommand, UserCommand } from './users/user-commands.ts';
 import { serveStatic } from './static-files.ts';
 
 export interface ServerDeps {
@@ -22,6 +21,8 @@ export interface ServerDeps {
   log: Logger;
   /** Token that local commands present to /_herald/* (see control.ts); unset disables them. */
   controlToken?: string;
+  /** Runs a user command posted to /_herald/user (npm run user), its body parsed from JSON; unset, there is none. */
+  userCommand?: (body: unknown) => Promise<unknown>;
   /** Handed to admin routes as Astro.locals.herald. */
   services: HeraldServices;
   /** HERALD_TRUSTED_PROXIES: whose X-Forwarded-For names the client (none by default). */
@@ -56,7 +57,7 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
     status: database === 'up' && !lagging ? 'ok' : 'degraded',
     database,
     ...(reason === null ? {} : { reason }),
-    driver: deps.database.driver,
+    driver: deps.database.client.kind,
     publish: {
       revision: publish.revision,
       published_at: publish.publishedAt?.toISOString() ?? null,
@@ -82,10 +83,7 @@ async function control(deps: ServerDeps, pathname: string, req: IncomingMessage,
   }
   try {
     if (pathname === '/_herald/publish') return sendJson(res, 200, await deps.publisher.publishAll());
-    if (pathname === '/_herald/user') {
-      const command = UserCommand.parse(JSON.parse(await readBody(req)));
-      return sendJson(res, 200, await runUserCommand(deps.database.db, command, new Date()));
-    }
+    if (pathname === '/_herald/user' && deps.userCommand) return sendJson(res, 200, await deps.userCommand(JSON.parse(await readBody(req))));
     sendJson(res, 404, { error: { code: 'not_found', message: 'no such control command' } });
   } catch (error) {
     const { status, body } = errorBody(error);
