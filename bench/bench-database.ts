@@ -11,7 +11,11 @@ export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127
  * Runs `run` on a fresh PGlite kept in a temporary directory, as `npm start` keeps it in
  * the data directory (not in memory), or on a new PostgreSQL database; both are removed afterwards.
  */
-export async function withDatabase(driver: 'pglite' | 'postgres', label: string, run: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
+export async function withDatabase(
+  driver: 'pglite' | 'postgres',
+  label: string,
+  run: (handle: DatabaseHandle) => Promise<void>,
+): Promise<void> {
   if (driver === 'pglite') {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), `herald-${label}-db-`));
     const handle = await openDatabase({ dataDir });

@@ -36,7 +36,9 @@ const read = (url: string) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 if (!(await postgresReachable())) {
-  console.log(`bench:outage needs PostgreSQL at ${POSTGRES_URL} (set DATABASE_URL); PGlite lives in the process and has no connection to lose.`);
+  console.log(
+    `bench:outage needs PostgreSQL at ${POSTGRES_URL} (set DATABASE_URL); PGlite lives in the process and has no connection to lose.`,
+  );
   process.exit(0);
 }
 
@@ -62,11 +64,19 @@ const herald = startHerald({
 
 try {
   await herald.waitFor('Herald is running', 60_000);
-  const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+  const login = await fetch(`${base}/api/admin/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
+  });
   if (login.status !== 200) throw new Error(`sign-in failed: ${login.status} ${await login.text()}`);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const adminApi = (pathname: string, init: RequestInit = {}) =>
-    fetch(`${base}${pathname}`, { ...init, headers: { cookie, origin: base, 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000) });
+    fetch(`${base}${pathname}`, {
+      ...init,
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
 
   type Phase = 'before' | 'cut' | 'after';
   let phase: Phase = 'before';
@@ -124,10 +134,16 @@ try {
   }
   const changeAt = performance.now();
   const marker = `Back after the outage ${Date.now()}`;
-  const created = await adminApi('/api/admin/v1/incidents', { method: 'POST', body: JSON.stringify({ name: marker, body: 'Checking.' }) });
+  const created = await adminApi('/api/admin/v1/incidents', {
+    method: 'POST',
+    body: JSON.stringify({ name: marker, body: 'Checking.' }),
+  });
   let servedMs = NaN;
   while (performance.now() - changeAt < 30_000) {
-    const [page, summary] = await Promise.all([fetch(`${base}/`).then((r) => r.text()), fetch(`${base}/api/v2/summary.json`).then((r) => r.text())]);
+    const [page, summary] = await Promise.all([
+      fetch(`${base}/`).then((r) => r.text()),
+      fetch(`${base}/api/v2/summary.json`).then((r) => r.text()),
+    ]);
     if (page.includes(marker) && summary.includes(marker)) {
       servedMs = performance.now() - changeAt;
       break;
@@ -141,19 +157,36 @@ try {
     const p = (q: number) => (sorted.length ? percentile(sorted, q).toFixed(1) : '-');
     return `${label.padEnd(22)} ${String(c.served).padStart(9)} ${String(c.failed).padStart(7)}   p50 ${p(50)} ms  p99 ${p(99)} ms`;
   };
-  console.log(`bench:outage — ${READERS} readers of ${PATHS.join(' and ')} for ${SECONDS} s, PostgreSQL cut off for ${CUT_SECONDS} s (proxy resets and refuses)`);
+  console.log(
+    `bench:outage — ${READERS} readers of ${PATHS.join(' and ')} for ${SECONDS} s, PostgreSQL cut off for ${CUT_SECONDS} s (proxy resets and refuses)`,
+  );
   console.log(`${'phase'.padEnd(22)} ${'served'.padStart(9)} ${'failed'.padStart(7)}`);
   console.log(row('before the cut', counts.before));
   console.log(row('database cut off', counts.cut));
   console.log(row('after it returns', counts.after));
   const total = counts.before.served + counts.cut.served + counts.after.served;
   const failed = counts.before.failed + counts.cut.failed + counts.after.failed;
-  console.log(`requests served: ${total}, failed: ${failed}${failures.size ? ` (${[...failures].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`);
-  console.log(`during the cut: /healthz ${health.status} (${healthBody.reason ?? 'no reason'}); admin API ${adminDuring.status} in ${adminDuringMs.toFixed(0)} ms`);
+  console.log(
+    `requests served: ${total}, failed: ${failed}${failures.size ? ` (${[...failures].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
+  );
+  console.log(
+    `during the cut: /healthz ${health.status} (${healthBody.reason ?? 'no reason'}); admin API ${adminDuring.status} in ${adminDuringMs.toFixed(0)} ms`,
+  );
   console.log(`admin API works again ${adminBackMs.toFixed(0)} ms after the database returned`);
-  console.log(`a change made then (${created.status}, ${created.headers.get('herald-publish')}) was served on / and summary.json after ${servedMs.toFixed(0)} ms`);
-  if (process.env.BENCH_TRACE) console.log(herald.output().split("\n").filter((l) => l.includes("\"level\"")).join("\n"));
-  console.log(`Herald process: ${herald.child.exitCode === null ? 'still running' : `exited with ${herald.child.exitCode}`}`);
+  console.log(
+    `a change made then (${created.status}, ${created.headers.get('herald-publish')}) was served on / and summary.json after ${servedMs.toFixed(0)} ms`,
+  );
+  if (process.env.BENCH_TRACE)
+    console.log(
+      herald
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"level"'))
+        .join('\n'),
+    );
+  console.log(
+    `Herald process: ${herald.child.exitCode === null ? 'still running' : `exited with ${herald.child.exitCode}`}`,
+  );
 } finally {
   herald.child.kill('SIGTERM');
   await Promise.race([herald.exited, sleep(10_000)]);

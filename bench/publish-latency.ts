@@ -37,13 +37,14 @@ import { startVarnish, VARNISHD } from '../tests/helpers/varnish.ts';
 const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 200);
 
-
-
 /** BENCH_CPU_PROFILE=name: a CPU profile of the update loop (not setup), for Chrome DevTools. */
 async function startProfiler(): Promise<{ stop(file: string): Promise<void> }> {
   const session = new Session();
   session.connect();
-  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   await post('Profiler.enable');
   await post('Profiler.start');
   return {
@@ -66,7 +67,11 @@ function threadCpuMs(): Map<string, number> {
   for (const task of readdirSync('/proc/self/task')) {
     try {
       const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number) as [number, number];
+      const [utime, stime] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(11, 13)
+        .map(Number) as [number, number];
       used.set(`${task} ${readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim()}`, (utime + stime) * 10);
     } catch {
       // The thread ended meanwhile.
@@ -77,8 +82,13 @@ function threadCpuMs(): Map<string, number> {
 
 /** Which threads used CPU since `before`, e.g. "MainThread 40, V8Worker 20, WorkerThread 10" (10 ms ticks). */
 function cpuUsedSince(before: Map<string, number>): string {
-  const used = [...threadCpuMs()].map(([thread, ms]) => [thread.split(' ').slice(1).join(' '), ms - (before.get(thread) ?? 0)] as const);
-  return used.filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${ms}`).join(', ');
+  const used = [...threadCpuMs()].map(
+    ([thread, ms]) => [thread.split(' ').slice(1).join(' '), ms - (before.get(thread) ?? 0)] as const,
+  );
+  return used
+    .filter(([, ms]) => ms > 0)
+    .map(([name, ms]) => `${name} ${ms}`)
+    .join(', ');
 }
 
 /**
@@ -86,7 +96,15 @@ function cpuUsedSince(before: Map<string, number>): string {
  * not also the 45,000 generated rows (a third more heap for the garbage collector to mark).
  */
 async function seed(db: Database, now: Date): Promise<{ incidents: number; updates: number }> {
-  const data = generateDataset({ now, componentCount: 20, incidentCount: 10_000, maintenanceCount: 0, spanDays: 3 * 365, withCurrentEvents: true, uniqueBodies: true });
+  const data = generateDataset({
+    now,
+    componentCount: 20,
+    incidentCount: 10_000,
+    maintenanceCount: 0,
+    spanDays: 3 * 365,
+    withCurrentEvents: true,
+    uniqueBodies: true,
+  });
   await insertDataset(db, data);
   return { incidents: data.incidents.length, updates: data.updates.length };
 }
@@ -98,20 +116,44 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-latency-'));
     const handler = await loadAstroHandler(DIST);
     const siteUrl = 'http://127.0.0.1';
-    const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger, renderThread: process.env.BENCH_NO_THREAD ? false : undefined });
+    const publisher = new Publisher({
+      db: database.db,
+      handler,
+      dataDir,
+      distDir: DIST,
+      siteUrl,
+      log: silentLogger,
+      renderThread: process.env.BENCH_NO_THREAD ? false : undefined,
+    });
     const full = await publisher.publishAll();
-    const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl, log: silentLogger });
-    const server = createServer(createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }));
+    const services = createServices({
+      db: database.db,
+      publisher: localPublishGate(publisher),
+      siteUrl,
+      log: silentLogger,
+    });
+    const server = createServer(
+      createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { value: token } = await createToken({ db: database.db, actor: SYSTEM_ACTOR, now }, { name: 'bench', role: 'editor' });
+    const { value: token } = await createToken(
+      { db: database.db, actor: SYSTEM_ACTOR, now },
+      { name: 'bench', role: 'editor' },
+    );
     const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' };
-    const opened = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }) });
-    if (opened.status !== 201) throw new Error(`opening the probe incident answered ${opened.status}: ${await opened.text()}`);
+    const opened = await fetch(`${base}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }),
+    });
+    if (opened.status !== 201)
+      throw new Error(`opening the probe incident answered ${opened.status}: ${await opened.text()}`);
     const created = await opened.json();
     await publisher.idle(); // the probe's own deferred pages are not the first update's cost
 
-    const shows = async (pathname: string, text: string) => (await (await fetch(`${base}${pathname}`)).text()).includes(text);
+    const shows = async (pathname: string, text: string) =>
+      (await (await fetch(`${base}${pathname}`)).text()).includes(text);
     const latencies: number[] = [];
     const answered: number[] = [];
     const publishMs: number[] = [];
@@ -130,11 +172,16 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       const cpuBefore = process.env.BENCH_TRACE ? threadCpuMs() : null;
       const started = performance.now();
       const windowStart = process.hrtime.bigint() / 1000n;
-      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: statuses[n % 3], body: text }) });
+      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ status: statuses[n % 3], body: text }),
+      });
       if (response.status !== 201) throw new Error(`update ${n} answered ${response.status}: ${await response.text()}`);
       answered.push(performance.now() - started);
       publishMs.push(Number(response.headers.get('herald-publish')?.match(/duration-ms=(\d+)/)?.[1] ?? 0));
-      while (!((await shows('/', text)) && (await shows('/api/v2/summary.json', text)))) await new Promise((r) => setImmediate(r));
+      while (!((await shows('/', text)) && (await shows('/api/v2/summary.json', text))))
+        await new Promise((r) => setImmediate(r));
       latencies.push(performance.now() - started);
       if (cpuBefore) threadCpu.push(cpuUsedSince(cpuBefore));
       spans.push([started, performance.now()]);
@@ -146,12 +193,14 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     }
     if (process.env.BENCH_TRACE) {
       gcObserver.disconnect();
-      const gcIn = ([from, to]: [number, number]) => gcPauses.filter((e) => e.startTime >= from && e.startTime < to).reduce((sum, e) => sum + e.duration, 0);
+      const gcIn = ([from, to]: [number, number]) =>
+        gcPauses.filter((e) => e.startTime >= from && e.startTime < to).reduce((sum, e) => sum + e.duration, 0);
       const shown = latencies.map((v, i) => {
         const gc = gcIn(spans[i]!);
         return `${v.toFixed(0)}${gc >= 5 ? `(gc ${gc.toFixed(0)})` : ''}${v >= 60 ? `[answered ${answered[i]!.toFixed(0)}, publish ${publishMs[i]}; cpu ${threadCpu[i]}]` : ''}`;
       });
-      for (let i = 0; i < shown.length; i += 20) console.log(`updates ${i}-${i + 19}: ${shown.slice(i, i + 20).join(' ')}`);
+      for (let i = 0; i < shown.length; i += 20)
+        console.log(`updates ${i}-${i + 19}: ${shown.slice(i, i + 20).join(' ')}`);
     }
     if (profiler) {
       await profiler.stop(`${process.env.BENCH_CPU_PROFILE}.${driver}.cpuprofile`);
@@ -163,10 +212,18 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     complete.sort((a, b) => a - b);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     console.log(`${driver}: ${seeded.incidents} incidents, ${seeded.updates} updates; ${UPDATES} updates posted`);
-    console.log(`${driver}: update visible on / and /api/v2/summary.json (each posted once the previous one was fully published): p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, max ${ms(latencies.at(-1)!)} (target p95 < 100 ms)`);
-    console.log(`${driver}: of which the API answered (change committed and published) at p50 ${ms(percentile(answered, 50))}, the publish itself took p50 ${ms(percentile(publishMs, 50))}, p95 ${ms(percentile(publishMs, 95))}`);
-    console.log(`${driver}: every affected file written (history pages, feeds, uptime calendar and the other languages render a moment after the rest): p50 ${ms(percentile(complete, 50))}, p95 ${ms(percentile(complete, 95))}`);
-    console.log(`${driver}: full publish of ${full.files} files: ${(full.durationMs / 1000).toFixed(2)} s (${Math.round(full.durationMs / percentile(latencies, 50))}x the p50 change)`);
+    console.log(
+      `${driver}: update visible on / and /api/v2/summary.json (each posted once the previous one was fully published): p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, max ${ms(latencies.at(-1)!)} (target p95 < 100 ms)`,
+    );
+    console.log(
+      `${driver}: of which the API answered (change committed and published) at p50 ${ms(percentile(answered, 50))}, the publish itself took p50 ${ms(percentile(publishMs, 50))}, p95 ${ms(percentile(publishMs, 95))}`,
+    );
+    console.log(
+      `${driver}: every affected file written (history pages, feeds, uptime calendar and the other languages render a moment after the rest): p50 ${ms(percentile(complete, 50))}, p95 ${ms(percentile(complete, 95))}`,
+    );
+    console.log(
+      `${driver}: full publish of ${full.files} files: ${(full.durationMs / 1000).toFixed(2)} s (${Math.round(full.durationMs / percentile(latencies, 50))}x the p50 change)`,
+    );
     server.closeAllConnections();
     server.close();
     await publisher.close();
@@ -181,7 +238,10 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
  * does. Skipped without varnishd (apt-get install -y varnish).
  */
 async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
-  if (!existsSync(VARNISHD)) return console.log(`${driver}: bucket and cache latency skipped: ${VARNISHD} is missing (apt-get install -y varnish)`);
+  if (!existsSync(VARNISHD))
+    return console.log(
+      `${driver}: bucket and cache latency skipped: ${VARNISHD} is missing (apt-get install -y varnish)`,
+    );
   const updates = Number(process.env.BENCH_TARGET_UPDATES ?? 100);
   await withDatabase(driver, 'targets', async (database) => {
     const now = new Date();
@@ -189,12 +249,27 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-targets-'));
     const s3 = await startS3StandIn({ buckets: ['site'], accessKeyIds: ['AKIABENCH'], publicRead: true });
     const varnish = await startVarnish(s3.endpoint, 'status.example.com', { backendPathPrefix: '/site' });
-    const [target] = parsePublishTargets(`s3://site?endpoint=${s3.endpoint}&region=us-east-1&path_style=true`, { AWS_ACCESS_KEY_ID: 'AKIABENCH', AWS_SECRET_ACCESS_KEY: 'bench-secret' });
+    const [target] = parsePublishTargets(`s3://site?endpoint=${s3.endpoint}&region=us-east-1&path_style=true`, {
+      AWS_ACCESS_KEY_ID: 'AKIABENCH',
+      AWS_SECRET_ACCESS_KEY: 'bench-secret',
+    });
     const mirror = new TargetMirror({ target: target!, log: silentLogger });
-    const distribution = new Distribution({ mirrors: [mirror], purgers: [httpPurger(varnish.url, 'https://status.example.com')], log: silentLogger });
+    const distribution = new Distribution({
+      mirrors: [mirror],
+      purgers: [httpPurger(varnish.url, 'https://status.example.com')],
+      log: silentLogger,
+    });
     const handler = await loadAstroHandler(DIST);
     const siteUrl = 'https://status.example.com';
-    const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger, onPublished: distribution.published });
+    const publisher = new Publisher({
+      db: database.db,
+      handler,
+      dataDir,
+      distDir: DIST,
+      siteUrl,
+      log: silentLogger,
+      onPublished: distribution.published,
+    });
     const started = performance.now();
     const full = await publisher.publishAll();
     await mirror.idle();
@@ -205,13 +280,29 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
     await mirror.idle();
     const secondPuts = s3.requests.filter((r) => r.operation === 'PutObject').length - firstPuts;
     await distribution.idle();
-    const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl, log: silentLogger });
-    const server = createServer(createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }));
+    const services = createServices({
+      db: database.db,
+      publisher: localPublishGate(publisher),
+      siteUrl,
+      log: silentLogger,
+    });
+    const server = createServer(
+      createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { value: token } = await createToken({ db: database.db, actor: SYSTEM_ACTOR, now }, { name: 'bench', role: 'editor' });
+    const { value: token } = await createToken(
+      { db: database.db, actor: SYSTEM_ACTOR, now },
+      { name: 'bench', role: 'editor' },
+    );
     const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json', origin: base };
-    const created = await (await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }) })).json();
+    const created = await (
+      await fetch(`${base}/api/admin/v1/incidents`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'Latency probe', body: 'Opening.' }),
+      })
+    ).json();
     await publisher.idle();
     await mirror.idle();
     await distribution.idle();
@@ -221,7 +312,11 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
     for (let n = 0; n < updates; n++) {
       const text = `Probe ${n} ${Math.random().toString(36).slice(2)}`;
       const posted = performance.now();
-      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: 'investigating', body: text }) });
+      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ status: 'investigating', body: text }),
+      });
       if (response.status !== 201) throw new Error(`update ${n} answered ${response.status}: ${await response.text()}`);
       while (!(await bucketIndex()).includes(text)) await new Promise((r) => setTimeout(r, 2));
       toBucket.push(performance.now() - posted);
@@ -234,8 +329,13 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
     toBucket.sort((a, b) => a - b);
     toCache.sort((a, b) => a - b);
     const ms = (v: number) => `${v.toFixed(0)} ms`;
-    console.log(`${driver}: first full publish of ${full.files} files uploaded to the bucket stand-in (${firstPuts} objects) in ${(firstUpload / 1000).toFixed(1)} s; a second full publish right after uploaded ${secondPuts} objects (its revision record, and files the clock moved meanwhile, such as today's uptime; with a fixed clock the tests see none)`);
-    if (updates > 0) console.log(`${driver}: ${updates} updates: served by the bucket p50 ${ms(percentile(toBucket, 50))}, p95 ${ms(percentile(toBucket, 95))} (target p95 <= 250 ms); through Varnish after its purge p50 ${ms(percentile(toCache, 50))}, p95 ${ms(percentile(toCache, 95))} (target p95 <= 300 ms)`);
+    console.log(
+      `${driver}: first full publish of ${full.files} files uploaded to the bucket stand-in (${firstPuts} objects) in ${(firstUpload / 1000).toFixed(1)} s; a second full publish right after uploaded ${secondPuts} objects (its revision record, and files the clock moved meanwhile, such as today's uptime; with a fixed clock the tests see none)`,
+    );
+    if (updates > 0)
+      console.log(
+        `${driver}: ${updates} updates: served by the bucket p50 ${ms(percentile(toBucket, 50))}, p95 ${ms(percentile(toBucket, 95))} (target p95 <= 250 ms); through Varnish after its purge p50 ${ms(percentile(toCache, 50))}, p95 ${ms(percentile(toCache, 95))} (target p95 <= 300 ms)`,
+      );
     server.closeAllConnections();
     server.close();
     await publisher.close();

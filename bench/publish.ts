@@ -57,11 +57,18 @@ interface Published {
   weights: Record<'index' | 'uptime', { html: number; css: number; js: number; total: number }>;
 }
 
-/** What a visitor downloads for one published page, gzipped: its HTML and the stylesheets and scripts it links from the site. */
+/**
+ * What a visitor downloads for one published page, gzipped: its HTML and the stylesheets and scripts it links from the
+ * site.
+ */
 async function pageWeight(siteDir: string, page: string): Promise<Published['weights']['index']> {
   const html = await readFile(path.join(siteDir, page));
   const text = html.toString();
-  const linked = (pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1]!).filter((href) => href.startsWith('/') && !href.startsWith('//')))];
+  const linked = (pattern: RegExp) => [
+    ...new Set(
+      [...text.matchAll(pattern)].map((m) => m[1]!).filter((href) => href.startsWith('/') && !href.startsWith('//')),
+    ),
+  ];
   const gzippedFiles = async (hrefs: string[]) => {
     let total = 0;
     for (const href of hrefs) total += gzipSync(await readFile(path.join(siteDir, href.split('?')[0]!))).length;
@@ -75,15 +82,30 @@ async function pageWeight(siteDir: string, page: string): Promise<Published['wei
 
 // ---- children ------------------------------------------------------------------------------
 
-const openBenchDatabase = (where: string) => (where.startsWith('postgres') ? openDatabase({ databaseUrl: where, dataDir: os.tmpdir() }) : openDatabase({ dataDir: where }));
+const openBenchDatabase = (where: string) =>
+  where.startsWith('postgres')
+    ? openDatabase({ databaseUrl: where, dataDir: os.tmpdir() })
+    : openDatabase({ dataDir: where });
 
 async function seedChild(where: string, incidents: number): Promise<Seeded> {
   const database = await openBenchDatabase(where);
   try {
-    const data = generateDataset({ now: new Date(), componentCount: COMPONENTS, incidentCount: incidents, maintenanceCount: 0, spanDays: 3 * 365, withCurrentEvents: true, uniqueBodies: true });
+    const data = generateDataset({
+      now: new Date(),
+      componentCount: COMPONENTS,
+      incidentCount: incidents,
+      maintenanceCount: 0,
+      spanDays: 3 * 365,
+      withCurrentEvents: true,
+      uniqueBodies: true,
+    });
     const started = performance.now();
     await insertDataset(database.db, data);
-    return { incidents: data.incidents.length, updates: data.updates.length, seconds: (performance.now() - started) / 1000 };
+    return {
+      incidents: data.incidents.length,
+      updates: data.updates.length,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     await database.close();
   }
@@ -93,7 +115,14 @@ async function publishChild(where: string, runs: number): Promise<Published> {
   const database = await openBenchDatabase(where);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
   try {
-    const publisher = new Publisher({ db: database.db, handler: await loadAstroHandler(DIST), dataDir, distDir: DIST, siteUrl: 'https://status.example.com', log: silentLogger });
+    const publisher = new Publisher({
+      db: database.db,
+      handler: await loadAstroHandler(DIST),
+      dataDir,
+      distDir: DIST,
+      siteUrl: 'https://status.example.com',
+      log: silentLogger,
+    });
     const openRssMb = process.memoryUsage().rss / 1024 / 1024;
     const ms: number[] = [];
     const cpuMs: number[] = [];
@@ -111,7 +140,10 @@ async function publishChild(where: string, runs: number): Promise<Published> {
     await publisher.close();
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const siteDir = path.join(dataDir, 'site');
-    const weights = { index: await pageWeight(siteDir, 'index.html'), uptime: await pageWeight(siteDir, 'uptime/index.html') };
+    const weights = {
+      index: await pageWeight(siteDir, 'index.html'),
+      uptime: await pageWeight(siteDir, 'uptime/index.html'),
+    };
     return { files, ms, cpuMs, phases, peakRssMb, openRssMb, weights };
   } finally {
     await database.close();
@@ -124,7 +156,10 @@ async function publishChild(where: string, runs: number): Promise<Published> {
 /** Runs this file again as a child in the given role, with the server's Node flags, and returns its result. */
 function runChild<T>(role: 'seed' | 'publish', env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, import.meta.filename], { env: { ...process.env, ...env, BENCH_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, import.meta.filename], {
+      env: { ...process.env, ...env, BENCH_ROLE: role },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -162,7 +197,20 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 async function bench(driver: Driver): Promise<void> {
-  const rows: string[][] = [['incidents', 'updates', 'files', 'cold s', 'warm s (each)', 'files/s warm', 'CPU s (each)', 'peak RSS MB', 'RSS at open MB', 'seed s']];
+  const rows: string[][] = [
+    [
+      'incidents',
+      'updates',
+      'files',
+      'cold s',
+      'warm s (each)',
+      'files/s warm',
+      'CPU s (each)',
+      'peak RSS MB',
+      'RSS at open MB',
+      'seed s',
+    ],
+  ];
   let weighed: Published['weights'] | undefined;
   for (const size of SIZES) {
     const database = await freshDatabase(driver, size);
@@ -172,19 +220,41 @@ async function bench(driver: Driver): Promise<void> {
       const published = await runChild<Published>('publish', { BENCH_WHERE: database.where, BENCH_RUNS: String(runs) });
       const warm = published.ms.slice(1);
       const filesPerSecond = Math.round(published.files / ((warm.length > 0 ? median(warm) : published.ms[0]!) / 1000));
-      rows.push([size, seeded.updates, published.files, seconds(published.ms[0]!), warm.map(seconds).join(' ') || 'n/a', filesPerSecond, published.cpuMs.map(seconds).join(' '), Math.round(published.peakRssMb), Math.round(published.openRssMb), seeded.seconds.toFixed(1)].map(String));
-      console.log(`${driver}: ${size} incidents: phases of each publish (ms) ${published.phases.map((p) => JSON.stringify(p)).join(' ')}`);
+      rows.push(
+        [
+          size,
+          seeded.updates,
+          published.files,
+          seconds(published.ms[0]!),
+          warm.map(seconds).join(' ') || 'n/a',
+          filesPerSecond,
+          published.cpuMs.map(seconds).join(' '),
+          Math.round(published.peakRssMb),
+          Math.round(published.openRssMb),
+          seeded.seconds.toFixed(1),
+        ].map(String),
+      );
+      console.log(
+        `${driver}: ${size} incidents: phases of each publish (ms) ${published.phases.map((p) => JSON.stringify(p)).join(' ')}`,
+      );
       if (size === 10_000 || !weighed) weighed = published.weights;
     } finally {
       await database.drop();
     }
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  console.log(`${driver}: full publish, ${COMPONENTS} components, three languages (targets at 10,000 incidents: warm <= 8 s, cold <= 12 s, peak RSS <= ${driver === 'pglite' ? 900 : 600} MB; time linear in files, memory flat)`);
+  console.log(
+    `${driver}: full publish, ${COMPONENTS} components, three languages (targets at 10,000 incidents: warm <= 8 s, cold <= 12 s, peak RSS <= ${driver === 'pglite' ? 900 : 600} MB; time linear in files, memory flat)`,
+  );
   for (const row of rows) console.log(`  ${row.map((cell, column) => cell.padStart(widths[column]!)).join('  ')}`);
-  for (const [name, target] of [['index', 15], ['uptime', 40]] as const) {
+  for (const [name, target] of [
+    ['index', 15],
+    ['uptime', 40],
+  ] as const) {
     const w = weighed![name];
-    console.log(`${driver}: ${name === 'index' ? '/' : '/uptime/'} weight gzipped (${COMPONENTS} components): ${kb(w.total)} = HTML ${kb(w.html)} + CSS ${kb(w.css)} + JS ${kb(w.js)} (target at most ${target} KB)`);
+    console.log(
+      `${driver}: ${name === 'index' ? '/' : '/uptime/'} weight gzipped (${COMPONENTS} components): ${kb(w.total)} = HTML ${kb(w.html)} + CSS ${kb(w.css)} + JS ${kb(w.js)} (target at most ${target} KB)`,
+    );
   }
 }
 
@@ -202,7 +272,10 @@ if (role === 'seed') {
   // The first upload of the 10,000-incident site to a bucket stand-in, and a second full
   // publish (bench:publish-latency's bucket part, without its updates). BENCH_BUCKET=0 skips it.
   if (process.env.BENCH_BUCKET !== '0') {
-    const upload = spawnSync(process.execPath, [path.join(import.meta.dirname, 'publish-latency.ts')], { env: { ...process.env, BENCH_TARGETS_ONLY: '1', BENCH_TARGET_UPDATES: '0', BENCH_DRIVER: 'pglite' }, stdio: 'inherit' });
+    const upload = spawnSync(process.execPath, [path.join(import.meta.dirname, 'publish-latency.ts')], {
+      env: { ...process.env, BENCH_TARGETS_ONLY: '1', BENCH_TARGET_UPDATES: '0', BENCH_DRIVER: 'pglite' },
+      stdio: 'inherit',
+    });
     if (upload.status !== 0) console.log(`bucket upload: the benchmark exited with ${upload.status}`);
   }
 }

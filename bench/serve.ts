@@ -25,7 +25,10 @@ const ENCODINGS = [
   ['br', 'gzip, deflate, br'],
 ] as const;
 
-for (const [tool, where] of [['wrk', '/usr/bin/wrk'], ['nginx', '/usr/sbin/nginx']] as const) {
+for (const [tool, where] of [
+  ['wrk', '/usr/bin/wrk'],
+  ['nginx', '/usr/sbin/nginx'],
+] as const) {
   if (!existsSync(where)) {
     console.log(`bench:serve needs ${tool} (apt-get install -y wrk nginx-light)`);
     process.exit(0);
@@ -41,7 +44,11 @@ interface Measure {
 /** One wrk run: requests per second, the 99th percentile latency, and bytes per response. */
 async function wrk(url: string, acceptEncoding: string): Promise<Measure> {
   // Asynchronous: the updates published meanwhile (below) run in this process.
-  const { stdout: out } = await promisify(execFile)('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-H', `Accept-Encoding: ${acceptEncoding}`, url], { encoding: 'utf8' });
+  const { stdout: out } = await promisify(execFile)(
+    'wrk',
+    ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-H', `Accept-Encoding: ${acceptEncoding}`, url],
+    { encoding: 'utf8' },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const [, value, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(out) ?? [];
   const p99Ms = Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
@@ -54,7 +61,9 @@ async function wrk(url: string, acceptEncoding: string): Promise<Measure> {
 const spread = (values: number[], digits = 0) => {
   const sorted = [...values].sort((a, b) => a - b);
   const fmt = (v: number) => v.toFixed(digits);
-  return sorted.length === 1 ? fmt(sorted[0]!) : `${fmt(sorted[Math.floor(sorted.length / 2)]!)} (${fmt(sorted[0]!)}–${fmt(sorted.at(-1)!)})`;
+  return sorted.length === 1
+    ? fmt(sorted[0]!)
+    : `${fmt(sorted[Math.floor(sorted.length / 2)]!)} (${fmt(sorted[0]!)}–${fmt(sorted.at(-1)!)})`;
 };
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-serve-bench-'));
@@ -99,18 +108,23 @@ http {
 }
 `,
   );
-  nginx = spawn('/usr/sbin/nginx', ['-c', path.join(nginxDir, 'nginx.conf'), '-p', nginxDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  nginx = spawn('/usr/sbin/nginx', ['-c', path.join(nginxDir, 'nginx.conf'), '-p', nginxDir], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const servers = { herald: base, nginx: `http://127.0.0.1:${nginxPort}` };
 
   console.log(`bench:serve: ${RUNS} runs of ${SECONDS} s each, ${CONNECTIONS} connections, wrk -t1; median (min–max)`);
-  console.log('path                    encoding  herald req/s          nginx req/s           ratio  herald p99 ms   nginx p99 ms   bytes (herald/nginx)');
+  console.log(
+    'path                    encoding  herald req/s          nginx req/s           ratio  herald p99 ms   nginx p99 ms   bytes (herald/nginx)',
+  );
   for (const pathname of PATHS) {
     for (const [label, accept] of ENCODINGS) {
       const results: Record<'herald' | 'nginx', Measure[]> = { herald: [], nginx: [] };
       for (let run = 0; run < RUNS; run++) {
         // Alternated, so that a noisy moment falls on both.
-        for (const name of ['herald', 'nginx'] as const) results[name].push(await wrk(`${servers[name]}${pathname}`, accept));
+        for (const name of ['herald', 'nginx'] as const)
+          results[name].push(await wrk(`${servers[name]}${pathname}`, accept));
       }
       const ratios = results.herald.map((h, i) => h.rps / results.nginx[i]!.rps);
       console.log(
@@ -120,8 +134,14 @@ http {
           spread(results.herald.map((m) => m.rps)).padEnd(21),
           spread(results.nginx.map((m) => m.rps)).padEnd(21),
           spread(ratios, 2).padEnd(6),
-          spread(results.herald.map((m) => m.p99Ms), 1).padEnd(15),
-          spread(results.nginx.map((m) => m.p99Ms), 1).padEnd(15),
+          spread(
+            results.herald.map((m) => m.p99Ms),
+            1,
+          ).padEnd(15),
+          spread(
+            results.nginx.map((m) => m.p99Ms),
+            1,
+          ).padEnd(15),
           `${results.herald[0]!.bytes}/${results.nginx[0]!.bytes}`,
         ].join(' '),
       );
@@ -131,13 +151,23 @@ http {
   // While publishing: an incident updated every 250 ms through the admin API.
   const cookie = await signIn(base, 'bench@example.com', 'bench-password-long');
   const headers = { cookie, origin: base, 'content-type': 'application/json' };
-  const created = await (await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers, body: JSON.stringify({ name: 'Serving bench', body: 'Publishing while serving.' }) })).json();
+  const created = await (
+    await fetch(`${base}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Serving bench', body: 'Publishing while serving.' }),
+    })
+  ).json();
   let updating = true;
   let updates = 0;
   let failures = 0;
   const updater = (async () => {
     while (updating) {
-      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, { method: 'POST', headers, body: JSON.stringify({ status: 'investigating', body: `Update ${updates}` }) });
+      const response = await fetch(`${base}/api/admin/v1/incidents/${created.id}/updates`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ status: 'investigating', body: `Update ${updates}` }),
+      });
       if (response.ok) updates++;
       else if (failures++ === 0) console.log(`an update failed: ${response.status} ${await response.text()}`);
       await response.arrayBuffer().catch(() => {});
@@ -147,7 +177,12 @@ http {
   for (const pathname of PATHS) {
     const measures: Measure[] = [];
     for (let run = 0; run < RUNS; run++) measures.push(await wrk(`${servers.herald}${pathname}`, 'gzip, deflate, br'));
-    console.log(`${pathname.padEnd(23)} br, while publishing: herald ${spread(measures.map((m) => m.rps))} req/s, p99 ${spread(measures.map((m) => m.p99Ms), 1)} ms`);
+    console.log(
+      `${pathname.padEnd(23)} br, while publishing: herald ${spread(measures.map((m) => m.rps))} req/s, p99 ${spread(
+        measures.map((m) => m.p99Ms),
+        1,
+      )} ms`,
+    );
   }
   updating = false;
   await updater;

@@ -12,9 +12,13 @@ import { StartupError } from '../src/infra/startup-error.ts';
 const log = createLogger({ json: false, write: (line) => process.stderr.write(`${line}\n`) });
 
 async function publishThroughServer(url: string, token: string): Promise<PublishResult> {
-  const response = await fetch(`${url}/_herald/publish`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${url}/_herald/publish`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
   const body = (await response.json()) as PublishResult & { error?: { message: string } };
-  if (!response.ok) throw new StartupError(`the running server could not publish: ${body.error?.message ?? response.status}`);
+  if (!response.ok)
+    throw new StartupError(`the running server could not publish: ${body.error?.message ?? response.status}`);
   return body;
 }
 
@@ -23,7 +27,14 @@ async function publishHere(): Promise<PublishResult> {
   const handler = await loadAstroHandler(config.distDir);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const publisher = new Publisher({ db: database.db, handler, dataDir: config.dataDir, distDir: config.distDir, siteUrl: config.siteUrl, log });
+    const publisher = new Publisher({
+      db: database.db,
+      handler,
+      dataDir: config.dataDir,
+      distDir: config.distDir,
+      siteUrl: config.siteUrl,
+      log,
+    });
     try {
       return await publisher.publishAll();
     } finally {

@@ -9,12 +9,18 @@ import { readControlFile } from '../src/infra/control.ts';
 import { errorBody } from '../src/infra/errors.ts';
 import { runUserCommand, UserCommand } from '../src/server/users/user-commands.ts';
 
-const USAGE = 'usage: npm run user -- create --email EMAIL --role admin|editor|viewer [--name NAME] [--password PASSWORD]\n       npm run user -- reset-password --email EMAIL [--password PASSWORD]';
+const USAGE =
+  'usage: npm run user -- create --email EMAIL --role admin|editor|viewer [--name NAME] [--password PASSWORD]\n       npm run user -- reset-password --email EMAIL [--password PASSWORD]';
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } },
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      password: { type: 'string' },
+    },
   });
   const parsed = UserCommand.safeParse({ action: positionals[0], ...values });
   if (!parsed.success || positionals.length !== 1) {
@@ -25,7 +31,11 @@ async function main(): Promise<void> {
   const control = readControlFile(config.dataDir);
   let result: { email: string; password: string; generated: boolean };
   if (control) {
-    const response = await fetch(`${control.url}/_herald/user`, { method: 'POST', headers: { authorization: `Bearer ${control.token}`, 'content-type': 'application/json' }, body: JSON.stringify(parsed.data) });
+    const response = await fetch(`${control.url}/_herald/user`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${control.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(parsed.data),
+    });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error?.message ?? `the server answered ${response.status}`);
     result = body;
@@ -38,12 +48,19 @@ async function main(): Promise<void> {
     }
   }
   const verb = parsed.data.action === 'create' ? 'created' : 'reset the password of';
-  process.stdout.write(`${verb} ${result.email}${result.generated ? `; password: ${result.password}` : ''}\nsign in at ${config.siteUrl}/admin/login\n`);
+  process.stdout.write(
+    `${verb} ${result.email}${result.generated ? `; password: ${result.password}` : ''}\nsign in at ${config.siteUrl}/admin/login\n`,
+  );
 }
 
 main().catch((error: unknown) => {
   const { body } = errorBody(error);
-  const message = body.error.code === 'internal_error' ? (error instanceof Error ? error.message : String(error)) : body.error.message;
+  const message =
+    body.error.code === 'internal_error'
+      ? error instanceof Error
+        ? error.message
+        : String(error)
+      : body.error.message;
   process.stderr.write(`herald user: ${message}\n`);
   process.exit(1);
 });

@@ -38,15 +38,19 @@ function ensureWritableDirectory(dir: string): void {
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (error) {
-    throw new StartupError(`the data directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); set HERALD_DATA_DIR to a writable directory`);
+    throw new StartupError(
+      `the data directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); set HERALD_DATA_DIR to a writable directory`,
+    );
   }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new StartupError(`port ${port} on ${host} is already in use; stop the other process or set PORT`));
-      else if (error.code === 'EACCES') reject(new StartupError(`not allowed to listen on port ${port}; choose a port above 1023 with PORT`));
+      if (error.code === 'EADDRINUSE')
+        reject(new StartupError(`port ${port} on ${host} is already in use; stop the other process or set PORT`));
+      else if (error.code === 'EACCES')
+        reject(new StartupError(`not allowed to listen on port ${port}; choose a port above 1023 with PORT`));
       else reject(new StartupError(`cannot listen on ${host}:${port}: ${error.message}`));
     });
     server.listen(port, host, () => resolve());
@@ -61,7 +65,9 @@ async function prepareFirstAdmin(database: DatabaseHandle, config: Config): Prom
   const now = new Date();
   if (config.firstAdmin) {
     const outcome = await ensureFirstAdmin(database.db, config.firstAdmin.email, config.firstAdmin.password, now);
-    return outcome === 'created' ? `(sign in as ${config.firstAdmin.email} with HERALD_ADMIN_PASSWORD)` : '(sign in with your account)';
+    return outcome === 'created'
+      ? `(sign in as ${config.firstAdmin.email} with HERALD_ADMIN_PASSWORD)`
+      : '(sign in with your account)';
   }
   if (config.demo) {
     const password = randomBytes(12).toString('base64url');
@@ -69,7 +75,9 @@ async function prepareFirstAdmin(database: DatabaseHandle, config: Config): Prom
     if (outcome === 'created') return `(demo: sign in as admin@example.com with password ${password})`;
   }
   const [anyUser] = await database.db.select({ id: users.id }).from(users).limit(1);
-  return anyUser ? '(sign in with your account)' : '(no admin yet: set HERALD_ADMIN_EMAIL and HERALD_ADMIN_PASSWORD and restart, or run "npm run user -- create")';
+  return anyUser
+    ? '(sign in with your account)'
+    : '(no admin yet: set HERALD_ADMIN_EMAIL and HERALD_ADMIN_PASSWORD and restart, or run "npm run user -- create")';
 }
 
 /** How a command on this machine reaches the server, whatever interface it listens on. */
@@ -93,7 +101,11 @@ async function main(): Promise<void> {
     server.close();
     throw error;
   }
-  const distribution = new Distribution({ mirrors: config.targets.map((target) => new TargetMirror({ target, log })), purgers: config.purgers, log });
+  const distribution = new Distribution({
+    mirrors: config.targets.map((target) => new TargetMirror({ target, log })),
+    purgers: config.purgers,
+    log,
+  });
   const publisher = new Publisher({
     db: database.db,
     handler,
@@ -143,22 +155,58 @@ async function main(): Promise<void> {
     });
     await coordinator.start();
     jobs = await startJobs({ handle: database, gate: coordinator, log });
-    mailer = await startDeliveryWorker({ handle: database, boss: jobs, email: config.email, siteUrl: config.siteUrl, appUrl: config.appUrl, log });
+    mailer = await startDeliveryWorker({
+      handle: database,
+      boss: jobs,
+      email: config.email,
+      siteUrl: config.siteUrl,
+      appUrl: config.appUrl,
+      log,
+    });
     const control = writeControlFile(config.dataDir, localUrl(server));
     server.removeListener('request', startingListener);
-    const services = createServices({ db: database.db, publisher: coordinator, siteUrl: config.siteUrl, appUrl: config.appUrl, log, email: config.email, ...(database.client.kind === 'postgres' ? { pingDatabase: database.ping } : {}), ...(distribution.active ? { distribution: () => distribution.status } : {}) });
-    server.on('request', createRequestListener({ handler, database, publisher, dataDir: config.dataDir, log, controlToken: control.token, userCommand: (body) => runUserCommand(database.db, UserCommand.parse(body), new Date()), services, trustedProxies: config.trustedProxies }));
+    const services = createServices({
+      db: database.db,
+      publisher: coordinator,
+      siteUrl: config.siteUrl,
+      appUrl: config.appUrl,
+      log,
+      email: config.email,
+      ...(database.client.kind === 'postgres' ? { pingDatabase: database.ping } : {}),
+      ...(distribution.active ? { distribution: () => distribution.status } : {}),
+    });
+    server.on(
+      'request',
+      createRequestListener({
+        handler,
+        database,
+        publisher,
+        dataDir: config.dataDir,
+        log,
+        controlToken: control.token,
+        userCommand: (body) => runUserCommand(database.db, UserCommand.parse(body), new Date()),
+        services,
+        trustedProxies: config.trustedProxies,
+      }),
+    );
   } catch (error) {
     server.close();
     await database.close();
     throw error;
   }
-  log.info(`Herald is running. Public status page: ${config.siteUrl}/`, { database: database.client.kind, data_dir: config.dataDir });
+  log.info(`Herald is running. Public status page: ${config.siteUrl}/`, {
+    database: database.client.kind,
+    data_dir: config.dataDir,
+  });
   if (admin) log.info(`Admin: ${config.appUrl}/admin/ ${admin}`);
 }
 
 main().catch((error: unknown) => {
   if (error instanceof StartupError) log.error(`herald: ${error.message}`);
-  else log.error(`herald: unexpected error: ${error instanceof Error ? error.message : String(error)}`, process.env.HERALD_DEBUG ? { stack: (error as Error).stack } : {});
+  else
+    log.error(
+      `herald: unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+      process.env.HERALD_DEBUG ? { stack: (error as Error).stack } : {},
+    );
   process.exit(1);
 });

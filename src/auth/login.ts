@@ -8,7 +8,12 @@ import { decoyHash, verifyPassword } from './passwords.ts';
 import { createSession, type SessionUser } from './sessions.ts';
 
 export const LoginInput = z.strictObject({
-  email: z.string().trim().max(254).check(storable).transform((e) => e.toLowerCase()),
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .check(storable)
+    .transform((e) => e.toLowerCase()),
   password: z.string().max(200),
 });
 export type LoginInput = z.infer<typeof LoginInput>;
@@ -33,7 +38,9 @@ export async function logIn(
   const admission = herald.throttle.admit(input.email, clientAddress, now.getTime());
   if (!admission.admitted) {
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-    throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+    throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${seconds} s`, {
+      headers: { 'retry-after': String(seconds) },
+    });
   }
   const { attempt } = admission;
   try {

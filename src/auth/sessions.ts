@@ -27,7 +27,11 @@ export interface ValidSession {
   renewed: boolean;
 }
 
-export async function createSession(db: Queryable, userId: string, now: Date): Promise<{ token: string; expiresAt: Date }> {
+export async function createSession(
+  db: Queryable,
+  userId: string,
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
   const token = generateSecret();
   const expiresAt = new Date(now.getTime() + SESSION_LIFETIME);
   await db.insert(sessions).values({ id: hashSecret(token), userId, expiresAt, createdAt: now });
@@ -65,9 +69,18 @@ export async function invalidateUserSessions(db: Queryable, userId: string): Pro
 }
 
 export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
-  return [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Expires=${expiresAt.toUTCString()}`, ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${SESSION_COOKIE}=${token}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Expires=${expiresAt.toUTCString()}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 export function clearedSessionCookie(secure: boolean): string {
-  return [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join('; ');
+  return [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join(
+    '; ',
+  );
 }

@@ -56,11 +56,14 @@ export class LoginThrottle {
   readonly #knownAddresses = new Map<string, Map<string, number>>();
   #lastSweep = 0;
 
-  /** Takes a slot for signing in as `email` from `address`, or says how long to wait. Call it before awaiting anything. */
+  /**
+   * Takes a slot for signing in as `email` from `address`, or says how long to wait. Call it before awaiting anything.
+   */
   admit(email: string, clientAddress: string, now: number): Admission {
     const address = limitKey(clientAddress);
     // A full sweep at most once a minute, and only when there is much to forget: it is O(entries).
-    if ((this.#entries.size >= 10_000 || this.#knownAddresses.size >= 10_000) && now - this.#lastSweep > 60_000) this.#forgetOld(now);
+    if ((this.#entries.size >= 10_000 || this.#knownAddresses.size >= 10_000) && now - this.#lastSweep > 60_000)
+      this.#forgetOld(now);
     const keys = this.#keysFor(email, address, now);
     for (const { key } of keys) {
       const entry = this.#entries.get(key);
@@ -90,7 +93,8 @@ export class LoginThrottle {
             entry.lastFailure = at;
             if (entry.failures >= key.free) entry.blockedUntil = at + delay(key, entry.failures - key.free);
           }),
-        // The owner's own key starts afresh; the others keep counting (a success proves nothing about other accounts, or about guesses from elsewhere).
+        // The owner's own key starts afresh; the others keep counting (a success proves nothing about other accounts,
+        // or about guesses from elsewhere).
         succeeded: (at) =>
           settle((key, entry) => {
             if (key !== keys[0]) return;
@@ -110,7 +114,8 @@ export class LoginThrottle {
       { key: `address:${address}`, free: 20, maxDelayMs: 15 * 60_000 },
     ];
     const known = this.#knownAddresses.get(email)?.get(address);
-    if (known === undefined || now - known > KNOWN_ADDRESS_MS) keys.push({ key: `email:${email}`, free: 50, maxDelayMs: 60_000 });
+    if (known === undefined || now - known > KNOWN_ADDRESS_MS)
+      keys.push({ key: `email:${email}`, free: 50, maxDelayMs: 60_000 });
     return keys;
   }
 

@@ -18,7 +18,10 @@ export type Queryable = Database | Transaction;
 
 export interface DatabaseHandle {
   db: Database;
-  /** The driver's own client, for what drizzle does not do: LISTEN, advisory locks, pg-boss. Its kind is the one place that says which database Herald runs on. */
+  /**
+   * The driver's own client, for what drizzle does not do: LISTEN, advisory locks, pg-boss. Its kind is the one place
+   * that says which database Herald runs on.
+   */
   client: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; sql: postgres.Sql; url: string };
   /** A cheap round trip, for /healthz. */
   ping(): Promise<void>;
@@ -31,12 +34,17 @@ export interface DatabaseHandle {
  * so any transaction does, without the extra statement that would set the level.
  */
 export function readAtOneMoment<T>(db: Database, read: (tx: Transaction) => Promise<T>): Promise<T> {
-  return db instanceof PgliteDatabase ? db.transaction(read) : db.transaction(read, { isolationLevel: 'repeatable read' });
+  return db instanceof PgliteDatabase
+    ? db.transaction(read)
+    : db.transaction(read, { isolationLevel: 'repeatable read' });
 }
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
-export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
+export async function openDatabase(options: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}): Promise<DatabaseHandle> {
   const handle = options.databaseUrl
     ? await openPostgres(options.databaseUrl)
     : await openPglite(path.join(options.dataDir, 'pglite'));
@@ -155,7 +163,9 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new StartupError(`cannot create the data directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new StartupError(
+      `cannot create the data directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const unlock = lockDirectory(dir);
   let client: PGlite;

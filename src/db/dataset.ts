@@ -48,9 +48,21 @@ export interface DatasetOptions {
 }
 
 const GROUPS = [
-  { name: 'Core platform', description: 'The product our customers use every day', members: ['Web app', 'REST API', 'GraphQL API', 'Authentication', 'Webhooks'] },
-  { name: 'Data', description: 'Storage, search and processing', members: ['Primary database', 'Search', 'File storage', 'Background jobs'] },
-  { name: 'Integrations', description: 'Connections to services we rely on', members: ['Email delivery', 'Slack integration', 'Payment processing'] },
+  {
+    name: 'Core platform',
+    description: 'The product our customers use every day',
+    members: ['Web app', 'REST API', 'GraphQL API', 'Authentication', 'Webhooks'],
+  },
+  {
+    name: 'Data',
+    description: 'Storage, search and processing',
+    members: ['Primary database', 'Search', 'File storage', 'Background jobs'],
+  },
+  {
+    name: 'Integrations',
+    description: 'Connections to services we rely on',
+    members: ['Email delivery', 'Slack integration', 'Payment processing'],
+  },
 ];
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -72,9 +84,15 @@ const SCENARIOS: Scenario[] = [
     name: (c) => `Elevated error rates on ${c}`,
     status: 'partial_outage',
     steps: [
-      ['investigating', (c) => `We are investigating elevated error rates affecting **${c}**. Some requests are failing with HTTP 500.`],
+      [
+        'investigating',
+        (c) => `We are investigating elevated error rates affecting **${c}**. Some requests are failing with HTTP 500.`,
+      ],
       ['identified', () => 'The issue has been traced to a faulty configuration change, which we are rolling back.'],
-      ['monitoring', () => 'The rollback is complete and error rates are back to normal. We are monitoring the results.'],
+      [
+        'monitoring',
+        () => 'The rollback is complete and error rates are back to normal. We are monitoring the results.',
+      ],
       ['resolved', () => 'This incident has been resolved. We apologise for the disruption.'],
     ],
   },
@@ -92,9 +110,16 @@ const SCENARIOS: Scenario[] = [
     status: 'major_outage',
     steps: [
       ['investigating', (c) => `${c} is not responding. Our engineers are working on it.`],
-      ['identified', () => 'A failed network switch in one data centre caused the outage. Traffic is being moved to healthy hardware.'],
+      [
+        'identified',
+        () =>
+          'A failed network switch in one data centre caused the outage. Traffic is being moved to healthy hardware.',
+      ],
       ['monitoring', () => 'Service is restored. We continue to watch closely.'],
-      ['resolved', (c) => `${c} has been fully available for an hour; this incident is resolved. A postmortem will follow.`],
+      [
+        'resolved',
+        (c) => `${c} has been fully available for an hour; this incident is resolved. A postmortem will follow.`,
+      ],
     ],
   },
   {
@@ -140,7 +165,14 @@ export function generateDataset(options: DatasetOptions): Dataset {
 
   const data: Dataset = { groups: [], components: [], incidents: [], updates: [], links: [], statusChanges: [] };
   GROUPS.forEach((g, index) => {
-    data.groups.push({ id: id('g'), name: g.name, description: g.description, position: index + 1, createdAt: origin, updatedAt: origin });
+    data.groups.push({
+      id: id('g'),
+      name: g.name,
+      description: g.description,
+      position: index + 1,
+      createdAt: origin,
+      updatedAt: origin,
+    });
   });
   for (let i = 0; i < options.componentCount; i++) {
     const groupIndex = i % GROUPS.length;
@@ -162,7 +194,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
     data.statusChanges.push({ componentId, status: 'operational', changedAt: origin });
   }
 
-  const addEvent = (start: number, scenario: Scenario, component: ComponentRow, stepsToTake: number, kind: 'incident' | 'maintenance') => {
+  const addEvent = (
+    start: number,
+    scenario: Scenario,
+    component: ComponentRow,
+    stepsToTake: number,
+    kind: 'incident' | 'maintenance',
+  ) => {
     const incidentId = id(kind === 'incident' ? 'i' : 'm');
     let at = start;
     let status: EventStatus = 'investigating';
@@ -175,15 +213,20 @@ export function generateDataset(options: DatasetOptions): Dataset {
       const closing = stepStatus === 'resolved' || stepStatus === 'completed';
       const newStatus: ComponentStatus = closing ? 'operational' : scenario.status;
       const affected: ComponentTransition[] =
-        oldStatus !== newStatus || step === 0 ? [{ id: component.id!, name: component.name, oldStatus, newStatus }] : [];
-      if (oldStatus !== newStatus) data.statusChanges.push({ componentId: component.id!, status: newStatus, changedAt: new Date(at), incidentId });
+        oldStatus !== newStatus || step === 0
+          ? [{ id: component.id!, name: component.name, oldStatus, newStatus }]
+          : [];
+      if (oldStatus !== newStatus)
+        data.statusChanges.push({ componentId: component.id!, status: newStatus, changedAt: new Date(at), incidentId });
       if (stepStatus === 'monitoring' || stepStatus === 'verifying') times.monitoringAt ??= new Date(at);
       if (closing) times.resolvedAt = new Date(at);
       updates.push({
         id: id('u'),
         incidentId,
         status: stepStatus,
-        body: options.uniqueBodies ? `${body(component.name)}\n\nReference: ${incidentId}/${step + 1}` : body(component.name),
+        body: options.uniqueBodies
+          ? `${body(component.name)}\n\nReference: ${incidentId}/${step + 1}`
+          : body(component.name),
         displayAt: new Date(at),
         createdAt: new Date(at),
         updatedAt: new Date(at),
@@ -243,7 +286,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
   return data;
 }
 
-function addMaintenance(data: Dataset, id: (prefix: string) => string, component: ComponentRow, start: Date, outcome: 'completed' | 'scheduled'): void {
+function addMaintenance(
+  data: Dataset,
+  id: (prefix: string) => string,
+  component: ComponentRow,
+  start: Date,
+  outcome: 'completed' | 'scheduled',
+): void {
   const incidentId = id('m');
   const end = new Date(start.getTime() + 2 * 60 * MINUTE);
   const announced = new Date(start.getTime() - 5 * DAY);
@@ -259,12 +308,20 @@ function addMaintenance(data: Dataset, id: (prefix: string) => string, component
     affectedComponents: transitions,
   });
   const updates = [
-    update('scheduled', announced, `We will upgrade ${component.name} during this window. Short interruptions of a few seconds are possible.`),
+    update(
+      'scheduled',
+      announced,
+      `We will upgrade ${component.name} during this window. Short interruptions of a few seconds are possible.`,
+    ),
   ];
   if (outcome === 'completed') {
     updates.push(
-      update('in_progress', start, 'Maintenance is under way.', [{ id: component.id!, name: component.name, oldStatus: 'operational', newStatus: 'under_maintenance' }]),
-      update('completed', end, 'Maintenance has been completed successfully.', [{ id: component.id!, name: component.name, oldStatus: 'under_maintenance', newStatus: 'operational' }]),
+      update('in_progress', start, 'Maintenance is under way.', [
+        { id: component.id!, name: component.name, oldStatus: 'operational', newStatus: 'under_maintenance' },
+      ]),
+      update('completed', end, 'Maintenance has been completed successfully.', [
+        { id: component.id!, name: component.name, oldStatus: 'under_maintenance', newStatus: 'operational' },
+      ]),
     );
     data.statusChanges.push(
       { componentId: component.id!, status: 'under_maintenance', changedAt: start, incidentId },
@@ -302,7 +359,9 @@ export async function insertDataset(db: Queryable, data: Dataset, pageName = 'Ac
   if (data.groups.length) await db.insert(componentGroups).values(data.groups);
   await chunked(data.components, 500, (c) => db.insert(components).values(c));
   // Stamped as a change would stamp them (see runChange): the dataset is revision 1.
-  await chunked(data.statusChanges, 2000, (c) => db.insert(componentStatusChanges).values(c.map((row) => ({ ...row, revision: 1 }))));
+  await chunked(data.statusChanges, 2000, (c) =>
+    db.insert(componentStatusChanges).values(c.map((row) => ({ ...row, revision: 1 }))),
+  );
   await chunked(data.incidents, 1000, (c) => db.insert(incidents).values(c));
   await chunked(data.links, 5000, (c) => db.insert(incidentComponents).values(c));
   await chunked(data.updates, 1000, (c) => db.insert(incidentUpdates).values(c));

@@ -12,7 +12,6 @@ export interface Listening {
   stop(): Promise<void>;
 }
 
-
 export async function listenWithReconnect(
   handle: DatabaseHandle,
   channel: string,

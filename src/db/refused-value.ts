@@ -17,7 +17,11 @@ const CLIENT_VALUE_CODES = new Set([
 ]);
 
 export function isRefusedValue(error: unknown): boolean {
-  for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (
+    let cause = error, depth = 0;
+    typeof cause === 'object' && cause !== null && depth < 5;
+    cause = (cause as { cause?: unknown }).cause, depth++
+  ) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && CLIENT_VALUE_CODES.has(code)) return true;
   }

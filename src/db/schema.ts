@@ -112,7 +112,10 @@ export const componentStatusChanges = pgTable(
      */
     revision: bigint('revision', { mode: 'number' }),
   },
-  (t) => [index('component_status_changes_component_time_idx').on(t.componentId, t.changedAt), index('component_status_changes_revision_idx').on(t.revision)],
+  (t) => [
+    index('component_status_changes_component_time_idx').on(t.componentId, t.changedAt),
+    index('component_status_changes_revision_idx').on(t.revision),
+  ],
 );
 
 /** Incidents and scheduled maintenances (kind = 'maintenance'), as Statuspage models them. */
@@ -144,7 +147,9 @@ export const incidents = pgTable(
   },
   (t) => [
     index('incidents_kind_created_idx').on(t.kind, t.createdAt),
-    index('incidents_open_idx').on(t.kind).where(sql`${t.resolvedAt} is null`),
+    index('incidents_open_idx')
+      .on(t.kind)
+      .where(sql`${t.resolvedAt} is null`),
   ],
 );
 
@@ -159,7 +164,10 @@ export const incidentComponents = pgTable(
       .notNull()
       .references(() => components.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.incidentId, t.componentId] }), index('incident_components_component_idx').on(t.componentId)],
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.componentId] }),
+    index('incident_components_component_idx').on(t.componentId),
+  ],
 );
 
 export const incidentUpdates = pgTable(
@@ -292,7 +300,10 @@ export const subscriberComponents = pgTable(
       .notNull()
       .references(() => components.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.componentId] }), index('subscriber_components_component_idx').on(t.componentId)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.componentId] }),
+    index('subscriber_components_component_idx').on(t.componentId),
+  ],
 );
 
 /** Groups a subscriber chose: every component in the group, including ones added later. */
@@ -347,7 +358,11 @@ export const deliveryBatches = pgTable(
     createdAt: createdAt(),
     sentAt: timestamptz('sent_at'),
   },
-  (t) => [index('delivery_batches_pending_idx').on(t.availableAt).where(sql`${t.status} = 'pending'`)],
+  (t) => [
+    index('delivery_batches_pending_idx')
+      .on(t.availableAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 /** One row per (message, subscriber): the uniqueness is what makes "exactly once" checkable. */
@@ -422,7 +437,9 @@ export const staffMessages = pgTable(
     sentAt: timestamptz('sent_at'),
   },
   (t) => [
-    index('staff_messages_pending_idx').on(t.availableAt).where(sql`${t.status} = 'pending'`),
+    index('staff_messages_pending_idx')
+      .on(t.availableAt)
+      .where(sql`${t.status} = 'pending'`),
     index('staff_messages_incident_idx').on(t.incidentId),
   ],
 );
@@ -478,7 +495,9 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     unique('webhook_deliveries_event_endpoint_key').on(t.eventId, t.endpointId),
-    index('webhook_deliveries_pending_idx').on(t.availableAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_pending_idx')
+      .on(t.availableAt)
+      .where(sql`${t.status} = 'pending'`),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId),
   ],
 );

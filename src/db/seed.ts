@@ -14,7 +14,14 @@ export async function seedDemoIfEmpty(db: Database, now: Date): Promise<boolean>
   return db.transaction(async (tx) => {
     const [row] = await tx.select({ n: count() }).from(pageSettings);
     if ((row?.n ?? 0) > 0) return false;
-    const data = generateDataset({ now, componentCount: 12, incidentCount: 24, maintenanceCount: 6, spanDays: 90, withCurrentEvents: true });
+    const data = generateDataset({
+      now,
+      componentCount: 12,
+      incidentCount: 24,
+      maintenanceCount: 6,
+      spanDays: 90,
+      withCurrentEvents: true,
+    });
     await insertDataset(tx, data, 'Acme Cloud');
     return true;
   });

@@ -34,11 +34,17 @@ export interface SnapshotRead extends SnapshotOptions {
   updatedAt?: Date;
   /** Every incident, or only those named (in the same order as all: newest first). */
   incidents: 'all' | readonly string[];
-  /** The 13 months of status history, none (payloads, previews), or the history a change publish holds, with the rows added since. */
+  /**
+   * The 13 months of status history, none (payloads, previews), or the history a change publish holds, with the rows
+   * added since.
+   */
   history: 'full' | 'none' | HeldHistory;
 }
 
-/** Reads a snapshot of the site (see SnapshotRead). For a publish, run it through readAtOneMoment so it sees one revision. */
+/**
+ * Reads a snapshot of the site (see SnapshotRead). For a publish, run it through readAtOneMoment so it sees one
+ * revision.
+ */
 export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<Snapshot> {
   const [settingsRows, stateRows, groupRows, componentRows, statusChanges, incidentViews] = await Promise.all([
     db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
@@ -49,7 +55,12 @@ export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<S
     loadIncidents(db, read.incidents === 'all' ? undefined : read.incidents),
   ]);
   const state = stateRows[0];
-  const site = { id: read.pageId ?? pageId(read.siteUrl), siteUrl: read.siteUrl, appUrl: read.appUrl ?? read.siteUrl, updatedAt: read.updatedAt ?? state?.revisedAt ?? read.now };
+  const site = {
+    id: read.pageId ?? pageId(read.siteUrl),
+    siteUrl: read.siteUrl,
+    appUrl: read.appUrl ?? read.siteUrl,
+    updatedAt: read.updatedAt ?? state?.revisedAt ?? read.now,
+  };
   return {
     revision: state?.revision ?? 0,
     now: read.now,
@@ -62,7 +73,10 @@ export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<S
 }
 
 /** The page as the public outputs see it, from its settings row (defaults before there is one). */
-export function pageInfo(settings: typeof pageSettings.$inferSelect | undefined, site: Pick<PageInfo, 'id' | 'siteUrl' | 'appUrl' | 'updatedAt'>): PageInfo {
+export function pageInfo(
+  settings: typeof pageSettings.$inferSelect | undefined,
+  site: Pick<PageInfo, 'id' | 'siteUrl' | 'appUrl' | 'updatedAt'>,
+): PageInfo {
   return {
     ...site,
     name: settings?.name ?? DEFAULT_PAGE_NAME,
@@ -81,9 +95,14 @@ const STATUS_HISTORY_DAYS = 400;
 
 /** "component status epoch-ms" entries joined by commas: PGlite hands over one string far faster than rows. */
 const packedChanges = (t: typeof componentStatusChanges) =>
-  sql<string | null>`string_agg(${t.componentId} || ' ' || ${t.status}::text || ' ' || floor(extract(epoch from ${t.changedAt}) * 1000)::bigint, ',' order by ${t.changedAt}, ${t.id})`;
+  sql<
+    string | null
+  >`string_agg(${t.componentId} || ' ' || ${t.status}::text || ' ' || floor(extract(epoch from ${t.changedAt}) * 1000)::bigint, ',' order by ${t.changedAt}, ${t.id})`;
 
-function unpackChanges(text: string | null | undefined, into: (componentId: string, change: StatusChange) => void): void {
+function unpackChanges(
+  text: string | null | undefined,
+  into: (componentId: string, change: StatusChange) => void,
+): void {
   for (const entry of text ? text.split(',') : []) {
     const [componentId, status, ms] = entry.split(' ') as [string, ComponentStatus, string];
     into(componentId, { status, changedAt: new Date(Number(ms)) });
@@ -98,11 +117,18 @@ function unpackChanges(text: string | null | undefined, into: (componentId: stri
  * which is what lets the uptime rows be reused across snapshots. Rows are only ever added
  * between full publishes: deleting a component (and its rows) publishes everything.
  */
-async function loadStatusHistory(db: Queryable, now: Date, held?: HeldHistory): Promise<Record<string, StatusChange[]>> {
+async function loadStatusHistory(
+  db: Queryable,
+  now: Date,
+  held?: HeldHistory,
+): Promise<Record<string, StatusChange[]>> {
   const t = componentStatusChanges;
   if (held) {
     // The rows of every change committed since; those committed later still are above this snapshot's revision.
-    const [added] = await db.select({ text: packedChanges(t) }).from(t).where(gt(t.revision, held.revision));
+    const [added] = await db
+      .select({ text: packedChanges(t) })
+      .from(t)
+      .where(gt(t.revision, held.revision));
     if (!added?.text) return held.statusChanges;
     const byComponent = { ...held.statusChanges };
     unpackChanges(added.text, (componentId, change) => {
@@ -123,8 +149,14 @@ async function loadStatusHistory(db: Queryable, now: Date, held?: HeldHistory): 
     .limit(1)
     .as('lead');
   const [leads, [recent]] = await Promise.all([
-    db.select({ componentId: components.id, status: lead.status, changedAt: lead.changedAt }).from(components).crossJoinLateral(lead),
-    db.select({ text: packedChanges(t) }).from(t).where(gte(t.changedAt, from)),
+    db
+      .select({ componentId: components.id, status: lead.status, changedAt: lead.changedAt })
+      .from(components)
+      .crossJoinLateral(lead),
+    db
+      .select({ text: packedChanges(t) })
+      .from(t)
+      .where(gte(t.changedAt, from)),
   ]);
   const byComponent: Record<string, StatusChange[]> = {};
   for (const { componentId, status, changedAt } of leads) byComponent[componentId] = [{ status, changedAt }];
@@ -147,15 +179,34 @@ const UPDATE_COLUMNS = Object.entries(getTableColumns(incidentUpdates));
 export async function selectUpdates(db: Queryable, incidentIds?: readonly string[]): Promise<UpdateRow[]> {
   const t = incidentUpdates;
   const newestFirst = [desc(t.displayAt), desc(t.createdAt)];
-  if (!incidentIds) return db.select().from(t).orderBy(...newestFirst);
-  const columns = sql.join(UPDATE_COLUMNS.map(([, column]) => column), sql`, `);
+  if (!incidentIds)
+    return db
+      .select()
+      .from(t)
+      .orderBy(...newestFirst);
+  const columns = sql.join(
+    UPDATE_COLUMNS.map(([, column]) => column),
+    sql`, `,
+  );
   const [row] = await db
-    .select({ packed: sql<unknown[][] | string | null>`json_agg(json_build_array(${columns}) order by ${t.displayAt} desc, ${t.createdAt} desc)` })
+    .select({
+      packed: sql<
+        unknown[][] | string | null
+      >`json_agg(json_build_array(${columns}) order by ${t.displayAt} desc, ${t.createdAt} desc)`,
+    })
     .from(t)
     .where(inArray(t.incidentId, incidentIds as string[]));
   // PGlite parses json; postgres.js too, unless told otherwise: take either.
   const list: unknown[][] = typeof row?.packed === 'string' ? JSON.parse(row.packed) : (row?.packed ?? []);
-  return list.map((values) => Object.fromEntries(UPDATE_COLUMNS.map(([key, column], i) => [key, values[i] === null ? null : column.mapFromDriverValue(values[i])])) as UpdateRow);
+  return list.map(
+    (values) =>
+      Object.fromEntries(
+        UPDATE_COLUMNS.map(([key, column], i) => [
+          key,
+          values[i] === null ? null : column.mapFromDriverValue(values[i]),
+        ]),
+      ) as UpdateRow,
+  );
 }
 
 /** Incidents with their updates (newest first) and affected components; all of them, or those named. */
@@ -202,8 +253,16 @@ export interface SnapshotChanges {
  * What a change publish reads: the small parts whole (the status history only its rows
  * committed after the held snapshot), and the changed incidents only.
  */
-export async function loadChanges(db: Queryable, incidentIds: readonly string[], options: SnapshotOptions & { held: HeldHistory }): Promise<SnapshotChanges> {
-  const { incidents: changed, ...parts } = await readSnapshot(db, { ...options, incidents: incidentIds, history: options.held });
+export async function loadChanges(
+  db: Queryable,
+  incidentIds: readonly string[],
+  options: SnapshotOptions & { held: HeldHistory },
+): Promise<SnapshotChanges> {
+  const { incidents: changed, ...parts } = await readSnapshot(db, {
+    ...options,
+    incidents: incidentIds,
+    history: options.held,
+  });
   return { parts, changed };
 }
 

@@ -7,9 +7,23 @@
 // starting up, 53 out of resources (53100: disk full), 3D000 the database was dropped;
 // and the socket-level failures of postgres.js and Node.
 const UNAVAILABLE_CODES = new Set([
-  '57P01', '57P02', '57P03', '3D000',
-  'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT',
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOSPC',
+  '57P01',
+  '57P02',
+  '57P03',
+  '3D000',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOSPC',
 ]);
 
 /**
@@ -17,13 +31,19 @@ const UNAVAILABLE_CODES = new Set([
  * null for every other error. Looks through drizzle's wrapping (`cause`).
  */
 export function databaseUnavailableReason(error: unknown): string | null {
-  for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (
+    let cause = error, depth = 0;
+    typeof cause === 'object' && cause !== null && depth < 5;
+    cause = (cause as { cause?: unknown }).cause, depth++
+  ) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
     if (code === '53100' || code === 'ENOSPC') return 'the database disk is full';
     if (code === '3D000') return 'the database does not exist';
-    if (code === 'DATABASE_TIMEOUT') return 'the database did not answer in time (if this was a change, reload to see whether it was made)';
-    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('53')) return `the database cannot be reached (${code})`;
+    if (code === 'DATABASE_TIMEOUT')
+      return 'the database did not answer in time (if this was a change, reload to see whether it was made)';
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('53'))
+      return `the database cannot be reached (${code})`;
   }
   return null;
 }

@@ -88,5 +88,9 @@ export function pageBadge(snapshot: Snapshot): string {
 }
 
 export function componentBadge(component: ComponentView): string {
-  return badgeSvg({ label: component.name, message: COMPONENT_STATUS_LABELS[component.status], color: BADGE_COLORS[component.status] });
+  return badgeSvg({
+    label: component.name,
+    message: COMPONENT_STATUS_LABELS[component.status],
+    color: BADGE_COLORS[component.status],
+  });
 }

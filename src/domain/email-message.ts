@@ -66,11 +66,17 @@ export interface RenderedEmail {
  * (each would let user input start a header of its own), whitespace collapsed, bounded.
  */
 export function headerSafe(text: string, max = 200): string {
-  const flat = text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** A brand colour safe to put in a style attribute or a CSS custom property (anything else falls back to Herald's blue); emails and pages share it. */
+/**
+ * A brand colour safe to put in a style attribute or a CSS custom property (anything else falls back to Herald's blue);
+ * emails and pages share it.
+ */
 export const safeColor = (color: string) => (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '#2563eb');
 
 /** "1 hour 30 minutes" in English (as staff emails word it), Intl's words in other languages. */
@@ -78,7 +84,9 @@ function durationText(minutes: number, locale: Locale): string {
   if (locale.language === 'en') return formatMinutes(minutes);
   const whole = Math.max(0, Math.round(minutes));
   const parts = { days: Math.floor(whole / 1440), hours: Math.floor((whole % 1440) / 60), minutes: whole % 60 };
-  const DurationFormat = (Intl as unknown as { DurationFormat: new (locale: string, options: object) => { format(d: object): string } }).DurationFormat;
+  const DurationFormat = (
+    Intl as unknown as { DurationFormat: new (locale: string, options: object) => { format(d: object): string } }
+  ).DurationFormat;
   return new DurationFormat(locale.language, { style: 'long' }).format(whole === 0 ? { minutes: 0 } : parts);
 }
 
@@ -88,7 +96,12 @@ function subjectOf(message: EmailMessage, locale: Locale): string {
   if (message.kind === 'confirmation') return t('email.confirmSubject', { name: page });
   const name = headerSafe(message.incident.name, 150);
   if (message.kind === 'postmortem') return t('email.postmortemSubject', { name: page, incident: name });
-  if (message.kind === 'maintenance_reminder') return t('email.maintenanceSubject', { name: page, time: durationText(message.startsInMinutes, locale), incident: name });
+  if (message.kind === 'maintenance_reminder')
+    return t('email.maintenanceSubject', {
+      name: page,
+      time: durationText(message.startsInMinutes, locale),
+      incident: name,
+    });
   return t('email.updateSubject', { name: page, incident: name, status: locale.eventStatus(message.update.status) });
 }
 
@@ -102,7 +115,12 @@ ${inner}
 }
 
 /** The email in the recipient's language (the one they subscribed in). */
-export function renderEmail(message: EmailMessage, siteUrl: string, links: RecipientLinks, language: Language = 'en'): RenderedEmail {
+export function renderEmail(
+  message: EmailMessage,
+  siteUrl: string,
+  links: RecipientLinks,
+  language: Language = 'en',
+): RenderedEmail {
   const locale = localeFor(language, message.page.defaultLanguage ?? 'en');
   const { t } = locale;
   const labelled = (label: string, value: string) => `${label}${t('email.colon')}${value}`;
@@ -126,7 +144,8 @@ export function renderEmail(message: EmailMessage, siteUrl: string, links: Recip
     const text = `${t('email.confirmText', { name: page.name })}\n${confirm}\n\n${t('email.notYou')}\n\n${labelled(t('email.stop'), links.unsubscribe)}\n`;
     return { subject, html, text, headers };
   }
-  if (message.kind === 'maintenance_reminder') return renderMaintenanceReminder(message, siteUrl, links, subject, headers, locale);
+  if (message.kind === 'maintenance_reminder')
+    return renderMaintenanceReminder(message, siteUrl, links, subject, headers, locale);
   const link = incidentUrl(siteUrl, message.incident.id, locale);
   const when = locale.dateTime(new Date(message.update.displayAt), page.timeZone);
   const status = message.kind === 'postmortem' ? t('incident.postmortem') : locale.eventStatus(message.update.status);
@@ -145,7 +164,9 @@ ${next ? `<p>${escapeHtml(t('email.nextUpdate', { time: next }))}</p>` : ''}
     `${escapeHtml(t('email.why', { name: page.name }))} <a href="${escapeHtml(links.manage)}">${escapeHtml(t('email.manage'))}</a> · <a href="${escapeHtml(links.unsubscribe)}">${escapeHtml(t('email.unsubscribe'))}</a>`,
     locale,
   );
-  const componentLines = message.components.map((c) => `- ${labelled(c.name, locale.componentStatus(c.status))}`).join('\n');
+  const componentLines = message.components
+    .map((c) => `- ${labelled(c.name, locale.componentStatus(c.status))}`)
+    .join('\n');
   const text = [
     message.incident.name,
     `${status} · ${when}`,
@@ -162,17 +183,33 @@ ${next ? `<p>${escapeHtml(t('email.nextUpdate', { time: next }))}</p>` : ''}
 function closingLines(locale: Locale, link: string, links: RecipientLinks): string[] {
   const { t } = locale;
   const labelled = (label: string, value: string) => `${label}${t('email.colon')}${value}`;
-  return ['', labelled(t('email.view'), link), '', labelled(t('email.manage'), links.manage), labelled(t('email.unsubscribe'), links.unsubscribe), ''];
+  return [
+    '',
+    labelled(t('email.view'), link),
+    '',
+    labelled(t('email.manage'), links.manage),
+    labelled(t('email.unsubscribe'), links.unsubscribe),
+    '',
+  ];
 }
 
-function renderMaintenanceReminder(message: MaintenanceReminderEmailMessage, siteUrl: string, links: RecipientLinks, subject: string, headers: Record<string, string>, locale: Locale): RenderedEmail {
+function renderMaintenanceReminder(
+  message: MaintenanceReminderEmailMessage,
+  siteUrl: string,
+  links: RecipientLinks,
+  subject: string,
+  headers: Record<string, string>,
+  locale: Locale,
+): RenderedEmail {
   const { t } = locale;
   const labelled = (label: string, value: string) => `${label}${t('email.colon')}${value}`;
   const page = message.page;
   const link = incidentUrl(siteUrl, message.incident.id, locale);
   const startsIn = durationText(message.startsInMinutes, locale);
   const start = locale.dateTime(new Date(message.scheduledFor), page.timeZone);
-  const window = message.scheduledUntil ? `${start} – ${locale.dateTime(new Date(message.scheduledUntil), page.timeZone)}` : start;
+  const window = message.scheduledUntil
+    ? `${start} – ${locale.dateTime(new Date(message.scheduledUntil), page.timeZone)}`
+    : start;
   const componentRows = message.components.map((c) => `<li>${escapeHtml(c.name)}</li>`).join('');
   const html = layout(
     page,
@@ -189,7 +226,9 @@ ${componentRows ? `<p style="margin-bottom:4px"><strong>${escapeHtml(t('email.af
     t('email.maintenanceStarts', { time: startsIn }),
     '',
     t('email.window', { window }),
-    ...(message.components.length ? ['', labelled(t('email.affected'), '').trimEnd(), ...message.components.map((c) => `- ${c.name}`)] : []),
+    ...(message.components.length
+      ? ['', labelled(t('email.affected'), '').trimEnd(), ...message.components.map((c) => `- ${c.name}`)]
+      : []),
     ...closingLines(locale, link, links),
   ].join('\n');
   return { subject, html, text, headers };

@@ -2,7 +2,14 @@ import RSS from 'rss';
 import { localeFor, localizedPath, type Locale } from './i18n/translator.ts';
 import { absoluteUrl, incidentUrl } from './site-url.ts';
 import { escapeHtml, renderMarkdown, stripControlCharacters } from './markdown.ts';
-import { componentNames, publicTransitions, type ComponentView, type IncidentView, type Snapshot, type UpdateView } from './snapshot.ts';
+import {
+  componentNames,
+  publicTransitions,
+  type ComponentView,
+  type IncidentView,
+  type Snapshot,
+  type UpdateView,
+} from './snapshot.ts';
 import type { EventStatus, Language } from './vocabulary.ts';
 
 // RSS 2.0 and Atom 1.0 feeds of incident and maintenance updates, for the whole page or
@@ -57,8 +64,16 @@ export function feedPath(format: FeedFormat, componentId?: string): string {
   return componentId === undefined ? `/history.${format}` : `/components/${componentId}/history.${format}`;
 }
 
-export function feedUrl(snapshot: Snapshot, format: FeedFormat, componentId?: string, language: Language = snapshot.page.defaultLanguage): string {
-  return absoluteUrl(snapshot.page.siteUrl, localizedPath(feedPath(format, componentId), language, snapshot.page.defaultLanguage));
+export function feedUrl(
+  snapshot: Snapshot,
+  format: FeedFormat,
+  componentId?: string,
+  language: Language = snapshot.page.defaultLanguage,
+): string {
+  return absoluteUrl(
+    snapshot.page.siteUrl,
+    localizedPath(feedPath(format, componentId), language, snapshot.page.defaultLanguage),
+  );
 }
 
 const latest = (...dates: Date[]) => new Date(Math.max(...dates.map((d) => d.getTime())));
@@ -68,11 +83,15 @@ function entryHtml(snapshot: Snapshot, locale: Locale, incident: IncidentView, u
   const { t } = locale;
   const tz = snapshot.page.timeZone;
   if (incident.kind === 'maintenance' && incident.scheduledFor && incident.scheduledUntil) {
-    parts.push(`<p>${escapeHtml(t('feed.scheduled', { start: locale.dateTime(incident.scheduledFor, tz), end: locale.dateTime(incident.scheduledUntil, tz) }))}</p>`);
+    parts.push(
+      `<p>${escapeHtml(t('feed.scheduled', { start: locale.dateTime(incident.scheduledFor, tz), end: locale.dateTime(incident.scheduledUntil, tz) }))}</p>`,
+    );
   }
   const transitions = publicTransitions(snapshot, update);
   if (transitions.length > 0) {
-    const items = transitions.map((c) => `<li>${escapeHtml(c.name)}: ${escapeHtml(locale.componentChange(c.oldStatus, c.newStatus))}</li>`);
+    const items = transitions.map(
+      (c) => `<li>${escapeHtml(c.name)}: ${escapeHtml(locale.componentChange(c.oldStatus, c.newStatus))}</li>`,
+    );
     parts.push(`<p>${escapeHtml(t('feed.affected'))}</p><ul>${items.join('')}</ul>`);
   } else {
     const names = componentNames(snapshot, incident.componentIds);
@@ -99,7 +118,17 @@ function newerFirst(a: Candidate, b: Candidate): number {
 function itemsOf(incident: IncidentView): readonly UpdateView[] {
   const at = incident.postmortemPublishedAt;
   if (!incident.postmortemBody || !at) return incident.updates;
-  const postmortem: UpdateView = { id: `postmortem-${incident.id}`, incidentId: incident.id, status: 'postmortem', body: incident.postmortemBody, displayAt: at, createdAt: at, updatedAt: latest(at, incident.updatedAt), affectedComponents: [], deliverNotifications: false };
+  const postmortem: UpdateView = {
+    id: `postmortem-${incident.id}`,
+    incidentId: incident.id,
+    status: 'postmortem',
+    body: incident.postmortemBody,
+    displayAt: at,
+    createdAt: at,
+    updatedAt: latest(at, incident.updatedAt),
+    affectedComponents: [],
+    deliverNotifications: false,
+  };
   return [postmortem, ...incident.updates];
 }
 
@@ -136,17 +165,27 @@ function newestUpdates(incidents: readonly IncidentView[], limit: number): Candi
 const entriesCache = new WeakMap<Snapshot, Map<string, FeedEntry[]>>();
 
 /** The newest updates first, of every event or of those affecting one component, in a language. */
-export function feedEntries(snapshot: Snapshot, component?: ComponentView, language: Language = snapshot.page.defaultLanguage): FeedEntry[] {
+export function feedEntries(
+  snapshot: Snapshot,
+  component?: ComponentView,
+  language: Language = snapshot.page.defaultLanguage,
+): FeedEntry[] {
   let bySubject = entriesCache.get(snapshot);
   if (!bySubject) entriesCache.set(snapshot, (bySubject = new Map()));
   const key = `${language}|${component?.id ?? ''}`;
   let entries = bySubject.get(key);
-  if (!entries) bySubject.set(key, (entries = computeFeedEntries(snapshot, localeFor(language, snapshot.page.defaultLanguage), component)));
+  if (!entries)
+    bySubject.set(
+      key,
+      (entries = computeFeedEntries(snapshot, localeFor(language, snapshot.page.defaultLanguage), component)),
+    );
   return entries;
 }
 
 function computeFeedEntries(snapshot: Snapshot, locale: Locale, component?: ComponentView): FeedEntry[] {
-  const incidents = component ? snapshot.incidents.filter((i) => i.componentIds.includes(component.id)) : snapshot.incidents;
+  const incidents = component
+    ? snapshot.incidents.filter((i) => i.componentIds.includes(component.id))
+    : snapshot.incidents;
   return newestUpdates(incidents, FEED_ITEM_LIMIT).map(({ incident, update }) => {
     // Entry ids stay the default language's link: the same update in two feeds is one update.
     const id = `${incidentUrl(snapshot.page.siteUrl, incident.id)}#update-${update.id}`;
@@ -164,7 +203,12 @@ function computeFeedEntries(snapshot: Snapshot, locale: Locale, component?: Comp
   });
 }
 
-function buildFeed(snapshot: Snapshot, format: FeedFormat, component?: ComponentView, language: Language = snapshot.page.defaultLanguage): Feed {
+function buildFeed(
+  snapshot: Snapshot,
+  format: FeedFormat,
+  component?: ComponentView,
+  language: Language = snapshot.page.defaultLanguage,
+): Feed {
   const { page } = snapshot;
   const { t } = localeFor(language, page.defaultLanguage);
   const entries = feedEntries(snapshot, component, language);
@@ -212,7 +256,10 @@ function renderRss(feed: Feed): string {
   }
   return rss
     .xml()
-    .replace(/<lastBuildDate>[^<]*<\/lastBuildDate>/, () => `<lastBuildDate>${feed.updated.toUTCString()}</lastBuildDate>`)
+    .replace(
+      /<lastBuildDate>[^<]*<\/lastBuildDate>/,
+      () => `<lastBuildDate>${feed.updated.toUTCString()}</lastBuildDate>`,
+    )
     .replace(cdata(TITLE_PLACEHOLDER), () => cdata(feed.title))
     .replace(cdata(DESCRIPTION_PLACEHOLDER), () => cdata(feed.description));
 }
@@ -248,7 +295,12 @@ function renderAtom(feed: Feed): string {
 }
 
 /** The feed document of the page (no component) or of one public component, in a language. */
-export function feedXml(snapshot: Snapshot, format: FeedFormat, component?: ComponentView, language?: Language): string {
+export function feedXml(
+  snapshot: Snapshot,
+  format: FeedFormat,
+  component?: ComponentView,
+  language?: Language,
+): string {
   const feed = buildFeed(snapshot, format, component, language);
   return format === 'rss' ? renderRss(feed) : renderAtom(feed);
 }

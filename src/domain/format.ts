@@ -8,13 +8,29 @@ const INTL_LOCALES: Record<Language, string> = { en: 'en-US', 'zh-TW': 'zh-TW', 
 // Each shape of date is named once; a formatter is built once per shape, locale and zone
 // (building one costs far more than formatting, and pages format thousands of dates).
 const SHAPES = {
-  dateTime: { month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+  dateTime: {
+    month: 'short',
+    day: 'numeric',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  },
   time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   date: { month: 'short', day: 'numeric', year: 'numeric' },
   month: { month: 'long', year: 'numeric' },
   monthShort: { month: 'short' },
   dayKey: { year: 'numeric', month: '2-digit', day: '2-digit' },
-  wallClock: { hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+  wallClock: {
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  },
 } satisfies Record<string, Intl.DateTimeFormatOptions>;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -47,13 +63,17 @@ export function formatDate(date: Date, timeZone: string, language: Language = 'e
 /** "November 2026" */
 export function formatMonth(monthKey: string, language: Language = 'en'): string {
   const [year, month] = monthKey.split('-').map(Number);
-  return formatter('UTC', 'month', INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
+  return formatter('UTC', 'month', INTL_LOCALES[language]).format(
+    new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)),
+  );
 }
 
 /** "Nov": a month's mark where its year and full name are told nearby. */
 export function formatMonthShort(monthKey: string, language: Language = 'en'): string {
   const [year, month] = monthKey.split('-').map(Number);
-  return formatter('UTC', 'monthShort', INTL_LOCALES[language]).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
+  return formatter('UTC', 'monthShort', INTL_LOCALES[language]).format(
+    new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)),
+  );
 }
 
 /**
@@ -64,7 +84,11 @@ export function formatMonthShort(monthKey: string, language: Language = 'en'): s
 export function dayKeyAround(monthKey: string, language: Language = 'en'): [before: string, after: string] {
   const parts = formatter('UTC', 'date', INTL_LOCALES[language]).formatToParts(new Date(`${monthKey}-15T12:00:00Z`));
   const day = parts.findIndex((p) => p.type === 'day');
-  const text = (from: number, to?: number) => parts.slice(from, to).map((p) => p.value).join('');
+  const text = (from: number, to?: number) =>
+    parts
+      .slice(from, to)
+      .map((p) => p.value)
+      .join('');
   return [text(0, day), text(day + 1)];
 }
 
@@ -99,7 +123,11 @@ export function formatDayKey(day: string, language: Language = 'en'): string {
 const relativeFormatters = new Map<Language, Intl.RelativeTimeFormat>();
 function relativeFormatter(language: Language): Intl.RelativeTimeFormat {
   let cached = relativeFormatters.get(language);
-  if (!cached) relativeFormatters.set(language, (cached = new Intl.RelativeTimeFormat(INTL_LOCALES[language], { numeric: 'auto' })));
+  if (!cached)
+    relativeFormatters.set(
+      language,
+      (cached = new Intl.RelativeTimeFormat(INTL_LOCALES[language], { numeric: 'auto' })),
+    );
   return cached;
 }
 
@@ -121,8 +149,19 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
 /** The wall-clock time at `instant` in the zone, as if it were UTC (milliseconds). */
 function wallClock(instant: number, timeZone: string): number {
-  const parts = Object.fromEntries(formatter(timeZone, 'wallClock').formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
-  return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const parts = Object.fromEntries(
+    formatter(timeZone, 'wallClock')
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  return Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
 }
 
 const offsetAt = (instant: number, timeZone: string) => wallClock(instant, timeZone) - (instant - (instant % 1000));
@@ -135,11 +174,19 @@ const offsetAt = (instant: number, timeZone: string) => wallClock(instant, timeZ
 export function zonedLocalToUtc(local: string, timeZone: string): Date | null {
   const m = LOCAL.exec(local.trim());
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1).map((p) => Number(p ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1).map((p) => Number(p ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const wall = Date.UTC(year, month - 1, day, hour, minute, second);
   const check = new Date(wall);
   // Date.UTC rolls 2026-02-31 over into March; such a date is not one.
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return null;
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
+    return null;
   // Offsets either side of any transition near this time (transitions are months apart).
   const before = wall - offsetAt(wall - 12 * HOUR, timeZone);
   const after = wall - offsetAt(wall + 12 * HOUR, timeZone);

@@ -45,7 +45,11 @@ function monthSpan(date: Date, timeZone: string): MonthSpan {
   if (!span) {
     const [year, number] = month.split('-').map(Number) as [number, number];
     const next = number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
-    span = { month, from: startOfDay(`${month}-01`, timeZone).getTime(), to: startOfDay(`${next}-01`, timeZone).getTime() };
+    span = {
+      month,
+      from: startOfDay(`${month}-01`, timeZone).getTime(),
+      to: startOfDay(`${next}-01`, timeZone).getTime(),
+    };
     monthSpans.set(key, span);
   }
   return span;
@@ -101,7 +105,7 @@ function historyMonths(snapshot: Snapshot): string[] {
   const oldest = months[0] ?? current;
   const list: string[] = [];
   let [year, month] = current.split('-').map(Number) as [number, number];
-  for (let key = current; key >= oldest; ) {
+  for (let key = current; key >= oldest;) {
     list.push(key);
     month -= 1;
     if (month === 0) {

@@ -72,7 +72,11 @@ export function allowedNextStatuses(kind: EventKind, current: EventStatus | null
 function checkStatus(kind: EventKind, current: EventStatus | null, next: EventStatus): void {
   const fitsKind = kind === 'incident' ? isIncidentStatus(next) : isMaintenanceStatus(next);
   if (!fitsKind) {
-    throw new RuleViolation('invalid_status', `"${next}" is not a status a${kind === 'incident' ? 'n incident' : ' maintenance'} can have`, 'status');
+    throw new RuleViolation(
+      'invalid_status',
+      `"${next}" is not a status a${kind === 'incident' ? 'n incident' : ' maintenance'} can have`,
+      'status',
+    );
   }
   const allowed = allowedNextStatuses(kind, current);
   if (!allowed.includes(next)) {
@@ -121,7 +125,8 @@ function componentTargets(input: UpdatePlanInput): Map<string, ComponentStatus> 
 export function planUpdate(input: UpdatePlanInput): UpdatePlan {
   checkStatus(input.kind, input.current?.status ?? null, input.status);
   for (const id of Object.keys(input.componentChanges)) {
-    if (!input.components.has(id)) throw new RuleViolation('unknown_component', `no component with id "${id}"`, `components.${id}`);
+    if (!input.components.has(id))
+      throw new RuleViolation('unknown_component', `no component with id "${id}"`, `components.${id}`);
   }
   const transitions: ComponentTransition[] = [];
   for (const [id, newStatus] of componentTargets(input)) {
@@ -132,7 +137,12 @@ export function planUpdate(input: UpdatePlanInput): UpdatePlan {
     if (!requested && component.status === newStatus) continue;
     transitions.push({ id, name: component.name, oldStatus: component.status, newStatus });
   }
-  return { kind: input.kind, status: input.status, ...nextTimes(input.current, input.kind, input.status, input.now), transitions };
+  return {
+    kind: input.kind,
+    status: input.status,
+    ...nextTimes(input.current, input.kind, input.status, input.now),
+    transitions,
+  };
 }
 
 /**
@@ -140,7 +150,12 @@ export function planUpdate(input: UpdatePlanInput): UpdatePlan {
  * takes the worse of its impact so far and what this update's component changes imply (an
  * update never lowers it by itself); an explicit override wins.
  */
-export function impactAfterUpdate(input: { kind: EventKind; current: Impact; transitions: readonly ComponentTransition[]; override?: Impact | undefined }): Impact {
+export function impactAfterUpdate(input: {
+  kind: EventKind;
+  current: Impact;
+  transitions: readonly ComponentTransition[];
+  override?: Impact | undefined;
+}): Impact {
   if (input.override) return input.override;
   if (input.kind === 'maintenance') return 'maintenance';
   const implied = impactOfComponentStatuses(input.transitions.map((t) => t.newStatus));
@@ -151,7 +166,12 @@ export function impactAfterUpdate(input: { kind: EventKind; current: Impact; tra
  * The promised next update after an update: none once the event is closed; unchanged when
  * the update says nothing (undefined); withdrawn by null; otherwise `inMinutes` from now.
  */
-export function nextUpdateDueAfter(input: { closed: boolean; current: Date | null; inMinutes: number | null | undefined; now: Date }): Date | null {
+export function nextUpdateDueAfter(input: {
+  closed: boolean;
+  current: Date | null;
+  inMinutes: number | null | undefined;
+  now: Date;
+}): Date | null {
   if (input.closed) return null;
   if (input.inMinutes === undefined) return input.current;
   return input.inMinutes === null ? null : new Date(input.now.getTime() + input.inMinutes * 60_000);
@@ -180,8 +200,18 @@ export interface NextState extends UpdatePlan {
  */
 export function nextIncidentState(input: NextStateInput): NextState {
   const plan = planUpdate(input);
-  const impact = impactAfterUpdate({ kind: input.kind, current: input.impact, transitions: plan.transitions, override: input.impactOverride });
-  const nextUpdateDueAt = nextUpdateDueAfter({ closed: plan.resolvedAt !== null, current: input.nextUpdateDueAt, inMinutes: input.nextUpdateInMinutes, now: input.now });
+  const impact = impactAfterUpdate({
+    kind: input.kind,
+    current: input.impact,
+    transitions: plan.transitions,
+    override: input.impactOverride,
+  });
+  const nextUpdateDueAt = nextUpdateDueAfter({
+    closed: plan.resolvedAt !== null,
+    current: input.nextUpdateDueAt,
+    inMinutes: input.nextUpdateInMinutes,
+    now: input.now,
+  });
   const componentIds = [...new Set([...input.previouslyAffected, ...plan.transitions.map((t) => t.id)])];
   return { ...plan, impact, nextUpdateDueAt, componentIds };
 }

@@ -1,6 +1,18 @@
 import { dayKey } from './format.ts';
 import { groupComponents, type ComponentView, type IncidentView, type Snapshot } from './snapshot.ts';
-import { dailyUptimeOver, daySpans, formatDuration, formatUptime, groupDays, groupUptimePercent, startOfDay, uptimePercent, type DaySpan, type DayUptime, type StatusChange } from './uptime.ts';
+import {
+  dailyUptimeOver,
+  daySpans,
+  formatDuration,
+  formatUptime,
+  groupDays,
+  groupUptimePercent,
+  startOfDay,
+  uptimePercent,
+  type DaySpan,
+  type DayUptime,
+  type StatusChange,
+} from './uptime.ts';
 import { localeFor, type Locale } from './i18n/translator.ts';
 
 // The uptime rows the public pages show, worked out once per snapshot from its status
@@ -76,7 +88,10 @@ export function sameUptimeEvents(before: IncidentView | undefined, after: Incide
 }
 
 /** The components whose uptime the pages show: listed (not hidden) and showcasing it. */
-const showcasedComponents = (snapshot: Snapshot) => groupComponents(snapshot).flatMap((e) => e.components).filter((c) => c.showcase);
+const showcasedComponents = (snapshot: Snapshot) =>
+  groupComponents(snapshot)
+    .flatMap((e) => e.components)
+    .filter((c) => c.showcase);
 
 /**
  * Whether today's uptime figures stand still as the clock moves: every component the pages
@@ -99,7 +114,11 @@ export function todayStandsStill(snapshot: Snapshot): boolean {
 }
 
 /** Events per component per day index (no list: none): those under way (started, not yet closed) that day. */
-function eventsByDay(snapshot: Snapshot, spans: readonly DaySpan[], shown: ReadonlySet<string>): Map<string, Array<EventRef[] | undefined>> {
+function eventsByDay(
+  snapshot: Snapshot,
+  spans: readonly DaySpan[],
+  shown: ReadonlySet<string>,
+): Map<string, Array<EventRef[] | undefined>> {
   const result = new Map<string, Array<EventRef[] | undefined>>();
   if (spans.length === 0) return result;
   const first = spans[0]!.start.getTime();
@@ -175,14 +194,21 @@ const NO_EVENTS: readonly EventRef[] = Object.freeze([]);
 const pastDaysMemo = new WeakMap<readonly StatusChange[], Map<number, { key: string; days: DayUptime[] }>>();
 const withEventsMemo = new WeakMap<DayUptime, Map<string, UptimeDay>>();
 
-function componentDays(changes: readonly StatusChange[], since: Date | null, spans: readonly DaySpan[], now: Date, weight: number): DayUptime[] {
+function componentDays(
+  changes: readonly StatusChange[],
+  since: Date | null,
+  spans: readonly DaySpan[],
+  now: Date,
+  weight: number,
+): DayUptime[] {
   const history = { changes: changes as StatusChange[], since };
   // The time zone is not in the key: changing it publishes everything from freshly read lists.
   const key = `${spans[0]?.day}|${since?.getTime() ?? ''}|${weight}`;
   let byWindow = pastDaysMemo.get(changes);
   if (!byWindow) pastDaysMemo.set(changes, (byWindow = new Map()));
   let past = byWindow.get(spans.length);
-  if (past?.key !== key) byWindow.set(spans.length, (past = { key, days: dailyUptimeOver(history, spans.slice(0, -1), now, weight) }));
+  if (past?.key !== key)
+    byWindow.set(spans.length, (past = { key, days: dailyUptimeOver(history, spans.slice(0, -1), now, weight) }));
   return [...past.days, ...dailyUptimeOver(history, spans.slice(-1), now, weight)];
 }
 
@@ -204,9 +230,18 @@ function computeAllDays(snapshot: Snapshot, dayCount: number): AllDays {
   const events = eventsByDay(snapshot, spans, new Set(showcased.map((c) => c.id)));
   const components = new Map<string, UptimeDay[]>();
   for (const component of showcased) {
-    const days = componentDays(snapshot.statusChanges[component.id] ?? NO_CHANGES, existenceStart(component, tz), spans, snapshot.now, snapshot.page.partialOutageWeight);
+    const days = componentDays(
+      snapshot.statusChanges[component.id] ?? NO_CHANGES,
+      existenceStart(component, tz),
+      spans,
+      snapshot.now,
+      snapshot.page.partialOutageWeight,
+    );
     const eventDays = events.get(component.id);
-    components.set(component.id, days.map((d, i) => withEvents(d, eventDays?.[i] ?? NO_EVENTS)));
+    components.set(
+      component.id,
+      days.map((d, i) => withEvents(d, eventDays?.[i] ?? NO_EVENTS)),
+    );
   }
   const groups = new Map<string, { members: UptimeDay[][]; days: UptimeDay[] }>();
   for (const { group, components: listed } of entries) {
@@ -225,7 +260,10 @@ function groupRowDays(key: string, members: UptimeDay[][]): UptimeDay[] {
   const length = Math.max(0, ...members.map((m) => m.length));
   const days: UptimeDay[] = [];
   for (let i = 0; i < length; i++) {
-    const unchanged = previous !== undefined && previous.members.length === members.length && members.every((m, j) => previous.members[j]![i] === m[i]);
+    const unchanged =
+      previous !== undefined &&
+      previous.members.length === members.length &&
+      members.every((m, j) => previous.members[j]![i] === m[i]);
     if (unchanged && previous.days[i]) {
       days.push(previous.days[i]!);
       continue;
@@ -252,8 +290,18 @@ export function describeDay(day: UptimeDay, locale: Locale = localeFor('en', 'en
   const { t } = locale;
   if (day.worst === null) return t('uptime.dayNoData');
   const parts = [t('uptime.dayUptime', { uptime: formatUptime(day.uptime) })];
-  if (day.worst !== 'operational') parts.push(t('uptime.dayStatusFor', { status: locale.componentStatus(day.worst), duration: durationIn(day.durations[day.worst] ?? 0, locale) }));
-  parts.push(day.events.length === 0 ? t('uptime.dayNoIncidents') : t('uptime.dayEvents', { names: day.events.map((e) => e.name).join(t('uptime.eventSeparator')) }));
+  if (day.worst !== 'operational')
+    parts.push(
+      t('uptime.dayStatusFor', {
+        status: locale.componentStatus(day.worst),
+        duration: durationIn(day.durations[day.worst] ?? 0, locale),
+      }),
+    );
+  parts.push(
+    day.events.length === 0
+      ? t('uptime.dayNoIncidents')
+      : t('uptime.dayEvents', { names: day.events.map((e) => e.name).join(t('uptime.eventSeparator')) }),
+  );
   // Chinese sentences end in "。" and follow one another without a space.
   return parts.join(locale.language === 'en' ? ' ' : '');
 }
@@ -265,5 +313,7 @@ function durationIn(ms: number, locale: Locale): string {
   if (minutes < 1) return locale.t('uptime.underAMinute');
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
-  return [h ? locale.t('uptime.hours', { count: h }) : '', m ? locale.t('uptime.minutes', { count: m }) : ''].filter(Boolean).join(' ');
+  return [h ? locale.t('uptime.hours', { count: h }) : '', m ? locale.t('uptime.minutes', { count: m }) : '']
+    .filter(Boolean)
+    .join(' ');
 }

@@ -67,17 +67,35 @@ export interface PostmortemPlan {
 
 /** What a postmortem change does to the incident; throws naming the field when it may not. */
 export function planPostmortem(current: PostmortemState, action: PostmortemAction, now: Date): PostmortemPlan {
-  if (current.kind !== 'incident') throw new RuleViolation('not_an_incident', 'a maintenance has no postmortem; only incidents do');
+  if (current.kind !== 'incident')
+    throw new RuleViolation('not_an_incident', 'a maintenance has no postmortem; only incidents do');
   const published = current.postmortemPublishedAt !== null;
-  const withdraw = (): PostmortemPlan => ({ status: current.status === 'postmortem' ? 'resolved' : current.status, postmortemPublishedAt: null, action: 'unpublish' });
-  if (action.type === 'unpublish') return published ? withdraw() : { status: current.status, postmortemPublishedAt: null, action: 'none' };
+  const withdraw = (): PostmortemPlan => ({
+    status: current.status === 'postmortem' ? 'resolved' : current.status,
+    postmortemPublishedAt: null,
+    action: 'unpublish',
+  });
+  if (action.type === 'unpublish')
+    return published ? withdraw() : { status: current.status, postmortemPublishedAt: null, action: 'none' };
   if (action.publish === true) {
     if (current.status !== 'resolved' && current.status !== 'postmortem') {
-      throw new RuleViolation('invalid_transition', `a postmortem can be published only once the incident is resolved; it is "${current.status}"`, 'publish');
+      throw new RuleViolation(
+        'invalid_transition',
+        `a postmortem can be published only once the incident is resolved; it is "${current.status}"`,
+        'publish',
+      );
     }
     // Corrections to a published postmortem keep the date it first appeared.
-    return { status: 'postmortem', postmortemPublishedAt: current.postmortemPublishedAt ?? now, action: published ? 'edit' : 'publish' };
+    return {
+      status: 'postmortem',
+      postmortemPublishedAt: current.postmortemPublishedAt ?? now,
+      action: published ? 'edit' : 'publish',
+    };
   }
   if (action.publish === false && published) return withdraw();
-  return { status: current.status, postmortemPublishedAt: current.postmortemPublishedAt, action: published ? 'edit' : 'draft' };
+  return {
+    status: current.status,
+    postmortemPublishedAt: current.postmortemPublishedAt,
+    action: published ? 'edit' : 'draft',
+  };
 }

@@ -34,7 +34,11 @@ export interface StaleCandidate {
 
 /** An unresolved incident open for longer than `staleHours` (a maintenance has its window instead). */
 export function isIncidentStale(incident: StaleCandidate, now: Date, staleHours: number): boolean {
-  return incident.kind === 'incident' && !incident.resolvedAt && now.getTime() - incident.startedAt.getTime() > staleHours * HOUR;
+  return (
+    incident.kind === 'incident' &&
+    !incident.resolvedAt &&
+    now.getTime() - incident.startedAt.getTime() > staleHours * HOUR
+  );
 }
 
 export interface MaintenanceCandidate {
@@ -48,7 +52,13 @@ export interface MaintenanceCandidate {
  * reminder off). A window already open gets no "starts in" email.
  */
 export function isMaintenanceReminderDue(maintenance: MaintenanceCandidate, now: Date, leadMinutes: number): boolean {
-  if (leadMinutes <= 0 || maintenance.status !== 'scheduled' || !maintenance.scheduledFor || maintenance.maintenanceRemindedAt) return false;
+  if (
+    leadMinutes <= 0 ||
+    maintenance.status !== 'scheduled' ||
+    !maintenance.scheduledFor ||
+    maintenance.maintenanceRemindedAt
+  )
+    return false;
   const ahead = maintenance.scheduledFor.getTime() - now.getTime();
   return ahead > 0 && ahead <= leadMinutes * MINUTE;
 }

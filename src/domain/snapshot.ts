@@ -136,12 +136,24 @@ export function groupComponents(snapshot: Snapshot): GroupedComponents[] {
     if (group.hidden) continue;
     const members = visible.filter((c) => c.groupId === group.id).sort(byPosition);
     if (members.length === 0) continue;
-    entries.push({ group, position: group.position, name: group.name, status: worstComponentStatus(members.map((c) => c.status)), components: members });
+    entries.push({
+      group,
+      position: group.position,
+      name: group.name,
+      status: worstComponentStatus(members.map((c) => c.status)),
+      components: members,
+    });
   }
   const knownGroups = new Set(snapshot.groups.map((g) => g.id));
   for (const component of visible) {
     if (component.groupId && knownGroups.has(component.groupId)) continue;
-    entries.push({ group: null, position: component.position, name: component.name, status: component.status, components: [component] });
+    entries.push({
+      group: null,
+      position: component.position,
+      name: component.name,
+      status: component.status,
+      components: [component],
+    });
   }
   return entries.sort(byPosition).map(({ group, status, components }) => ({ group, status, components }));
 }
@@ -169,7 +181,9 @@ export function isActive(incident: IncidentView): boolean {
 
 /** Incidents not resolved, and maintenances under way or scheduled: the events that are not history yet. */
 function openEvents(snapshot: Snapshot): IncidentView[] {
-  return perSnapshot(snapshot, 'open', () => snapshot.incidents.filter((i) => isActive(i) || (i.kind === 'maintenance' && i.status === 'scheduled')));
+  return perSnapshot(snapshot, 'open', () =>
+    snapshot.incidents.filter((i) => isActive(i) || (i.kind === 'maintenance' && i.status === 'scheduled')),
+  );
 }
 
 export function unresolvedIncidents(snapshot: Snapshot): IncidentView[] {
@@ -195,7 +209,8 @@ export function publicComponents(snapshot: Snapshot): ComponentView[] {
   });
 }
 
-const publicNames = (snapshot: Snapshot) => perSnapshot(snapshot, 'publicNames', () => new Map(publicComponents(snapshot).map((c) => [c.id, c.name])));
+const publicNames = (snapshot: Snapshot) =>
+  perSnapshot(snapshot, 'publicNames', () => new Map(publicComponents(snapshot).map((c) => [c.id, c.name])));
 
 /** An update's component changes without those of components the public may not see. */
 export function publicTransitions(snapshot: Snapshot, update: UpdateView): ComponentTransition[] {
@@ -206,7 +221,9 @@ export function publicTransitions(snapshot: Snapshot, update: UpdateView): Compo
 export function overallStatus(snapshot: Snapshot): PageStatus {
   return perSnapshot(snapshot, 'status', () => {
     const leafStatuses = publicComponents(snapshot).map((c) => c.status);
-    const activeImpacts = openEvents(snapshot).filter(isActive).map((i) => i.impact);
+    const activeImpacts = openEvents(snapshot)
+      .filter(isActive)
+      .map((i) => i.impact);
     return pageStatus(leafStatuses, activeImpacts);
   });
 }
@@ -220,10 +237,16 @@ export function componentNames(snapshot: Snapshot, ids: readonly string[]): stri
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-const newestFirst = (a: IncidentView, b: IncidentView) => b.startedAt.getTime() - a.startedAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime();
+const newestFirst = (a: IncidentView, b: IncidentView) =>
+  b.startedAt.getTime() - a.startedAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime();
 
 /** The snapshot after a change: its new parts, and the previous incidents with those it changed merged in. */
-export function advanceSnapshot(previous: Snapshot, parts: Omit<Snapshot, 'incidents'>, changed: readonly IncidentView[], ids: readonly string[]): Snapshot {
+export function advanceSnapshot(
+  previous: Snapshot,
+  parts: Omit<Snapshot, 'incidents'>,
+  changed: readonly IncidentView[],
+  ids: readonly string[],
+): Snapshot {
   return { ...parts, incidents: mergeIncidents(previous.incidents, changed, ids) };
 }
 
@@ -232,7 +255,11 @@ export function advanceSnapshot(previous: Snapshot, parts: Omit<Snapshot, 'incid
  * by `changed` (an id missing from `changed` was deleted). Both lists are newest first, so
  * this merges rather than sorting the whole history again.
  */
-function mergeIncidents(previous: readonly IncidentView[], changed: readonly IncidentView[], ids: readonly string[]): IncidentView[] {
+function mergeIncidents(
+  previous: readonly IncidentView[],
+  changed: readonly IncidentView[],
+  ids: readonly string[],
+): IncidentView[] {
   const replaced = new Set(ids);
   const kept = previous.filter((i) => !replaced.has(i.id));
   const merged: IncidentView[] = [];

@@ -26,7 +26,6 @@ export interface OverdueReminderMessage {
 
 export type StaffEmailMessage = OverdueReminderMessage;
 
-
 /** The admin's page of an incident, where Herald itself answers (HERALD_APP_URL). */
 export function adminIncidentUrl(appUrl: string, incidentId: string): string {
   return absoluteUrl(appUrl, `/admin/incidents/${encodeURIComponent(incidentId)}/`);

@@ -42,7 +42,8 @@ export function rollUpComponents(statuses: readonly ComponentStatus[]): PageStat
     }
   }
   if (all('major_outage')) return { indicator: 'critical', description: 'Major System Outage' };
-  if (some('major_outage') || all('partial_outage')) return { indicator: 'major', description: 'Partial System Outage' };
+  if (some('major_outage') || all('partial_outage'))
+    return { indicator: 'major', description: 'Partial System Outage' };
   if (some('partial_outage')) return { indicator: 'minor', description: 'Minor Service Outage' };
   if (all('degraded_performance')) return { indicator: 'minor', description: 'Degraded System Service' };
   if (some('degraded_performance')) return { indicator: 'minor', description: 'Partially Degraded Service' };
@@ -70,13 +71,17 @@ const IMPACT_STATUS: Record<Exclude<Impact, 'none'>, PageStatus> = {
  * "Partial System Outage" even if its incident is critical); when all are operational an
  * active incident still turns the banner away from "All Systems Operational".
  */
-export function pageStatus(componentStatuses: readonly ComponentStatus[], activeImpacts: readonly Impact[]): PageStatus {
+export function pageStatus(
+  componentStatuses: readonly ComponentStatus[],
+  activeImpacts: readonly Impact[],
+): PageStatus {
   const components = rollUpComponents(componentStatuses);
   let worstEvent: PageStatus | null = null;
   for (const impact of activeImpacts) {
     if (impact === 'none') continue;
     const candidate = IMPACT_STATUS[impact];
-    if (!worstEvent || INDICATOR_RANK[candidate.indicator] > INDICATOR_RANK[worstEvent.indicator]) worstEvent = candidate;
+    if (!worstEvent || INDICATOR_RANK[candidate.indicator] > INDICATOR_RANK[worstEvent.indicator])
+      worstEvent = candidate;
   }
   if (!worstEvent || INDICATOR_RANK[worstEvent.indicator] <= INDICATOR_RANK[components.indicator]) return components;
   if (components.indicator === 'none') return worstEvent;

@@ -62,8 +62,15 @@ function groupJson(snapshot: Snapshot, g: GroupView, members: ComponentView[]) {
 }
 
 /** Position, then name, then id: a total order, so equal positions never trade places between publishes. */
-function byPlace(a: { position: number; name: string; id: string }, b: { position: number; name: string; id: string }): number {
-  return a.position - b.position || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+function byPlace(
+  a: { position: number; name: string; id: string },
+  b: { position: number; name: string; id: string },
+): number {
+  return (
+    a.position - b.position ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 /**
@@ -75,15 +82,22 @@ function byPlace(a: { position: number; name: string; id: string }, b: { positio
 export function componentsJson(snapshot: Snapshot) {
   const shown = publicComponents(snapshot);
   const listed = new Set<string>();
-  const entries: Array<{ place: GroupView | ComponentView; items: Array<ReturnType<typeof componentJson> | ReturnType<typeof groupJson>> }> = [];
+  const entries: Array<{
+    place: GroupView | ComponentView;
+    items: Array<ReturnType<typeof componentJson> | ReturnType<typeof groupJson>>;
+  }> = [];
   for (const group of snapshot.groups) {
     if (group.hidden) continue;
     const members = shown.filter((c) => c.groupId === group.id).sort(byPlace);
     if (members.length === 0) continue;
     for (const member of members) listed.add(member.id);
-    entries.push({ place: group, items: [groupJson(snapshot, group, members), ...members.map((m) => componentJson(snapshot, m))] });
+    entries.push({
+      place: group,
+      items: [groupJson(snapshot, group, members), ...members.map((m) => componentJson(snapshot, m))],
+    });
   }
-  for (const component of shown) if (!listed.has(component.id)) entries.push({ place: component, items: [componentJson(snapshot, component)] });
+  for (const component of shown)
+    if (!listed.has(component.id)) entries.push({ place: component, items: [componentJson(snapshot, component)] });
   return entries.sort((a, b) => byPlace(a.place, b.place)).flatMap((entry) => entry.items);
 }
 
@@ -142,7 +156,9 @@ export function summaryJson(snapshot: Snapshot) {
     page: pageJson(snapshot),
     components: componentsJson(snapshot),
     incidents: unresolvedIncidents(snapshot).map((i) => incidentJson(snapshot, i)),
-    scheduled_maintenances: [...activeMaintenances(snapshot), ...upcomingMaintenances(snapshot)].map((i) => incidentJson(snapshot, i)),
+    scheduled_maintenances: [...activeMaintenances(snapshot), ...upcomingMaintenances(snapshot)].map((i) =>
+      incidentJson(snapshot, i),
+    ),
     status: statusJson(overallStatus(snapshot)),
   };
 }
@@ -157,7 +173,16 @@ export const STATUSPAGE_API_FILES: Record<string, (snapshot: Snapshot) => unknow
   'components.json': (s) => ({ ...pageOnly(s), components: componentsJson(s) }),
   'incidents.json': (s) => ({ ...pageOnly(s), incidents: incidentList(s, incidentsOnly(s).slice(0, 50)) }),
   'incidents/unresolved.json': (s) => ({ ...pageOnly(s), incidents: incidentList(s, unresolvedIncidents(s)) }),
-  'scheduled-maintenances.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, maintenancesOnly(s).slice(0, 50)) }),
-  'scheduled-maintenances/upcoming.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, upcomingMaintenances(s)) }),
-  'scheduled-maintenances/active.json': (s) => ({ ...pageOnly(s), scheduled_maintenances: incidentList(s, activeMaintenances(s)) }),
+  'scheduled-maintenances.json': (s) => ({
+    ...pageOnly(s),
+    scheduled_maintenances: incidentList(s, maintenancesOnly(s).slice(0, 50)),
+  }),
+  'scheduled-maintenances/upcoming.json': (s) => ({
+    ...pageOnly(s),
+    scheduled_maintenances: incidentList(s, upcomingMaintenances(s)),
+  }),
+  'scheduled-maintenances/active.json': (s) => ({
+    ...pageOnly(s),
+    scheduled_maintenances: incidentList(s, activeMaintenances(s)),
+  }),
 };

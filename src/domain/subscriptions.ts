@@ -77,12 +77,23 @@ export interface SubscriptionChoices {
 /** What the subscribe form on the published page offers: the components the public may see. */
 export function subscriptionChoicesOf(snapshot: Snapshot): SubscriptionChoices {
   const shown = publicComponents(snapshot);
-  const byPosition = <T extends { position: number; name: string }>(a: T, b: T) => a.position - b.position || a.name.localeCompare(b.name);
+  const byPosition = <T extends { position: number; name: string }>(a: T, b: T) =>
+    a.position - b.position || a.name.localeCompare(b.name);
   const groups = snapshot.groups
     .filter((g) => !g.hidden && shown.some((c) => c.groupId === g.id))
     .sort(byPosition)
-    .map((g) => ({ id: g.id, name: g.name, components: shown.filter((c) => c.groupId === g.id).sort(byPosition).map(({ id, name }) => ({ id, name })) }));
+    .map((g) => ({
+      id: g.id,
+      name: g.name,
+      components: shown
+        .filter((c) => c.groupId === g.id)
+        .sort(byPosition)
+        .map(({ id, name }) => ({ id, name })),
+    }));
   const grouped = new Set(groups.map((g) => g.id));
-  const ungrouped = shown.filter((c) => !c.groupId || !grouped.has(c.groupId)).sort(byPosition).map(({ id, name }) => ({ id, name }));
+  const ungrouped = shown
+    .filter((c) => !c.groupId || !grouped.has(c.groupId))
+    .sort(byPosition)
+    .map(({ id, name }) => ({ id, name }));
   return { groups, ungrouped };
 }

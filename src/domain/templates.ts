@@ -3,7 +3,15 @@ import { RuleViolation } from './errors.ts';
 // Pre-approved wording with variables. Rendering is substitution only: no expression is
 // ever evaluated and nothing but the values given can appear in the output.
 
-export const TEMPLATE_VARIABLES = ['component', 'components', 'start_time', 'end_time', 'next_update', 'page_name', 'incident_name'] as const;
+export const TEMPLATE_VARIABLES = [
+  'component',
+  'components',
+  'start_time',
+  'end_time',
+  'next_update',
+  'page_name',
+  'incident_name',
+] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 export const TEMPLATE_VARIABLE_HELP: Record<TemplateVariable, string> = {
@@ -23,7 +31,11 @@ export function checkTemplateText(text: string, field: string): void {
   for (const match of text.matchAll(PLACEHOLDER)) {
     const name = match[1]!;
     if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) {
-      throw new RuleViolation('unknown_variable', `unknown variable {{${name}}}; known: ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}`, field);
+      throw new RuleViolation(
+        'unknown_variable',
+        `unknown variable {{${name}}}; known: ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}`,
+        field,
+      );
     }
   }
   const rest = text.replace(PLACEHOLDER, '');

@@ -49,7 +49,10 @@ export type DayCellStatus = 'no-data' | ComponentStatus;
 
 export interface DayCell {
   status: DayCellStatus;
-  /** How long the worst status lasted: 1 (under an hour, lightest), 2 (under six hours), 3 (longer; every operational and no-data day). */
+  /**
+   * How long the worst status lasted: 1 (under an hour, lightest), 2 (under six hours), 3 (longer; every operational
+   * and no-data day).
+   */
   tint: 1 | 2 | 3;
 }
 
@@ -104,7 +107,12 @@ function pastBar(day: UptimeDay): string {
 
 /** Today's bar: the row's tab stop, with its date and words. */
 function todayBar(day: UptimeDay, words: BarWords): string {
-  return cached(day, `today ${words.key}`, () => `<li${dayCellAttributes(day)}${TAB_STOP}><span><b>${escapeHtml(dayDate(day.day, words))}</b> ${escapeHtml(words.describe(day))}</span></li>`);
+  return cached(
+    day,
+    `today ${words.key}`,
+    () =>
+      `<li${dayCellAttributes(day)}${TAB_STOP}><span><b>${escapeHtml(dayDate(day.day, words))}</b> ${escapeHtml(words.describe(day))}</span></li>`,
+  );
 }
 
 /** Monday-first column of a day (1 to 7). */
@@ -112,7 +120,12 @@ const weekdayColumn = (day: string) => ((new Date(`${day}T12:00:00Z`).getUTCDay(
 
 /** A calendar cell; a month's first names its weekday's column (c2 to c7), the others follow it. */
 function calendarCell(day: UptimeDay, words: BarWords, first: boolean, tabStop: boolean): string {
-  return cached(day, `cell ${words.key} ${first} ${tabStop}`, () => `<li${dayCellAttributes(day, first ? weekdayColumn(day.day) : 1)}${tabStop ? TAB_STOP : ''}><span>${escapeHtml(words.describe(day))}</span></li>`);
+  return cached(
+    day,
+    `cell ${words.key} ${first} ${tabStop}`,
+    () =>
+      `<li${dayCellAttributes(day, first ? weekdayColumn(day.day) : 1)}${tabStop ? TAB_STOP : ''}><span>${escapeHtml(words.describe(day))}</span></li>`,
+  );
 }
 
 /** A month's list of days, from the first shown: its name, and the words around a day's number. */
@@ -143,7 +156,9 @@ export function uptimeCalendar(days: readonly UptimeDay[], words: BarWords): str
   return month ? `${html}</ol></li>` : html;
 }
 
-/** The `<li>` items of a row's bars, oldest first; the last (today) is the row's tab stop and alone carries its words. */
+/**
+ * The `<li>` items of a row's bars, oldest first; the last (today) is the row's tab stop and alone carries its words.
+ */
 export function uptimeBarItems(days: readonly UptimeDay[], words: BarWords): string {
   let html = '';
   days.forEach((day, i) => {
@@ -162,8 +177,13 @@ export interface UptimeDaysFile {
   rows: Record<string, string[]>;
 }
 
-export function uptimeDaysFile(dayKeys: readonly string[], rows: ReadonlyMap<string, readonly UptimeDay[]>, words: BarWords): UptimeDaysFile {
+export function uptimeDaysFile(
+  dayKeys: readonly string[],
+  rows: ReadonlyMap<string, readonly UptimeDay[]>,
+  words: BarWords,
+): UptimeDaysFile {
   const result: UptimeDaysFile = { dates: dayKeys.map((day) => dayDate(day, words)), rows: {} };
-  for (const [id, days] of rows) result.rows[id] = days.map((day) => cached(day, `words ${words.key}`, () => words.describe(day)));
+  for (const [id, days] of rows)
+    result.rows[id] = days.map((day) => cached(day, `words ${words.key}`, () => words.describe(day)));
   return result;
 }

@@ -100,10 +100,22 @@ function downtimeOf(durations: Partial<Record<ComponentStatus, number>>, partial
   return (durations.major_outage ?? 0) + partialWeight * (durations.partial_outage ?? 0);
 }
 
-const noData = (day: string): DayUptime => ({ day, observedMs: 0, durations: {}, downtimeMs: 0, worst: null, uptime: null });
+const noData = (day: string): DayUptime => ({
+  day,
+  observedMs: 0,
+  durations: {},
+  downtimeMs: 0,
+  worst: null,
+  uptime: null,
+});
 
 /** Uptime per day over the given spans (oldest first), from one component's history. */
-export function dailyUptimeOver(history: ComponentHistory, spans: readonly DaySpan[], now: Date, partialOutageWeight = DEFAULT_PARTIAL_OUTAGE_WEIGHT): DayUptime[] {
+export function dailyUptimeOver(
+  history: ComponentHistory,
+  spans: readonly DaySpan[],
+  now: Date,
+  partialOutageWeight = DEFAULT_PARTIAL_OUTAGE_WEIGHT,
+): DayUptime[] {
   const { changes } = history;
   const begin = history.since ?? changes[0]?.changedAt ?? null;
   if (begin === null) return spans.map((s) => noData(s.day));
@@ -136,7 +148,12 @@ export function dailyUptimeOver(history: ComponentHistory, spans: readonly DaySp
 
 /** Uptime per local day for the last `options.days` days, oldest first. */
 export function dailyUptime(history: ComponentHistory, options: UptimeOptions): DayUptime[] {
-  return dailyUptimeOver(history, daySpans(options.now, options.timeZone, options.days), options.now, options.partialOutageWeight);
+  return dailyUptimeOver(
+    history,
+    daySpans(options.now, options.timeZone, options.days),
+    options.now,
+    options.partialOutageWeight,
+  );
 }
 
 /**
@@ -171,7 +188,8 @@ export function groupDays(members: ReadonlyArray<readonly DayUptime[]>): DayUpti
     }
     const durations: Partial<Record<ComponentStatus, number>> = {};
     for (const d of present) {
-      for (const [s, ms] of Object.entries(d.durations) as Array<[ComponentStatus, number]>) durations[s] = Math.max(durations[s] ?? 0, ms);
+      for (const [s, ms] of Object.entries(d.durations) as Array<[ComponentStatus, number]>)
+        durations[s] = Math.max(durations[s] ?? 0, ms);
     }
     const mean = (pick: (d: DayUptime) => number) => present.reduce((sum, d) => sum + pick(d), 0) / present.length;
     days.push({

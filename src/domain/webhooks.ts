@@ -71,14 +71,22 @@ function pageJson(snapshot: Snapshot) {
 }
 
 /** Statuspage's incident webhook: meta, page (with the overall status) and the incident with its updates. */
-export function incidentWebhookPayload(snapshot: Snapshot, incidentId: string, meta: WebhookMeta = { unsubscribe: null }) {
+export function incidentWebhookPayload(
+  snapshot: Snapshot,
+  incidentId: string,
+  meta: WebhookMeta = { unsubscribe: null },
+) {
   const incident = findIncident(snapshot, incidentId);
   if (!incident) return null;
   return { meta: metaJson(snapshot, meta), page: pageJson(snapshot), incident: incidentJson(snapshot, incident) };
 }
 
 /** Statuspage's component webhook; null for a component the public does not see. */
-export function componentWebhookPayload(snapshot: Snapshot, change: { id: string; transition: ComponentTransition; at: Date }, meta: WebhookMeta = { unsubscribe: null }) {
+export function componentWebhookPayload(
+  snapshot: Snapshot,
+  change: { id: string; transition: ComponentTransition; at: Date },
+  meta: WebhookMeta = { unsubscribe: null },
+) {
   const component = publicComponents(snapshot).find((c) => c.id === change.transition.id);
   if (!component) return null;
   return {
@@ -97,14 +105,21 @@ export function componentWebhookPayload(snapshot: Snapshot, change: { id: string
 
 /** What "Send test event" sends: the page as it is, and a message saying it is a test. */
 export function testWebhookPayload(snapshot: Snapshot, meta: WebhookMeta = { unsubscribe: null }) {
-  return { meta: metaJson(snapshot, meta), page: pageJson(snapshot), test: { message: `A test event from ${snapshot.page.name}'s status page. Nothing has changed.` } };
+  return {
+    meta: metaJson(snapshot, meta),
+    page: pageJson(snapshot),
+    test: { message: `A test event from ${snapshot.page.name}'s status page. Nothing has changed.` },
+  };
 }
 
 /**
  * Replaces the placeholders of a frozen payload with the site it is sent from, and gives
  * `meta.unsubscribe` the endpoint's own removal link when it has one (visitors' endpoints).
  */
-export function bindPayloadToSite(payload: unknown, site: { siteUrl: string; appUrl?: string; pageId: string; unsubscribeUrl?: string | null }): unknown {
+export function bindPayloadToSite(
+  payload: unknown,
+  site: { siteUrl: string; appUrl?: string; pageId: string; unsubscribeUrl?: string | null },
+): unknown {
   const base = site.siteUrl.replace(/\/+$/, '');
   const appBase = (site.appUrl ?? site.siteUrl).replace(/\/+$/, '');
   const walk = (value: unknown, key: string | null, parent: string | null): unknown => {
@@ -142,7 +157,9 @@ export function formatSignatureHeader(timestamp: number, hexSignature: string): 
 }
 
 /** The timestamp and v1 signatures of a header; null when it is not one of ours. */
-export function parseSignatureHeader(header: string | null | undefined): { timestamp: number; signatures: string[] } | null {
+export function parseSignatureHeader(
+  header: string | null | undefined,
+): { timestamp: number; signatures: string[] } | null {
   if (!header) return null;
   let timestamp: number | null = null;
   const signatures: string[] = [];
@@ -215,7 +232,12 @@ export function parseIPv6(text: string): number[] | null {
   const known = head.length + rest.length + tail.length;
   if (halves.length === 1 ? known !== 8 : known > 7) return null;
   const zeros = Array.from({ length: 8 - known }, () => 0);
-  return [...head.map((g) => parseInt(g, 16)), ...(halves.length === 2 ? zeros : []), ...rest.map((g) => parseInt(g, 16)), ...tail];
+  return [
+    ...head.map((g) => parseInt(g, 16)),
+    ...(halves.length === 2 ? zeros : []),
+    ...rest.map((g) => parseInt(g, 16)),
+    ...tail,
+  ];
 }
 
 function inV4(bytes: number[], prefix: [number, number, number, number], bits: number): boolean {
@@ -259,7 +281,8 @@ function classifyV6(g: number[]): AddressKind {
     return kind === 'public' ? 'reserved' : kind;
   }
   // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) lead to the IPv4 address they embed.
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return classifyV4(embeddedV4(g[6]!, g[7]!));
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))
+    return classifyV4(embeddedV4(g[6]!, g[7]!));
   if (g[0] === 0x2002) return classifyV4(embeddedV4(g[1]!, g[2]!));
   if ((g[0]! & 0xff00) === 0xff00) return 'multicast';
   if ((g[0]! & 0xffc0) === 0xfe80) return 'link-local';
@@ -295,7 +318,8 @@ export type UrlCheck = { ok: true; url: string } | { ok: false; message: string 
 export function checkWebhookUrl(raw: string, options: { allowPrivate: boolean }): UrlCheck {
   const text = raw.trim();
   if (text === '') return { ok: false, message: 'is required' };
-  if (text.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, message: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` };
+  if (text.length > MAX_WEBHOOK_URL_LENGTH)
+    return { ok: false, message: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` };
   let url: URL;
   try {
     url = new URL(text);
@@ -303,15 +327,24 @@ export function checkWebhookUrl(raw: string, options: { allowPrivate: boolean })
     return { ok: false, message: 'must be an absolute URL such as https://example.com/hooks/status' };
   }
   if (url.protocol !== 'https:' && !(options.allowPrivate && url.protocol === 'http:')) {
-    return { ok: false, message: options.allowPrivate ? 'must start with https:// or http://' : 'must start with https://' };
+    return {
+      ok: false,
+      message: options.allowPrivate ? 'must start with https:// or http://' : 'must start with https://',
+    };
   }
-  if (url.username || url.password) return { ok: false, message: 'must not contain a user name or password; put a secret in the path or verify the signature' };
+  if (url.username || url.password)
+    return {
+      ok: false,
+      message: 'must not contain a user name or password; put a secret in the path or verify the signature',
+    };
   url.hash = '';
   if (!options.allowPrivate) {
     const host = url.hostname;
     const kind = classifyAddress(host);
-    if (kind !== null && kind !== 'public') return { ok: false, message: `must not point to a ${ADDRESS_KIND_LABELS[kind]} address (${host})` };
-    if (kind === null && (LOCAL_NAME.test(host) || !host.includes('.'))) return { ok: false, message: `must name a public host, not "${host}"` };
+    if (kind !== null && kind !== 'public')
+      return { ok: false, message: `must not point to a ${ADDRESS_KIND_LABELS[kind]} address (${host})` };
+    if (kind === null && (LOCAL_NAME.test(host) || !host.includes('.')))
+      return { ok: false, message: `must name a public host, not "${host}"` };
   }
   return { ok: true, url: url.toString() };
 }

@@ -1,6 +1,12 @@
 import { localeFor } from './i18n/translator.ts';
 import { absoluteUrl, incidentUrl, withSlash } from './site-url.ts';
-import { activeMaintenances, overallStatus, unresolvedIncidents, type IncidentView, type Snapshot } from './snapshot.ts';
+import {
+  activeMaintenances,
+  overallStatus,
+  unresolvedIncidents,
+  type IncidentView,
+  type Snapshot,
+} from './snapshot.ts';
 import { EVENT_STATUS_LABELS, LANGUAGES, type Language } from './vocabulary.ts';
 
 // What /widget.js polls: as small as the widget needs, and free of anything that changes
@@ -60,7 +66,10 @@ export function widgetData(snapshot: Snapshot): WidgetData {
       url: absoluteUrl(snapshot.page.siteUrl, locale.path('/')),
       description: locale.pageStatus(status.description),
       dismiss: locale.t('widget.dismiss'),
-      active: active.map((i) => ({ status_label: locale.eventStatus(i.status), url: incidentUrl(snapshot.page.siteUrl, i.id, locale) })),
+      active: active.map((i) => ({
+        status_label: locale.eventStatus(i.status),
+        url: incidentUrl(snapshot.page.siteUrl, i.id, locale),
+      })),
     };
   };
   return {
@@ -68,6 +77,9 @@ export function widgetData(snapshot: Snapshot): WidgetData {
     status: { indicator: status.indicator, description: status.description },
     active: active.map((i) => widgetEvent(snapshot, i)),
     lang: defaultLanguage,
-    i18n: Object.fromEntries(LANGUAGES.map((language) => [language, wordsIn(language)])) as Record<Language, WidgetWords>,
+    i18n: Object.fromEntries(LANGUAGES.map((language) => [language, wordsIn(language)])) as Record<
+      Language,
+      WidgetWords
+    >,
   };
 }

@@ -50,8 +50,14 @@ const sizeText = (bytes: number) => (bytes >= MB ? `${bytes / MB} MB` : `${bytes
  * connection reset before it reads the answer; nothing else makes it stop.)
  */
 function refuse(res: ServerResponse, limit: number): void {
-  const { status, body } = errorBody(new HttpError(413, 'payload_too_large', `the request body must be at most ${sizeText(limit)}`));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  const { status, body } = errorBody(
+    new HttpError(413, 'payload_too_large', `the request body must be at most ${sizeText(limit)}`),
+  );
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'close',
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -88,7 +94,10 @@ const READ_AHEAD_BUDGET = new ReadAheadBudget(32 * MB);
 
 type ReadOutcome = Buffer | 'too large' | 'busy';
 
-/** Reads a body of unknown length, counting against its limit and the shared budget; stops (the rest unread) as soon as either is passed. */
+/**
+ * Reads a body of unknown length, counting against its limit and the shared budget; stops (the rest unread) as soon as
+ * either is passed.
+ */
 function readUpTo(req: IncomingMessage, limit: number, budget: ReadAheadBudget): Promise<ReadOutcome> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -122,7 +131,12 @@ function readUpTo(req: IncomingMessage, limit: number, budget: ReadAheadBudget):
  * anyone is signed in, so it stops at MAX_READ_AHEAD whatever the path allows: the CSV
  * import's larger limit needs a declared length, which browsers always send for a form.
  */
-export async function admitBody(req: IncomingMessage, res: ServerResponse, limit: number, budget = READ_AHEAD_BUDGET): Promise<boolean> {
+export async function admitBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  budget = READ_AHEAD_BUDGET,
+): Promise<boolean> {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     if (Number(declared) <= limit) return true;
@@ -133,8 +147,19 @@ export async function admitBody(req: IncomingMessage, res: ServerResponse, limit
   const readAhead = Math.min(limit, MAX_READ_AHEAD);
   const body = await readUpTo(req, readAhead, budget);
   if (body === 'busy') {
-    const { status, body: answer } = errorBody(new HttpError(503, 'busy', 'too many request bodies of unknown length are arriving at once; send a Content-Length or try again in a moment'));
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5', connection: 'close' });
+    const { status, body: answer } = errorBody(
+      new HttpError(
+        503,
+        'busy',
+        'too many request bodies of unknown length are arriving at once; send a Content-Length or try again in a moment',
+      ),
+    );
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': '5',
+      connection: 'close',
+    });
     res.end(JSON.stringify(answer));
     return false;
   }

@@ -11,7 +11,10 @@ import { BlockList, isIP } from 'node:net';
 // not one of them is the client. Entries to its left were written by the client and are
 // never read. Without trusted proxies the header means nothing.
 
-/** An address as Herald compares and keys it: no brackets, port or zone; IPv4-mapped IPv6 as IPv4; lower case. Null if it is not an IP address. */
+/**
+ * An address as Herald compares and keys it: no brackets, port or zone; IPv4-mapped IPv6 as IPv4; lower case. Null if
+ * it is not an IP address.
+ */
 export function plainAddress(raw: string): string | null {
   let address = raw.trim();
   const bracketed = address.match(/^\[([^\]]+)\](?::\d+)?$/);
@@ -39,11 +42,13 @@ export class TrustedProxies {
     // BlockList matches IPv4-mapped IPv6 and IPv4 against each other's rules by itself.
     const match = entry.match(/^([^/%]+)(?:\/(\d{1,3}))?$/);
     const family = match ? isIP(match[1]!) : 0;
-    if (!match || family === 0) throw new Error(`"${entry}" is not an IP address or a CIDR range (like 10.0.0.0/8 or fd00::/8)`);
+    if (!match || family === 0)
+      throw new Error(`"${entry}" is not an IP address or a CIDR range (like 10.0.0.0/8 or fd00::/8)`);
     const type = family === 4 ? 'ipv4' : 'ipv6';
     if (match[2] === undefined) return this.#list.addAddress(match[1]!, type);
     const prefix = Number(match[2]);
-    if (prefix > (family === 4 ? 32 : 128)) throw new Error(`"${entry}" has a prefix longer than ${family === 4 ? 32 : 128} bits`);
+    if (prefix > (family === 4 ? 32 : 128))
+      throw new Error(`"${entry}" has a prefix longer than ${family === 4 ? 32 : 128} bits`);
     this.#list.addSubnet(match[1]!, prefix, type);
   }
 
@@ -57,7 +62,11 @@ export class TrustedProxies {
  * X-Forwarded-For entry that is not one (see above). An entry that is not an address stops
  * the walk at the proxy that wrote it: its word is all there is.
  */
-export function clientAddressOf(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: TrustedProxies): string {
+export function clientAddressOf(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: TrustedProxies,
+): string {
   const direct = plainAddress(peer ?? '') ?? peer ?? 'unknown';
   if (trusted.size === 0 || !trusted.has(direct) || !forwardedFor) return direct;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
@@ -85,9 +94,13 @@ export function requestClientAddress(locals: App.Locals): string {
 export function limitKey(address: string): string {
   if (isIP(address) !== 6) return address;
   const [head = '', tail] = address.split('::');
-  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  const groups = (part: string) =>
+    part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
   const left = groups(head);
   const right = tail === undefined ? [] : groups(tail);
   const all = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${all.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${all
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

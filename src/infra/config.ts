@@ -16,43 +16,69 @@ const absoluteUrl = (example: string) =>
   z
     .string()
     .optional()
-    .refine((v) => v === undefined || v === '' || (/^https?:\/\/[^/]+/.test(v) && URL.canParse(v)), `must be an absolute http(s) URL such as ${example}`);
+    .refine(
+      (v) => v === undefined || v === '' || (/^https?:\/\/[^/]+/.test(v) && URL.canParse(v)),
+      `must be an absolute http(s) URL such as ${example}`,
+    );
 
-const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4321),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v : undefined)),
-  HERALD_DATA_DIR: z.string().min(1).default('./data'),
-  SITE_URL: absoluteUrl('https://status.example.com'),
-  HERALD_APP_URL: absoluteUrl('https://herald.example.com'),
-  HERALD_DEMO: flag(false),
-  HERALD_ADMIN_EMAIL: z.email('must be an email address').optional().or(z.literal('').transform(() => undefined)),
-  HERALD_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional().or(z.literal('').transform(() => undefined)),
-  HERALD_DIST_DIR: z.string().min(1).default('dist'),
-  RESEND_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
-  RESEND_BASE_URL: z.string().optional().transform((v) => v || 'https://api.resend.com').refine((v) => /^https?:\/\/[^/]+/.test(v), 'must be an absolute http(s) URL'),
-  RESEND_WEBHOOK_SECRET: z.string().optional().transform((v) => (v ? v : undefined)),
-  HERALD_EMAIL_FROM: z.string().optional().transform((v) => (v ? v : undefined)).refine((v) => v === undefined || !/[\r\n]/.test(v), 'must be one line, like "Acme Status <status@acme.com>"'),
-  HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
-  HERALD_WEBHOOKS_ALLOW_PRIVATE: flag(false),
-  HERALD_TRUSTED_PROXIES: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      try {
-        return new TrustedProxies(v ?? '');
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
-}).refine((e) => Boolean(e.HERALD_ADMIN_EMAIL) === Boolean(e.HERALD_ADMIN_PASSWORD), {
-  path: ['HERALD_ADMIN_PASSWORD'],
-  message: 'and HERALD_ADMIN_EMAIL must be set together',
-});
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(4321),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    HERALD_DATA_DIR: z.string().min(1).default('./data'),
+    SITE_URL: absoluteUrl('https://status.example.com'),
+    HERALD_APP_URL: absoluteUrl('https://herald.example.com'),
+    HERALD_DEMO: flag(false),
+    HERALD_ADMIN_EMAIL: z
+      .email('must be an email address')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    HERALD_ADMIN_PASSWORD: z
+      .string()
+      .min(10, 'must be at least 10 characters')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    HERALD_DIST_DIR: z.string().min(1).default('dist'),
+    RESEND_API_KEY: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    RESEND_BASE_URL: z
+      .string()
+      .optional()
+      .transform((v) => v || 'https://api.resend.com')
+      .refine((v) => /^https?:\/\/[^/]+/.test(v), 'must be an absolute http(s) URL'),
+    RESEND_WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    HERALD_EMAIL_FROM: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .refine((v) => v === undefined || !/[\r\n]/.test(v), 'must be one line, like "Acme Status <status@acme.com>"'),
+    HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
+    HERALD_WEBHOOKS_ALLOW_PRIVATE: flag(false),
+    HERALD_TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        try {
+          return new TrustedProxies(v ?? '');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+  })
+  .refine((e) => Boolean(e.HERALD_ADMIN_EMAIL) === Boolean(e.HERALD_ADMIN_PASSWORD), {
+    path: ['HERALD_ADMIN_PASSWORD'],
+    message: 'and HERALD_ADMIN_EMAIL must be set together',
+  });
 
 export interface Config {
   port: number;
@@ -99,7 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const e = parsed.data;
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
-  const siteUrl = (e.SITE_URL || `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${e.PORT}`).replace(/\/+$/, '');
+  const siteUrl = (
+    e.SITE_URL || `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${e.PORT}`
+  ).replace(/\/+$/, '');
   const appUrl = e.HERALD_APP_URL ? e.HERALD_APP_URL.replace(/\/+$/, '') : siteUrl;
   return {
     port: e.PORT,
@@ -110,7 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     appUrl,
     demo: e.HERALD_DEMO,
     distDir: path.resolve(cwd, e.HERALD_DIST_DIR),
-    firstAdmin: e.HERALD_ADMIN_EMAIL && e.HERALD_ADMIN_PASSWORD ? { email: e.HERALD_ADMIN_EMAIL, password: e.HERALD_ADMIN_PASSWORD } : undefined,
+    firstAdmin:
+      e.HERALD_ADMIN_EMAIL && e.HERALD_ADMIN_PASSWORD
+        ? { email: e.HERALD_ADMIN_EMAIL, password: e.HERALD_ADMIN_PASSWORD }
+        : undefined,
     email: {
       resendApiKey: e.RESEND_API_KEY,
       resendBaseUrl: e.RESEND_BASE_URL,

@@ -37,12 +37,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
   const reason = await Promise.race([
     deps.database.ping().then(() => null),
-    new Promise<string>((resolve) => setTimeout(() => resolve('the database did not answer within 2 seconds'), 2000).unref()),
+    new Promise<string>((resolve) =>
+      setTimeout(() => resolve('the database did not answer within 2 seconds'), 2000).unref(),
+    ),
   ]).catch((error: unknown) => {
     const known = databaseUnavailableReason(error);
     if (known) return known;
     // /healthz is public: an unexpected driver message (it may name hosts or users) goes to the log only.
-    deps.log.warn('health check: the database ping failed', { error: error instanceof Error ? error.message : String(error) });
+    deps.log.warn('health check: the database ping failed', {
+      error: error instanceof Error ? error.message : String(error),
+    });
     return 'the database answered the health check with an error (see the log)';
   });
   const database = reason === null ? 'up' : 'down';
@@ -50,9 +54,12 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
   const distribution = deps.services.distribution?.();
   // A lagging target or cache is a degraded detail, never a 503: a load balancer would take
   // this instance out, though it serves the site as well as ever.
-  const lagging = distribution !== undefined && [...distribution.targets, ...distribution.caches].some((d) => d.failingSince !== null);
+  const lagging =
+    distribution !== undefined &&
+    [...distribution.targets, ...distribution.caches].some((d) => d.failingSince !== null);
   const iso = (date: Date | null) => date?.toISOString() ?? null;
-  const failure = (error: { message: string; at: Date } | null) => (error ? { message: error.message, at: error.at.toISOString() } : null);
+  const failure = (error: { message: string; at: Date } | null) =>
+    error ? { message: error.message, at: error.at.toISOString() } : null;
   sendJson(res, database === 'up' ? 200 : 503, {
     status: database === 'up' && !lagging ? 'ok' : 'degraded',
     database,
@@ -65,8 +72,19 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
       error: failure(publish.error),
     },
     ...(distribution && {
-      targets: distribution.targets.map((t) => ({ target: t.target, revision: t.revision, behind: t.behind, last_error: failure(t.lastError), failing_since: iso(t.failingSince) })),
-      caches: distribution.caches.map((c) => ({ cache: c.cache, pending: Number.isFinite(c.pending) ? c.pending : 'all', last_error: failure(c.lastError), failing_since: iso(c.failingSince) })),
+      targets: distribution.targets.map((t) => ({
+        target: t.target,
+        revision: t.revision,
+        behind: t.behind,
+        last_error: failure(t.lastError),
+        failing_since: iso(t.failingSince),
+      })),
+      caches: distribution.caches.map((c) => ({
+        cache: c.cache,
+        pending: Number.isFinite(c.pending) ? c.pending : 'all',
+        last_error: failure(c.lastError),
+        failing_since: iso(c.failingSince),
+      })),
     }),
   });
 }
@@ -83,11 +101,16 @@ async function control(deps: ServerDeps, pathname: string, req: IncomingMessage,
   }
   try {
     if (pathname === '/_herald/publish') return sendJson(res, 200, await deps.publisher.publishAll());
-    if (pathname === '/_herald/user' && deps.userCommand) return sendJson(res, 200, await deps.userCommand(JSON.parse(await readBody(req))));
+    if (pathname === '/_herald/user' && deps.userCommand)
+      return sendJson(res, 200, await deps.userCommand(JSON.parse(await readBody(req))));
     sendJson(res, 404, { error: { code: 'not_found', message: 'no such control command' } });
   } catch (error) {
     const { status, body } = errorBody(error);
-    sendJson(res, status === 500 ? 500 : status, status === 500 ? { error: { code: 'failed', message: (error as Error).message } } : body);
+    sendJson(
+      res,
+      status === 500 ? 500 : status,
+      status === 500 ? { error: { code: 'failed', message: (error as Error).message } } : body,
+    );
   }
 }
 
@@ -121,11 +144,13 @@ function alignOriginForAstro(req: IncomingMessage, pathname: string, origins: { 
   const origin = req.headers.origin;
   const fromOwnPages = origin === origins.app || (origin === origins.site && isPublicFormPath(pathname));
   const oneClickUnsubscribe = req.method === 'POST' && /^\/subscriptions\/unsubscribe\/?$/.test(pathname);
-  if (fromOwnPages || (!origin && req.headers.authorization) || oneClickUnsubscribe) req.headers.origin = `http://${req.headers.host}`;
+  if (fromOwnPages || (!origin && req.headers.authorization) || oneClickUnsubscribe)
+    req.headers.origin = `http://${req.headers.host}`;
 }
 
 /** Where the published pages' forms post (and the subscriber pages behind email links). */
-const isPublicFormPath = (pathname: string) => /^\/subscribe\/?$/.test(pathname) || pathname.startsWith('/subscriptions/');
+const isPublicFormPath = (pathname: string) =>
+  /^\/subscribe\/?$/.test(pathname) || pathname.startsWith('/subscriptions/');
 
 /**
  * Public paths are answered from the published files alone (they keep working while the
@@ -161,7 +186,10 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
   };
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      deps.log.error('request failed', { path: req.url, error: error instanceof Error ? error.message : String(error) });
+      deps.log.error('request failed', {
+        path: req.url,
+        error: error instanceof Error ? error.message : String(error),
+      });
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Internal server error\n');

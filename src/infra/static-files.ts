@@ -24,7 +24,8 @@ import { cacheControlOf, contentTypeOf, isCompressible } from './file-headers.ts
 // milliseconds for it.
 
 /** Public JSON, feeds, badges and the widget may be read by any origin (never with credentials). */
-const CROSS_ORIGIN = /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$)/;
+const CROSS_ORIGIN =
+  /^\/(api\/v2\/|widget\.js(on)?$|badge\.svg$|history\.(rss|atom)$|components\/[^/]+\/(badge\.svg|history\.(rss|atom))$)/;
 
 /** The status card (in any language) is made for other sites' iframes; every other page refuses to be framed. */
 const FRAMEABLE = /^\/embed\//;
@@ -68,7 +69,8 @@ interface KeptFile {
   checkedAfter: number;
 }
 
-const sameFile = (kept: KeptFile, info: Stats) => kept.ino === info.ino && kept.dev === info.dev && kept.size === info.size && kept.mtimeMs === info.mtimeMs;
+const sameFile = (kept: KeptFile, info: Stats) =>
+  kept.ino === info.ino && kept.dev === info.dev && kept.size === info.size && kept.mtimeMs === info.mtimeMs;
 
 /** Recently sent files by path, least recently sent first (a Map keeps insertion order). */
 class FileCache {
@@ -81,7 +83,9 @@ class FileCache {
     return this.#files.has(file);
   }
 
-  /** The file's kept form when it was checked within TRUST_MS and nothing was written since; else undefined (stat it). */
+  /**
+   * The file's kept form when it was checked within TRUST_MS and nothing was written since; else undefined (stat it).
+   */
   trusted(file: string): KeptFile | undefined {
     const kept = this.#files.get(file);
     if (!kept || kept.checkedAfter !== siteWrites || performance.now() - kept.checkedAt >= TRUST_MS) return undefined;
@@ -90,7 +94,10 @@ class FileCache {
     return kept;
   }
 
-  /** The file's kept form if its stat still matches, else it read afresh; null when it is not a file or too large to keep. */
+  /**
+   * The file's kept form if its stat still matches, else it read afresh; null when it is not a file or too large to
+   * keep.
+   */
   async get(file: string, info: Stats): Promise<KeptFile | null> {
     const kept = this.#files.get(file);
     if (kept && sameFile(kept, info)) {
@@ -145,7 +152,9 @@ async function readKept(file: string): Promise<KeptFile | null> {
     if (isCompressible(contentType) && identity.length >= COMPRESS_MIN_BYTES) {
       const [br, gz] = await Promise.all([
         // Quality 5 compresses these pages within a few percent of 11, many times faster.
-        brotliAsync(identity, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+        brotliAsync(identity, {
+          params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length },
+        }),
         gzipAsync(identity, { level: 6 }),
       ]);
       if (br.length < identity.length) bodies.br = br;
@@ -154,7 +163,20 @@ async function readKept(file: string): Promise<KeptFile | null> {
     const policy = contentType.startsWith('text/html') ? policyOfPage(identity.subarray(0, 4096)) : null;
     const bytes = identity.length + (bodies.br?.length ?? 0) + (bodies.gzip?.length ?? 0);
     const etag = `W/"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}-${info.ino.toString(36)}"`;
-    return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, contentType, policy, bodies, etag, bytes, headers: new Map(), checkedAt, checkedAfter };
+    return {
+      dev: info.dev,
+      ino: info.ino,
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      contentType,
+      policy,
+      bodies,
+      etag,
+      bytes,
+      headers: new Map(),
+      checkedAt,
+      checkedAfter,
+    };
   } catch {
     return null;
   } finally {
@@ -169,7 +191,10 @@ export function isKept(file: string): boolean {
   return cache.has(file);
 }
 
-/** After a full publish, what visitors and clients ask for first: each language's index and bar words, the JSON, widget data and badge. */
+/**
+ * After a full publish, what visitors and clients ask for first: each language's index and bar words, the JSON, widget
+ * data and badge.
+ */
 function frontFiles(root: string): string[] {
   const entries = (dir: string) => {
     try {
@@ -180,7 +205,10 @@ function frontFiles(root: string): string[] {
   };
   const languages = entries('').filter((name) => /^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(name) && name !== 'api');
   return [
-    ...['', ...languages.map((language) => `${language}/`)].flatMap((prefix) => [`${prefix}index.html`, `${prefix}uptime-days.json`]),
+    ...['', ...languages.map((language) => `${language}/`)].flatMap((prefix) => [
+      `${prefix}index.html`,
+      `${prefix}uptime-days.json`,
+    ]),
     ...entries('api/v2').map((name) => `api/v2/${name}`),
     'widget.json',
     'badge.svg',
@@ -193,7 +221,10 @@ function frontFiles(root: string): string[] {
  * that a change wrote; after a full publish the front files (the rest of its 30,000 pages at
  * 10,000 incidents, most never asked for, on first request).
  */
-export function keepPublishedFiles(root: string, files: { kind: 'full' | 'files'; written: readonly string[] }): Promise<void> {
+export function keepPublishedFiles(
+  root: string,
+  files: { kind: 'full' | 'files'; written: readonly string[] },
+): Promise<void> {
   return (async () => {
     for (const relative of files.kind === 'full' ? frontFiles(root) : files.written) {
       const file = path.join(root, relative);
@@ -227,9 +258,15 @@ export function chooseEncoding(acceptEncoding: string | undefined, has: { br: bo
  * Serves the published site. `root` is resolved per request (it is a symlink that a full
  * publish swaps), so a request reads one whole tree, old or new.
  */
-export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
+export async function serveStatic(
+  root: string,
+  pathname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<StaticOutcome> {
   // Dotfiles and anything outside the root are never served.
-  if (pathname.includes('\0') || pathname.split('/').some((part) => part.startsWith('.'))) return sendNotFound(root, req, res);
+  if (pathname.includes('\0') || pathname.split('/').some((part) => part.startsWith('.')))
+    return sendNotFound(root, req, res);
   const relative = path.posix.normalize(pathname).replace(/^\/+/, '');
   const target = path.join(root, relative);
   if (!target.startsWith(root)) return sendNotFound(root, req, res);
@@ -253,8 +290,15 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
 async function sendNotFound(root: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome> {
   // Clients of the Statuspage API read JSON, as Statuspage answers them, never the HTML page.
   if (/^\/api\/v2(\/|$)/.test(path.posix.normalize(new URL(req.url ?? '/', 'http://x').pathname))) {
-    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': cacheControlOf('', 404), 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
-    res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ error: 'Not found: no such endpoint of the status API' }));
+    res.writeHead(404, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': cacheControlOf('', 404),
+      'access-control-allow-origin': '*',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(
+      req.method === 'HEAD' ? undefined : JSON.stringify({ error: 'Not found: no such endpoint of the status API' }),
+    );
     return 'not-found';
   }
   // Under a language's prefix, that language's 404 page.
@@ -269,11 +313,22 @@ async function sendNotFound(root: string, req: IncomingMessage, res: ServerRespo
 }
 
 /** The headers every answer with a file's bytes carries, whatever its encoding. */
-function fileHeaders(pathname: string, status: number, contentType: string, policy: string | null): Record<string, string> {
+function fileHeaders(
+  pathname: string,
+  status: number,
+  contentType: string,
+  policy: string | null,
+): Record<string, string> {
   // Surrogate-Key and Cache-Tag: the URL path, which Fastly and Cloudflare purge by (see
   // purge.ts; both take the header off before answering visitors); other caches ignore them.
   const key = surrogateKeyOf(pathname);
-  const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': cacheControlOf(pathname, status), 'x-content-type-options': 'nosniff', 'surrogate-key': key, 'cache-tag': key };
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'cache-control': cacheControlOf(pathname, status),
+    'x-content-type-options': 'nosniff',
+    'surrogate-key': key,
+    'cache-tag': key,
+  };
   // Decided on the normalized path, so /embed/..%2f cannot make another page frameable.
   // Both rules hold in every language: they are tested on the path without its language prefix.
   const normalized = splitLanguagePrefix(path.posix.normalize(pathname)).path;
@@ -297,7 +352,14 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 /** Sends a file found by `info`; false when it is gone by the time it is read. */
-async function sendFile(file: string, info: Stats, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function sendFile(
+  file: string,
+  info: Stats,
+  pathname: string,
+  status: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   const kept = await cache.get(file, info);
   if (!kept) return info.size > CACHED_FILE_BYTES ? streamFile(file, pathname, status, req, res) : false;
   sendKept(kept, pathname, status, req, res);
@@ -305,7 +367,10 @@ async function sendFile(file: string, info: Stats, pathname: string, status: num
 }
 
 function sendKept(kept: KeptFile, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): void {
-  const encoding = chooseEncoding(req.headers['accept-encoding'], { br: kept.bodies.br !== undefined, gzip: kept.bodies.gzip !== undefined });
+  const encoding = chooseEncoding(req.headers['accept-encoding'], {
+    br: kept.bodies.br !== undefined,
+    gzip: kept.bodies.gzip !== undefined,
+  });
   const body = kept.bodies[encoding]!;
   const headers = keptHeaders(kept, pathname, status, encoding);
   if (status === 200 && notModified(req.headers['if-none-match'], headers.etag!)) {
@@ -335,7 +400,13 @@ function keptHeaders(kept: KeptFile, pathname: string, status: number, encoding:
 }
 
 /** A file too large to keep: streamed from disk as it is. */
-async function streamFile(file: string, pathname: string, status: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function streamFile(
+  file: string,
+  pathname: string,
+  status: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   const handle = await open(file, 'r').catch(() => null);
   if (!handle) return false;
   const info = await handle.stat();

@@ -17,7 +17,9 @@ export function unstorableText(value: string): string | null {
 }
 
 /** A check to add to any string schema that is stored or matched against the database. */
-export const storable = z.refine<string>((value) => unstorableText(value) === null, { error: (issue) => unstorableText(issue.input as string) ?? 'is not valid text' });
+export const storable = z.refine<string>((value) => unstorableText(value) === null, {
+  error: (issue) => unstorableText(issue.input as string) ?? 'is not valid text',
+});
 
 /**
  * Free text: trimmed (unless `trim: false`, as for passwords), at most `max` characters,

@@ -1,6 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/client.ts';
-import { deliveries, deliveryBatches, notifications, subscriberComponents, subscriberGroups, subscribers } from '../db/schema.ts';
+import {
+  deliveries,
+  deliveryBatches,
+  notifications,
+  subscriberComponents,
+  subscriberGroups,
+  subscribers,
+} from '../db/schema.ts';
 import { randomUUID } from 'node:crypto';
 import { batchIdempotencyKey, renderEmail, type EmailMessage, type RenderedEmail } from '../domain/email-message.ts';
 import { languageOr } from '../domain/i18n/translator.ts';
@@ -43,8 +50,17 @@ function emailRenderer(message: EmailMessage, siteUrl: string, language: Languag
   }
   const t = template;
   return (links: SubscriberLinks): RenderedEmail => {
-    const fill = (text: string) => text.replaceAll(MARKED_LINKS.confirm, links.confirm).replaceAll(MARKED_LINKS.manage, links.manage).replaceAll(MARKED_LINKS.unsubscribe, links.unsubscribe);
-    return { subject: t.subject, html: fill(t.html), text: fill(t.text), headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, fill(v)])) };
+    const fill = (text: string) =>
+      text
+        .replaceAll(MARKED_LINKS.confirm, links.confirm)
+        .replaceAll(MARKED_LINKS.manage, links.manage)
+        .replaceAll(MARKED_LINKS.unsubscribe, links.unsubscribe);
+    return {
+      subject: t.subject,
+      html: fill(t.html),
+      text: fill(t.text),
+      headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, fill(v)])),
+    };
   };
 }
 
@@ -56,13 +72,23 @@ function audienceOf(message: EmailMessage): Audience {
 /** Checks the subscriptions once more and fixes the batch's rows and key; false when nobody is left. */
 async function freeze(tx: Transaction, batchId: string, message: EmailMessage, now: Date): Promise<string | null> {
   const rows = await tx
-    .select({ id: deliveries.id, subscriberId: deliveries.subscriberId, status: subscribers.status, allComponents: subscribers.allComponents, maintenance: subscribers.maintenance })
+    .select({
+      id: deliveries.id,
+      subscriberId: deliveries.subscriberId,
+      status: subscribers.status,
+      allComponents: subscribers.allComponents,
+      maintenance: subscribers.maintenance,
+    })
     .from(deliveries)
     .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
     .where(and(eq(deliveries.batchId, batchId), eq(deliveries.status, 'pending')));
   const choosers = rows.filter((r) => !r.allComponents).map((r) => r.subscriberId);
-  const chosenComponents = choosers.length ? await tx.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, choosers)) : [];
-  const chosenGroups = choosers.length ? await tx.select().from(subscriberGroups).where(inArray(subscriberGroups.subscriberId, choosers)) : [];
+  const chosenComponents = choosers.length
+    ? await tx.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, choosers))
+    : [];
+  const chosenGroups = choosers.length
+    ? await tx.select().from(subscriberGroups).where(inArray(subscriberGroups.subscriberId, choosers))
+    : [];
   const audience = audienceOf(message);
   const keep: number[] = [];
   const drop: number[] = [];
@@ -74,7 +100,11 @@ async function freeze(tx: Transaction, batchId: string, message: EmailMessage, n
     };
     (isRecipient(subscription, audience) ? keep : drop).push(row.id);
   }
-  if (drop.length) await tx.update(deliveries).set({ status: 'skipped', lastError: 'no longer subscribed' }).where(inArray(deliveries.id, drop));
+  if (drop.length)
+    await tx
+      .update(deliveries)
+      .set({ status: 'skipped', lastError: 'no longer subscribed' })
+      .where(inArray(deliveries.id, drop));
   if (keep.length === 0) {
     await tx.update(deliveryBatches).set({ status: 'skipped', frozenAt: now }).where(eq(deliveryBatches.id, batchId));
     return null;
@@ -88,12 +118,20 @@ async function freeze(tx: Transaction, batchId: string, message: EmailMessage, n
 async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed | 'skipped' | null> {
   type Row = { id: string; notification_id: string; idempotency_key: string | null; attempts: number };
   return claimEmail(options, deliveryBatches, now, async (tx, batch: Row) => {
-    const [notification] = await tx.select({ message: notifications.message }).from(notifications).where(eq(notifications.id, batch.notification_id));
+    const [notification] = await tx
+      .select({ message: notifications.message })
+      .from(notifications)
+      .where(eq(notifications.id, batch.notification_id));
     const message = notification!.message;
     const key = batch.idempotency_key ?? (await freeze(tx, batch.id, message, now));
     if (!key) return 'skipped';
     const recipients = await tx
-      .select({ deliveryId: deliveries.id, subscriberId: deliveries.subscriberId, email: subscribers.email, language: subscribers.language })
+      .select({
+        deliveryId: deliveries.id,
+        subscriberId: deliveries.subscriberId,
+        email: subscribers.email,
+        language: subscribers.language,
+      })
       .from(deliveries)
       .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
       .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')))
@@ -102,8 +140,17 @@ async function claimBatch(options: DeliveryOptions, now: Date): Promise<Claimed 
   });
 }
 
-/** Settles a batch and its rows, only while this claim still holds it (and quarantines its recipients, for a refusal); false when it no longer did. */
-async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' | 'failed'; error?: string }, now: Date, quarantine = false): Promise<boolean> {
+/**
+ * Settles a batch and its rows, only while this claim still holds it (and quarantines its recipients, for a refusal);
+ * false when it no longer did.
+ */
+async function markBatch(
+  db: Database,
+  batch: Claimed,
+  fields: { status: 'sent' | 'failed'; error?: string },
+  now: Date,
+  quarantine = false,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const settled = await tx
       .update(deliveryBatches)
@@ -113,13 +160,27 @@ async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' 
     if (settled.length === 0) return false;
     await tx
       .update(deliveries)
-      .set({ status: fields.status, attempts: batch.attempts, lastError: fields.error ?? null, sentAt: fields.status === 'sent' ? now : null })
+      .set({
+        status: fields.status,
+        attempts: batch.attempts,
+        lastError: fields.error ?? null,
+        sentAt: fields.status === 'sent' ? now : null,
+      })
       .where(and(eq(deliveries.batchId, batch.id), eq(deliveries.status, 'pending')));
     if (quarantine) {
       await tx
         .update(subscribers)
-        .set({ status: 'quarantined', quarantinedAt: now, quarantineReason: `refused by the email provider: ${(fields.error ?? '').slice(0, 200)}` })
-        .where(inArray(subscribers.id, batch.recipients.map((r) => r.subscriberId)));
+        .set({
+          status: 'quarantined',
+          quarantinedAt: now,
+          quarantineReason: `refused by the email provider: ${(fields.error ?? '').slice(0, 200)}`,
+        })
+        .where(
+          inArray(
+            subscribers.id,
+            batch.recipients.map((r) => r.subscriberId),
+          ),
+        );
     }
     return true;
   });
@@ -133,11 +194,17 @@ async function markBatch(db: Database, batch: Claimed, fields: { status: 'sent' 
 async function rejectBatch(db: Database, batch: Claimed, error: string, now: Date): Promise<BatchOutcome> {
   if (batch.recipients.length > 1) {
     await db.transaction(async (tx) => {
-      const [notification] = await tx.update(deliveryBatches).set({ status: 'skipped', lastError: `split after: ${error}` }).where(heldBy(deliveryBatches, batch)).returning({ notificationId: deliveryBatches.notificationId });
+      const [notification] = await tx
+        .update(deliveryBatches)
+        .set({ status: 'skipped', lastError: `split after: ${error}` })
+        .where(heldBy(deliveryBatches, batch))
+        .returning({ notificationId: deliveryBatches.notificationId });
       if (!notification) return;
       for (const r of batch.recipients) {
         const single = `${batch.id}-${r.deliveryId}`;
-        await tx.insert(deliveryBatches).values({ id: single, notificationId: notification.notificationId, availableAt: now, createdAt: now });
+        await tx
+          .insert(deliveryBatches)
+          .values({ id: single, notificationId: notification.notificationId, availableAt: now, createdAt: now });
         await tx.update(deliveries).set({ batchId: single }).where(eq(deliveries.id, r.deliveryId));
       }
     });
@@ -165,7 +232,9 @@ export async function deliverNextBatch(options: DeliveryOptions): Promise<BatchO
     deliveryId: r.deliveryId,
     from: options.from,
     to: r.email,
-    ...renderIn(languageOr(r.language, 'en'))(subscriberLinks(secret, options.appUrl ?? options.siteUrl, r.subscriberId)),
+    ...renderIn(languageOr(r.language, 'en'))(
+      subscriberLinks(secret, options.appUrl ?? options.siteUrl, r.subscriberId),
+    ),
   }));
   await options.beforeSend?.();
   const result = await options.transport.send(emails, batch.idempotencyKey);

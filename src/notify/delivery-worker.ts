@@ -28,7 +28,9 @@ export interface DeliveryWorker {
 }
 
 export function emailTransport(handle: DatabaseHandle, email: EmailConfig): Transport {
-  return email.resendApiKey ? resendTransport({ apiKey: email.resendApiKey, baseUrl: email.resendBaseUrl }) : mailboxTransport(handle.db);
+  return email.resendApiKey
+    ? resendTransport({ apiKey: email.resendApiKey, baseUrl: email.resendBaseUrl })
+    : mailboxTransport(handle.db);
 }
 
 /**
@@ -70,7 +72,8 @@ function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => 
         // rather than waiting for the next notice or the every-minute job.
         failures += 1;
         wakeIn(1000 * 2 ** Math.min(6, failures - 1));
-        if (failures === 1 || !isDatabaseUnavailable(error)) log.error(`${name} delivery failed`, { error: error instanceof Error ? error.message : String(error) });
+        if (failures === 1 || !isDatabaseUnavailable(error))
+          log.error(`${name} delivery failed`, { error: error instanceof Error ? error.message : String(error) });
       })
       .finally(() => {
         running = null;
@@ -87,7 +90,14 @@ function sendingLoop(name: string, drain: () => Promise<number>, nextDue: () => 
   };
 }
 
-export async function startDeliveryWorker(options: { handle: DatabaseHandle; boss: PgBoss; email: EmailConfig; siteUrl: string; appUrl: string; log: Logger }): Promise<DeliveryWorker> {
+export async function startDeliveryWorker(options: {
+  handle: DatabaseHandle;
+  boss: PgBoss;
+  email: EmailConfig;
+  siteUrl: string;
+  appUrl: string;
+  log: Logger;
+}): Promise<DeliveryWorker> {
   const { handle, boss, email, log } = options;
   const transport = emailTransport(handle, email);
   const beforeSend = requestSpacer(email.ratePerSecond);
@@ -96,13 +106,33 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
   // Two loops, so a slow webhook receiver never holds up the email (and the other way round).
   const emails: ReturnType<typeof sendingLoop> = sendingLoop(
     'emails',
-    () => drainDeliveries({ db: handle.db, transport, siteUrl: options.siteUrl, appUrl: options.appUrl, from: email.from, log, beforeSend, stop: emails.isStopped, concurrency }),
+    () =>
+      drainDeliveries({
+        db: handle.db,
+        transport,
+        siteUrl: options.siteUrl,
+        appUrl: options.appUrl,
+        from: email.from,
+        log,
+        beforeSend,
+        stop: emails.isStopped,
+        concurrency,
+      }),
     () => nextDueAt(handle.db),
     log,
   );
   const webhooks: ReturnType<typeof sendingLoop> = sendingLoop(
     'webhooks',
-    () => drainWebhooks({ db: handle.db, siteUrl: options.siteUrl, appUrl: options.appUrl, log, allowPrivate: email.webhooksAllowPrivate, stop: webhooks.isStopped, concurrency }),
+    () =>
+      drainWebhooks({
+        db: handle.db,
+        siteUrl: options.siteUrl,
+        appUrl: options.appUrl,
+        log,
+        allowPrivate: email.webhooksAllowPrivate,
+        stop: webhooks.isStopped,
+        concurrency,
+      }),
     () => nextWebhookDueAt(handle.db),
     log,
   );
@@ -115,13 +145,20 @@ export async function startDeliveryWorker(options: { handle: DatabaseHandle; bos
   const onNotice = (payload: string) => (payload === WEBHOOKS_NOTICE ? webhooks.poke() : emails.poke());
 
   // After a lost connection, whatever was committed meanwhile is due now.
-  const listening = await listenWithReconnect(handle, DELIVER_CHANNEL, onNotice, (reconnected) => reconnected && poke());
+  const listening = await listenWithReconnect(
+    handle,
+    DELIVER_CHANNEL,
+    onNotice,
+    (reconnected) => reconnected && poke(),
+  );
 
   await boss.createQueue(DELIVER_QUEUE, { policy: 'singleton' }).catch(() => {});
   await boss.schedule(DELIVER_QUEUE, '* * * * *');
   await boss.work(DELIVER_QUEUE, async () => {
     const cutoff = new Date(Date.now() - PENDING_EXPIRY_MS);
-    await handle.db.delete(subscribers).where(and(eq(subscribers.status, 'pending'), lt(subscribers.createdAt, cutoff)));
+    await handle.db
+      .delete(subscribers)
+      .where(and(eq(subscribers.status, 'pending'), lt(subscribers.createdAt, cutoff)));
     poke();
   });
   poke(); // whatever a previous process left behind

@@ -14,11 +14,16 @@ import { deliverNextStaffMessage } from './staff-messages.ts';
  * `concurrency` in flight. Returns how many batches and staff emails were sent. Throttled or
  * failing ones wait for their time; the caller wakes up then (nextDueAt).
  */
-export async function drainDeliveries(options: DeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
+export async function drainDeliveries(
+  options: DeliveryOptions & { concurrency?: number; stop?: () => boolean },
+): Promise<number> {
   // Reminders to Herald's own users are few and time-critical: they go first. After a 429
   // no claim succeeds until its time (holdEmailsUntil), so the batches wait as well.
   const staff = await drainInLanes(() => deliverNextStaffMessage(options), { lanes: 1, stop: options.stop });
-  return staff + (await drainInLanes(() => deliverNextBatch(options), { lanes: options.concurrency ?? 4, stop: options.stop }));
+  return (
+    staff +
+    (await drainInLanes(() => deliverNextBatch(options), { lanes: options.concurrency ?? 4, stop: options.stop }))
+  );
 }
 
 /** When the next pending email falls due (a lease running out, a backoff or a 429 hold ending), if any. */

@@ -1,7 +1,20 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable, Transaction } from '../db/client.ts';
-import { componentGroups, components, incidentComponents, incidents, incidentUpdates, notifications, pageSettings } from '../db/schema.ts';
-import type { EmailMessage, EmailPage, EventEmailMessage, MaintenanceReminderEmailMessage } from '../domain/email-message.ts';
+import {
+  componentGroups,
+  components,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  notifications,
+  pageSettings,
+} from '../db/schema.ts';
+import type {
+  EmailMessage,
+  EmailPage,
+  EventEmailMessage,
+  MaintenanceReminderEmailMessage,
+} from '../domain/email-message.ts';
 import { minutesBetween } from '../domain/reminders.ts';
 import { newId } from '../infra/ids.ts';
 import { pageInfo } from '../db/snapshot-queries.ts';
@@ -23,9 +36,17 @@ async function emailPage(tx: Transaction): Promise<EmailPage> {
   return emailPageOf(page);
 }
 
-/** How emails (to subscribers and to staff) name and colour the page, from its settings row (with the public page's defaults). */
+/**
+ * How emails (to subscribers and to staff) name and colour the page, from its settings row (with the public page's
+ * defaults).
+ */
 export function emailPageOf(page: typeof pageSettings.$inferSelect | undefined): EmailPage {
-  const { name, brandColor, timeZone, defaultLanguage } = pageInfo(page, { id: '', siteUrl: '', appUrl: '', updatedAt: new Date(0) });
+  const { name, brandColor, timeZone, defaultLanguage } = pageInfo(page, {
+    id: '',
+    siteUrl: '',
+    appUrl: '',
+    updatedAt: new Date(0),
+  });
   return { name, brandColor, timeZone, defaultLanguage };
 }
 
@@ -34,7 +55,11 @@ export function emailPageOf(page: typeof pageSettings.$inferSelect | undefined):
  * (on commit) when there is anyone to send to: one statement. `recipients` is a SQL query
  * yielding subscriber ids as "id".
  */
-async function insertNotification(tx: Transaction, row: typeof notifications.$inferInsert, recipients: ReturnType<typeof sql>): Promise<number> {
+async function insertNotification(
+  tx: Transaction,
+  row: typeof notifications.$inferInsert,
+  recipients: ReturnType<typeof sql>,
+): Promise<number> {
   const id = row.id;
   const now = row.createdAt ?? new Date();
   const result = await tx.execute(sql`
@@ -60,14 +85,23 @@ async function insertNotification(tx: Transaction, row: typeof notifications.$in
   return Number(rowsOf<{ count: number }>(result)[0]?.count ?? 0);
 }
 
-/** The SQL twin of isRecipient() for events: confirmed, opted in to maintenance, chose an affected component or its group. */
+/**
+ * The SQL twin of isRecipient() for events: confirmed, opted in to maintenance, chose an affected component or its
+ * group.
+ */
 function eventRecipients(isMaintenance: boolean, componentIds: string[]) {
   const chose =
     componentIds.length === 0
       ? sql`false`
-      : sql`exists (select 1 from subscriber_components sc where sc.subscriber_id = s.id and sc.component_id in (${sql.join(componentIds.map((c) => sql`${c}`), sql`, `)}))
+      : sql`exists (select 1 from subscriber_components sc where sc.subscriber_id = s.id and sc.component_id in (${sql.join(
+          componentIds.map((c) => sql`${c}`),
+          sql`, `,
+        )}))
          or exists (select 1 from subscriber_groups sg join components c on c.group_id = sg.group_id
-                    where sg.subscriber_id = s.id and c.id in (${sql.join(componentIds.map((c) => sql`${c}`), sql`, `)}))`;
+                    where sg.subscriber_id = s.id and c.id in (${sql.join(
+                      componentIds.map((c) => sql`${c}`),
+                      sql`, `,
+                    )}))`;
   return sql`select s.id from subscribers s where s.status = 'confirmed'
     ${isMaintenance ? sql`and s.maintenance` : sql``}
     and (s.all_components or ${chose})`;
@@ -75,7 +109,14 @@ function eventRecipients(isMaintenance: boolean, componentIds: string[]) {
 
 function affectedComponents(tx: Transaction, incidentId: string) {
   return tx
-    .select({ id: components.id, groupId: components.groupId, name: components.name, status: components.status, hidden: components.hidden, groupHidden: componentGroups.hidden })
+    .select({
+      id: components.id,
+      groupId: components.groupId,
+      name: components.name,
+      status: components.status,
+      hidden: components.hidden,
+      groupHidden: componentGroups.hidden,
+    })
     .from(incidentComponents)
     .innerJoin(components, eq(components.id, incidentComponents.componentId))
     .leftJoin(componentGroups, eq(componentGroups.id, components.groupId))
@@ -85,13 +126,20 @@ function affectedComponents(tx: Transaction, incidentId: string) {
 
 /** Emails show what the page shows: never a hidden component. */
 function shownComponents(affected: Awaited<ReturnType<typeof affectedComponents>>) {
-  return affected.filter((c) => !c.hidden && !c.groupHidden).map((c) => ({ id: c.id, groupId: c.groupId, name: c.name, status: c.status }));
+  return affected
+    .filter((c) => !c.hidden && !c.groupHidden)
+    .map((c) => ({ id: c.id, groupId: c.groupId, name: c.name, status: c.status }));
 }
 
 /** The email for an update (or a published postmortem), frozen now, queued for everyone it concerns. */
 export async function enqueueEventNotification(
   tx: Transaction,
-  options: { incident: typeof incidents.$inferSelect; update: typeof incidentUpdates.$inferSelect | null; kind: 'event_update' | 'postmortem'; now: Date },
+  options: {
+    incident: typeof incidents.$inferSelect;
+    update: typeof incidentUpdates.$inferSelect | null;
+    kind: 'event_update' | 'postmortem';
+    now: Date;
+  },
 ): Promise<number> {
   const { incident, update } = options;
   const affected = await affectedComponents(tx, incident.id);
@@ -100,19 +148,36 @@ export async function enqueueEventNotification(
     kind: options.kind,
     page: await emailPage(tx),
     incident: { id: incident.id, kind: incident.kind, name: incident.name },
-    update: { status: update?.status ?? incident.status, body, displayAt: (update?.displayAt ?? options.now).toISOString() },
+    update: {
+      status: update?.status ?? incident.status,
+      body,
+      displayAt: (update?.displayAt ?? options.now).toISOString(),
+    },
     components: shownComponents(affected),
     nextUpdateAt: incident.resolvedAt ? null : (incident.nextUpdateDueAt?.toISOString() ?? null),
   };
   return insertNotification(
     tx,
-    { id: newId(), kind: options.kind, incidentId: incident.id, updateId: update?.id ?? null, message, createdAt: options.now },
-    eventRecipients(incident.kind === 'maintenance', affected.map((c) => c.id)),
+    {
+      id: newId(),
+      kind: options.kind,
+      incidentId: incident.id,
+      updateId: update?.id ?? null,
+      message,
+      createdAt: options.now,
+    },
+    eventRecipients(
+      incident.kind === 'maintenance',
+      affected.map((c) => c.id),
+    ),
   );
 }
 
 /** "Scheduled maintenance starts in …", frozen now, queued for the maintenance's subscribers. */
-export async function enqueueMaintenanceReminder(tx: Transaction, options: { incidentId: string; now: Date }): Promise<number> {
+export async function enqueueMaintenanceReminder(
+  tx: Transaction,
+  options: { incidentId: string; now: Date },
+): Promise<number> {
   const [maintenance] = await tx.select().from(incidents).where(eq(incidents.id, options.incidentId));
   if (!maintenance || maintenance.kind !== 'maintenance' || !maintenance.scheduledFor) return 0;
   const affected = await affectedComponents(tx, options.incidentId);
@@ -127,8 +192,18 @@ export async function enqueueMaintenanceReminder(tx: Transaction, options: { inc
   };
   return insertNotification(
     tx,
-    { id: newId(), kind: 'maintenance_reminder', incidentId: maintenance.id, updateId: null, message, createdAt: options.now },
-    eventRecipients(true, affected.map((c) => c.id)),
+    {
+      id: newId(),
+      kind: 'maintenance_reminder',
+      incidentId: maintenance.id,
+      updateId: null,
+      message,
+      createdAt: options.now,
+    },
+    eventRecipients(
+      true,
+      affected.map((c) => c.id),
+    ),
   );
 }
 
@@ -136,7 +211,10 @@ export async function enqueueMaintenanceReminder(tx: Transaction, options: { inc
 export async function enqueueConfirmations(tx: Transaction, subscriberIds: string[], now: Date): Promise<number> {
   if (subscriberIds.length === 0) return 0;
   const message: EmailMessage = { kind: 'confirmation', page: await emailPage(tx) };
-  const ids = sql.join(subscriberIds.map((id) => sql`${id}`), sql`, `);
+  const ids = sql.join(
+    subscriberIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
   return insertNotification(
     tx,
     { id: newId(), kind: 'confirmation', incidentId: null, updateId: null, message, createdAt: now },
@@ -162,4 +240,3 @@ export async function deliveryCountsByUpdate(db: Queryable, incidentId: string) 
   }
   return counts;
 }
-

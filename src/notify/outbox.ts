@@ -41,7 +41,10 @@ export type Leased<Inspected> = Inspected extends 'skipped' ? 'skipped' : Inspec
  * row in the claim's transaction and returns what the send needs, the row's id with it, or
  * 'skipped' when it settled the row itself and there is nothing to send (it is not leased then).
  */
-export async function claimNext<Row extends { attempts: number }, Inspected extends { id: string | number } | 'skipped'>(
+export async function claimNext<
+  Row extends { attempts: number },
+  Inspected extends { id: string | number } | 'skipped',
+>(
   options: ClaimOptions,
   inspect: (tx: Transaction, row: Row) => Promise<Inspected>,
 ): Promise<Leased<Inspected> | null> {
@@ -57,7 +60,9 @@ export async function claimNext<Row extends { attempts: number }, Inspected exte
     if (inspected === 'skipped') return inspected as Leased<Inspected>;
     const attempts = row.attempts + 1;
     const leaseEnd = new Date(now.getTime() + options.leaseMs);
-    await tx.execute(sql`update ${table} set attempts = ${attempts}, available_at = ${leaseEnd.toISOString()}::timestamptz where id = ${inspected.id}`);
+    await tx.execute(
+      sql`update ${table} set attempts = ${attempts}, available_at = ${leaseEnd.toISOString()}::timestamptz where id = ${inspected.id}`,
+    );
     return { ...(inspected as { id: string | number }), attempts } as Leased<Inspected>;
   });
 }
@@ -86,7 +91,10 @@ export function retryAt(claim: OutboxClaim, policy: RetryPolicy, at: Date): Date
  * returns how many were sent. 'throttled' (a 429 hold on all email) halts every lane: no
  * claim can succeed before the provider's time.
  */
-export async function drainInLanes(next: () => Promise<string>, options: { lanes: number; stop?: () => boolean }): Promise<number> {
+export async function drainInLanes(
+  next: () => Promise<string>,
+  options: { lanes: number; stop?: () => boolean },
+): Promise<number> {
   let sent = 0;
   let halted = false;
   const lane = async () => {
@@ -133,7 +141,10 @@ export const EMAIL_MAX_ATTEMPTS = 8;
  */
 export async function holdEmailsUntil(db: Queryable, until: Date): Promise<void> {
   await tokenSecret(db); // the row exists from then on
-  await db.update(notifyState).set({ emailsHeldUntil: sql`greatest(${notifyState.emailsHeldUntil}, ${until.toISOString()}::timestamptz)` }).where(eq(notifyState.id, 1));
+  await db
+    .update(notifyState)
+    .set({ emailsHeldUntil: sql`greatest(${notifyState.emailsHeldUntil}, ${until.toISOString()}::timestamptz)` })
+    .where(eq(notifyState.id, 1));
 }
 
 /** The condition an email claim adds: no 429 hold in force at `now`. */
@@ -147,7 +158,10 @@ export function claimEmail<Row extends { attempts: number }, Inspected extends {
   now: Date,
   inspect: (tx: Transaction, row: Row) => Promise<Inspected>,
 ) {
-  return claimNext({ db: options.db, table, now, leaseMs: options.leaseMs ?? 60_000, where: emailsNotHeld(now) }, inspect);
+  return claimNext(
+    { db: options.db, table, now, leaseMs: options.leaseMs ?? 60_000, where: emailsNotHeld(now) },
+    inspect,
+  );
 }
 
 /** What an email outbox writes for an email that did not go; both apply only while its claim holds. */
@@ -176,7 +190,11 @@ export async function settleUnsentEmail(
     await holdEmailsUntil(options.db, until);
     return 'throttled';
   }
-  const retry = retryAt(claim, { maxAttempts: options.maxAttempts ?? EMAIL_MAX_ATTEMPTS, backoffMs: emailBackoffMs }, at);
+  const retry = retryAt(
+    claim,
+    { maxAttempts: options.maxAttempts ?? EMAIL_MAX_ATTEMPTS, backoffMs: emailBackoffMs },
+    at,
+  );
   if (!retry) {
     await steps.giveUp(result.error);
     return 'failed';

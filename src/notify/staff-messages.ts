@@ -21,7 +21,17 @@ export interface StaffEmail {
 
 export async function enqueueStaffEmails(tx: Transaction, emails: StaffEmail[], now: Date): Promise<number> {
   if (emails.length === 0) return 0;
-  await tx.insert(staffMessages).values(emails.map((e) => ({ kind: e.message.kind, userId: e.userId, to: e.to, incidentId: e.incidentId, message: e.message, availableAt: now, createdAt: now })));
+  await tx.insert(staffMessages).values(
+    emails.map((e) => ({
+      kind: e.message.kind,
+      userId: e.userId,
+      to: e.to,
+      incidentId: e.incidentId,
+      message: e.message,
+      availableAt: now,
+      createdAt: now,
+    })),
+  );
   // Delivered on commit only: the delivery worker wakes up at once.
   await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${STAFF_NOTICE})`);
   return emails.length;
@@ -33,13 +43,23 @@ export type StaffOutcome = 'sent' | 'throttled' | 'retry' | 'failed' | 'none';
 export async function deliverNextStaffMessage(options: DeliveryOptions): Promise<StaffOutcome> {
   const now = () => options.now?.() ?? new Date();
   type Row = { id: number | string; attempts: number; to: string; message: unknown };
-  const claimed = await claimEmail(options, staffMessages, now(), async (_tx, row: Row) => ({ id: Number(row.id), to: row.to, message: jsonColumn<StaffEmailMessage>(row.message) }));
+  const claimed = await claimEmail(options, staffMessages, now(), async (_tx, row: Row) => ({
+    id: Number(row.id),
+    to: row.to,
+    message: jsonColumn<StaffEmailMessage>(row.message),
+  }));
   if (!claimed) return 'none';
-  const email = { staffMessageId: claimed.id, from: options.from, to: claimed.to, ...renderStaffEmail(claimed.message, options.siteUrl, options.appUrl) };
+  const email = {
+    staffMessageId: claimed.id,
+    from: options.from,
+    to: claimed.to,
+    ...renderStaffEmail(claimed.message, options.siteUrl, options.appUrl),
+  };
   await options.beforeSend?.();
   const result = await options.transport.send([email], staffIdempotencyKey(claimed.id));
   const at = now();
-  const settle = (fields: Partial<typeof staffMessages.$inferInsert>) => options.db.update(staffMessages).set(fields).where(heldBy(staffMessages, claimed));
+  const settle = (fields: Partial<typeof staffMessages.$inferInsert>) =>
+    options.db.update(staffMessages).set(fields).where(heldBy(staffMessages, claimed));
   switch (result.outcome) {
     case 'sent':
       await settle({ status: 'sent', sentAt: at, lastError: null });

@@ -16,7 +16,10 @@ export async function tokenSecret(db: Queryable): Promise<string> {
   if (cached) return cached;
   let [row] = await db.select().from(notifyState).where(eq(notifyState.id, 1));
   if (!row) {
-    await db.insert(notifyState).values({ id: 1, tokenSecret: randomBytes(32).toString('base64url') }).onConflictDoNothing();
+    await db
+      .insert(notifyState)
+      .values({ id: 1, tokenSecret: randomBytes(32).toString('base64url') })
+      .onConflictDoNothing();
     [row] = await db.select().from(notifyState).where(eq(notifyState.id, 1));
   }
   secrets.set(db, row!.tokenSecret);
@@ -50,6 +53,11 @@ export interface SubscriberLinks {
 /** A subscriber's links, to pages Herald answers itself (under HERALD_APP_URL). */
 export function subscriberLinks(secret: string, appUrl: string, subscriberId: string): SubscriberLinks {
   const base = appUrl.replace(/\/+$/, '');
-  const link = (path: string, purpose: TokenPurpose) => `${base}/subscriptions/${path}?token=${signToken(secret, purpose, subscriberId)}`;
-  return { confirm: link('confirm', 'confirm'), manage: link('manage', 'manage'), unsubscribe: link('unsubscribe', 'unsubscribe') };
+  const link = (path: string, purpose: TokenPurpose) =>
+    `${base}/subscriptions/${path}?token=${signToken(secret, purpose, subscriberId)}`;
+  return {
+    confirm: link('confirm', 'confirm'),
+    manage: link('manage', 'manage'),
+    unsubscribe: link('unsubscribe', 'unsubscribe'),
+  };
 }

@@ -48,8 +48,21 @@ export function resendTransport(options: { apiKey: string; baseUrl: string; time
       try {
         response = await fetch(url, {
           method: 'POST',
-          headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-          body: JSON.stringify(emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers }))),
+          headers: {
+            authorization: `Bearer ${options.apiKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': idempotencyKey,
+          },
+          body: JSON.stringify(
+            emails.map((e) => ({
+              from: e.from,
+              to: [e.to],
+              subject: e.subject,
+              html: e.html,
+              text: e.text,
+              headers: e.headers,
+            })),
+          ),
           signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
         });
       } catch (error) {
@@ -58,9 +71,15 @@ export function resendTransport(options: { apiKey: string; baseUrl: string; time
       const body = await response.text().catch(() => '');
       const detail = `Resend ${response.status}: ${body.slice(0, 300)}`;
       if (response.ok) return { outcome: 'sent' };
-      if (response.status === 429) return { outcome: 'throttled', retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()), error: detail };
+      if (response.status === 429)
+        return {
+          outcome: 'throttled',
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+          error: detail,
+        };
       // Bad credentials or a clash of idempotency keys are Herald's problem, not the recipients'.
-      if (response.status === 401 || response.status === 403 || response.status === 409 || response.status >= 500) return { outcome: 'failed', error: detail };
+      if (response.status === 401 || response.status === 403 || response.status === 409 || response.status >= 500)
+        return { outcome: 'failed', error: detail };
       return { outcome: 'rejected', error: detail };
     },
   };
@@ -73,7 +92,17 @@ export function mailboxTransport(db: Database): Transport {
     async send(emails) {
       await db
         .insert(mailbox)
-        .values(emails.map((e) => ({ deliveryId: e.deliveryId ?? null, staffMessageId: e.staffMessageId ?? null, to: e.to, subject: e.subject, html: e.html, text: e.text, headers: e.headers })))
+        .values(
+          emails.map((e) => ({
+            deliveryId: e.deliveryId ?? null,
+            staffMessageId: e.staffMessageId ?? null,
+            to: e.to,
+            subject: e.subject,
+            html: e.html,
+            text: e.text,
+            headers: e.headers,
+          })),
+        )
         .onConflictDoNothing();
       return { outcome: 'sent' };
     },

@@ -57,35 +57,77 @@ async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promis
   return claimNext({ db: options.db, table: webhookDeliveries, now, leaseMs }, async (tx, row: Row) => {
     const id = Number(row.id);
     const [endpoint] = await tx
-      .select({ url: webhookEndpoints.url, secret: webhookEndpoints.secret, selfService: webhookEndpoints.selfService, quarantinedAt: webhookEndpoints.quarantinedAt })
+      .select({
+        url: webhookEndpoints.url,
+        secret: webhookEndpoints.secret,
+        selfService: webhookEndpoints.selfService,
+        quarantinedAt: webhookEndpoints.quarantinedAt,
+      })
       .from(webhookEndpoints)
       .where(eq(webhookEndpoints.id, row.endpoint_id));
     if (endpoint!.quarantinedAt) {
-      await tx.update(webhookDeliveries).set({ status: 'skipped', lastError: 'the endpoint is quarantined' }).where(eq(webhookDeliveries.id, id));
+      await tx
+        .update(webhookDeliveries)
+        .set({ status: 'skipped', lastError: 'the endpoint is quarantined' })
+        .where(eq(webhookDeliveries.id, id));
       return 'skipped';
     }
     const { url, secret, selfService } = endpoint!;
-    return { id, endpointId: row.endpoint_id, eventType: row.event_type, payload: jsonColumn<unknown>(row.payload), url, secret, selfService };
+    return {
+      id,
+      endpointId: row.endpoint_id,
+      eventType: row.event_type,
+      payload: jsonColumn<unknown>(row.payload),
+      url,
+      secret,
+      selfService,
+    };
   });
 }
 
-async function settleFailure(options: WebhookDeliveryOptions, delivery: Claimed, error: string, status: number | null, at: Date): Promise<WebhookOutcome> {
-  const retry = retryAt(delivery, { maxAttempts: options.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS, backoffMs: (attempt) => webhookBackoffMs(attempt, options.random?.() ?? Math.random()) }, at);
+async function settleFailure(
+  options: WebhookDeliveryOptions,
+  delivery: Claimed,
+  error: string,
+  status: number | null,
+  at: Date,
+): Promise<WebhookOutcome> {
+  const retry = retryAt(
+    delivery,
+    {
+      maxAttempts: options.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: (attempt) => webhookBackoffMs(attempt, options.random?.() ?? Math.random()),
+    },
+    at,
+  );
   await options.db.transaction(async (tx) => {
     await tx
       .update(webhookEndpoints)
-      .set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`, lastFailureAt: at, lastError: error })
+      .set({
+        consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`,
+        lastFailureAt: at,
+        lastError: error,
+      })
       .where(eq(webhookEndpoints.id, delivery.endpointId));
     if (retry) {
-      await tx.update(webhookDeliveries).set({ availableAt: retry, lastError: error, responseStatus: status }).where(heldBy(webhookDeliveries, delivery));
+      await tx
+        .update(webhookDeliveries)
+        .set({ availableAt: retry, lastError: error, responseStatus: status })
+        .where(heldBy(webhookDeliveries, delivery));
       return;
     }
     // A delivery failing for about a day means the endpoint is gone: stop sending it
     // anything (its other pending deliveries too) until an admin re-enables it.
-    await tx.update(webhookDeliveries).set({ status: 'failed', lastError: error, responseStatus: status }).where(heldBy(webhookDeliveries, delivery));
+    await tx
+      .update(webhookDeliveries)
+      .set({ status: 'failed', lastError: error, responseStatus: status })
+      .where(heldBy(webhookDeliveries, delivery));
     await tx
       .update(webhookEndpoints)
-      .set({ quarantinedAt: at, quarantineReason: `${delivery.attempts} failed attempts to deliver one event; last: ${error}`.slice(0, 500) })
+      .set({
+        quarantinedAt: at,
+        quarantineReason: `${delivery.attempts} failed attempts to deliver one event; last: ${error}`.slice(0, 500),
+      })
       .where(eq(webhookEndpoints.id, delivery.endpointId));
     await tx
       .update(webhookDeliveries)
@@ -105,7 +147,14 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
   if (delivery === 'skipped') return 'skipped';
   const appUrl = options.appUrl ?? options.siteUrl;
   const unsubscribeUrl = delivery.selfService ? removalUrl(appUrl, delivery.endpointId, delivery.secret) : null;
-  const body = JSON.stringify(bindPayloadToSite(delivery.payload, { siteUrl: options.siteUrl, appUrl, pageId: pageId(options.siteUrl), unsubscribeUrl }));
+  const body = JSON.stringify(
+    bindPayloadToSite(delivery.payload, {
+      siteUrl: options.siteUrl,
+      appUrl,
+      pageId: pageId(options.siteUrl),
+      unsubscribeUrl,
+    }),
+  );
   const headers = {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': WEBHOOK_USER_AGENT,
@@ -114,12 +163,22 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
     [SIGNATURE_HEADER]: signWebhook(delivery.secret, body, now()),
   };
   // A visitor's endpoint never reaches a private address, whatever the development flag says.
-  const result = await postWebhook(delivery.url, headers, body, { allowPrivate: options.allowPrivate && !delivery.selfService, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.resolve ? { resolve: options.resolve } : {}) });
+  const result = await postWebhook(delivery.url, headers, body, {
+    allowPrivate: options.allowPrivate && !delivery.selfService,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  });
   const at = now();
   if (result.outcome === 'sent') {
     await options.db.transaction(async (tx) => {
-      await tx.update(webhookDeliveries).set({ status: 'sent', sentAt: at, responseStatus: result.status, lastError: null }).where(heldBy(webhookDeliveries, delivery));
-      await tx.update(webhookEndpoints).set({ consecutiveFailures: 0, lastSuccessAt: at }).where(eq(webhookEndpoints.id, delivery.endpointId));
+      await tx
+        .update(webhookDeliveries)
+        .set({ status: 'sent', sentAt: at, responseStatus: result.status, lastError: null })
+        .where(heldBy(webhookDeliveries, delivery));
+      await tx
+        .update(webhookEndpoints)
+        .set({ consecutiveFailures: 0, lastSuccessAt: at })
+        .where(eq(webhookEndpoints.id, delivery.endpointId));
     });
     return 'sent';
   }
@@ -128,12 +187,16 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
 }
 
 /** Sends until nothing is due, `concurrency` at a time; returns how many were sent. */
-export function drainWebhooks(options: WebhookDeliveryOptions & { concurrency?: number; stop?: () => boolean }): Promise<number> {
+export function drainWebhooks(
+  options: WebhookDeliveryOptions & { concurrency?: number; stop?: () => boolean },
+): Promise<number> {
   return drainInLanes(() => deliverNextWebhook(options), { lanes: options.concurrency ?? 4, stop: options.stop });
 }
 
 /** When the next pending delivery falls due (a backoff ending, a lease running out), if any. */
 export async function nextWebhookDueAt(db: Database): Promise<Date | null> {
-  const [row] = rowsOf<{ at: string | Date | null }>(await db.execute(sql`select min(available_at) as at from webhook_deliveries where status = 'pending'`));
+  const [row] = rowsOf<{ at: string | Date | null }>(
+    await db.execute(sql`select min(available_at) as at from webhook_deliveries where status = 'pending'`),
+  );
   return row?.at ? new Date(row.at) : null;
 }

@@ -38,7 +38,10 @@ async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
       and(
         isNull(webhookEndpoints.quarantinedAt),
         // Visitors' endpoints hear nothing while the page does not allow them.
-        or(eq(webhookEndpoints.selfService, false), sql`(select ${pageSettings.visitorWebhooks} from ${pageSettings} where ${pageSettings.id} = 1)`),
+        or(
+          eq(webhookEndpoints.selfService, false),
+          sql`(select ${pageSettings.visitorWebhooks} from ${pageSettings} where ${pageSettings.id} = 1)`,
+        ),
       ),
     );
 }
@@ -51,10 +54,24 @@ async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
 async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, now: Date): Promise<Snapshot> {
   const open = await tx.select({ id: incidents.id }).from(incidents).where(isNull(incidents.resolvedAt));
   const ids = [...new Set([...(incidentId ? [incidentId] : []), ...open.map((o) => o.id)])];
-  return readSnapshot(tx, { pageId: PAGE_ID_PLACEHOLDER, siteUrl: SITE_PLACEHOLDER, appUrl: APP_PLACEHOLDER, updatedAt: now, now, incidents: ids, history: 'none' });
+  return readSnapshot(tx, {
+    pageId: PAGE_ID_PLACEHOLDER,
+    siteUrl: SITE_PLACEHOLDER,
+    appUrl: APP_PLACEHOLDER,
+    updatedAt: now,
+    now,
+    incidents: ids,
+    history: 'none',
+  });
 }
 
-async function insertDeliveries(tx: Transaction, endpoints: Endpoint[], eventType: string, payload: unknown, now: Date): Promise<number> {
+async function insertDeliveries(
+  tx: Transaction,
+  endpoints: Endpoint[],
+  eventType: string,
+  payload: unknown,
+  now: Date,
+): Promise<number> {
   if (endpoints.length === 0 || payload === null) return 0;
   const eventId = newId();
   const rows = await tx
@@ -73,12 +90,22 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
   const endpoints = await activeEndpoints(tx);
   const wanting = (event: WebhookEvent) => endpoints.filter((e) => e.events.includes(event));
   // Most pages have no webhooks: then a change costs one small query and nothing more.
-  if ((!incidentEvent || wanting(incidentEvent).length === 0) && (transitions.length === 0 || wanting('component.updated').length === 0)) return 0;
+  if (
+    (!incidentEvent || wanting(incidentEvent).length === 0) &&
+    (transitions.length === 0 || wanting('component.updated').length === 0)
+  )
+    return 0;
 
   const snapshot = await payloadSnapshot(tx, change.incident?.id, change.now);
   let count = 0;
   if (incidentEvent && change.incident) {
-    count += await insertDeliveries(tx, wanting(incidentEvent), incidentEvent, incidentWebhookPayload(snapshot, change.incident.id), change.now);
+    count += await insertDeliveries(
+      tx,
+      wanting(incidentEvent),
+      incidentEvent,
+      incidentWebhookPayload(snapshot, change.incident.id),
+      change.now,
+    );
   }
   for (const transition of transitions) {
     const payload = componentWebhookPayload(snapshot, { id: newId(), transition, at: change.now });
@@ -92,6 +119,12 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
 /** A "test" event for one endpoint, whatever events it chose. */
 export async function enqueueTestWebhook(tx: Transaction, endpointId: string, now: Date): Promise<void> {
   const snapshot = await payloadSnapshot(tx, undefined, now);
-  await insertDeliveries(tx, [{ id: endpointId, events: [], selfService: false }], 'test', testWebhookPayload(snapshot), now);
+  await insertDeliveries(
+    tx,
+    [{ id: endpointId, events: [], selfService: false }],
+    'test',
+    testWebhookPayload(snapshot),
+    now,
+  );
   await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${WEBHOOKS_NOTICE})`);
 }

@@ -1,5 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { formatSignatureHeader, parseSignatureHeader, signedContent, SIGNATURE_TOLERANCE_S } from '../domain/webhooks.ts';
+import {
+  formatSignatureHeader,
+  parseSignatureHeader,
+  signedContent,
+  SIGNATURE_TOLERANCE_S,
+} from '../domain/webhooks.ts';
 
 // The HMAC half of the signature scheme documented in src/domain/webhooks.ts. The key is
 // the endpoint's secret as text, so a receiver needs nothing but the string it was shown.
@@ -21,7 +26,13 @@ export function signWebhook(secret: string, body: string, now: Date): string {
 export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'stale' | 'mismatch' };
 
 /** What a receiver does: the signature must match the exact body, and the time must be recent. */
-export function verifyHeraldSignature(secret: string, header: string | null | undefined, body: string, now: Date, toleranceS = SIGNATURE_TOLERANCE_S): SignatureCheck {
+export function verifyHeraldSignature(
+  secret: string,
+  header: string | null | undefined,
+  body: string,
+  now: Date,
+  toleranceS = SIGNATURE_TOLERANCE_S,
+): SignatureCheck {
   const parsed = parseSignatureHeader(header);
   if (!parsed) return { ok: false, reason: 'missing' };
   if (Math.abs(now.getTime() / 1000 - parsed.timestamp) > toleranceS) return { ok: false, reason: 'stale' };

@@ -32,8 +32,12 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /** The address to connect to, or why there is none. */
-async function resolveTarget(url: URL, options: TargetOptions): Promise<{ address: ResolvedAddress } | { refused: string } | { failed: string }> {
-  if (url.protocol !== 'https:' && !(options.allowPrivate && url.protocol === 'http:')) return { refused: `${url.protocol} URLs are not allowed; use https://` };
+async function resolveTarget(
+  url: URL,
+  options: TargetOptions,
+): Promise<{ address: ResolvedAddress } | { refused: string } | { failed: string }> {
+  if (url.protocol !== 'https:' && !(options.allowPrivate && url.protocol === 'http:'))
+    return { refused: `${url.protocol} URLs are not allowed; use https://` };
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = classifyAddress(host);
   let addresses: ResolvedAddress[];
@@ -52,14 +56,21 @@ async function resolveTarget(url: URL, options: TargetOptions): Promise<{ addres
       const kind = classifyAddress(address);
       if (kind !== 'public') {
         const via = literal === null ? `${host} resolves to ${address}, ` : `${address} is `;
-        return { refused: `${via}a ${ADDRESS_KIND_LABELS[kind ?? 'reserved']} address; webhooks go to public addresses only` };
+        return {
+          refused: `${via}a ${ADDRESS_KIND_LABELS[kind ?? 'reserved']} address; webhooks go to public addresses only`,
+        };
       }
     }
   }
   return { address: addresses[0]! };
 }
 
-export async function postWebhook(rawUrl: string, headers: Record<string, string>, body: string, options: TargetOptions): Promise<PostOutcome> {
+export async function postWebhook(
+  rawUrl: string,
+  headers: Record<string, string>,
+  body: string,
+  options: TargetOptions,
+): Promise<PostOutcome> {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -69,14 +80,22 @@ export async function postWebhook(rawUrl: string, headers: Record<string, string
   // One deadline for the whole exchange, the name lookup included (a slow resolver must not outlast the lease).
   const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const deadline = new Promise<{ failed: string }>((resolve) => signal.addEventListener('abort', () => resolve({ failed: `no answer within ${timeoutMs / 1000} s` }), { once: true }));
+  const deadline = new Promise<{ failed: string }>((resolve) =>
+    signal.addEventListener('abort', () => resolve({ failed: `no answer within ${timeoutMs / 1000} s` }), {
+      once: true,
+    }),
+  );
   const target = await Promise.race([resolveTarget(url, options), deadline]);
   if ('refused' in target) return { outcome: 'refused', error: target.refused };
   if ('failed' in target) return { outcome: 'failed', status: null, error: target.failed };
   const pinned = target.address;
   // Whatever the socket asks for (one address or all), it gets the checked one.
   const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
-    const cb = callback as unknown as (error: Error | null, address: string | ResolvedAddress[], family?: number) => void;
+    const cb = callback as unknown as (
+      error: Error | null,
+      address: string | ResolvedAddress[],
+      family?: number,
+    ) => void;
     if ((lookupOptions as { all?: boolean }).all) cb(null, [pinned]);
     else cb(null, pinned.address, pinned.family);
   };
@@ -84,13 +103,24 @@ export async function postWebhook(rawUrl: string, headers: Record<string, string
   return new Promise<PostOutcome>((resolve) => {
     const request = client.request(
       url,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, signal, agent: false },
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup,
+        signal,
+        agent: false,
+      },
       (response) => {
         const status = response.statusCode ?? 0;
         let received = 0;
         const settle = () => {
           if (status >= 200 && status < 300) resolve({ outcome: 'sent', status });
-          else if (status >= 300 && status < 400) resolve({ outcome: 'failed', status, error: `HTTP ${status} redirect${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''} (redirects are not followed)` });
+          else if (status >= 300 && status < 400)
+            resolve({
+              outcome: 'failed',
+              status,
+              error: `HTTP ${status} redirect${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''} (redirects are not followed)`,
+            });
           else resolve({ outcome: 'failed', status, error: `HTTP ${status}` });
         };
         response.on('data', (chunk: Buffer) => {
@@ -107,7 +137,9 @@ export async function postWebhook(rawUrl: string, headers: Record<string, string
       },
     );
     request.on('error', (error: NodeJS.ErrnoException) => {
-      const message = signal.aborted ? `no answer within ${timeoutMs / 1000} s` : `${error.code ?? 'error'}: ${error.message}`.slice(0, 300);
+      const message = signal.aborted
+        ? `no answer within ${timeoutMs / 1000} s`
+        : `${error.code ?? 'error'}: ${error.message}`.slice(0, 300);
       resolve({ outcome: 'failed', status: null, error: message });
     });
     request.end(body);

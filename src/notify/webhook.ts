@@ -12,11 +12,18 @@ import { unstorableText } from '../infra/text-input.ts';
 
 const TOLERANCE_S = 5 * 60;
 
-export function verifyWebhookSignature(secret: string, headers: { id: string | null; timestamp: string | null; signature: string | null }, body: string, now: Date): void {
+export function verifyWebhookSignature(
+  secret: string,
+  headers: { id: string | null; timestamp: string | null; signature: string | null },
+  body: string,
+  now: Date,
+): void {
   const { id, timestamp, signature } = headers;
-  if (!id || !timestamp || !signature) throw new HttpError(400, 'missing_signature', 'svix-id, svix-timestamp and svix-signature are required');
+  if (!id || !timestamp || !signature)
+    throw new HttpError(400, 'missing_signature', 'svix-id, svix-timestamp and svix-signature are required');
   const sentAt = Number(timestamp);
-  if (!Number.isInteger(sentAt) || Math.abs(now.getTime() / 1000 - sentAt) > TOLERANCE_S) throw new HttpError(401, 'stale_signature', 'the webhook timestamp is too far from now');
+  if (!Number.isInteger(sentAt) || Math.abs(now.getTime() / 1000 - sentAt) > TOLERANCE_S)
+    throw new HttpError(401, 'stale_signature', 'the webhook timestamp is too far from now');
   const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
   const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
   // The header lists "v1,<base64>" entries separated by spaces (several during key rotation).
@@ -42,11 +49,17 @@ export async function applyResendEvent(db: Database, body: string, now: Date): P
   if (typeof event.type !== 'string' || !QUARANTINING.has(event.type)) return { quarantined: 0 };
   const to = Array.isArray(event.data?.to) ? event.data.to : typeof event.data?.to === 'string' ? [event.data.to] : [];
   // An address no column can hold (NUL, a lone surrogate) is no subscriber's: skipped, never sent to the database.
-  const emails = to.filter((t): t is string => typeof t === 'string' && unstorableText(t) === null).map((t) => normalizeEmail(t.replace(/^.*<([^>]+)>.*$/, '$1')));
+  const emails = to
+    .filter((t): t is string => typeof t === 'string' && unstorableText(t) === null)
+    .map((t) => normalizeEmail(t.replace(/^.*<([^>]+)>.*$/, '$1')));
   if (emails.length === 0) return { quarantined: 0 };
   const rows = await db
     .update(subscribers)
-    .set({ status: 'quarantined', quarantinedAt: now, quarantineReason: event.type === 'email.bounced' ? 'bounced' : 'complained (marked as spam)' })
+    .set({
+      status: 'quarantined',
+      quarantinedAt: now,
+      quarantineReason: event.type === 'email.bounced' ? 'bounced' : 'complained (marked as spam)',
+    })
     .where(and(inArray(subscribers.email, emails), ne(subscribers.status, 'quarantined')))
     .returning({ id: subscribers.id });
   return { quarantined: rows.length };

@@ -7,6 +7,10 @@ import { localeOf, snapshotOf } from '../publish/snapshot-local.ts';
 export const GET: APIRoute = ({ locals }) => {
   const uptime = pageUptime(snapshotOf(locals));
   const rows = new Map([...uptime.components, ...uptime.groups].map(([id, row]) => [id, row.days]));
-  const file = uptimeDaysFile(uptime.spans.map((span) => span.day), rows, localeDayWords(localeOf(locals)));
+  const file = uptimeDaysFile(
+    uptime.spans.map((span) => span.day),
+    rows,
+    localeDayWords(localeOf(locals)),
+  );
   return new Response(JSON.stringify(file), { headers: { 'content-type': 'application/json; charset=utf-8' } });
 };

@@ -6,7 +6,12 @@ import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { StartupError } from '../infra/startup-error.ts';
 
-export type AstroHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void, locals?: object) => Promise<void>;
+export type AstroHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+  locals?: object,
+) => Promise<void>;
 
 export interface RenderedRoute {
   status: number;
@@ -29,7 +34,12 @@ export async function loadAstroHandler(distDir: string): Promise<AstroHandler> {
  * the request is a readable stream with the fields Astro reads, the response collects
  * what Astro writes. Public routes get their data from `locals`.
  */
-export function renderRoute(handler: AstroHandler, siteOrigin: string, routePath: string, locals: object): Promise<RenderedRoute> {
+export function renderRoute(
+  handler: AstroHandler,
+  siteOrigin: string,
+  routePath: string,
+  locals: object,
+): Promise<RenderedRoute> {
   const url = new URL(routePath, siteOrigin);
   const req = Object.assign(Readable.from([]), {
     url: url.pathname + url.search,
@@ -48,7 +58,12 @@ export function renderRoute(handler: AstroHandler, siteOrigin: string, routePath
       statusMessage: '',
       writeHead(code: number, outgoing?: Record<string, string | string[]>) {
         status = code;
-        headers = Object.fromEntries(Object.entries(outgoing ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]));
+        headers = Object.fromEntries(
+          Object.entries(outgoing ?? {}).map(([k, v]) => [
+            k.toLowerCase(),
+            Array.isArray(v) ? v.join(', ') : String(v),
+          ]),
+        );
         res.headersSent = true;
         return res;
       },
@@ -68,6 +83,11 @@ export function renderRoute(handler: AstroHandler, siteOrigin: string, routePath
         reject(error ?? new Error(`rendering ${routePath} was aborted`));
       },
     });
-    handler(req as unknown as IncomingMessage, res as unknown as ServerResponse, (error?: unknown) => reject(error ?? new Error(`no route for ${routePath}`)), locals).catch(reject);
+    handler(
+      req as unknown as IncomingMessage,
+      res as unknown as ServerResponse,
+      (error?: unknown) => reject(error ?? new Error(`no route for ${routePath}`)),
+      locals,
+    ).catch(reject);
   });
 }

@@ -47,7 +47,11 @@ export function scriptHashSource(text: string): string {
 function withScriptSources(policy: string, sources: readonly string[]): string {
   return policy
     .split(/\s*;\s*/)
-    .map((directive) => (/^script-src\s/i.test(directive) ? [directive, ...sources.filter((s) => !directive.includes(s))].join(' ') : directive))
+    .map((directive) =>
+      /^script-src\s/i.test(directive)
+        ? [directive, ...sources.filter((s) => !directive.includes(s))].join(' ')
+        : directive,
+    )
     .join('; ');
 }
 
@@ -62,7 +66,10 @@ export function addInlineScriptHashes(html: string): string {
   const sources = [...new Set(inline.map(([, , text]) => scriptHashSource(text!)))];
   if (sources.length === 0) return html;
   if (!POLICY_META.test(html)) throw new Error('the page has inline scripts but no Content-Security-Policy meta tag');
-  return html.replace(POLICY_META, (_match, open: string, policy: string, close: string) => open + withScriptSources(policy, sources) + close);
+  return html.replace(
+    POLICY_META,
+    (_match, open: string, policy: string, close: string) => open + withScriptSources(policy, sources) + close,
+  );
 }
 
 const ENTITIES: Record<string, string> = { '&#39;': "'", '&#x27;': "'", '&quot;': '"', '&amp;': '&' };

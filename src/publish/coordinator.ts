@@ -46,7 +46,10 @@ const LOCK_QUERY_DEADLINE_MS = 5_000;
 function withinLockDeadline<T>(query: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the lock connection did not answer within 5 seconds')), LOCK_QUERY_DEADLINE_MS);
+    timer = setTimeout(
+      () => reject(new Error('the lock connection did not answer within 5 seconds')),
+      LOCK_QUERY_DEADLINE_MS,
+    );
   });
   query.catch(() => {}); // settles later, when the dropped client gives up
   return Promise.race([query, deadline]).finally(() => clearTimeout(timer));
@@ -68,7 +71,13 @@ export class PublishCoordinator implements PublishGate {
   #timer: NodeJS.Timeout | undefined;
   #listening: Listening | null = null;
 
-  constructor(options: { publisher: Publisher; handle: DatabaseHandle; log: Logger; dataDir: string; pollMs?: number }) {
+  constructor(options: {
+    publisher: Publisher;
+    handle: DatabaseHandle;
+    log: Logger;
+    dataDir: string;
+    pollMs?: number;
+  }) {
     this.#publisher = options.publisher;
     this.#handle = options.handle;
     this.#log = options.log;
@@ -110,7 +119,8 @@ export class PublishCoordinator implements PublishGate {
       },
     );
     await this.#campaign();
-    if (!this.#leader) this.#log.info('another instance publishes the site; this one serves it and takes over if that one stops');
+    if (!this.#leader)
+      this.#log.info('another instance publishes the site; this one serves it and takes over if that one stops');
     this.#timer = setInterval(() => void this.#campaign(), this.#pollMs);
     this.#timer.unref();
   }
@@ -148,12 +158,16 @@ export class PublishCoordinator implements PublishGate {
       const lock = this.#lockClient;
       if (this.#leader) {
         // The client reconnects by itself after a lost connection, on a backend without the lock.
-        const [row] = await withinLockDeadline(lock`select exists (select 1 from pg_locks where locktype = 'advisory' and classid::int8 = ${LOCK_KEYS[0]} and objid::int8 = ${LOCK_KEYS[1]} and objsubid = 2 and pid = pg_backend_pid() and granted) as held`);
+        const [row] = await withinLockDeadline(
+          lock`select exists (select 1 from pg_locks where locktype = 'advisory' and classid::int8 = ${LOCK_KEYS[0]} and objid::int8 = ${LOCK_KEYS[1]} and objsubid = 2 and pid = pg_backend_pid() and granted) as held`,
+        );
         if (!row?.held) throw new Error('the connection holding the lock was lost');
         if (this.#catchUpDue) await this.#catchUp();
         return;
       }
-      const [row] = await withinLockDeadline(lock`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`);
+      const [row] = await withinLockDeadline(
+        lock`select pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) as locked`,
+      );
       if (row?.locked) {
         this.#leader = true;
         this.#log.info('this instance publishes the site now');
@@ -161,7 +175,8 @@ export class PublishCoordinator implements PublishGate {
       }
     } catch (error) {
       // Lost the connection, and with it the lock: someone else may publish now.
-      if (this.#leader) this.#log.warn('lost the publisher lock', { error: error instanceof Error ? error.message : String(error) });
+      if (this.#leader)
+        this.#log.warn('lost the publisher lock', { error: error instanceof Error ? error.message : String(error) });
       this.#leader = false;
       const lock = this.#lockClient;
       this.#lockClient = null;
@@ -189,7 +204,9 @@ export class PublishCoordinator implements PublishGate {
       if (!current) await this.#publisher.publishAll().catch(() => {});
     } catch (error) {
       this.#catchUpDue = true;
-      this.#log.warn('could not catch up with the database yet; trying again', { error: error instanceof Error ? error.message : String(error) });
+      this.#log.warn('could not catch up with the database yet; trying again', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

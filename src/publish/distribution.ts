@@ -44,7 +44,10 @@ export class Distribution {
   readonly #mirrors: Mirror[];
   readonly #caches: PurgeQueue[];
   readonly #log: Logger;
-  /** The live tree's files and their hashes, known after the first full publish: what a full publish changed is the difference. */
+  /**
+   * The live tree's files and their hashes, known after the first full publish: what a full publish changed is the
+   * difference.
+   */
   #hashes: Map<string, string> | null = null;
   /** Work on the hashes, one publish at a time, in order. */
   #hashing: Promise<void> = Promise.resolve();
@@ -70,7 +73,9 @@ export class Distribution {
       .then(() => this.#changedPaths(files))
       .then((paths) => this.#purgeWhenReached(files.revision, paths))
       .catch((error: unknown) => {
-        this.#log.warn('could not work out what to purge; purging the whole site', { error: error instanceof Error ? error.message : String(error) });
+        this.#log.warn('could not work out what to purge; purging the whole site', {
+          error: error instanceof Error ? error.message : String(error),
+        });
         this.#hashes = null;
         this.#purgeWhenReached(files.revision, 'all');
       });
@@ -106,7 +111,9 @@ export class Distribution {
       return changed;
     }
     if (this.#hashes) {
-      for (const directory of files.removed) for (const file of [...this.#hashes.keys()]) if (file.startsWith(directory) || file === directory) this.#hashes.delete(file);
+      for (const directory of files.removed)
+        for (const file of [...this.#hashes.keys()])
+          if (file.startsWith(directory) || file === directory) this.#hashes.delete(file);
       for (const file of files.written) {
         const bytes = await readFile(path.join(files.siteDir, file)).catch(() => null);
         if (bytes) this.#hashes.set(file, createHash('md5').update(bytes).digest('hex'));

@@ -7,12 +7,39 @@ import { advanceSnapshot, findIncident, type IncidentView, type Snapshot } from 
 import type { Logger } from '../infra/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
-import { afterBatch, forEachRoute, FULL_PUBLISH_BATCH, inBatches, renderIntoLiveTree, renderIntoNewTree, renderPublicRoute } from './render-routes.ts';
+import {
+  afterBatch,
+  forEachRoute,
+  FULL_PUBLISH_BATCH,
+  inBatches,
+  renderIntoLiveTree,
+  renderIntoNewTree,
+  renderPublicRoute,
+} from './render-routes.ts';
 import { RenderThread, RenderThreadLost } from './render-thread.ts';
-import { affectedRoutes, allPublicRoutes, historyRoute, incidentRoute, inEveryLanguage, pagePathOf, routeExists, UPTIME_ROUTE, type PublicRoute } from './routes.ts';
+import {
+  affectedRoutes,
+  allPublicRoutes,
+  historyRoute,
+  incidentRoute,
+  inEveryLanguage,
+  pagePathOf,
+  routeExists,
+  UPTIME_ROUTE,
+  type PublicRoute,
+} from './routes.ts';
 import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount } from '../domain/history.ts';
-import { createSiteDirectory, currentSiteDirectory, readTreeRevision, siteChanged, swapSiteDirectory, TreeWriter, writeFileAtomic, writeTreeRevision } from './site-directory.ts';
+import {
+  createSiteDirectory,
+  currentSiteDirectory,
+  readTreeRevision,
+  siteChanged,
+  swapSiteDirectory,
+  TreeWriter,
+  writeFileAtomic,
+  writeTreeRevision,
+} from './site-directory.ts';
 
 export interface PublisherOptions {
   db: Database;
@@ -96,17 +123,38 @@ export interface PublishResult {
 }
 
 /** A publish's outcome, timed from `started` (performance.now()) with its load and render marks. */
-function publishResult(kind: PublishResult['kind'], revision: number, directory: string, started: number, done?: { files: number; loadedMs: number; renderedMs: number }): PublishResult {
+function publishResult(
+  kind: PublishResult['kind'],
+  revision: number,
+  directory: string,
+  started: number,
+  done?: { files: number; loadedMs: number; renderedMs: number },
+): PublishResult {
   const durationMs = Math.round(performance.now() - started);
   if (!done) return { kind, revision, files: 0, directory, durationMs, superseded: true };
   const { files, loadedMs, renderedMs } = done;
-  return { kind, revision, files, directory, durationMs, phasesMs: { load: Math.round(loadedMs), render: Math.round(renderedMs - loadedMs), swap: Math.round(durationMs - renderedMs) } };
+  return {
+    kind,
+    revision,
+    files,
+    directory,
+    durationMs,
+    phasesMs: {
+      load: Math.round(loadedMs),
+      render: Math.round(renderedMs - loadedMs),
+      swap: Math.round(durationMs - renderedMs),
+    },
+  };
 }
 
 /** History pages are cut by month: a new month, or a new page, moves every page's content. */
 function historyShifted(before: Snapshot, after: Snapshot): boolean {
   const month = (s: Snapshot) => monthKey(s.now, s.page.timeZone);
-  return month(before) !== month(after) || historyPageCount(before) !== historyPageCount(after) || before.page.timeZone !== after.page.timeZone;
+  return (
+    month(before) !== month(after) ||
+    historyPageCount(before) !== historyPageCount(after) ||
+    before.page.timeZone !== after.page.timeZone
+  );
 }
 
 export interface PublishStatus {
@@ -148,7 +196,10 @@ export class Publisher {
   #status: PublishStatus = { revision: null, publishedAt: null, durationMs: null, error: null };
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
-  /** The snapshot of the last publish: a change publish re-reads only what changed and merges it in. Null: the next publish reads all. */
+  /**
+   * The snapshot of the last publish: a change publish re-reads only what changed and merges it in. Null: the next
+   * publish reads all.
+   */
   #held: Snapshot | null = null;
   /** The revision of the snapshot the render thread holds (see render-worker.ts); null: none. */
   #threadHolds: number | null = null;
@@ -167,7 +218,12 @@ export class Publisher {
   constructor(options: PublisherOptions) {
     this.#options = options;
     const threaded = options.renderThread ?? availableParallelism() > 1;
-    this.#thread = threaded instanceof RenderThread ? threaded : threaded ? new RenderThread({ distDir: options.distDir, siteUrl: options.siteUrl }) : null;
+    this.#thread =
+      threaded instanceof RenderThread
+        ? threaded
+        : threaded
+          ? new RenderThread({ distDir: options.distDir, siteUrl: options.siteUrl })
+          : null;
   }
 
   get status(): PublishStatus {
@@ -181,7 +237,11 @@ export class Publisher {
 
   /** Re-renders the routes a committed change affects. */
   publishChange(scope: ChangeScope): Promise<PublishResult> {
-    return this.#enqueue({ full: scope.everything ?? false, incidentIds: scope.incidentIds, componentIds: scope.componentIds });
+    return this.#enqueue({
+      full: scope.everything ?? false,
+      incidentIds: scope.incidentIds,
+      componentIds: scope.componentIds,
+    });
   }
 
   /** Resolves once no publish is queued or running (for graceful shutdown). */
@@ -193,7 +253,11 @@ export class Publisher {
     await this.#pruning;
   }
 
-  #enqueue(request: { full: boolean; incidentIds?: readonly string[]; componentIds?: readonly string[] }): Promise<PublishResult> {
+  #enqueue(request: {
+    full: boolean;
+    incidentIds?: readonly string[];
+    componentIds?: readonly string[];
+  }): Promise<PublishResult> {
     this.#pending ??= { full: false, incidentIds: new Set(), componentIds: new Set(), waiters: [] };
     this.#pending.full ||= request.full;
     for (const id of request.incidentIds ?? []) this.#pending.incidentIds.add(id);
@@ -215,8 +279,16 @@ export class Publisher {
         const live = await currentSiteDirectory(this.#options.dataDir);
         try {
           // No local copy of the held snapshot: it would stay alive through the full publish that replaces it.
-          const result = work.full || !live || !this.#held ? await this.#publishFull() : await this.#publishIncremental(live, this.#held, work.incidentIds, work.componentIds);
-          this.#status = { revision: result.revision, publishedAt: this.#now(), durationMs: result.durationMs, error: null };
+          const result =
+            work.full || !live || !this.#held
+              ? await this.#publishFull()
+              : await this.#publishIncremental(live, this.#held, work.incidentIds, work.componentIds);
+          this.#status = {
+            revision: result.revision,
+            publishedAt: this.#now(),
+            durationMs: result.durationMs,
+            error: null,
+          };
           this.#failures = 0;
           this.#options.log.info('published', { ...result });
           for (const waiter of work.waiters) waiter.resolve(result);
@@ -270,7 +342,14 @@ export class Publisher {
     for (const route of routes) this.#deferred.delete(route.path);
     if (this.#deferred.size === 0) this.#clearDeferred();
     try {
-      const written = () => this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'files', written: routes.filter((route) => routeExists(snapshot, route)).map((route) => route.file), removed: [] });
+      const written = () =>
+        this.#announce({
+          revision: snapshot.revision,
+          siteDir: dir,
+          kind: 'files',
+          written: routes.filter((route) => routeExists(snapshot, route)).map((route) => route.file),
+          removed: [],
+        });
       if (this.#thread && this.#threadHolds === snapshot.revision) {
         try {
           await this.#thread.run({ type: 'render', revision: snapshot.revision, routes, dir });
@@ -279,7 +358,9 @@ export class Publisher {
           // A page that fails to render is retried like one failing here; a lost thread hands its work to this one.
           if (!(error instanceof RenderThreadLost)) throw error;
           this.#threadHolds = null;
-          this.#options.log.warn('the render thread is lost; rendering on this one until the next full publish', { error: error.message });
+          this.#options.log.warn('the render thread is lost; rendering on this one until the next full publish', {
+            error: error.message,
+          });
         }
       }
       await renderIntoLiveTree(this.#options.handler, this.#options.siteUrl, snapshot, routes, dir);
@@ -287,7 +368,9 @@ export class Publisher {
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
       this.#deferredDue = false;
-      this.#options.log.warn('could not render deferred routes; trying again shortly', { error: error instanceof Error ? error.message : String(error) });
+      this.#options.log.warn('could not render deferred routes; trying again shortly', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       this.#armDeferred(DEFERRED_RETRY_MS);
     }
   }
@@ -302,7 +385,9 @@ export class Publisher {
     try {
       this.#options.onPublished?.(files);
     } catch (error) {
-      this.#options.log.warn('a listener of publishes failed', { error: error instanceof Error ? error.message : String(error) });
+      this.#options.log.warn('a listener of publishes failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -312,7 +397,11 @@ export class Publisher {
     const delay = Math.min(60_000, 1000 * 2 ** this.#failures++);
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
-      this.#enqueue({ full: work.full, incidentIds: [...work.incidentIds], componentIds: [...work.componentIds] }).catch(() => {});
+      this.#enqueue({
+        full: work.full,
+        incidentIds: [...work.incidentIds],
+        componentIds: [...work.componentIds],
+      }).catch(() => {});
     }, delay);
     this.#retryTimer.unref();
   }
@@ -339,7 +428,9 @@ export class Publisher {
     this.#held = null;
     if (this.#threadHolds !== null) void this.#thread?.run({ type: 'release' }).catch(() => {});
     this.#threadHolds = null;
-    const snapshot = await readAtOneMoment(db, (tx) => loadSnapshot(tx, { siteUrl, appUrl: this.#options.appUrl, now: this.#now() }));
+    const snapshot = await readAtOneMoment(db, (tx) =>
+      loadSnapshot(tx, { siteUrl, appUrl: this.#options.appUrl, now: this.#now() }),
+    );
     this.#held = snapshot;
     this.#calendarAsOf = snapshot.now.getTime();
     const loadedMs = performance.now() - started;
@@ -354,10 +445,11 @@ export class Publisher {
       let failed = false;
       // After a failure nobody takes another batch: the tree is about to be removed.
       const take = () => (failed ? undefined : batches[next++]);
-      const watch = <T,>(work: Promise<T>) => work.catch((error: unknown) => {
-        failed = true;
-        throw error;
-      });
+      const watch = <T>(work: Promise<T>) =>
+        work.catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
       const renderHere = async () => {
         for (let batch = take(); batch; batch = take()) {
           await renderIntoNewTree(this.#options.handler, siteUrl, snapshot, batch, tree);
@@ -402,7 +494,10 @@ export class Publisher {
         await renderHere();
         // The render thread takes what change publishes leave for later: it needs the snapshot
         // (small here). Without it, this thread renders them.
-        const held = await this.#thread?.run({ type: 'hold', snapshot }).then(() => true, () => false);
+        const held = await this.#thread?.run({ type: 'hold', snapshot }).then(
+          () => true,
+          () => false,
+        );
         if (held) this.#threadHolds = snapshot.revision;
       }
       const renderedMs = performance.now() - started;
@@ -415,7 +510,9 @@ export class Publisher {
       writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
       this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'full', written: [], removed: [] });
-      this.#pruning = pruned.catch((error: unknown) => this.#options.log.warn('could not remove an old site tree', { error: String(error) }));
+      this.#pruning = pruned.catch((error: unknown) =>
+        this.#options.log.warn('could not remove an old site tree', { error: String(error) }),
+      );
       return publishResult('full', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
@@ -423,10 +520,17 @@ export class Publisher {
     }
   }
 
-  async #publishIncremental(dir: string, previous: Snapshot, incidentIds: ReadonlySet<string>, componentIds: ReadonlySet<string>): Promise<PublishResult> {
+  async #publishIncremental(
+    dir: string,
+    previous: Snapshot,
+    incidentIds: ReadonlySet<string>,
+    componentIds: ReadonlySet<string>,
+  ): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl } = this.#options;
-    const changes = await readAtOneMoment(db, (tx) => loadChanges(tx, [...incidentIds], { siteUrl, appUrl: this.#options.appUrl, now: this.#now(), held: previous }));
+    const changes = await readAtOneMoment(db, (tx) =>
+      loadChanges(tx, [...incidentIds], { siteUrl, appUrl: this.#options.appUrl, now: this.#now(), held: previous }),
+    );
     const snapshot = advanceSnapshot(previous, changes.parts, changes.changed, [...incidentIds]);
     this.#held = snapshot;
     try {
@@ -441,7 +545,11 @@ export class Publisher {
         [...incidentIds].every((id) => sameUptimeEvents(findIncident(previous, id), findIncident(snapshot, id)));
       if (!uptimeUnchanged) this.#calendarAsOf = snapshot.now.getTime();
       const routes: PublicRoute[] = [];
-      for (const route of affectedRoutes(snapshot, incidentIds, { allHistory: historyShifted(previous, snapshot), componentIds, previous })) {
+      for (const route of affectedRoutes(snapshot, incidentIds, {
+        allHistory: historyShifted(previous, snapshot),
+        componentIds,
+        previous,
+      })) {
         if (uptimeUnchanged && pagePathOf(route) === UPTIME_ROUTE.path) continue;
         if (isDeferredOnChange(route)) this.#deferred.set(route.path, route);
         else routes.push(route);
@@ -460,13 +568,24 @@ export class Publisher {
       await forEachRoute(routes, async (route) => {
         rendered.push([route, await this.#render(snapshot, route)]);
       });
-      if (readTreeRevision(dir) > snapshot.revision) return publishResult('incremental', snapshot.revision, dir, started);
+      if (readTreeRevision(dir) > snapshot.revision)
+        return publishResult('incremental', snapshot.revision, dir, started);
       const renderedMs = performance.now() - started;
       for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
       writeTreeRevision(dir, snapshot.revision);
       const removed = await this.#removeGone(dir, previous, snapshot, incidentIds);
-      this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'files', written: rendered.map(([route]) => route.file), removed });
-      return publishResult('incremental', snapshot.revision, dir, started, { files: routes.length, loadedMs, renderedMs });
+      this.#announce({
+        revision: snapshot.revision,
+        siteDir: dir,
+        kind: 'files',
+        written: rendered.map(([route]) => route.file),
+        removed,
+      });
+      return publishResult('incremental', snapshot.revision, dir, started, {
+        files: routes.length,
+        loadedMs,
+        renderedMs,
+      });
     } finally {
       // Sent once the urgent files are written, so that the thread's work on it does not
       // compete with them for the two cores.
@@ -487,12 +606,21 @@ export class Publisher {
     this.#threadHolds = snapshot.revision;
   }
 
-  /** Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last. */
-  async #removeGone(dir: string, previous: Snapshot, snapshot: Snapshot, incidentIds: ReadonlySet<string>): Promise<string[]> {
+  /**
+   * Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last.
+   */
+  async #removeGone(
+    dir: string,
+    previous: Snapshot,
+    snapshot: Snapshot,
+    incidentIds: ReadonlySet<string>,
+  ): Promise<string[]> {
     const gone: PublicRoute[] = [];
     for (let n = historyPageCount(snapshot) + 1; n <= historyPageCount(previous); n++) gone.push(historyRoute(n));
     for (const id of incidentIds) if (!findIncident(snapshot, id)) gone.push(incidentRoute(id));
-    const removed = gone.flatMap((route) => inEveryLanguage(snapshot, route)).map((copy) => `${path.dirname(copy.file)}/`);
+    const removed = gone
+      .flatMap((route) => inEveryLanguage(snapshot, route))
+      .map((copy) => `${path.dirname(copy.file)}/`);
     for (const directory of removed) await rm(path.join(dir, directory), { recursive: true, force: true });
     return removed;
   }

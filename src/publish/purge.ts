@@ -49,7 +49,10 @@ export interface PurgeStatus {
   failingSince: Date | null;
 }
 
-/** A URL path's surrogate key at Fastly and cache tag at Cloudflare: the path, percent-encoded (keys are separated by spaces, tags by commas, and a header is ASCII). */
+/**
+ * A URL path's surrogate key at Fastly and cache tag at Cloudflare: the path, percent-encoded (keys are separated by
+ * spaces, tags by commas, and a header is ASCII).
+ */
 export const surrogateKeyOf = (urlPath: string) => encodeURI(urlPath).replace(/,/g, '%2C');
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -62,15 +65,23 @@ interface Answer {
 
 function send(url: URL, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const call = (url.protocol === 'https:' ? requestTls : request)(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        if (text.length < 4096) text += chunk; // enough to say what went wrong
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
-      response.on('error', reject);
-    });
+    const call = (url.protocol === 'https:' ? requestTls : request)(
+      url,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (text.length < 4096) text += chunk; // enough to say what went wrong
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+        response.on('error', reject);
+      },
+    );
     call.on('timeout', () => call.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
     call.on('error', reject);
     call.end(body);
@@ -80,7 +91,10 @@ function send(url: URL, method: string, headers: Record<string, string>, body?: 
 /** An answer that is not a success, as an error naming the cache and the status (never the request's headers). */
 function failure(name: string, answer: Answer): Error {
   const retryAfter = Number(answer.headers['retry-after']);
-  return Object.assign(new Error(`${name} answered ${answer.status}${answer.body ? `: ${answer.body.slice(0, 200)}` : ''}`), Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {});
+  return Object.assign(
+    new Error(`${name} answered ${answer.status}${answer.body ? `: ${answer.body.slice(0, 200)}` : ''}`),
+    Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {},
+  );
 }
 
 /** A cache that takes `PURGE <path>` (Varnish with a VCL that allows it, nginx with a purge module). */
@@ -105,12 +119,23 @@ export function httpPurger(cacheUrl: string, siteUrl: string): Purger {
   };
 }
 
-export function cloudflarePurger(options: { zoneId: string; token: string; siteUrl: string; apiUrl?: string; byTag?: boolean }): Purger {
+export function cloudflarePurger(options: {
+  zoneId: string;
+  token: string;
+  siteUrl: string;
+  apiUrl?: string;
+  byTag?: boolean;
+}): Purger {
   const api = (options.apiUrl ?? 'https://api.cloudflare.com/client/v4').replace(/\/$/, '');
   const name = `Cloudflare zone ${options.zoneId}`;
   const site = options.siteUrl.replace(/\/$/, '');
   const call = async (body: object) => {
-    const answer = await send(new URL(`${api}/zones/${encodeURIComponent(options.zoneId)}/purge_cache`), 'POST', { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' }, JSON.stringify(body));
+    const answer = await send(
+      new URL(`${api}/zones/${encodeURIComponent(options.zoneId)}/purge_cache`),
+      'POST',
+      { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+      JSON.stringify(body),
+    );
     if (answer.status !== 200) throw failure(name, answer);
   };
   return {
@@ -119,7 +144,8 @@ export function cloudflarePurger(options: { zoneId: string; token: string; siteU
     batchSize: 30,
     // By cache tag (Herald's server tags each file with its URL path, see static-files.ts), every
     // cached variant of a URL goes, query strings included; by URL, the URL as listed.
-    purge: (paths) => call(options.byTag ? { tags: paths.map(surrogateKeyOf) } : { files: paths.map((p) => `${site}${p}`) }),
+    purge: (paths) =>
+      call(options.byTag ? { tags: paths.map(surrogateKeyOf) } : { files: paths.map((p) => `${site}${p}`) }),
     purgeAll: () => call({ purge_everything: true }),
   };
 }
@@ -133,7 +159,12 @@ export function fastlyPurger(options: { serviceId: string; token: string; apiUrl
     name,
     batchSize: 256,
     async purge(paths) {
-      const answer = await send(new URL(`${service}/purge`), 'POST', { ...headers, 'content-type': 'application/json' }, JSON.stringify({ surrogate_keys: paths.map(surrogateKeyOf) }));
+      const answer = await send(
+        new URL(`${service}/purge`),
+        'POST',
+        { ...headers, 'content-type': 'application/json' },
+        JSON.stringify({ surrogate_keys: paths.map(surrogateKeyOf) }),
+      );
       if (answer.status !== 200) throw failure(name, answer);
     },
     async purgeAll() {
@@ -146,7 +177,12 @@ export function fastlyPurger(options: { serviceId: string; token: string; apiUrl
 /** Above this many paths, one CloudFront invalidation of `/*` (billed as one path) replaces them. */
 const CLOUDFRONT_PATHS_BEFORE_WILDCARD = 15;
 
-export function cloudfrontPurger(options: { distributionId: string; gatherMs?: number; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } }): Purger {
+export function cloudfrontPurger(options: {
+  distributionId: string;
+  gatherMs?: number;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}): Purger {
   // Credentials: given (tests), else the SDK's default chain (AWS_* variables, files, roles).
   const client = new CloudFrontClient({
     region: 'us-east-1', // CloudFront's API is global
@@ -160,20 +196,26 @@ export function cloudfrontPurger(options: { distributionId: string; gatherMs?: n
       await client.send(
         new CreateInvalidationCommand({
           DistributionId: options.distributionId,
-          InvalidationBatch: { CallerReference: `herald-${Date.now()}-${randomUUID()}`, Paths: { Quantity: paths.length, Items: [...paths] } },
+          InvalidationBatch: {
+            CallerReference: `herald-${Date.now()}-${randomUUID()}`,
+            Paths: { Quantity: paths.length, Items: [...paths] },
+          },
         }),
       );
     } catch (error) {
       // The SDK's message, never its request (which carries the signature).
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      throw new Error(`${name} answered ${status ?? 'nothing'}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `${name} answered ${status ?? 'nothing'}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
   return {
     name,
     batchSize: 3000, // CloudFront's limit of paths in progress
     gatherMs: options.gatherMs ?? 5000,
-    purge: (paths) => invalidate(paths.length > CLOUDFRONT_PATHS_BEFORE_WILDCARD ? ['/*'] : paths.map((p) => encodeURI(p))),
+    purge: (paths) =>
+      invalidate(paths.length > CLOUDFRONT_PATHS_BEFORE_WILDCARD ? ['/*'] : paths.map((p) => encodeURI(p))),
     purgeAll: () => invalidate(['/*']),
   };
 }
@@ -188,7 +230,8 @@ export function parsePurgers(env: NodeJS.ProcessEnv, siteUrl: string): Purger[] 
     } catch {
       throw new Error(`HERALD_PURGE_URLS: "${url}" is not a URL (such as http://127.0.0.1:6081)`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`HERALD_PURGE_URLS: "${url}" must start with http:// or https://`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new Error(`HERALD_PURGE_URLS: "${url}" must start with http:// or https://`);
     purgers.push(httpPurger(url, siteUrl));
   }
   const pair = (idName: string, tokenName: string) => {
@@ -201,15 +244,37 @@ export function parsePurgers(env: NodeJS.ProcessEnv, siteUrl: string): Purger[] 
   };
   const cloudflare = pair('HERALD_CLOUDFLARE_ZONE_ID', 'HERALD_CLOUDFLARE_API_TOKEN');
   const purgeBy = env.HERALD_CLOUDFLARE_PURGE_BY?.trim() || 'urls';
-  if (purgeBy !== 'urls' && purgeBy !== 'tags') throw new Error(`HERALD_CLOUDFLARE_PURGE_BY: "${purgeBy}" must be urls or tags (tags need a plan that purges by tag)`);
-  if (cloudflare) purgers.push(cloudflarePurger({ zoneId: cloudflare.id, token: cloudflare.token, siteUrl, apiUrl: env.HERALD_CLOUDFLARE_API_URL, byTag: purgeBy === 'tags' }));
+  if (purgeBy !== 'urls' && purgeBy !== 'tags')
+    throw new Error(
+      `HERALD_CLOUDFLARE_PURGE_BY: "${purgeBy}" must be urls or tags (tags need a plan that purges by tag)`,
+    );
+  if (cloudflare)
+    purgers.push(
+      cloudflarePurger({
+        zoneId: cloudflare.id,
+        token: cloudflare.token,
+        siteUrl,
+        apiUrl: env.HERALD_CLOUDFLARE_API_URL,
+        byTag: purgeBy === 'tags',
+      }),
+    );
   const fastly = pair('HERALD_FASTLY_SERVICE_ID', 'HERALD_FASTLY_API_TOKEN');
-  if (fastly) purgers.push(fastlyPurger({ serviceId: fastly.id, token: fastly.token, apiUrl: env.HERALD_FASTLY_API_URL }));
+  if (fastly)
+    purgers.push(fastlyPurger({ serviceId: fastly.id, token: fastly.token, apiUrl: env.HERALD_FASTLY_API_URL }));
   const distributionId = env.HERALD_CLOUDFRONT_DISTRIBUTION_ID?.trim();
   if (distributionId) {
     const gather = Number(env.HERALD_CLOUDFRONT_GATHER_SECONDS ?? 5);
-    if (!Number.isFinite(gather) || gather < 0 || gather > 3600) throw new Error(`HERALD_CLOUDFRONT_GATHER_SECONDS: "${env.HERALD_CLOUDFRONT_GATHER_SECONDS}" is not a number of seconds from 0 to 3600`);
-    purgers.push(cloudfrontPurger({ distributionId, gatherMs: gather * 1000, ...(env.HERALD_CLOUDFRONT_ENDPOINT ? { endpoint: env.HERALD_CLOUDFRONT_ENDPOINT } : {}) }));
+    if (!Number.isFinite(gather) || gather < 0 || gather > 3600)
+      throw new Error(
+        `HERALD_CLOUDFRONT_GATHER_SECONDS: "${env.HERALD_CLOUDFRONT_GATHER_SECONDS}" is not a number of seconds from 0 to 3600`,
+      );
+    purgers.push(
+      cloudfrontPurger({
+        distributionId,
+        gatherMs: gather * 1000,
+        ...(env.HERALD_CLOUDFRONT_ENDPOINT ? { endpoint: env.HERALD_CLOUDFRONT_ENDPOINT } : {}),
+      }),
+    );
   }
   return purgers;
 }
@@ -257,7 +322,12 @@ export class PurgeQueue {
   }
 
   get status(): PurgeStatus {
-    return { cache: this.#purger.name, pending: this.#all ? Infinity : this.#paths.size, lastError: this.#lastError, failingSince: this.#failingSince };
+    return {
+      cache: this.#purger.name,
+      pending: this.#all ? Infinity : this.#paths.size,
+      lastError: this.#lastError,
+      failingSince: this.#failingSince,
+    };
   }
 
   /** Resolves when nothing is left to purge or waiting for a retry (tests). */
@@ -298,7 +368,11 @@ export class PurgeQueue {
           this.#failingSince ??= at;
           const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
           const delay = Math.min(MAX_RETRY_MS, Math.max(retryAfterMs ?? 0, 500 * 2 ** this.#failures++));
-          this.#log.warn('could not purge the CDN cache; trying again', { cache: this.#purger.name, error: message, retryInMs: delay });
+          this.#log.warn('could not purge the CDN cache; trying again', {
+            cache: this.#purger.name,
+            error: message,
+            retryInMs: delay,
+          });
           this.#waitTimer = setTimeout(() => {
             this.#waitTimer = undefined;
             this.#running ??= this.#drain();

@@ -31,8 +31,16 @@ export function inBatches<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** Renders a batch of a full publish's routes into its new tree, each written as soon as it is rendered. */
-export async function renderIntoNewTree(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, routes: readonly PublicRoute[], tree: TreeWriter): Promise<void> {
-  await forEachRoute(routes, async (route) => tree.write(route.file, await renderPublicRoute(handler, siteUrl, snapshot, route)));
+export async function renderIntoNewTree(
+  handler: AstroHandler,
+  siteUrl: string,
+  snapshot: Snapshot,
+  routes: readonly PublicRoute[],
+  tree: TreeWriter,
+): Promise<void> {
+  await forEachRoute(routes, async (route) =>
+    tree.write(route.file, await renderPublicRoute(handler, siteUrl, snapshot, route)),
+  );
 }
 
 /**
@@ -50,13 +58,24 @@ export function afterBatch(): void {
 }
 
 /** Renders one public route; anything but the expected status is a failed publish. */
-export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, route: PublicRoute): Promise<Buffer> {
+export async function renderPublicRoute(
+  handler: AstroHandler,
+  siteUrl: string,
+  snapshot: Snapshot,
+  route: PublicRoute,
+): Promise<Buffer> {
   // A route in another language is the same Astro page, told its language through locals.
   const pagePath = pagePathOf(route);
-  const rendered = await renderRoute(handler, siteUrl, pagePath, route.language ? { snapshot, language: route.language } : { snapshot });
+  const rendered = await renderRoute(
+    handler,
+    siteUrl,
+    pagePath,
+    route.language ? { snapshot, language: route.language } : { snapshot },
+  );
   const expected = pagePath === NOT_FOUND_ROUTE.path ? 404 : 200;
   if (rendered.status !== expected) throw new Error(`rendering ${route.path} answered ${rendered.status}`);
-  if (!rendered.headers['content-type']?.startsWith('text/html') || !rendered.body.includes('<script')) return rendered.body;
+  if (!rendered.headers['content-type']?.startsWith('text/html') || !rendered.body.includes('<script'))
+    return rendered.body;
   return Buffer.from(addInlineScriptHashes(rendered.body.toString('utf8')));
 }
 
@@ -65,8 +84,18 @@ export async function renderPublicRoute(handler: AstroHandler, siteUrl: string, 
  * unless a newer change has published there meanwhile (its files stand). Nothing is written
  * when a render fails.
  */
-export async function renderIntoLiveTree(handler: AstroHandler, siteUrl: string, snapshot: Snapshot, routes: readonly PublicRoute[], dir: string): Promise<void> {
-  const rendered = await Promise.all(routes.filter((route) => routeExists(snapshot, route)).map(async (route) => [route, await renderPublicRoute(handler, siteUrl, snapshot, route)] as const));
+export async function renderIntoLiveTree(
+  handler: AstroHandler,
+  siteUrl: string,
+  snapshot: Snapshot,
+  routes: readonly PublicRoute[],
+  dir: string,
+): Promise<void> {
+  const rendered = await Promise.all(
+    routes
+      .filter((route) => routeExists(snapshot, route))
+      .map(async (route) => [route, await renderPublicRoute(handler, siteUrl, snapshot, route)] as const),
+  );
   if (readTreeRevision(dir) > snapshot.revision) return;
   for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
 }

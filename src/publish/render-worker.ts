@@ -20,7 +20,9 @@ export interface RenderSetup {
 export type RenderJob =
   /** Hold this snapshot: a full publish's, for its batches (below) and what changes leave for later. */
   | { type: 'hold'; snapshot: Snapshot }
-  /** Render a batch of a full publish's routes, from the held snapshot (it must be at `revision`), into its new tree. */
+  /**
+   * Render a batch of a full publish's routes, from the held snapshot (it must be at `revision`), into its new tree.
+   */
   | { type: 'full'; revision: number; routes: PublicRoute[]; dir: string }
   /** Let go of the held snapshot: a full publish is about to read a new one. */
   | { type: 'release' }
@@ -28,7 +30,13 @@ export type RenderJob =
    * Move the held snapshot along by a change: its new parts, and the changed incidents
    * (absent ones were deleted). Status changes are left out when they did not change.
    */
-  | { type: 'advance'; from: number; parts: Omit<Snapshot, 'incidents' | 'statusChanges'> & { statusChanges?: Snapshot['statusChanges'] }; changed: IncidentView[]; ids: string[] }
+  | {
+      type: 'advance';
+      from: number;
+      parts: Omit<Snapshot, 'incidents' | 'statusChanges'> & { statusChanges?: Snapshot['statusChanges'] };
+      changed: IncidentView[];
+      ids: string[];
+    }
   /** Render routes of the held snapshot (it must be at `revision`) into the live tree. */
   | { type: 'render'; revision: number; routes: PublicRoute[]; dir: string };
 
@@ -58,7 +66,8 @@ let tree: TreeWriter | null = null;
 const treeWriter = (dir: string) => (tree?.root === dir ? tree : (tree = new TreeWriter(dir)));
 
 class NotHeld extends Error {}
-const notHeld = (revision: number) => new NotHeld(`the render thread holds revision ${held?.revision ?? 'none'}, not ${revision}`);
+const notHeld = (revision: number) =>
+  new NotHeld(`the render thread holds revision ${held?.revision ?? 'none'}, not ${revision}`);
 
 async function run(job: RenderJob): Promise<void> {
   switch (job.type) {
@@ -77,7 +86,12 @@ async function run(job: RenderJob): Promise<void> {
       return;
     case 'advance':
       if (held?.revision !== job.from) throw notHeld(job.from);
-      held = advanceSnapshot(held, { ...job.parts, statusChanges: job.parts.statusChanges ?? held.statusChanges }, job.changed, job.ids);
+      held = advanceSnapshot(
+        held,
+        { ...job.parts, statusChanges: job.parts.statusChanges ?? held.statusChanges },
+        job.changed,
+        job.ids,
+      );
       return;
     case 'render': {
       const snapshot = held;
@@ -95,7 +109,12 @@ parentPort?.on('message', ({ id, job }: { id: number; job: RenderJob }) => {
       await run(job);
       parentPort!.postMessage({ id, ok: true } satisfies RenderReply);
     } catch (error) {
-      parentPort!.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), lost: error instanceof NotHeld } satisfies RenderReply);
+      parentPort!.postMessage({
+        id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+        lost: error instanceof NotHeld,
+      } satisfies RenderReply);
     }
   });
 });

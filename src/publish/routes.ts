@@ -24,10 +24,15 @@ export interface PublicRoute {
 const DYNAMIC_PREFIXES = ['/admin', '/api/admin/', '/_herald/', '/subscribe', '/subscriptions/', '/api/webhooks/'];
 
 export function isDynamicRoute(pathname: string): boolean {
-  return DYNAMIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
+  return DYNAMIC_PREFIXES.some(
+    (prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`),
+  );
 }
 
-const page = (path: string): PublicRoute => ({ path, file: path === '/' ? 'index.html' : `${path.slice(1)}index.html` });
+const page = (path: string): PublicRoute => ({
+  path,
+  file: path === '/' ? 'index.html' : `${path.slice(1)}index.html`,
+});
 
 export function incidentRoute(id: string): PublicRoute {
   return page(`/incidents/${id}/`);
@@ -50,7 +55,11 @@ export function embedRoutes(): PublicRoute[] {
 
 /** A component's badge and feeds. */
 export function componentRoutes(componentId: string): PublicRoute[] {
-  return [file(`/components/${componentId}/badge.svg`), file(feedPath('rss', componentId)), file(feedPath('atom', componentId))];
+  return [
+    file(`/components/${componentId}/badge.svg`),
+    file(feedPath('rss', componentId)),
+    file(feedPath('atom', componentId)),
+  ];
 }
 
 export const INDEX_ROUTE = page('/');
@@ -98,18 +107,31 @@ function inLanguage(route: PublicRoute, language: Language): PublicRoute {
 
 /** A default-language route and its copies in the other languages (one, if it has words in none). */
 export function inEveryLanguage(snapshot: Snapshot, route: PublicRoute): PublicRoute[] {
-  return LANGUAGE_NEUTRAL.test(route.path) ? [route] : [route, ...otherLanguages(snapshot).map((language) => inLanguage(route, language))];
+  return LANGUAGE_NEUTRAL.test(route.path)
+    ? [route]
+    : [route, ...otherLanguages(snapshot).map((language) => inLanguage(route, language))];
 }
 
 /** The default language's routes first, then their copies in each other language. */
 function withLanguages(snapshot: Snapshot, routes: PublicRoute[]): PublicRoute[] {
   const translatable = routes.filter((route) => !LANGUAGE_NEUTRAL.test(route.path));
-  return [...routes, ...otherLanguages(snapshot).flatMap((language) => translatable.map((route) => inLanguage(route, language)))];
+  return [
+    ...routes,
+    ...otherLanguages(snapshot).flatMap((language) => translatable.map((route) => inLanguage(route, language))),
+  ];
 }
 
 /** Every public route of the site, for a full publish. */
 export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
-  const routes = [INDEX_ROUTE, UPTIME_DAYS_ROUTE, NOT_FOUND_ROUTE, EMBED_DOCS_ROUTE, UPTIME_ROUTE, ...apiRoutes(), ...embedRoutes()];
+  const routes = [
+    INDEX_ROUTE,
+    UPTIME_DAYS_ROUTE,
+    NOT_FOUND_ROUTE,
+    EMBED_DOCS_ROUTE,
+    UPTIME_ROUTE,
+    ...apiRoutes(),
+    ...embedRoutes(),
+  ];
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
   for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
   for (const component of publicComponents(snapshot)) routes.push(...componentRoutes(component.id));
@@ -139,19 +161,29 @@ export function affectedRoutes(
   const changed = [...incidentIds].map((id) => findIncident(snapshot, id)).filter((incident) => incident !== undefined);
   for (const incident of changed) {
     add(incidentRoute(incident.id));
-    add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone)))));
+    add(
+      historyRoute(
+        Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone))),
+      ),
+    );
   }
   // The page that listed it before: a deleted incident, or one moved to another month, leaves it.
   for (const id of incidentIds) {
     const before = options.previous && findIncident(options.previous, id);
-    if (before) add(historyRoute(Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(before.startedAt, snapshot.page.timeZone)))));
+    if (before)
+      add(
+        historyRoute(
+          Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(before.startedAt, snapshot.page.timeZone))),
+        ),
+      );
   }
   // Badges and feeds of the components the incidents affect. A deleted incident is gone
   // from the snapshot, and so is the list of components whose feeds showed it: all then.
   const anyDeleted = changed.length < incidentIds.size;
   const touched = new Set(changed.flatMap((i) => i.componentIds));
   for (const component of publicComponents(snapshot)) {
-    if (anyDeleted || touched.has(component.id) || options.componentIds?.has(component.id)) componentRoutes(component.id).forEach(add);
+    if (anyDeleted || touched.has(component.id) || options.componentIds?.has(component.id))
+      componentRoutes(component.id).forEach(add);
   }
   return withLanguages(snapshot, [...routes.values()]);
 }

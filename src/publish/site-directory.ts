@@ -92,7 +92,11 @@ export class TreeWriter {
 
 /** A fresh directory for a full publish, seeded with the built static assets. */
 export async function createSiteDirectory(dataDir: string, assetsDir: string, revision: number): Promise<string> {
-  const dir = path.join(dataDir, SITES_DIR, `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  const dir = path.join(
+    dataDir,
+    SITES_DIR,
+    `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+  );
   await mkdir(dir, { recursive: true });
   await cp(assetsDir, dir, { recursive: true });
   return dir;
@@ -134,7 +138,9 @@ async function pruneSiteDirectories(dataDir: string, keepPrevious: number): Prom
   const sitesDir = path.join(dataDir, SITES_DIR);
   const entries = await readdir(sitesDir, { withFileTypes: true }).catch(() => []);
   const others = entries.filter((e) => e.isDirectory() && path.join(sitesDir, e.name) !== live).map((e) => e.name);
-  const older = others.filter((name) => revisionOf(name) <= liveRevision).sort((a, b) => revisionOf(b) - revisionOf(a) || b.localeCompare(a));
+  const older = others
+    .filter((name) => revisionOf(name) <= liveRevision)
+    .sort((a, b) => revisionOf(b) - revisionOf(a) || b.localeCompare(a));
   const doomed = older.slice(keepPrevious);
   for (const name of others.filter((n) => revisionOf(n) > liveRevision)) {
     const info = await stat(path.join(sitesDir, name)).catch(() => null);

@@ -6,7 +6,12 @@ import path from 'node:path';
 
 /** Files in a local tree that are not part of the site: its revision marker and atomic-write temp files. */
 export function isSiteFile(file: string): boolean {
-  return !file.split('/').some((segment) => segment.startsWith('.herald')) && !/\.[0-9a-f]{12}\.tmp$/.test(file) && !file.startsWith('/') && !file.split('/').includes('..');
+  return (
+    !file.split('/').some((segment) => segment.startsWith('.herald')) &&
+    !/\.[0-9a-f]{12}\.tmp$/.test(file) &&
+    !file.startsWith('/') &&
+    !file.split('/').includes('..')
+  );
 }
 
 /** Every file of the site in a local tree, site-relative ('incidents/x/index.html'). */
@@ -23,7 +28,11 @@ export async function listSiteFiles(root: string): Promise<string[]> {
  * started, the ones under way finish, and the first failure is thrown: nothing is still
  * running when it returns.
  */
-export async function forEachConcurrently<T>(items: readonly T[], work: (item: T) => Promise<void>, limit: number): Promise<void> {
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+  limit: number,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | null = null;
   const lane = async () => {

@@ -69,7 +69,10 @@ async function publishRevision(tx: Transaction, ctx: ChangeContext, scope: Chang
  * site is affected, the revision bump that the publisher stamps its output with. Either
  * all of it is committed or none of it.
  */
-export async function runChange<T>(ctx: ChangeContext, change: (tx: Transaction) => Promise<ChangeOutcome<T>>): Promise<Committed<T>> {
+export async function runChange<T>(
+  ctx: ChangeContext,
+  change: (tx: Transaction) => Promise<ChangeOutcome<T>>,
+): Promise<Committed<T>> {
   return ctx.db.transaction(async (tx) => {
     const outcome = await change(tx);
     if (outcome.audit.length > 0) {

@@ -52,7 +52,12 @@ export function updateResource(u: UpdateRow) {
     created_at: iso(u.createdAt),
     updated_at: iso(u.updatedAt),
     deliver_notifications: u.deliverNotifications,
-    affected_components: u.affectedComponents.map((t) => ({ code: t.id, name: t.name, old_status: t.oldStatus, new_status: t.newStatus })),
+    affected_components: u.affectedComponents.map((t) => ({
+      code: t.id,
+      name: t.name,
+      old_status: t.oldStatus,
+      new_status: t.newStatus,
+    })),
     version: u.version,
   };
 }

@@ -27,7 +27,10 @@ export interface HeraldServices {
    * deadline); unset on PGlite, which lives in the process and cannot be cut off.
    */
   pingDatabase?: () => Promise<void>;
-  /** Where publishes go beyond the local tree (publish targets, CDN caches), and how far behind they are; unset when nothing is configured. */
+  /**
+   * Where publishes go beyond the local tree (publish targets, CDN caches), and how far behind they are; unset when
+   * nothing is configured.
+   */
   distribution?: () => DistributionStatus;
   /** Subscriber emails: how they leave, the webhook secret, the sign-up rate limits. */
   notify: NotifyServices;

@@ -29,4 +29,3 @@ export async function lockForChange<T extends { version: number }>(
 
 /** The SET fragment that moves a row to its next version. */
 export const nextVersion = (table: VersionedTable) => sql`${table.version} + 1`;
-

@@ -13,8 +13,17 @@ const JUSTIFIED_MODERATE: Record<string, string> = {};
 async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical' || (v.impact === 'moderate' && !(v.id in JUSTIFIED_MODERATE)))
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+    .filter(
+      (v) =>
+        v.impact === 'serious' || v.impact === 'critical' || (v.impact === 'moderate' && !(v.id in JUSTIFIED_MODERATE)),
+    )
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join('; ')})`,
+    );
 }
 
 async function firstIncidentPath(page: Page): Promise<string> {
@@ -55,7 +64,17 @@ test.describe('axe-core finds nothing serious', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/admin\/?$/);
     const incident = (await firstIncidentPath(page)).replace('/incidents/', '/admin/incidents/');
-    for (const path of ['/admin/', '/admin/incidents/', '/admin/incidents/new', incident, '/admin/components', '/admin/templates', '/admin/subscribers', '/admin/settings', '/admin/audit']) {
+    for (const path of [
+      '/admin/',
+      '/admin/incidents/',
+      '/admin/incidents/new',
+      incident,
+      '/admin/components',
+      '/admin/templates',
+      '/admin/subscribers',
+      '/admin/settings',
+      '/admin/audit',
+    ]) {
       await page.goto(path);
       expect(await seriousViolations(page), path).toEqual([]);
     }
@@ -113,9 +132,15 @@ test.describe('geometry', () => {
   }
 });
 
-test('screenshots of the index, an incident page and /uptime/ at 390 and 1280 px, light and dark', async ({ page }, testInfo) => {
+test('screenshots of the index, an incident page and /uptime/ at 390 and 1280 px, light and dark', async ({
+  page,
+}, testInfo) => {
   const incident = await firstIncidentPath(page);
-  for (const [name, path] of [['index', '/'], ['incident', incident], ['uptime', '/uptime/']] as const) {
+  for (const [name, path] of [
+    ['index', '/'],
+    ['incident', incident],
+    ['uptime', '/uptime/'],
+  ] as const) {
     for (const width of [390, 1280]) {
       for (const scheme of ['light', 'dark'] as const) {
         await page.setViewportSize({ width, height: 900 });
@@ -129,14 +154,21 @@ test('screenshots of the index, an incident page and /uptime/ at 390 and 1280 px
   }
 });
 
-test('the embed card refreshes in place every minute where JavaScript runs, with no meta refresh', async ({ page, request, baseURL }) => {
+test('the embed card refreshes in place every minute where JavaScript runs, with no meta refresh', async ({
+  page,
+  request,
+  baseURL,
+}) => {
   await page.clock.install();
   await page.goto('/embed/');
   expect(await page.locator('meta[http-equiv="refresh" i]').count()).toBe(0);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme Cloud status');
   await page.getByRole('link', { name: /status page/ }).focus();
 
-  const signIn = await request.post('/api/admin/v1/session', { headers: { origin: baseURL! }, data: { email: 'lead@example.com', password: 'correct-horse-battery' } });
+  const signIn = await request.post('/api/admin/v1/session', {
+    headers: { origin: baseURL! },
+    data: { email: 'lead@example.com', password: 'correct-horse-battery' },
+  });
   expect(signIn.status()).toBe(200);
   const created = await request.post('/api/admin/v1/incidents', {
     headers: { origin: baseURL! },
@@ -150,7 +182,10 @@ test('the embed card refreshes in place every minute where JavaScript runs, with
     await expect(page.getByRole('link', { name: 'Embed refresh test' })).toBeVisible();
     expect(page.url()).toMatch(/\/embed\/$/); // the same document: refreshed in place, not reloaded
   } finally {
-    const resolved = await request.patch(`/api/admin/v1/incidents/${incident.id}`, { headers: { origin: baseURL! }, data: { incident: { status: 'resolved', body: 'Done.' } } });
+    const resolved = await request.patch(`/api/admin/v1/incidents/${incident.id}`, {
+      headers: { origin: baseURL! },
+      data: { incident: { status: 'resolved', body: 'Done.' } },
+    });
     expect(resolved.status()).toBe(200);
   }
 });
@@ -160,7 +195,10 @@ test('the embed card without JavaScript is the published card, complete and corr
   const page = await context.newPage();
   await page.goto('/embed/');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme Cloud status');
-  const summary = (await (await page.request.get('/api/v2/summary.json')).json()) as { status: { description: string }; incidents: Array<{ name: string }> };
+  const summary = (await (await page.request.get('/api/v2/summary.json')).json()) as {
+    status: { description: string };
+    incidents: Array<{ name: string }>;
+  };
   await expect(page.locator('p.status')).toHaveText(summary.status.description);
   for (const { name } of summary.incidents) await expect(page.getByRole('link', { name })).toBeVisible();
   await context.close();

@@ -12,7 +12,8 @@ async function signIn(page: Page) {
   await expect(page).toHaveURL(/\/admin\/$/);
 }
 
-const componentRow = (page: Page, name: string) => page.getByRole('region', { name: 'Components' }).locator('.row', { hasText: name }).first();
+const componentRow = (page: Page, name: string) =>
+  page.getByRole('region', { name: 'Components' }).locator('.row', { hasText: name }).first();
 
 test('an incident from a template to resolution, seen on the public page', async ({ page, context }) => {
   await signIn(page);
@@ -20,7 +21,9 @@ test('an incident from a template to resolution, seen on the public page', async
 
   // Open an incident from a template, preview it, publish it.
   await page.goto('/admin/incidents/new');
-  await page.getByRole('combobox', { name: 'Start from a template' }).selectOption({ label: 'Investigating (Investigating)' });
+  await page
+    .getByRole('combobox', { name: 'Start from a template' })
+    .selectOption({ label: 'Investigating (Investigating)' });
   await page.getByRole('button', { name: 'Use template' }).click();
   await expect(page.getByLabel('Name')).toHaveValue('Degraded performance of {{component}}');
   await page.getByRole('combobox', { name: /^Web app/ }).selectOption('partial_outage');
@@ -35,21 +38,34 @@ test('an incident from a template to resolution, seen on the public page', async
 
   const publicPage = await context.newPage();
   await publicPage.goto('/');
-  await expect(publicPage.getByRole('region', { name: 'Active incidents' })).toContainText('Degraded performance of Web app');
+  await expect(publicPage.getByRole('region', { name: 'Active incidents' })).toContainText(
+    'Degraded performance of Web app',
+  );
   await expect(componentRow(publicPage, 'Web app')).toContainText('Partial Outage');
 
   // Post an update that degrades the component further.
   await page.goto(adminIncidentUrl);
-  await page.getByRole('region', { name: /Post an update/i }).getByLabel('Status').selectOption('identified');
-  await page.getByRole('region', { name: /Post an update/i }).getByRole('combobox', { name: /^Web app/ }).selectOption('major_outage');
-  await page.getByRole('region', { name: /Post an update/i }).getByLabel('Message').fill('A faulty load balancer; traffic is being moved.');
+  await page
+    .getByRole('region', { name: /Post an update/i })
+    .getByLabel('Status')
+    .selectOption('identified');
+  await page
+    .getByRole('region', { name: /Post an update/i })
+    .getByRole('combobox', { name: /^Web app/ })
+    .selectOption('major_outage');
+  await page
+    .getByRole('region', { name: /Post an update/i })
+    .getByLabel('Message')
+    .fill('A faulty load balancer; traffic is being moved.');
   await page.getByRole('button', { name: 'Publish update' }).click();
   await expect(page.getByText('A faulty load balancer; traffic is being moved.').first()).toBeVisible();
 
   await publicPage.reload();
   await expect(componentRow(publicPage, 'Web app')).toContainText('Major Outage');
   await publicPage.getByRole('link', { name: 'Degraded performance of Web app' }).first().click();
-  await expect(publicPage.locator('ol.timeline > li').first()).toContainText('A faulty load balancer; traffic is being moved.');
+  await expect(publicPage.locator('ol.timeline > li').first()).toContainText(
+    'A faulty load balancer; traffic is being moved.',
+  );
 
   // Resolve: the component is operational again.
   await page.getByRole('region', { name: 'Resolve' }).getByLabel('Message').fill('Traffic is healthy again.');
@@ -58,7 +74,9 @@ test('an incident from a template to resolution, seen on the public page', async
 
   await publicPage.goto('/');
   await expect(componentRow(publicPage, 'Web app')).toContainText('Operational');
-  await expect(publicPage.getByRole('region', { name: 'Active incidents' })).not.toContainText('Degraded performance of Web app');
+  await expect(publicPage.getByRole('region', { name: 'Active incidents' })).not.toContainText(
+    'Degraded performance of Web app',
+  );
 });
 
 test('refuses a wrong password and keeps the email', async ({ page }) => {

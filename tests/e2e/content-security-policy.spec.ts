@@ -15,7 +15,9 @@ async function watchViolations(page: Page): Promise<string[]> {
   await page.exposeFunction('reportViolation', (text: string) => violations.push(text));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { reportViolation(text: string): void }).reportViolation(`${event.effectiveDirective} refused ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
+      (window as unknown as { reportViolation(text: string): void }).reportViolation(
+        `${event.effectiveDirective} refused ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+      );
     });
   });
   return violations;
@@ -43,11 +45,15 @@ test.describe('public pages under their Content-Security-Policy', () => {
     );
     // A script added after publishing has no hash in the policy.
     const html = published.replace('</body>', '<script>document.body.dataset.unhashed = "ran";</script></body>');
-    await page.route(`${baseURL}/csp-probe/`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+    await page.route(`${baseURL}/csp-probe/`, (route) =>
+      route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }),
+    );
     await page.goto('/csp-probe/');
     expect(await page.evaluate(() => ({ ...document.body.dataset }))).toEqual({ hashed: 'ran 狀態' });
     await expect.poll(() => violations.length).toBeGreaterThan(0);
-    expect(violations.every((v) => v.startsWith('script-src-elem refused inline') || /Content Security Policy/.test(v))).toBe(true);
+    expect(
+      violations.every((v) => v.startsWith('script-src-elem refused inline') || /Content Security Policy/.test(v)),
+    ).toBe(true);
   });
 
   test('the index refuses nothing; group toggles and uptime bar words work', async ({ page }) => {
@@ -62,7 +68,9 @@ test.describe('public pages under their Content-Security-Policy', () => {
     await today.hover();
     expect((await today.locator('span').boundingBox())!.width).toBeGreaterThan(100);
     // The brand colour comes from the page's inline <style>.
-    expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim())).toMatch(/^#[0-9a-f]{6}$/i);
+    expect(
+      await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()),
+    ).toMatch(/^#[0-9a-f]{6}$/i);
     expect(violations).toEqual([]);
   });
 
@@ -73,7 +81,9 @@ test.describe('public pages under their Content-Security-Policy', () => {
     await expect(page).toHaveURL(/\/incidents\/[0-9a-z]{12}\/$/);
     await expect(page.locator('ol.timeline > li')).toHaveCount(2);
     await page.goto('/uptime/');
-    await expect(page.getByRole('article', { name: 'Search' }).getByRole('list', { name: /^[A-Z][a-z]+ \d{4}$/ })).toHaveCount(12);
+    await expect(
+      page.getByRole('article', { name: 'Search' }).getByRole('list', { name: /^[A-Z][a-z]+ \d{4}$/ }),
+    ).toHaveCount(12);
     await page.goto('/no-such-page');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
     expect(violations).toEqual([]);
@@ -92,7 +102,9 @@ test.describe('public pages under their Content-Security-Policy', () => {
     const violations = await watchViolations(page);
     await page.goto('/embed-docs/');
     await expect(page.locator('[data-herald-widget] [role="status"]').first()).toHaveText('Partially Degraded Service');
-    await expect(page.locator('iframe.preview').contentFrame().locator('p.status')).toHaveText('Partially Degraded Service');
+    await expect(page.locator('iframe.preview').contentFrame().locator('p.status')).toHaveText(
+      'Partially Degraded Service',
+    );
     expect(violations).toEqual([]);
   });
 
@@ -128,7 +140,9 @@ test.describe('public pages under their Content-Security-Policy', () => {
       const violations = await watchViolations(page);
       await page.goto(hostUrl);
       await expect(page.locator('#widget [role="status"]')).toHaveText('Partially Degraded Service');
-      await expect.poll(() => page.locator('#badge').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+      await expect
+        .poll(() => page.locator('#badge').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+        .toBeGreaterThan(0);
       await expect(page.frameLocator('#card').locator('p.status')).toHaveText('Partially Degraded Service');
       expect(violations).toEqual([]);
     });

@@ -6,7 +6,9 @@ import { expect, test } from '@playwright/test';
 // site's widget speaking its host page's language.
 
 test.describe('languages', () => {
-  test('switches from English to Traditional Chinese, Simplified Chinese and back, staying on the page', async ({ page }) => {
+  test('switches from English to Traditional Chinese, Simplified Chinese and back, staying on the page', async ({
+    page,
+  }) => {
     await page.goto('/');
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await expect(page.getByRole('status')).toHaveText('Partially Degraded Service');
@@ -17,10 +19,15 @@ test.describe('languages', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'zh-TW');
     await expect(page.getByRole('status')).toHaveText('部分服務效能降低');
     await expect(page.getByRole('heading', { name: '過往事件' })).toBeVisible();
-    await expect(page.getByRole('navigation', { name: '語言' }).getByRole('link', { name: '繁體中文' })).toHaveAttribute('aria-current', 'true');
+    await expect(
+      page.getByRole('navigation', { name: '語言' }).getByRole('link', { name: '繁體中文' }),
+    ).toHaveAttribute('aria-current', 'true');
 
     // Into an incident: the links keep the language.
-    await page.getByRole('region', { name: '進行中的事件' }).getByRole('link', { name: 'Slow responses from Search' }).click();
+    await page
+      .getByRole('region', { name: '進行中的事件' })
+      .getByRole('link', { name: 'Slow responses from Search' })
+      .click();
     await expect(page).toHaveURL(/\/zh-TW\/incidents\/[^/]+\/$/);
     await expect(page.getByRole('heading', { name: '更新' })).toBeVisible();
     const incidentPath = new URL(page.url()).pathname.replace('/zh-TW', '');
@@ -43,9 +50,16 @@ test.describe('languages', () => {
     const page = await context.newPage();
     await page.goto('/zh-CN/history/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('事件历史');
-    const alternates = await page.locator('link[rel="alternate"][hreflang]').evaluateAll((links) => links.map((l) => `${l.getAttribute('hreflang')} ${l.getAttribute('href')}`));
+    const alternates = await page
+      .locator('link[rel="alternate"][hreflang]')
+      .evaluateAll((links) => links.map((l) => `${l.getAttribute('hreflang')} ${l.getAttribute('href')}`));
     const origin = new URL(page.url()).origin;
-    expect(alternates).toEqual([`en ${origin}/history/`, `zh-TW ${origin}/zh-TW/history/`, `zh-CN ${origin}/zh-CN/history/`, `x-default ${origin}/history/`]);
+    expect(alternates).toEqual([
+      `en ${origin}/history/`,
+      `zh-TW ${origin}/zh-TW/history/`,
+      `zh-CN ${origin}/zh-CN/history/`,
+      `x-default ${origin}/history/`,
+    ]);
     await page.getByRole('link', { name: '繁體中文' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('事件歷史');
     await context.close();

@@ -11,7 +11,10 @@ test.describe('the public status page', () => {
     await expect(active.getByText(/Next update by \d\d:\d\d UTC/)).toBeVisible();
     const maintenance = page.getByRole('region', { name: 'Scheduled maintenance' });
     await expect(maintenance.getByRole('heading', { name: 'Scheduled maintenance of Primary database' })).toBeVisible();
-    await expect(page.locator('time[datetime]').first()).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    await expect(page.locator('time[datetime]').first()).toHaveAttribute(
+      'datetime',
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    );
   });
 
   test('groups components, shows each group worst status, and collapses groups', async ({ page }) => {
@@ -56,7 +59,9 @@ test.describe('the public status page', () => {
     await page.getByRole('link', { name: 'Older →' }).click();
     await expect(page).toHaveURL(/\/history\/2\/$/);
     await expect(page.getByText(/Page 2 of 2/)).toBeVisible();
-    await expect(page.getByRole('link', { name: /Elevated error rates|Slow responses|unavailable|Delays|maintenance/ }).first()).toBeVisible();
+    await expect(
+      page.getByRole('link', { name: /Elevated error rates|Slow responses|unavailable|Delays|maintenance/ }).first(),
+    ).toBeVisible();
     await page.getByRole('link', { name: '← Newer' }).click();
     await expect(page).toHaveURL(/\/history\/$/);
   });
@@ -96,7 +101,9 @@ test.describe('the public status page', () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     for (const path of ['/', '/history/']) {
       await page.goto(path);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
     await page.close();

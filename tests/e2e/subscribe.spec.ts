@@ -36,7 +36,9 @@ test('subscribe on the page, confirm from the email, receive the next update', a
 
   await signIn(page);
   const confirmation = await openEmail(page, address, 'Confirm your subscription');
-  const confirmUrl = await confirmation.getByRole('link', { name: /\/subscriptions\/confirm\?token=/ }).getAttribute('href');
+  const confirmUrl = await confirmation
+    .getByRole('link', { name: /\/subscriptions\/confirm\?token=/ })
+    .getAttribute('href');
   expect(confirmUrl).toBeTruthy();
 
   // Opening the link only shows a button (mail scanners open links too); the button confirms.

@@ -1,10 +1,20 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 
 const DAY_MS = 86_400_000;
-const STATUSES = ['no-data', 'operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'];
+const STATUSES = [
+  'no-data',
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+  'under_maintenance',
+];
 
 /** A day as the pages write it, some days before today (the demo's days are UTC days). */
-const dateOf = (daysAgo: number) => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' }).format(Date.now() - daysAgo * DAY_MS);
+const dateOf = (daysAgo: number) =>
+  new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' }).format(
+    Date.now() - daysAgo * DAY_MS,
+  );
 
 /**
  * What a screen reader gets for the focused element: the text of its subtree in Chromium's
@@ -15,13 +25,18 @@ async function spokenText(page: Page): Promise<string> {
   try {
     await cdp.send('Accessibility.enable');
     const { result } = await cdp.send('Runtime.evaluate', { expression: 'document.activeElement' });
-    const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { objectId: result.objectId!, fetchRelatives: false });
+    const { nodes } = await cdp.send('Accessibility.getPartialAXTree', {
+      objectId: result.objectId!,
+      fetchRelatives: false,
+    });
     const texts: string[] = [];
     const known = new Map(nodes.map((n) => [n.nodeId, n]));
     const walk = async (node: (typeof nodes)[number]) => {
       if (node.role?.value === 'StaticText') texts.push(String(node.name?.value ?? ''));
       for (const id of node.childIds ?? []) {
-        if (!known.has(id)) for (const child of (await cdp.send('Accessibility.getChildAXNodes', { id: node.nodeId })).nodes) known.set(child.nodeId, child);
+        if (!known.has(id))
+          for (const child of (await cdp.send('Accessibility.getChildAXNodes', { id: node.nodeId })).nodes)
+            known.set(child.nodeId, child);
         if (known.has(id)) await walk(known.get(id)!);
       }
     };
@@ -33,7 +48,8 @@ async function spokenText(page: Page): Promise<string> {
 }
 
 type Box = { x: number; y: number; width: number; height: number };
-const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlap = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** The focused day's words, shown: their box, after checking they are shown and fit the window. */
 async function shownWords(page: Page): Promise<Box> {
@@ -44,7 +60,10 @@ async function shownWords(page: Page): Promise<Box> {
   return box;
 }
 
-const focusedIndex = (row: Locator) => row.evaluate((list) => [...list.querySelectorAll('li[data-status]')].indexOf(document.activeElement as HTMLLIElement));
+const focusedIndex = (row: Locator) =>
+  row.evaluate((list) =>
+    [...list.querySelectorAll('li[data-status]')].indexOf(document.activeElement as HTMLLIElement),
+  );
 
 test.describe('uptime history', () => {
   test('shows 90 daily bars per component, whose words show on focus without JavaScript', async ({ browser }) => {
@@ -64,7 +83,9 @@ test.describe('uptime history', () => {
     await today.focus();
     expect((await words.boundingBox())!.width).toBeGreaterThan(100);
     expect(await spokenText(page)).toMatch(new RegExp(`^${dateOf(0)}100% uptime\\. Degraded Performance for`));
-    await expect(page.locator('.uptime', { has: search }).getByText(/^90 days: [\d.]+% · 30 days: [\d.]+%$/)).toBeVisible();
+    await expect(
+      page.locator('.uptime', { has: search }).getByText(/^90 days: [\d.]+% · 30 days: [\d.]+%$/),
+    ).toBeVisible();
     await context.close();
   });
 
@@ -88,23 +109,32 @@ test.describe('uptime history', () => {
     const search = page.getByRole('article', { name: 'Search' });
     await expect(search.getByRole('list', { name: /^[A-Z][a-z]+ \d{4}$/ })).toHaveCount(12);
     await expect(search.getByText(/^12 months: [\d.]+% · 30 days: [\d.]+%$/)).toBeVisible();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
   });
 
   for (const javaScript of [true, false]) {
-    test(`the index takes one tab stop per uptime row, not per day, up to the subscribe field (JavaScript ${javaScript ? 'on' : 'off'})`, async ({ browser }) => {
+    test(`the index takes one tab stop per uptime row, not per day, up to the subscribe field (JavaScript ${javaScript ? 'on' : 'off'})`, async ({
+      browser,
+    }) => {
       const context = await browser.newContext({ javaScriptEnabled: javaScript });
       const page = await context.newPage();
       await page.goto('/');
-      const rows = await page.locator('ol.bars').evaluateAll((lists) => lists.filter((l) => l.checkVisibility()).map((l) => l.getAttribute('aria-label')));
+      const rows = await page
+        .locator('ol.bars')
+        .evaluateAll((lists) => lists.filter((l) => l.checkVisibility()).map((l) => l.getAttribute('aria-label')));
       expect(rows.length).toBeGreaterThanOrEqual(5);
       const stops: string[] = [];
       let presses = 0;
       for (; presses < 200; presses++) {
         const focused = await page.evaluate(() => {
           const e = document.activeElement;
-          return { email: e?.id === 'subscribe-email', row: e?.matches('li[data-status]') ? e.closest('ol')!.getAttribute('aria-label') : null };
+          return {
+            email: e?.id === 'subscribe-email',
+            row: e?.matches('li[data-status]') ? e.closest('ol')!.getAttribute('aria-label') : null,
+          };
         });
         if (focused.email) break;
         if (focused.row) stops.push(focused.row);
@@ -118,14 +148,24 @@ test.describe('uptime history', () => {
     });
   }
 
-  test('moves between the days of one row with the arrow keys, Home and End; the words show the day, below its row name', async ({ page }) => {
+  test('moves between the days of one row with the arrow keys, Home and End; the words show the day, below its row name', async ({
+    page,
+  }) => {
     await page.goto('/');
     const search = page.getByRole('list', { name: 'Search: uptime per day' });
     const name = page.getByRole('region', { name: 'Components' }).getByText('Search', { exact: true });
     const nameBox = (await name.boundingBox())!;
     await search.locator('li[tabindex="0"]').focus();
     expect(await focusedIndex(search)).toBe(89);
-    for (const [key, index, daysAgo] of [['ArrowLeft', 88, 1], ['ArrowLeft', 87, 2], ['ArrowRight', 88, 1], ['Home', 0, 89], ['ArrowLeft', 0, 89], ['ArrowRight', 1, 88], ['End', 89, 0]] as const) {
+    for (const [key, index, daysAgo] of [
+      ['ArrowLeft', 88, 1],
+      ['ArrowLeft', 87, 2],
+      ['ArrowRight', 88, 1],
+      ['Home', 0, 89],
+      ['ArrowLeft', 0, 89],
+      ['ArrowRight', 1, 88],
+      ['End', 89, 0],
+    ] as const) {
       await page.keyboard.press(key);
       expect(await focusedIndex(search), key).toBe(index);
       expect(await spokenText(page), key).toMatch(new RegExp(`^${dateOf(daysAgo)}(No data|[\\d.]+% uptime)\\.`));
@@ -150,7 +190,7 @@ test.describe('uptime history', () => {
     }
   });
 
-  test('fetches the past days\' words only once a bar is pointed at, and shows them on hover', async ({ page }) => {
+  test("fetches the past days' words only once a bar is pointed at, and shows them on hover", async ({ page }) => {
     const fetched: string[] = [];
     page.on('request', (request) => {
       if (request.url().includes('uptime-days')) fetched.push(new URL(request.url()).pathname);
@@ -173,7 +213,7 @@ test.describe('uptime history', () => {
     expect(fetched).toHaveLength(1);
   });
 
-  test('gives a row today\'s tab stop again when a narrower window hides the day that had it', async ({ page }) => {
+  test("gives a row today's tab stop again when a narrower window hides the day that had it", async ({ page }) => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto('/');
     const search = page.getByRole('list', { name: 'Search: uptime per day' });
@@ -186,7 +226,7 @@ test.describe('uptime history', () => {
     await expect(search.locator('li[tabindex]')).toHaveCount(1);
   });
 
-  test('a tapped day shows its words on a phone, the 30 days shown are the arrow keys\' range', async ({ browser }) => {
+  test("a tapped day shows its words on a phone, the 30 days shown are the arrow keys' range", async ({ browser }) => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 }, hasTouch: true });
     await page.goto('/');
     const search = page.getByRole('list', { name: 'Search: uptime per day' });
@@ -209,14 +249,20 @@ test.describe('uptime history', () => {
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     expect(height).toBeLessThanOrEqual(800 + 150 * components);
     const search = page.getByRole('article', { name: 'Search' });
-    const months = await search.getByRole('list', { name: /^[A-Z][a-z]+ \d{4}$/ }).evaluateAll((lists) => lists.map((l) => l.getBoundingClientRect()).map((r) => [Math.round(r.width), Math.round(r.height)]));
+    const months = await search
+      .getByRole('list', { name: /^[A-Z][a-z]+ \d{4}$/ })
+      .evaluateAll((lists) =>
+        lists.map((l) => l.getBoundingClientRect()).map((r) => [Math.round(r.width), Math.round(r.height)]),
+      );
     expect(months).toHaveLength(12);
     // This month, with a day or two, takes the same room as any other.
     expect(new Set(months.map(String)).size).toBe(1);
     expect(months[0]![0]).toBeGreaterThanOrEqual(40);
   });
 
-  test('/uptime/ says no data where nothing was measured, never operational, in its colour and its words', async ({ page }) => {
+  test('/uptime/ says no data where nothing was measured, never operational, in its colour and its words', async ({
+    page,
+  }) => {
     await page.goto('/uptime/');
     const cells = page.locator('ol.year li li');
     const statuses = await cells.evaluateAll((days) => days.map((d) => d.getAttribute('data-status')));
@@ -227,7 +273,11 @@ test.describe('uptime history', () => {
     const noData = search.locator('li li[data-status="no-data"]').first();
     const operational = search.locator('li li[data-status="operational"]').first();
     await expect(noData).toContainText('No data.');
-    const look = (cell: Locator) => cell.evaluate((e) => ({ background: getComputedStyle(e).backgroundColor, outline: getComputedStyle(e).boxShadow }));
+    const look = (cell: Locator) =>
+      cell.evaluate((e) => ({
+        background: getComputedStyle(e).backgroundColor,
+        outline: getComputedStyle(e).boxShadow,
+      }));
     const [empty, measured] = [await look(noData), await look(operational)];
     expect(empty.background).not.toBe(measured.background);
     expect(empty.background).toBe('rgba(0, 0, 0, 0)');
@@ -236,11 +286,17 @@ test.describe('uptime history', () => {
     // The legend shows both, with every status.
     const legend = page.getByRole('list', { name: 'Colours' });
     for (const status of STATUSES) await expect(legend.locator(`i[data-status="${status}"]`)).toHaveCount(1);
-    expect(await legend.locator('i[data-status="no-data"]').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
-    expect(await legend.locator('i[data-status="operational"]').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(26, 127, 55)');
+    expect(await legend.locator('i[data-status="no-data"]').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(
+      'rgba(0, 0, 0, 0)',
+    );
+    expect(
+      await legend.locator('i[data-status="operational"]').evaluate((e) => getComputedStyle(e).backgroundColor),
+    ).toBe('rgb(26, 127, 55)');
   });
 
-  test('/uptime/ moves by day and week with the keys, and the words never cover the component name', async ({ page }) => {
+  test('/uptime/ moves by day and week with the keys, and the words never cover the component name', async ({
+    page,
+  }) => {
     await page.goto('/uptime/');
     const search = page.getByRole('article', { name: 'Search' });
     const year = search.getByRole('list', { name: 'Search: uptime per day' });
@@ -248,7 +304,15 @@ test.describe('uptime history', () => {
     const days = await year.locator('li li').count();
     await year.locator('li li[tabindex="0"]').focus();
     expect(await spokenText(page)).toMatch(new RegExp(`^${dateOf(0)}`));
-    for (const [key, daysAgo] of [['ArrowUp', 7], ['ArrowLeft', 8], ['ArrowDown', 1], ['ArrowRight', 0], ['Home', days - 1], ['ArrowDown', days - 8], ['End', 0]] as const) {
+    for (const [key, daysAgo] of [
+      ['ArrowUp', 7],
+      ['ArrowLeft', 8],
+      ['ArrowDown', 1],
+      ['ArrowRight', 0],
+      ['Home', days - 1],
+      ['ArrowDown', days - 8],
+      ['End', 0],
+    ] as const) {
       await page.keyboard.press(key);
       expect(await focusedIndex(year), key).toBe(days - 1 - daysAgo);
       expect(await spokenText(page), key).toMatch(new RegExp(`^${dateOf(daysAgo)}(No data|[\\d.]+% uptime)\\.`));
@@ -257,7 +321,9 @@ test.describe('uptime history', () => {
     await expect(year.locator('li[tabindex]')).toHaveCount(1);
   });
 
-  test('/uptime/ without JavaScript: today is each component\'s one tab stop, and its words show on focus', async ({ browser }) => {
+  test("/uptime/ without JavaScript: today is each component's one tab stop, and its words show on focus", async ({
+    browser,
+  }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto('/uptime/');

@@ -72,10 +72,17 @@ test('shows the current status on another site, untouched by the host page style
   });
   expect(hostStyle).toEqual({ color: 'rgb(255, 0, 0)', fontSize: '50px' });
   // ...and none of it reaches the widget.
-  const widgetStyle = await badge(page).getByText(expected).evaluate((el) => {
-    const style = getComputedStyle(el);
-    return { color: style.color, fontSize: style.fontSize, textTransform: style.textTransform, background: style.backgroundColor };
-  });
+  const widgetStyle = await badge(page)
+    .getByText(expected)
+    .evaluate((el) => {
+      const style = getComputedStyle(el);
+      return {
+        color: style.color,
+        fontSize: style.fontSize,
+        textTransform: style.textTransform,
+        background: style.backgroundColor,
+      };
+    });
   expect(widgetStyle.color).not.toBe('rgb(255, 0, 0)');
   expect(widgetStyle.fontSize).toBe('13px');
   expect(widgetStyle.textTransform).toBe('none');
@@ -83,19 +90,27 @@ test('shows the current status on another site, untouched by the host page style
   expect(errors).toEqual([]);
 });
 
-test('follows the reader\'s colour scheme', async ({ browser }) => {
+test("follows the reader's colour scheme", async ({ browser }) => {
   const colours: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     const page = await browser.newPage({ colorScheme });
     await page.goto(hostUrl);
     await expect(badge(page).getByRole('link')).toBeVisible();
-    colours.push(await badge(page).getByRole('link').evaluate((el) => getComputedStyle(el).backgroundColor));
+    colours.push(
+      await badge(page)
+        .getByRole('link')
+        .evaluate((el) => getComputedStyle(el).backgroundColor),
+    );
     await page.close();
   }
   expect(colours).toEqual(['rgb(255, 255, 255)', 'rgb(22, 27, 34)']);
 });
 
-test('follows a status change, shows the notice while it lasts, and can be dismissed', async ({ page, request, baseURL }) => {
+test('follows a status change, shows the notice while it lasts, and can be dismissed', async ({
+  page,
+  request,
+  baseURL,
+}) => {
   const errors = watchErrors(page);
   const before = await currentStatus(request);
   await page.goto(hostUrl);
@@ -110,7 +125,14 @@ test('follows a status change, shows the notice while it lasts, and can be dismi
   const webApp = components.find((c: { name: string }) => c.name === 'Web app');
   const created = await request.post('/api/admin/v1/incidents', {
     headers: { origin: baseURL! },
-    data: { incident: { name: 'Widget test outage', status: 'investigating', body: 'Nothing loads.', components: { [webApp.id]: 'major_outage' } } },
+    data: {
+      incident: {
+        name: 'Widget test outage',
+        status: 'investigating',
+        body: 'Nothing loads.',
+        components: { [webApp.id]: 'major_outage' },
+      },
+    },
   });
   expect(created.status()).toBe(201);
   const incident = await created.json();
@@ -121,7 +143,10 @@ test('follows a status change, shows the notice while it lasts, and can be dismi
     await expect(badge(page)).toHaveText(during);
     await expect(notice(page)).toContainText('Widget test outage');
     await expect(notice(page)).toContainText('Investigating');
-    await expect(notice(page).getByRole('link', { name: 'Widget test outage' })).toHaveAttribute('href', new RegExp(`/incidents/${incident.id}/$`));
+    await expect(notice(page).getByRole('link', { name: 'Widget test outage' })).toHaveAttribute(
+      'href',
+      new RegExp(`/incidents/${incident.id}/$`),
+    );
 
     await notice(page).getByRole('button', { name: 'Dismiss status notice' }).click();
     await expect(notice(page)).toBeEmpty();

@@ -5,7 +5,10 @@ import type { Role } from '../../src/domain/vocabulary.ts';
 import type { TestSite } from './site.ts';
 
 export async function addUser(site: TestSite, email: string, role: Role, password = 'correct-horse-battery') {
-  const { value } = await createUser({ db: site.database.db, actor: SYSTEM_ACTOR, now: new Date() }, { email, name: email.split('@')[0]!, role, password });
+  const { value } = await createUser(
+    { db: site.database.db, actor: SYSTEM_ACTOR, now: new Date() },
+    { email, name: email.split('@')[0]!, role, password },
+  );
   return value;
 }
 

@@ -39,4 +39,3 @@ export async function createTestDatabase(driver: 'pglite' | 'postgres'): Promise
     },
   };
 }
-

@@ -6,7 +6,10 @@ import { drainDeliveries, nextDueAt } from '../../src/notify/email-outbox.ts';
 import { resendTransport } from '../../src/notify/transport.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 
-const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.HERALD_DATA_DIR ?? '/nonexistent' });
+const handle = await openDatabase({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  dataDir: process.env.HERALD_DATA_DIR ?? '/nonexistent',
+});
 process.stdout.write('ready\n');
 const options = {
   db: handle.db,

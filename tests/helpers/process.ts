@@ -44,15 +44,28 @@ export function startHerald(env: Record<string, string>): HeraldProcess {
           else resolve();
         };
         listeners.add(check);
-        exited.then(() => setTimeout(() => matches() ? done() : done(new Error(`process exited before ${text}; output:\n${output}`)), 50));
+        exited.then(() =>
+          setTimeout(
+            () => (matches() ? done() : done(new Error(`process exited before ${text}; output:\n${output}`))),
+            50,
+          ),
+        );
         check();
       }),
   };
 }
 
 /** Signs in through the admin API of a running Herald; the session cookie to send (`name=value`). */
-export async function signIn(base: string, email = 'lead@example.com', password = 'correct-horse-battery'): Promise<string> {
-  const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+export async function signIn(
+  base: string,
+  email = 'lead@example.com',
+  password = 'correct-horse-battery',
+): Promise<string> {
+  const login = await fetch(`${base}/api/admin/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (login.status !== 200) throw new Error(`signing in as ${email} answered ${login.status}: ${await login.text()}`);
   return login.headers.get('set-cookie')!.split(';')[0]!;
 }

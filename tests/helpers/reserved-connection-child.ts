@@ -16,7 +16,10 @@ proxy.drop();
 await new Promise((resolve) => setTimeout(resolve, 200));
 for (let i = 0; i < 3; i++) {
   const outcome = await Promise.race([
-    reserved`select 1`.then(() => 'answered', (error: { code?: string }) => `rejected ${error.code}`),
+    reserved`select 1`.then(
+      () => 'answered',
+      (error: { code?: string }) => `rejected ${error.code}`,
+    ),
     new Promise((resolve) => setTimeout(() => resolve('no answer'), 5000)),
   ]);
   console.log(outcome);

@@ -19,7 +19,8 @@ export interface StoredObject {
   etag: string;
 }
 
-export type Operation = 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'DeleteObjects' | 'ListObjectsV2' | 'Other';
+export type Operation =
+  'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'DeleteObjects' | 'ListObjectsV2' | 'Other';
 
 export interface RecordedRequest {
   operation: Operation;
@@ -40,7 +41,10 @@ export interface S3StandIn {
   requests: RecordedRequest[];
   /** Answer the next `n` requests with `status` (503 answers SlowDown, others InternalError). */
   failNext(n: number, status: 500 | 503): void;
-  /** Hold requests without answering until `releaseHung()`; `afterPuts`: all requests pass until that many PutObjects did. */
+  /**
+   * Hold requests without answering until `releaseHung()`; `afterPuts`: all requests pass until that many PutObjects
+   * did.
+   */
   hang(options?: { afterPuts?: number }): void;
   /** Stop hanging and let the held requests go on. */
   releaseHung(): void;
@@ -63,9 +67,15 @@ interface Options {
   publicRead?: boolean;
 }
 
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const xmlUnescape = (s: string) =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -117,7 +127,8 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
     const method = req.method ?? 'GET';
     const operation = operationOf(method, key, url.searchParams);
     const body = await readBody(req);
-    const record = (status: number, recordedKey = key) => requests.push({ operation, bucket: bucketName, key: recordedKey, status, accessKeyId: accessKeyIdOf(req) });
+    const record = (status: number, recordedKey = key) =>
+      requests.push({ operation, bucket: bucketName, key: recordedKey, status, accessKeyId: accessKeyIdOf(req) });
 
     if (hanging && hanging.afterPuts === 0) {
       // Held until released; a client that gives up closes the socket and the request is dropped.
@@ -129,15 +140,22 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
         });
       });
       if (res.destroyed || res.writableEnded) return;
-    }
-    else if (hanging && operation === 'PutObject') hanging.afterPuts--;
+    } else if (hanging && operation === 'PutObject') hanging.afterPuts--;
 
     // A public-read bucket (what a CDN or website endpoint reads) answers unsigned reads.
-    const anonymousRead = options.publicRead === true && !req.headers.authorization && (operation === 'GetObject' || operation === 'HeadObject');
+    const anonymousRead =
+      options.publicRead === true &&
+      !req.headers.authorization &&
+      (operation === 'GetObject' || operation === 'HeadObject');
     if (!anonymousRead && (refusing || !allowed.has(accessKeyIdOf(req) ?? ''))) {
       record(403);
       // Names the key id, as some servers do: what a client logs must still not show it.
-      return sendError(res, 403, 'InvalidAccessKeyId', `The Access Key Id ${accessKeyIdOf(req) ?? ''} you provided does not exist in our records.`);
+      return sendError(
+        res,
+        403,
+        'InvalidAccessKeyId',
+        `The Access Key Id ${accessKeyIdOf(req) ?? ''} you provided does not exist in our records.`,
+      );
     }
     if (failures.n > 0) {
       failures.n--;
@@ -154,10 +172,17 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
 
     switch (operation) {
       case 'PutObject': {
-        const checksumHeader = Object.keys(req.headers).find((h) => h.startsWith('x-amz-checksum-') || h === 'x-amz-sdk-checksum-algorithm');
+        const checksumHeader = Object.keys(req.headers).find(
+          (h) => h.startsWith('x-amz-checksum-') || h === 'x-amz-sdk-checksum-algorithm',
+        );
         if (checksumHeader) {
           record(400);
-          return sendError(res, 400, 'InvalidArgument', `Unsupported header '${checksumHeader}' received for this API call.`);
+          return sendError(
+            res,
+            400,
+            'InvalidArgument',
+            `Unsupported header '${checksumHeader}' received for this API call.`,
+          );
         }
         const md5 = createHash('md5').update(body);
         const expected = req.headers['content-md5'];
@@ -209,14 +234,22 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
           bucket.delete(k);
           record(200, k);
         }
-        return sendXml(res, `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>${keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`);
+        return sendXml(
+          res,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>${keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`,
+        );
       }
       case 'ListObjectsV2': {
         const prefix = url.searchParams.get('prefix') ?? '';
         const maxKeys = Math.min(Number(url.searchParams.get('max-keys') ?? 1000), options.maxKeys ?? 1000);
         const token = url.searchParams.get('continuation-token');
-        const after = token ? Buffer.from(token, 'base64url').toString('utf8') : (url.searchParams.get('start-after') ?? '');
-        const encode = url.searchParams.get('encoding-type') === 'url' ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/') : (s: string) => s;
+        const after = token
+          ? Buffer.from(token, 'base64url').toString('utf8')
+          : (url.searchParams.get('start-after') ?? '');
+        const encode =
+          url.searchParams.get('encoding-type') === 'url'
+            ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/')
+            : (s: string) => s;
         const keys = [...bucket.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
         const page = keys.slice(0, maxKeys);
         const truncated = keys.length > page.length;
@@ -230,13 +263,20 @@ export async function startS3StandIn(options: Options): Promise<S3StandIn> {
         return sendXml(
           res,
           `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(bucketName)}</Name><Prefix>${xmlEscape(encode(prefix))}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${
-            truncated ? `<NextContinuationToken>${Buffer.from(page.at(-1)!, 'utf8').toString('base64url')}</NextContinuationToken>` : ''
+            truncated
+              ? `<NextContinuationToken>${Buffer.from(page.at(-1)!, 'utf8').toString('base64url')}</NextContinuationToken>`
+              : ''
           }${url.searchParams.get('encoding-type') === 'url' ? '<EncodingType>url</EncodingType>' : ''}${contents}</ListBucketResult>`,
         );
       }
       default:
         record(501);
-        return sendError(res, 501, 'NotImplemented', `${method} ${url.pathname}${url.search} is not implemented by the stand-in`);
+        return sendError(
+          res,
+          501,
+          'NotImplemented',
+          `${method} ${url.pathname}${url.search} is not implemented by the stand-in`,
+        );
     }
   };
 

@@ -33,7 +33,19 @@ export interface TestSite {
 }
 
 /** A database, a publisher writing into a temporary data directory, and the server on a free port. */
-export async function startTestSite(driver: 'pglite' | 'postgres', options: { handler?: AstroHandler; now?: () => Date; siteUrl?: string; appUrl?: string; port?: number; webhookSecret?: string; log?: Logger; trustedProxies?: string } = {}): Promise<TestSite> {
+export async function startTestSite(
+  driver: 'pglite' | 'postgres',
+  options: {
+    handler?: AstroHandler;
+    now?: () => Date;
+    siteUrl?: string;
+    appUrl?: string;
+    port?: number;
+    webhookSecret?: string;
+    log?: Logger;
+    trustedProxies?: string;
+  } = {},
+): Promise<TestSite> {
   const database = await createTestDatabase(driver);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
   const astro = options.handler ?? (await builtHandler());
@@ -49,8 +61,26 @@ export async function startTestSite(driver: 'pglite' | 'postgres', options: { ha
     log,
     ...(options.now ? { now: options.now } : {}),
   });
-  const services = createServices({ db: database.db, publisher: localPublishGate(publisher), siteUrl: options.siteUrl ?? SITE_URL, ...(options.appUrl ? { appUrl: options.appUrl } : {}), log, ...(options.now ? { now: options.now } : {}), email: { resendApiKey: undefined, webhookSecret: options.webhookSecret } });
-  const server = createServer(createRequestListener({ handler: astro, database, publisher, dataDir, log, services, trustedProxies: new TrustedProxies(options.trustedProxies) }));
+  const services = createServices({
+    db: database.db,
+    publisher: localPublishGate(publisher),
+    siteUrl: options.siteUrl ?? SITE_URL,
+    ...(options.appUrl ? { appUrl: options.appUrl } : {}),
+    log,
+    ...(options.now ? { now: options.now } : {}),
+    email: { resendApiKey: undefined, webhookSecret: options.webhookSecret },
+  });
+  const server = createServer(
+    createRequestListener({
+      handler: astro,
+      database,
+      publisher,
+      dataDir,
+      log,
+      services,
+      trustedProxies: new TrustedProxies(options.trustedProxies),
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -16,11 +16,16 @@ export interface Varnish {
 }
 
 /**
- * Debian's Varnish in front of `backend` (Herald, or a bucket under `backendPathPrefix`), on loopback, with a VCL that honours PURGE from
+ * Debian's Varnish in front of `backend` (Herald, or a bucket under `backendPathPrefix`), on loopback, with a VCL that
+ * honours PURGE from
  * loopback (`PURGE /*` bans the whole host) and keeps every answer an hour, so that only a
  * purge makes it fetch again. As root it runs without a jail (-j none) in its own directory.
  */
-export async function startVarnish(backend: string, siteHost: string, options: { backendPathPrefix?: string } = {}): Promise<Varnish> {
+export async function startVarnish(
+  backend: string,
+  siteHost: string,
+  options: { backendPathPrefix?: string } = {},
+): Promise<Varnish> {
   if (!existsSync(VARNISHD)) throw new Error(`${VARNISHD} is missing: apt-get install -y varnish`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-varnish-'));
   const port = await freePort();
@@ -37,16 +42,32 @@ sub vcl_recv {
     return (purge);
   }
 }
-sub vcl_backend_fetch {${options.backendPathPrefix ? `
+sub vcl_backend_fetch {${
+      options.backendPathPrefix
+        ? `
   # A bucket as origin: the site's paths under its prefix, a directory's index.html.
   if (bereq.url ~ "/$") { set bereq.url = bereq.url + "index.html"; }
-  set bereq.url = "${options.backendPathPrefix}" + bereq.url;` : ''}
+  set bereq.url = "${options.backendPathPrefix}" + bereq.url;`
+        : ''
+    }
 }
 sub vcl_backend_response { set beresp.ttl = 1h; set beresp.grace = 0s; }
 sub vcl_deliver { if (obj.hits > 0) { set resp.http.X-Cache = "HIT"; } else { set resp.http.X-Cache = "MISS"; } }
 `,
   );
-  const args = ['-F', '-a', `127.0.0.1:${port}`, '-f', path.join(dir, 'default.vcl'), '-n', path.join(dir, 'work'), '-s', 'malloc,32m', '-p', 'ban_lurker_sleep=0.05'];
+  const args = [
+    '-F',
+    '-a',
+    `127.0.0.1:${port}`,
+    '-f',
+    path.join(dir, 'default.vcl'),
+    '-n',
+    path.join(dir, 'work'),
+    '-s',
+    'malloc,32m',
+    '-p',
+    'ban_lurker_sleep=0.05',
+  ];
   if (process.getuid?.() === 0) args.push('-j', 'none');
   const child: ChildProcess = spawn(VARNISHD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -55,19 +76,31 @@ sub vcl_deliver { if (obj.hits > 0) { set resp.http.X-Cache = "HIT"; } else { se
   const url = `http://127.0.0.1:${port}`;
   const get: Varnish['get'] = (pathname) =>
     new Promise((resolve, reject) => {
-      const call = request(`${url}${pathname}`, { headers: { host: siteHost, 'accept-encoding': 'identity' } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, cache: String(response.headers['x-cache'] ?? ''), body }));
-      });
+      const call = request(
+        `${url}${pathname}`,
+        { headers: { host: siteHost, 'accept-encoding': 'identity' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, cache: String(response.headers['x-cache'] ?? ''), body }),
+          );
+        },
+      );
       call.on('error', reject);
       call.end();
     });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`varnishd exited: ${output}`);
-    if (await get('/').then(() => true, () => false)) break;
+    if (
+      await get('/').then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`varnishd did not answer: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

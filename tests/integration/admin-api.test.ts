@@ -47,7 +47,11 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       ['GET', '/publish'],
       ['POST', '/components/reorder'],
     ])('%s %s answers 401 without credentials', async (method, path) => {
-      const response = await fetch(`${site.url}/api/admin/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      const response = await fetch(`${site.url}/api/admin/v1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+      });
       expect(response.status).toBe(401);
       expect((await response.json()).error.code).toBe('unauthorized');
     });
@@ -61,7 +65,12 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       ['editor', 'PATCH', '/page'],
     ] as const)('a %s token gets 403 for %s %s', async (role, method, path) => {
       const client = { viewer, editor }[role];
-      const response = method === 'GET' ? await client.get(path) : method === 'POST' ? await client.post(path, {}) : await client.patch(path, {});
+      const response =
+        method === 'GET'
+          ? await client.get(path)
+          : method === 'POST'
+            ? await client.post(path, {})
+            : await client.patch(path, {});
       expect(response.status).toBe(403);
       expect(response.body.error.code).toBe('forbidden');
     });
@@ -95,7 +104,9 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
     it('checks authorisation on encoded paths too', async () => {
       const anonymous = await fetch(`${site.url}/%61pi/admin/v1/users`);
       expect(anonymous.status).toBe(401);
-      const asEditor = await fetch(`${site.url}/api/%61dmin/v1/users`, { headers: { authorization: `Bearer ${(await addToken(site, 'editor')).token}` } });
+      const asEditor = await fetch(`${site.url}/api/%61dmin/v1/users`, {
+        headers: { authorization: `Bearer ${(await addToken(site, 'editor')).token}` },
+      });
       expect(asEditor.status).toBe(403);
     });
   });
@@ -107,12 +118,44 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       ['a name of the wrong type', { incident: { name: 42, body: 'b' } }, 'name', 'invalid_field'],
       ['an over-long name', { incident: { name: 'x'.repeat(201), body: 'b' } }, 'name', 'invalid_field'],
       ['a bad status', { incident: { name: 'X', body: 'b', status: 'on_fire' } }, 'status', 'invalid_field'],
-      ['a bad component status', { incident: { name: 'X', body: 'b', components: { abcdefabcdef: 'broken' } } }, 'components.abcdefabcdef', 'invalid_field'],
-      ['a malformed component id', { incident: { name: 'X', body: 'b', components: { 'NOT-AN-ID': 'major_outage' } } }, 'components.NOT-AN-ID', 'invalid_field'],
-      ['an unknown component', { incident: { name: 'X', body: 'b', components: { zzzzzzzzzzzz: 'major_outage' } } }, 'components.zzzzzzzzzzzz', 'unknown_component'],
+      [
+        'a bad component status',
+        { incident: { name: 'X', body: 'b', components: { abcdefabcdef: 'broken' } } },
+        'components.abcdefabcdef',
+        'invalid_field',
+      ],
+      [
+        'a malformed component id',
+        { incident: { name: 'X', body: 'b', components: { 'NOT-AN-ID': 'major_outage' } } },
+        'components.NOT-AN-ID',
+        'invalid_field',
+      ],
+      [
+        'an unknown component',
+        { incident: { name: 'X', body: 'b', components: { zzzzzzzzzzzz: 'major_outage' } } },
+        'components.zzzzzzzzzzzz',
+        'unknown_component',
+      ],
       ['an empty body', { incident: { name: 'X', body: '   ' } }, 'body', 'invalid_field'],
-      ['a maintenance window that ends first', { incident: { name: 'X', body: 'b', scheduled_for: '2026-12-01T10:00:00Z', scheduled_until: '2026-12-01T09:00:00Z' } }, 'scheduled_until', 'invalid_field'],
-      ['a maintenance status on an incident', { incident: { name: 'X', body: 'b', status: 'in_progress' } }, 'status', 'invalid_status'],
+      [
+        'a maintenance window that ends first',
+        {
+          incident: {
+            name: 'X',
+            body: 'b',
+            scheduled_for: '2026-12-01T10:00:00Z',
+            scheduled_until: '2026-12-01T09:00:00Z',
+          },
+        },
+        'scheduled_until',
+        'invalid_field',
+      ],
+      [
+        'a maintenance status on an incident',
+        { incident: { name: 'X', body: 'b', status: 'in_progress' } },
+        'status',
+        'invalid_status',
+      ],
     ])('rejects %s, naming the field, and writes nothing', async (_case, body, field, code) => {
       const before = (await editor.get('/incidents?limit=100')).body.length;
       const response = await editor.post('/incidents', body);
@@ -124,10 +167,26 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
 
     it.each([
       ['not JSON', 'this is not json', { 'content-type': 'application/json' }, 400, 'invalid_json'],
-      ['a form instead of JSON', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
-      ['a body over 256 KB', JSON.stringify({ name: 'x', body: 'y'.repeat(300_000) }), { 'content-type': 'application/json' }, 413, 'payload_too_large'],
+      [
+        'a form instead of JSON',
+        'name=x',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'a body over 256 KB',
+        JSON.stringify({ name: 'x', body: 'y'.repeat(300_000) }),
+        { 'content-type': 'application/json' },
+        413,
+        'payload_too_large',
+      ],
     ])('answers %s with the right status', async (_case, raw, headers, status, code) => {
-      const response = await fetch(`${site.url}/api/admin/v1/incidents`, { method: 'POST', headers: { authorization: `Bearer ${(await addToken(site, 'editor')).token}`, ...headers }, body: raw });
+      const response = await fetch(`${site.url}/api/admin/v1/incidents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${(await addToken(site, 'editor')).token}`, ...headers },
+        body: raw,
+      });
       expect(response.status).toBe(status);
       expect((await response.json()).error.code).toBe(code);
     });
@@ -140,14 +199,28 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
   });
 
   describe('incidents', () => {
-    it('accepts Statuspage\'s request shape and publishes the change at once', async () => {
+    it("accepts Statuspage's request shape and publishes the change at once", async () => {
       const created = await editor.post('/incidents', {
-        incident: { name: 'Checkout errors', status: 'investigating', impact_override: 'major', body: 'We are **investigating**.', components: { [apiId]: 'partial_outage' }, deliver_notifications: true },
+        incident: {
+          name: 'Checkout errors',
+          status: 'investigating',
+          impact_override: 'major',
+          body: 'We are **investigating**.',
+          components: { [apiId]: 'partial_outage' },
+          deliver_notifications: true,
+        },
       });
       expect(created.status).toBe(201);
       expect(created.headers.get('herald-publish')).toMatch(/^published; revision=\d+/);
-      expect(created.body).toMatchObject({ name: 'Checkout errors', status: 'investigating', impact: 'major', component_ids: [apiId] });
-      expect(created.body.incident_updates[0].affected_components).toEqual([{ code: apiId, name: 'API', old_status: 'operational', new_status: 'partial_outage' }]);
+      expect(created.body).toMatchObject({
+        name: 'Checkout errors',
+        status: 'investigating',
+        impact: 'major',
+        component_ids: [apiId],
+      });
+      expect(created.body.incident_updates[0].affected_components).toEqual([
+        { code: apiId, name: 'API', old_status: 'operational', new_status: 'partial_outage' },
+      ]);
 
       const summary = await (await fetch(`${site.url}/api/v2/summary.json`)).json();
       expect(summary.incidents.map((i: { name: string }) => i.name)).toContain('Checkout errors');
@@ -156,7 +229,9 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       expect(page).toContain('<strong>investigating</strong>');
 
       // Statuspage's PATCH posts an update; resolving returns the components to operational.
-      const resolved = await editor.patch(`/incidents/${created.body.id}`, { incident: { status: 'resolved', body: 'Fixed.' } });
+      const resolved = await editor.patch(`/incidents/${created.body.id}`, {
+        incident: { status: 'resolved', body: 'Fixed.' },
+      });
       expect(resolved.status).toBe(200);
       expect(resolved.body.status).toBe('resolved');
       expect(resolved.body.resolved_at).not.toBeNull();
@@ -166,9 +241,18 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
     });
 
     it('posts updates with component changes and a next-update promise, and edits their text', async () => {
-      const created = await editor.post('/incidents', { name: 'Slow search', body: 'Looking.', components: { [webId]: 'degraded_performance' } });
+      const created = await editor.post('/incidents', {
+        name: 'Slow search',
+        body: 'Looking.',
+        components: { [webId]: 'degraded_performance' },
+      });
       const id = created.body.id;
-      const posted = await editor.post(`/incidents/${id}/updates`, { status: 'identified', body: 'Found it.', components: { [webId]: 'major_outage' }, next_update_in_minutes: 30 });
+      const posted = await editor.post(`/incidents/${id}/updates`, {
+        status: 'identified',
+        body: 'Found it.',
+        components: { [webId]: 'major_outage' },
+        next_update_in_minutes: 30,
+      });
       expect(posted.status).toBe(201);
       expect(posted.body.status).toBe('identified');
       expect(Date.parse(posted.body.next_update_due_at) - Date.now()).toBeGreaterThan(29 * 60_000);
@@ -184,17 +268,28 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
 
     it('answers each incident change with the incident a fresh read returns', async () => {
       const read = async (id: string) => (await editor.get(`/incidents/${id}`)).body;
-      const created = await editor.post('/incidents', { name: 'Flaky logins', body: 'Looking.', components: { [webId]: 'partial_outage' } });
+      const created = await editor.post('/incidents', {
+        name: 'Flaky logins',
+        body: 'Looking.',
+        components: { [webId]: 'partial_outage' },
+      });
       expect(created.body).toEqual(await read(created.body.id));
       const id = created.body.id;
-      const posted = await editor.post(`/incidents/${id}/updates`, { status: 'identified', body: 'Found it.', component_ids: [apiId] });
+      const posted = await editor.post(`/incidents/${id}/updates`, {
+        status: 'identified',
+        body: 'Found it.',
+        component_ids: [apiId],
+      });
       expect(posted.body.component_ids).toEqual(expect.arrayContaining([webId, apiId]));
       expect(posted.body).toEqual(await read(id));
       const renamed = await editor.patch(`/incidents/${id}`, { name: 'Flaky sign-ins' });
       expect(renamed.body).toEqual(await read(id));
       // Statuspage's PATCH with a body and no status keeps the current status.
       const patched = await editor.patch(`/incidents/${id}`, { body: 'Fix rolling out.' });
-      expect(patched.body).toMatchObject({ status: 'identified', incident_updates: [{ body: 'Fix rolling out.' }, {}, {}] });
+      expect(patched.body).toMatchObject({
+        status: 'identified',
+        incident_updates: [{ body: 'Fix rolling out.' }, {}, {}],
+      });
       expect(patched.body).toEqual(await read(id));
       const noBody = await editor.patch(`/incidents/${id}`, { status: 'monitoring' });
       expect(noBody.status).toBe(422);
@@ -206,7 +301,11 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       const version = created.body.version;
       const first = await editor.patch(`/incidents/${created.body.id}`, { name: 'Renamed by A', version });
       expect(first.status).toBe(200);
-      const second = await editor.patch(`/incidents/${created.body.id}`, { name: 'Renamed by B' }, { 'if-match': `"${version}"` });
+      const second = await editor.patch(
+        `/incidents/${created.body.id}`,
+        { name: 'Renamed by B' },
+        { 'if-match': `"${version}"` },
+      );
       expect(second.status).toBe(409);
       expect(second.body.error).toMatchObject({ code: 'version_conflict', field: 'version' });
       expect((await editor.get(`/incidents/${created.body.id}`)).body.name).toBe('Renamed by A');
@@ -214,10 +313,23 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
 
     it('schedules a maintenance without touching its components until it starts', async () => {
       const created = await editor.post('/incidents', {
-        incident: { name: 'Database upgrade', body: 'Upgrading.', scheduled_for: '2030-01-01T02:00:00Z', scheduled_until: '2030-01-01T04:00:00Z', component_ids: [apiId], scheduled_auto_in_progress: true },
+        incident: {
+          name: 'Database upgrade',
+          body: 'Upgrading.',
+          scheduled_for: '2030-01-01T02:00:00Z',
+          scheduled_until: '2030-01-01T04:00:00Z',
+          component_ids: [apiId],
+          scheduled_auto_in_progress: true,
+        },
       });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ kind: 'maintenance', status: 'scheduled', impact: 'maintenance', scheduled_for: '2030-01-01T02:00:00.000Z', scheduled_auto_in_progress: true });
+      expect(created.body).toMatchObject({
+        kind: 'maintenance',
+        status: 'scheduled',
+        impact: 'maintenance',
+        scheduled_for: '2030-01-01T02:00:00.000Z',
+        scheduled_auto_in_progress: true,
+      });
       expect((await editor.get(`/components/${apiId}`)).body.status).toBe('operational');
       const upcoming = await (await fetch(`${site.url}/api/v2/scheduled-maintenances/upcoming.json`)).json();
       expect(upcoming.scheduled_maintenances.map((m: { name: string }) => m.name)).toContain('Database upgrade');
@@ -239,7 +351,9 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       const component = (await editor.get(`/components/${webId}`)).body;
       const hidden = await editor.patch(`/components/${webId}`, { hidden: true, version: component.version });
       expect(hidden.status).toBe(200);
-      expect((await editor.patch(`/components/${webId}`, { hidden: false, version: component.version })).status).toBe(409);
+      expect((await editor.patch(`/components/${webId}`, { hidden: false, version: component.version })).status).toBe(
+        409,
+      );
       const publicComponents = await (await fetch(`${site.url}/api/v2/components.json`)).json();
       expect(publicComponents.components.map((c: { id: string }) => c.id)).not.toContain(webId);
       expect((await editor.post('/components/reorder', { order: [group.body.id] })).status).toBe(200);
@@ -251,20 +365,34 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
       const edge = await editor.post('/component-groups', { name: 'Edge', components: [webId] });
       const seen = (await editor.get(`/components/${webId}`)).body;
       expect((await editor.patch(`/component-groups/${edge.body.id}`, { components: [] })).body.components).toEqual([]);
-      expect((await editor.patch(`/components/${webId}`, { group_id: edge.body.id, version: seen.version })).status).toBe(409);
+      expect(
+        (await editor.patch(`/components/${webId}`, { group_id: edge.body.id, version: seen.version })).status,
+      ).toBe(409);
       expect((await editor.get(`/components/${webId}`)).body.group_id).toBeNull();
       await editor.patch(`/component-groups/${edge.body.id}`, { components: [webId] });
       const member = (await editor.get(`/components/${webId}`)).body;
       expect((await editor.delete(`/component-groups/${edge.body.id}`)).status).toBe(204);
-      expect((await editor.patch(`/components/${webId}`, { group_id: edge.body.id, version: member.version })).status).toBe(409);
+      expect(
+        (await editor.patch(`/components/${webId}`, { group_id: edge.body.id, version: member.version })).status,
+      ).toBe(409);
       expect((await editor.get(`/components/${webId}`)).body.group_id).toBeNull();
     });
 
     it('rejects a template with an unknown variable when it is saved', async () => {
-      const bad = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'Trouble with {{component}}', body: 'Reading {{env.SECRET}} now' });
+      const bad = await editor.post('/templates', {
+        name: 'Bad',
+        status: 'investigating',
+        title: 'Trouble with {{component}}',
+        body: 'Reading {{env.SECRET}} now',
+      });
       expect(bad.status).toBe(422);
       expect(bad.body.error).toMatchObject({ code: 'unknown_variable', field: 'body' });
-      const good = await editor.post('/templates', { name: 'Good', status: 'identified', title: 'Trouble with {{component}}', body: 'Fix for {{components}} under way; next update {{next_update}}.' });
+      const good = await editor.post('/templates', {
+        name: 'Good',
+        status: 'identified',
+        title: 'Trouble with {{component}}',
+        body: 'Fix for {{components}} under way; next update {{next_update}}.',
+      });
       expect(good.status).toBe(201);
       expect(good.body.kind).toBe('incident');
     });
@@ -280,11 +408,21 @@ describe.each(DRIVERS)('the admin API on %s', (driver) => {
     it('records who changed what in the audit log', async () => {
       const log = await viewer.get('/audit-log?entity_type=incident&limit=100');
       expect(log.status).toBe(200);
-      expect(log.body[0]).toMatchObject({ actor: { type: 'token', label: 'token "editor token"' }, entity_type: 'incident' });
+      expect(log.body[0]).toMatchObject({
+        actor: { type: 'token', label: 'token "editor token"' },
+        entity_type: 'incident',
+      });
       expect(log.body.some((e: { action: string }) => e.action === 'incident.resolve')).toBe(true);
-      // An update's entry: the incident's fields before and after, and the one update posted (not all earlier ones, twice).
-      type Entry = { action: string; before: { status: string; incident_updates?: unknown[] }; after: { status: string; incident_updates: Array<{ body: string }> } };
-      const updated = (log.body as Entry[]).find((e) => e.action === 'incident.update' && e.after.incident_updates[0]?.body === 'Found it.');
+      // An update's entry: the incident's fields before and after, and the one update posted (not all earlier ones,
+      // twice).
+      type Entry = {
+        action: string;
+        before: { status: string; incident_updates?: unknown[] };
+        after: { status: string; incident_updates: Array<{ body: string }> };
+      };
+      const updated = (log.body as Entry[]).find(
+        (e) => e.action === 'incident.update' && e.after.incident_updates[0]?.body === 'Found it.',
+      );
       expect(updated).toBeDefined();
       expect(updated!.before.incident_updates).toBeUndefined();
       expect(updated!.before.status).toBe('investigating');

@@ -49,7 +49,12 @@ function sendHead(port: number, urlPath: string, headers: Record<string, string>
 }
 
 /** Streams `total` bytes from a generator (nothing that large is ever allocated); counts what the server took. */
-function streamPost(port: number, urlPath: string, total: number, chunked: boolean): Promise<Answer & { pulled: number; ms: number }> {
+function streamPost(
+  port: number,
+  urlPath: string,
+  total: number,
+  chunked: boolean,
+): Promise<Answer & { pulled: number; ms: number }> {
   const started = Date.now();
   let pulled = 0;
   const chunk = Buffer.alloc(64 * 1024, 'email=a%40example.com&x=');
@@ -60,7 +65,10 @@ function streamPost(port: number, urlPath: string, total: number, chunked: boole
     }
   }
   return new Promise((resolve) => {
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', origin: `http://127.0.0.1:${port}` };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: `http://127.0.0.1:${port}`,
+    };
     if (!chunked) headers['content-length'] = String(total);
     const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST', headers });
     const done = (answer: Answer) => resolve({ ...answer, pulled, ms: Date.now() - started });
@@ -114,7 +122,10 @@ describe('request body limits (the server process)', () => {
     ['/_herald/user', BODY_LIMITS.control],
     ['/', BODY_LIMITS.staticFile],
   ])('answers a declared body over the limit of %s with 413 before any byte of it is sent', async (urlPath, limit) => {
-    const answer = await sendHead(port, urlPath, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(limit + 1) });
+    const answer = await sendHead(port, urlPath, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(limit + 1),
+    });
     expect(answer.status).toBe(413);
     expect(answer.headers?.connection).toBe('close');
     expect(answer.headers?.['content-type']).toBe('application/json; charset=utf-8');
@@ -122,11 +133,21 @@ describe('request body limits (the server process)', () => {
   });
 
   it('counts a chunked body while reading it and answers 413 once it passes the limit', async () => {
-    const answer = await sendHead(port, '/subscribe', { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' }, Buffer.alloc(BODY_LIMITS.publicForm + 1, 'a'));
+    const answer = await sendHead(
+      port,
+      '/subscribe',
+      { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
+      Buffer.alloc(BODY_LIMITS.publicForm + 1, 'a'),
+    );
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body!).error.message).toBe('the request body must be at most 32 KB');
     // Read before the sender is known: never more than the admin forms' limit, whatever the path takes.
-    const csv = await sendHead(port, '/admin/subscribers', { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' }, Buffer.alloc(BODY_LIMITS.adminForm + 1, 'a'));
+    const csv = await sendHead(
+      port,
+      '/admin/subscribers',
+      { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+      Buffer.alloc(BODY_LIMITS.adminForm + 1, 'a'),
+    );
     expect(csv.status).toBe(413);
     expect(JSON.parse(csv.body!).error.message).toBe('the request body must be at most 1 MB');
   });
@@ -159,22 +180,36 @@ describe('request body limits (the server process)', () => {
     const form = new FormData();
     form.set('intent', 'import');
     form.set('file', new File([csv], 'subscribers.csv', { type: 'text/csv' }));
-    const response = await fetch(`${base}/admin/subscribers`, { method: 'POST', headers: { origin: base, cookie }, body: form });
+    const response = await fetch(`${base}/admin/subscribers`, {
+      method: 'POST',
+      headers: { origin: base, cookie },
+      body: form,
+    });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Imported: 1 new');
   });
 
   it('leaves its memory where it was after twenty parallel 100 MB posts to the public forms', async () => {
-    const targets = ['/subscribe', '/subscriptions/manage?token=x', '/subscriptions/confirm?token=x', '/subscriptions/unsubscribe?token=x', '/subscriptions/webhook'];
+    const targets = [
+      '/subscribe',
+      '/subscriptions/manage?token=x',
+      '/subscriptions/confirm?token=x',
+      '/subscriptions/unsubscribe?token=x',
+      '/subscriptions/webhook',
+    ];
     // Warm up every path first, so that what is measured is not code loaded on first use.
     for (const target of targets) await streamPost(port, target, MB, true);
     const pid = herald.child.pid!;
     const before = rssBytes(pid);
     const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => streamPost(port, targets[i % targets.length]!, 100 * MB, i % 2 === 0)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => streamPost(port, targets[i % targets.length]!, 100 * MB, i % 2 === 0)),
+    );
     const elapsed = Date.now() - started;
     const after = rssBytes(pid);
-    console.log(`RSS before ${(before / MB).toFixed(1)} MB, after ${(after / MB).toFixed(1)} MB; ${elapsed} ms; bytes taken per post: ${answers.map((a) => (a.pulled / MB).toFixed(1)).join(' ')} MB`);
+    console.log(
+      `RSS before ${(before / MB).toFixed(1)} MB, after ${(after / MB).toFixed(1)} MB; ${elapsed} ms; bytes taken per post: ${answers.map((a) => (a.pulled / MB).toFixed(1)).join(' ')} MB`,
+    );
     for (const answer of answers) {
       // The server answered 413, or closed the connection on the client that was still writing.
       if (answer.status !== undefined) expect(answer.status).toBe(413);

@@ -16,12 +16,32 @@ import { freePort } from '../helpers/ports.ts';
 
 describe('which errors mean the database is away', () => {
   it.each([
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), /cannot be reached \(ECONNREFUSED\)/],
-    ['a terminated backend (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), /cannot be reached/],
-    ["postgres.js's closed connection", Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }), /cannot be reached/],
-    ['a dropped database', Object.assign(new Error('database "x" does not exist'), { code: '3D000' }), /does not exist/],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      /cannot be reached \(ECONNREFUSED\)/,
+    ],
+    [
+      'a terminated backend (57P01)',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      /cannot be reached/,
+    ],
+    [
+      "postgres.js's closed connection",
+      Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }),
+      /cannot be reached/,
+    ],
+    [
+      'a dropped database',
+      Object.assign(new Error('database "x" does not exist'), { code: '3D000' }),
+      /does not exist/,
+    ],
     ['a full disk', Object.assign(new Error('could not extend file'), { code: '53100' }), /disk is full/],
-    ["drizzle's wrapping", new Error('Failed query: select 1', { cause: Object.assign(new Error('x'), { code: '08006' }) }), /cannot be reached \(08006\)/],
+    [
+      "drizzle's wrapping",
+      new Error('Failed query: select 1', { cause: Object.assign(new Error('x'), { code: '08006' }) }),
+      /cannot be reached \(08006\)/,
+    ],
   ])('%s', (_name, error, reason) => {
     expect(databaseUnavailableReason(error)).toMatch(reason);
   });
@@ -47,15 +67,37 @@ async function eventually<T>(what: string, timeoutMs: number, attempt: () => Pro
   throw new Error(`timed out: ${what}`);
 }
 
-const PUBLIC_PATHS = ['/', '/history/', '/uptime/', '/api/v2/summary.json', '/api/v2/incidents.json', '/history.rss', '/history.atom', '/widget.json', '/widget.js', '/badge.svg', '/embed/'];
+const PUBLIC_PATHS = [
+  '/',
+  '/history/',
+  '/uptime/',
+  '/api/v2/summary.json',
+  '/api/v2/incidents.json',
+  '/history.rss',
+  '/history.atom',
+  '/widget.json',
+  '/widget.js',
+  '/badge.svg',
+  '/embed/',
+];
 const SUBSCRIBERS = ['one@example.com', 'two@example.com', 'three@example.com'];
 
 if (process.env.DATABASE_URL) {
-  it("postgres.js (patched: patches/postgres+3.4.9.patch) rejects a query on a reserved connection whose backend died, instead of crashing", () => {
-    const child = spawnSync(process.execPath, ['tests/helpers/reserved-connection-child.ts'], { cwd: PROJECT_ROOT, env: { ...process.env }, encoding: 'utf8', timeout: 30_000 });
+  it('postgres.js (patched: patches/postgres+3.4.9.patch) rejects a query on a reserved connection whose backend died, instead of crashing', () => {
+    const child = spawnSync(process.execPath, ['tests/helpers/reserved-connection-child.ts'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(child.stderr).not.toMatch(/TypeError/);
     expect(child.status).toBe(0);
-    expect(child.stdout.trim().split('\n')).toEqual(['rejected CONNECTION_CLOSED', 'rejected CONNECTION_CLOSED', 'rejected CONNECTION_CLOSED', 'pool 1']);
+    expect(child.stdout.trim().split('\n')).toEqual([
+      'rejected CONNECTION_CLOSED',
+      'rejected CONNECTION_CLOSED',
+      'rejected CONNECTION_CLOSED',
+      'pool 1',
+    ]);
   });
 
   describe('Herald on PostgreSQL when the database goes away', () => {
@@ -69,9 +111,15 @@ if (process.env.DATABASE_URL) {
     let cookie: string;
 
     const terminateHeraldConnections = async () =>
-      admin.unsafe(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`);
+      admin.unsafe(
+        `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
+      );
     const adminApi = (pathname: string, init: RequestInit = {}) =>
-      fetch(`${base}${pathname}`, { ...init, headers: { cookie, origin: base, 'content-type': 'application/json', ...(init.headers ?? {}) }, signal: AbortSignal.timeout(15_000) });
+      fetch(`${base}${pathname}`, {
+        ...init,
+        headers: { cookie, origin: base, 'content-type': 'application/json', ...(init.headers ?? {}) },
+        signal: AbortSignal.timeout(15_000),
+      });
 
     beforeAll(async () => {
       admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
@@ -97,9 +145,14 @@ if (process.env.DATABASE_URL) {
       });
       await herald.waitFor('Herald is running', 60_000);
       const db = postgres(direct.toString(), { max: 1, onnotice: () => {} });
-      for (const email of SUBSCRIBERS) await db`insert into subscribers (id, email, status, confirmed_at) values (${email.split('@')[0]!.padStart(12, '0')}, ${email}, 'confirmed', now())`;
+      for (const email of SUBSCRIBERS)
+        await db`insert into subscribers (id, email, status, confirmed_at) values (${email.split('@')[0]!.padStart(12, '0')}, ${email}, 'confirmed', now())`;
       await db.end();
-      const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+      const login = await fetch(`${base}/api/admin/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
+      });
       expect(login.status).toBe(200);
       cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     }, 90_000);
@@ -122,7 +175,9 @@ if (process.env.DATABASE_URL) {
         // connections again, so that every round terminates some.
         await eventually('Herald holds connections', 20_000, async () => {
           await adminApi('/api/admin/v1/incidents');
-          const [open] = await admin.unsafe(`select count(*)::int as n from pg_stat_activity where datname = '${name}'`);
+          const [open] = await admin.unsafe(
+            `select count(*)::int as n from pg_stat_activity where datname = '${name}'`,
+          );
           return open!.n > 0 ? true : undefined;
         });
         const [row] = await terminateHeraldConnections();
@@ -133,7 +188,9 @@ if (process.env.DATABASE_URL) {
       }
       expect(herald.child.exitCode).toBeNull();
       for (const pathname of PUBLIC_PATHS) expect((await fetch(`${base}${pathname}`)).status, pathname).toBe(200);
-      await eventually('the admin API answers again', 20_000, async () => ((await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined));
+      await eventually('the admin API answers again', 20_000, async () =>
+        (await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined,
+      );
       expect(herald.output()).not.toMatch(/TypeError|^\s+at /m);
     });
 
@@ -156,7 +213,11 @@ if (process.env.DATABASE_URL) {
       await sleep(500);
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ status: 'degraded', database: 'down', reason: expect.stringMatching(/database/) });
+      expect(await health.json()).toMatchObject({
+        status: 'degraded',
+        database: 'down',
+        reason: expect.stringMatching(/database/),
+      });
 
       // The admin API and pages answer 503 with a plain message, quickly.
       let started = Date.now();
@@ -166,7 +227,10 @@ if (process.env.DATABASE_URL) {
       expect(list.headers.get('retry-after')).toBeTruthy();
       expect((await list.json()).error).toMatchObject({ code: 'database_unavailable' });
       started = Date.now();
-      const create = await adminApi('/api/admin/v1/incidents', { method: 'POST', body: JSON.stringify({ name: 'Lost in the cut', body: 'x' }) });
+      const create = await adminApi('/api/admin/v1/incidents', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'Lost in the cut', body: 'x' }),
+      });
       expect(create.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(6_000);
       const page = await fetch(`${base}/admin/`, { headers: { cookie }, redirect: 'manual' });
@@ -186,13 +250,21 @@ if (process.env.DATABASE_URL) {
       expect(await (await fetch(`${base}/api/v2/summary.json`)).text()).toBe(before);
 
       // Back: writes work without a restart, the change publishes, and its emails go out once.
-      await eventually('the admin API answers again', 30_000, async () => ((await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined));
-      const after = await adminApi('/api/admin/v1/incidents', { method: 'POST', body: JSON.stringify({ name: 'After the outage', body: 'We are back and looking into it.' }) });
+      await eventually('the admin API answers again', 30_000, async () =>
+        (await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined,
+      );
+      const after = await adminApi('/api/admin/v1/incidents', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'After the outage', body: 'We are back and looking into it.' }),
+      });
       expect(after.status).toBe(201);
       // Published at once, or (when the lock is not taken back yet) by the campaign it starts.
       expect(after.headers.get('herald-publish')).toMatch(/^(published|queued)/);
       await eventually('the change is served', 15_000, async () => {
-        const [page, summary] = await Promise.all([fetch(`${base}/`).then((r) => r.text()), fetch(`${base}/api/v2/summary.json`).then((r) => r.text())]);
+        const [page, summary] = await Promise.all([
+          fetch(`${base}/`).then((r) => r.text()),
+          fetch(`${base}/api/v2/summary.json`).then((r) => r.text()),
+        ]);
         return page.includes('After the outage') && summary.includes('After the outage') ? true : undefined;
       });
       await fake.waitForEmails(SUBSCRIBERS.length, 20_000);
@@ -223,7 +295,9 @@ if (process.env.DATABASE_URL) {
       } finally {
         proxy.restore();
       }
-      await eventually('the admin API answers again', 30_000, async () => ((await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined));
+      await eventually('the admin API answers again', 30_000, async () =>
+        (await adminApi('/api/admin/v1/incidents')).status === 200 ? true : undefined,
+      );
       expect(herald.child.exitCode).toBeNull();
     }, 60_000);
   });

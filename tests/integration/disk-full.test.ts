@@ -22,9 +22,19 @@ describe('PGlite on a full disk', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountPoint]);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    herald = startHerald({ PORT: String(port), SITE_URL: base, HERALD_DATA_DIR: path.join(mountPoint, 'data'), HERALD_ADMIN_EMAIL: 'lead@example.com', HERALD_ADMIN_PASSWORD: 'correct-horse-battery' });
+    herald = startHerald({
+      PORT: String(port),
+      SITE_URL: base,
+      HERALD_DATA_DIR: path.join(mountPoint, 'data'),
+      HERALD_ADMIN_EMAIL: 'lead@example.com',
+      HERALD_ADMIN_PASSWORD: 'correct-horse-battery',
+    });
     await herald.waitFor('Herald is running', 60_000);
-    const login = await fetch(`${base}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+    const login = await fetch(`${base}/api/admin/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
+    });
     cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   }, 90_000);
 
@@ -41,19 +51,29 @@ describe('PGlite on a full disk', () => {
   });
 
   const createIncident = (name: string) =>
-    fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ name, body: 'Looking into it.' }) });
+    fetch(`${base}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, body: 'Looking into it.' }),
+    });
 
   it('refuses the write with a clear 503, keeps the site, and writes again once there is room', async () => {
     const before = await (await fetch(`${base}/api/v2/summary.json`)).text();
     // Fill every byte that is left.
-    await writeFile(filler(), Buffer.alloc(200 * 1024 * 1024)).catch((error: NodeJS.ErrnoException) => expect(error.code).toBe('ENOSPC'));
+    await writeFile(filler(), Buffer.alloc(200 * 1024 * 1024)).catch((error: NodeJS.ErrnoException) =>
+      expect(error.code).toBe('ENOSPC'),
+    );
 
     const refused = await createIncident('Written to a full disk');
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error).toMatchObject({ code: 'database_unavailable', message: expect.stringMatching(/disk is full/) });
+    expect((await refused.json()).error).toMatchObject({
+      code: 'database_unavailable',
+      message: expect.stringMatching(/disk is full/),
+    });
     expect((await fetch(`${base}/`)).status).toBe(200);
     expect(await (await fetch(`${base}/api/v2/summary.json`)).text()).toBe(before);
-    expect((await fetch(`${base}/api/admin/v1/incidents`, { headers: { cookie } })).status).toBe(200); // reads still work
+    // reads still work
+    expect((await fetch(`${base}/api/admin/v1/incidents`, { headers: { cookie } })).status).toBe(200);
 
     await rm(filler());
     const accepted = await createIncident('After the disk was freed');

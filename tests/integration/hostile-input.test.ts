@@ -9,7 +9,17 @@ import { UNSTORABLE_VALUE } from '../../src/infra/errors.ts';
 import type { Logger } from '../../src/infra/log.ts';
 import { requestSubscription } from '../../src/server/subscribers/manage-subscriptions.ts';
 import { signToken, tokenSecret } from '../../src/notify/tokens.ts';
-import { apiTokens, componentGroups, components, incidents, incidentUpdates, subscribers, templates, users, webhookEndpoints } from '../../src/db/schema.ts';
+import {
+  apiTokens,
+  componentGroups,
+  components,
+  incidents,
+  incidentUpdates,
+  subscribers,
+  templates,
+  users,
+  webhookEndpoints,
+} from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
@@ -28,13 +38,53 @@ const WEBHOOK_SECRET = `whsec_${Buffer.from('hostile input test secret').toStrin
 
 const LONG = 'x'.repeat(100_000);
 const HOSTILE_TEXT = [
-  '\u0000', 'a\u0000b', '\u0000'.repeat(12), '\u0001', 'tab\tand\u000bvertical', '\u001b[31mred', '\u007f', '\u0085', '\u009f',
-  '\ud800', 'a\udc00b', '\ud83d', '\udfff\ud800', LONG, 'é'.repeat(20_000), '名'.repeat(5_000),
-  "' OR '1'='1", "'; DROP TABLE components; --", 'Robert"); DELETE FROM users; --', '%', '%00', '%ff', '\\', '\\u0000', '_%',
-  '\u202eevil', '\ufeff', '\ufffe', '𝕳𝖊𝖗𝖆𝖑𝖉', '👩‍👩‍👧', '', ' ', '\r\n', '<script>alert(1)</script>', '{{page}}', '{{', 'null', 'true', '-1', '1e999', 'NaN', '../../etc/passwd',
+  '\u0000',
+  'a\u0000b',
+  '\u0000'.repeat(12),
+  '\u0001',
+  'tab\tand\u000bvertical',
+  '\u001b[31mred',
+  '\u007f',
+  '\u0085',
+  '\u009f',
+  '\ud800',
+  'a\udc00b',
+  '\ud83d',
+  '\udfff\ud800',
+  LONG,
+  'é'.repeat(20_000),
+  '名'.repeat(5_000),
+  "' OR '1'='1",
+  "'; DROP TABLE components; --",
+  'Robert"); DELETE FROM users; --',
+  '%',
+  '%00',
+  '%ff',
+  '\\',
+  '\\u0000',
+  '_%',
+  '\u202eevil',
+  '\ufeff',
+  '\ufffe',
+  '𝕳𝖊𝖗𝖆𝖑𝖉',
+  '👩‍👩‍👧',
+  '',
+  ' ',
+  '\r\n',
+  '<script>alert(1)</script>',
+  '{{page}}',
+  '{{',
+  'null',
+  'true',
+  '-1',
+  '1e999',
+  'NaN',
+  '../../etc/passwd',
 ];
 const withCharIn = (min: number, max: number) =>
-  fc.tuple(fc.string({ maxLength: 4 }), fc.integer({ min, max }), fc.string({ maxLength: 4 })).map(([a, code, b]) => `${a}${String.fromCharCode(code)}${b}`);
+  fc
+    .tuple(fc.string({ maxLength: 4 }), fc.integer({ min, max }), fc.string({ maxLength: 4 }))
+    .map(([a, code, b]) => `${a}${String.fromCharCode(code)}${b}`);
 const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...HOSTILE_TEXT) },
   { weight: 2, arbitrary: withCharIn(0, 0x1f) },
@@ -45,7 +95,22 @@ const hostileString: fc.Arbitrary<string> = fc.oneof(
 );
 /** Hostile ids as they go into a URL path (raw percent sequences included: some cannot be encoded). */
 const hostileSegment: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('%00', 'abcdefabcde%00', '%ED%A0%80', '%FF', '%', 'ABCDEFABCDEF', 'zzzzzzzzzzzz', 'abc', '1', '-1', "'%20OR%201=1--", '%2e%2e', 'x'.repeat(5_000), '%E2%80%AE'),
+  fc.constantFrom(
+    '%00',
+    'abcdefabcde%00',
+    '%ED%A0%80',
+    '%FF',
+    '%',
+    'ABCDEFABCDEF',
+    'zzzzzzzzzzzz',
+    'abc',
+    '1',
+    '-1',
+    "'%20OR%201=1--",
+    '%2e%2e',
+    'x'.repeat(5_000),
+    '%E2%80%AE',
+  ),
   hostileString.map((s) => encodeSegment(s)),
 );
 function encodeSegment(s: string): string {
@@ -56,7 +121,10 @@ function encodeSegment(s: string): string {
   }
 }
 /** Query strings, percent-encoded by hand so that invalid UTF-8 reaches the server too. */
-const queryValue: fc.Arbitrary<string> = fc.oneof(hostileString.map(encodeSegment), fc.constantFrom('%ED%A0%80', '%FF', '%', '%00', '1', '0', '100000000000000000000', 'true', 'incident'));
+const queryValue: fc.Arbitrary<string> = fc.oneof(
+  hostileString.map(encodeSegment),
+  fc.constantFrom('%ED%A0%80', '%FF', '%', '%00', '1', '0', '100000000000000000000', 'true', 'incident'),
+);
 
 // ---- JSON Schema (as the OpenAPI document gives it) to arbitrary values -----------------
 
@@ -78,15 +146,22 @@ interface Schema {
 /** Plausible values mixed with hostile ones in every slot, so a hostile value also gets past the fields before it. */
 function arbitraryOf(schema: Schema, ids: string[]): fc.Arbitrary<unknown> {
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map((s) => arbitraryOf(s, ids)));
-  if (schema.enum) return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: hostileString });
+  if (schema.enum)
+    return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: hostileString });
   switch (schema.type) {
     case 'string':
       return fc.oneof({ weight: 2, arbitrary: plausibleString(schema, ids) }, { weight: 1, arbitrary: hostileString });
     case 'integer':
     case 'number':
-      return fc.oneof(fc.integer({ min: schema.minimum ?? 0, max: Math.min(schema.maximum ?? 1000, 100_000) }), fc.constantFrom(-1, 0, 0.5, 1e308, 2 ** 53 + 2, '1'));
+      return fc.oneof(
+        fc.integer({ min: schema.minimum ?? 0, max: Math.min(schema.maximum ?? 1000, 100_000) }),
+        fc.constantFrom(-1, 0, 0.5, 1e308, 2 ** 53 + 2, '1'),
+      );
     case 'boolean':
-      return fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom('true', 1, null) });
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.boolean() },
+        { weight: 1, arbitrary: fc.constantFrom('true', 1, null) },
+      );
     case 'null':
       return fc.constant(null);
     case 'array':
@@ -96,10 +171,18 @@ function arbitraryOf(schema: Schema, ids: string[]): fc.Arbitrary<unknown> {
         const model = Object.fromEntries(Object.entries(schema.properties).map(([k, s]) => [k, arbitraryOf(s, ids)]));
         const known = fc.record(model, { requiredKeys: schema.required ?? [] });
         const extra = fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 1 });
-        return fc.oneof({ weight: 5, arbitrary: known }, { weight: 1, arbitrary: fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a })) });
+        return fc.oneof(
+          { weight: 5, arbitrary: known },
+          { weight: 1, arbitrary: fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a })) },
+        );
       }
-      const value = typeof schema.additionalProperties === 'object' ? arbitraryOf(schema.additionalProperties, ids) : fc.jsonValue({ maxDepth: 1 });
-      const key = schema.propertyNames ? (arbitraryOf(schema.propertyNames, ids) as fc.Arbitrary<string>).filter((k) => typeof k === 'string') : hostileString;
+      const value =
+        typeof schema.additionalProperties === 'object'
+          ? arbitraryOf(schema.additionalProperties, ids)
+          : fc.jsonValue({ maxDepth: 1 });
+      const key = schema.propertyNames
+        ? (arbitraryOf(schema.propertyNames, ids) as fc.Arbitrary<string>).filter((k) => typeof k === 'string')
+        : hostileString;
       return fc.dictionary(key, value, { maxKeys: 3 });
     }
   }
@@ -141,7 +224,10 @@ function expectHandled(answer: Answer, what: string) {
     expect(typeof body.error?.code, `${what}: ${answer.text.slice(0, 300)}`).toBe('string');
   }
   // Refused by the database rather than by the boundary, which would have named the field.
-  expect(answer.text.includes(UNSTORABLE_VALUE) || answer.text.includes('the database can store'), `${what} got past the boundary: ${answer.text.slice(0, 300)}`).toBe(false);
+  expect(
+    answer.text.includes(UNSTORABLE_VALUE) || answer.text.includes('the database can store'),
+    `${what} got past the boundary: ${answer.text.slice(0, 300)}`,
+  ).toBe(false);
 }
 
 // ---- HTML forms --------------------------------------------------------------------
@@ -160,7 +246,13 @@ interface HtmlForm {
   fields: FormField[];
 }
 
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 const attr = (tag: string, name: string) => {
   const m = tag.match(new RegExp(`\\s${name}="([^"]*)"`));
   return m ? decode(m[1]!) : null;
@@ -181,7 +273,11 @@ function formsOf(html: string, pagePath: string): HtmlForm[] {
       const type = attr(tag, 'type') ?? 'text';
       if (!name || type === 'submit' || type === 'file') continue;
       const unticked = (type === 'checkbox' || type === 'radio') && !/\schecked\b/.test(tag);
-      fields.push({ name, value: attr(tag, 'value') ?? (type === 'checkbox' ? 'on' : ''), ...(unticked ? { unticked } : {}) });
+      fields.push({
+        name,
+        value: attr(tag, 'value') ?? (type === 'checkbox' ? 'on' : ''),
+        ...(unticked ? { unticked } : {}),
+      });
     }
     for (const select of inner.matchAll(/<select\b([^>]*)>([\s\S]*?)<\/select>/g)) {
       const name = attr(select[1]!, 'name');
@@ -196,25 +292,48 @@ function formsOf(html: string, pagePath: string): HtmlForm[] {
     }
     const buttons = [...inner.matchAll(/<button\b([^>]*)>/g)].map((b) => b[1]!).filter((b) => attr(b, 'name'));
     if (buttons.length === 0) forms.push({ method, action, fields });
-    for (const button of buttons) forms.push({ method, action, fields: [...fields, { name: attr(button, 'name')!, value: attr(button, 'value') ?? '' }] });
+    for (const button of buttons)
+      forms.push({
+        method,
+        action,
+        fields: [...fields, { name: attr(button, 'name')!, value: attr(button, 'value') ?? '' }],
+      });
   }
   return forms;
 }
 
-const withoutIds = (s: string) => s.replace(/(^|[/=#-])[0-9a-z]{12}(?=$|[/.?&#])/g, '$1{id}').replace(/\.[A-Za-z0-9_-]{43}/g, '');
-const formKey = (form: HtmlForm) => `${form.method} ${withoutIds(form.action)} ${form.fields.find((f) => f.name === 'intent')?.value ?? ''}`;
+const withoutIds = (s: string) =>
+  s.replace(/(^|[/=#-])[0-9a-z]{12}(?=$|[/.?&#])/g, '$1{id}').replace(/\.[A-Za-z0-9_-]{43}/g, '');
+const formKey = (form: HtmlForm) =>
+  `${form.method} ${withoutIds(form.action)} ${form.fields.find((f) => f.name === 'intent')?.value ?? ''}`;
 
 /** The form's fields, each kept or made hostile, sometimes with a hostile field added. */
 function hostileForm(form: HtmlForm): fc.Arbitrary<FormField[]> {
   const fields = form.fields.map((f): fc.Arbitrary<FormField | null> => {
     if (f.name === 'intent') return fc.constant(f);
     const hostile = hostileString.map((value) => ({ name: f.name, value }));
-    if (f.unticked) return fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant({ name: f.name, value: f.value }) }, { weight: 1, arbitrary: hostile });
-    return fc.oneof({ weight: 2, arbitrary: fc.constant(f) }, { weight: 1, arbitrary: hostile }, { weight: 1, arbitrary: fc.constant(null) });
+    if (f.unticked)
+      return fc.oneof(
+        { weight: 2, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constant({ name: f.name, value: f.value }) },
+        { weight: 1, arbitrary: hostile },
+      );
+    return fc.oneof(
+      { weight: 2, arbitrary: fc.constant(f) },
+      { weight: 1, arbitrary: hostile },
+      { weight: 1, arbitrary: fc.constant(null) },
+    );
   });
   const names = [...new Set(form.fields.map((f) => f.name.split('.')[0]!)), 'x'];
-  const extra = fc.option(fc.tuple(fc.constantFrom(...names), hostileString, hostileString).map(([prefix, key, value]) => ({ name: `${prefix}.${key}`, value })), { freq: 3 });
-  return fc.tuple(fc.tuple(...fields), extra).map(([kept, added]) => [...kept.filter((f) => f !== null), ...(added ? [added] : [])]);
+  const extra = fc.option(
+    fc
+      .tuple(fc.constantFrom(...names), hostileString, hostileString)
+      .map(([prefix, key, value]) => ({ name: `${prefix}.${key}`, value })),
+    { freq: 3 },
+  );
+  return fc
+    .tuple(fc.tuple(...fields), extra)
+    .map(([kept, added]) => [...kept.filter((f) => f !== null), ...(added ? [added] : [])]);
 }
 
 /** URL-encoded by hand: a lone surrogate goes as the bytes a client could send, not as U+FFFD. */
@@ -231,15 +350,34 @@ function adminPagesOnDisk(): string[] {
     for (const name of readdirSync(dir).sort()) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else pages.push(`/admin/${path.relative(ADMIN_PAGES_DIR, full)}`.replace(/\.(astro|ts)$/, '').replace(/\/index$/, '').replace(/\[(\w+)\]/g, '{$1}'));
+      else
+        pages.push(
+          `/admin/${path.relative(ADMIN_PAGES_DIR, full)}`
+            .replace(/\.(astro|ts)$/, '')
+            .replace(/\/index$/, '')
+            .replace(/\[(\w+)\]/g, '{$1}'),
+        );
     }
   };
   walk(ADMIN_PAGES_DIR);
   return pages;
 }
 
-const document = openApiDocument(SITE_URL) as unknown as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: { content: { 'application/json': { schema: Schema } } } }>> };
-const operations = Object.entries(document.paths).flatMap(([apiPath, methods]) => Object.entries(methods).map(([method, op]) => ({ apiPath, method, op })));
+const document = openApiDocument(SITE_URL) as unknown as {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Array<{ name: string; in: string }>;
+        requestBody?: { content: { 'application/json': { schema: Schema } } };
+      }
+    >
+  >;
+};
+const operations = Object.entries(document.paths).flatMap(([apiPath, methods]) =>
+  Object.entries(methods).map(([method, op]) => ({ apiPath, method, op })),
+);
 const pathParamsOf = (apiPath: string) => [...apiPath.matchAll(/\{(\w+)\}/g)].map((m) => m[0]);
 
 // ---- valid bodies, and the text fields in them ---------------------------------------
@@ -247,7 +385,12 @@ const pathParamsOf = (apiPath: string) => [...apiPath.matchAll(/\{(\w+)\}/g)].ma
 let emails = 0;
 /** A value the schema accepts (required members only), for a body that is valid but for one field. */
 function validOf(schema: Schema, name: string, ids: Record<string, string>): unknown {
-  if (schema.anyOf) return validOf(schema.anyOf.find((s) => s.type !== 'null')!, name, ids);
+  if (schema.anyOf)
+    return validOf(
+      schema.anyOf.find((s) => s.type !== 'null')!,
+      name,
+      ids,
+    );
   if (schema.enum) return schema.enum[0];
   switch (schema.type) {
     case 'string':
@@ -266,7 +409,9 @@ function validOf(schema: Schema, name: string, ids: Record<string, string>): unk
     case 'array':
       return (schema as { minItems?: number }).minItems ? [validOf(schema.items!, name, ids)] : [];
     case 'object':
-      return Object.fromEntries((schema.required ?? []).map((key) => [key, validOf(schema.properties![key]!, key, ids)]));
+      return Object.fromEntries(
+        (schema.required ?? []).map((key) => [key, validOf(schema.properties![key]!, key, ids)]),
+      );
   }
   throw new Error(`no valid value for ${name}: ${JSON.stringify(schema)}`);
 }
@@ -281,7 +426,8 @@ function textFieldsOf(schema: Schema, prefix: string[] = []): string[][] {
     for (const v of variants) {
       if (v.type === 'array' && v.items?.type === 'string' && !v.items.enum) fields.push([...path, '0']);
       if (v.type === 'object' && v.properties) fields.push(...textFieldsOf(v, path));
-      if (v.type === 'object' && typeof v.additionalProperties === 'object' && v.propertyNames?.enum) fields.push(...textFieldsOf(v.additionalProperties, [...path, String(v.propertyNames.enum[0])]));
+      if (v.type === 'object' && typeof v.additionalProperties === 'object' && v.propertyNames?.enum)
+        fields.push(...textFieldsOf(v.additionalProperties, [...path, String(v.propertyNames.enum[0])]));
     }
   }
   return fields;
@@ -293,7 +439,9 @@ function bodyWith(schema: Schema, path: string[], value: unknown, ids: Record<st
   let node: Record<string, unknown> = body;
   let nodeSchema: Schema | undefined = schema;
   path.slice(0, -1).forEach((key, i) => {
-    const childSchema: Schema | undefined = nodeSchema?.properties?.[key] ?? (typeof nodeSchema?.additionalProperties === 'object' ? nodeSchema.additionalProperties : undefined);
+    const childSchema: Schema | undefined =
+      nodeSchema?.properties?.[key] ??
+      (typeof nodeSchema?.additionalProperties === 'object' ? nodeSchema.additionalProperties : undefined);
     const next = path[i + 1]!;
     node[key] ??= /^\d+$/.test(next) ? [] : childSchema?.properties ? validOf(childSchema, key, ids) : {};
     node = node[key] as Record<string, unknown>;
@@ -304,14 +452,47 @@ function bodyWith(schema: Schema, path: string[], value: unknown, ids: Record<st
 }
 
 /** Text no database column can take, each refused naming its field. */
-const UNSTORABLE = [['NUL', 'a\u0000b'], ['a control character', 'a\u0001b'], ['a lone surrogate', 'a\ud800b'], ['100,000 characters', LONG]] as const;
+const UNSTORABLE = [
+  ['NUL', 'a\u0000b'],
+  ['a control character', 'a\u0001b'],
+  ['a lone surrogate', 'a\ud800b'],
+  ['100,000 characters', LONG],
+] as const;
 // A sign-in password is compared with a hash, never stored: any text is only a wrong password.
 const NOT_STORED = new Set(['post /session password']);
 
-/** The public pages answered per request (their forms post to themselves): /subscribe and everything under /subscriptions. */
-const PUBLIC_FORM_PAGES = ['/subscribe', ...readdirSync(path.resolve(import.meta.dirname, '../../src/pages/subscriptions')).sort().map((name) => `/subscriptions/${name.replace(/\.astro$/, '')}`)];
+/**
+ * The public pages answered per request (their forms post to themselves): /subscribe and everything under
+ * /subscriptions.
+ */
+const PUBLIC_FORM_PAGES = [
+  '/subscribe',
+  ...readdirSync(path.resolve(import.meta.dirname, '../../src/pages/subscriptions'))
+    .sort()
+    .map((name) => `/subscriptions/${name.replace(/\.astro$/, '')}`),
+];
 /** Query parameters pages read, besides those their GET forms name. */
-const QUERY_NAMES = ['notice', 'template', 'lang', 'next', 'q', 'status', 'kind', 'page', 'before_id', 'action', 'entity_type', 'entity_id', 'actor_id', 'limit', 'after', 'unresolved', 'token', 'remove', 'language'];
+const QUERY_NAMES = [
+  'notice',
+  'template',
+  'lang',
+  'next',
+  'q',
+  'status',
+  'kind',
+  'page',
+  'before_id',
+  'action',
+  'entity_type',
+  'entity_id',
+  'actor_id',
+  'limit',
+  'after',
+  'unresolved',
+  'token',
+  'remove',
+  'language',
+];
 
 describe.each(DRIVERS)('hostile input on %s', (driver) => {
   const runs = RUNS[driver];
@@ -324,32 +505,64 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
   /** A new subscriber's link tokens (the admin's hostile forms may have removed the last one). */
   const subscribe = async () => {
     const email = `reader-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-    await requestSubscription(site.database.db, { email, scope: 'all', component_ids: [], group_ids: [], maintenance: true }, new Date());
+    await requestSubscription(
+      site.database.db,
+      { email, scope: 'all', component_ids: [], group_ids: [], maintenance: true },
+      new Date(),
+    );
     return (await site.database.db.select().from(subscribers).where(eq(subscribers.email, email)))[0]!;
   };
   const subscriberTokens = async () => {
     const reader = await subscribe();
     const secret = await tokenSecret(site.database.db);
-    return { confirm: signToken(secret, 'confirm', reader.id), manage: signToken(secret, 'manage', reader.id), unsubscribe: signToken(secret, 'unsubscribe', reader.id) };
+    return {
+      confirm: signToken(secret, 'confirm', reader.id),
+      manage: signToken(secret, 'manage', reader.id),
+      unsubscribe: signToken(secret, 'unsubscribe', reader.id),
+    };
   };
 
   /** Statuses seen per operation (HOSTILE_INPUT_DEBUG=1 prints them). */
   const seen = new Map<string, Record<number, number>>();
   let operation = '';
-  const send = async (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> => {
-    const response = await fetch(`${site.url}${url}`, { method, headers: init.headers, body: init.body, redirect: 'manual' });
+  const send = async (
+    method: string,
+    url: string,
+    init: { headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Answer> => {
+    const response = await fetch(`${site.url}${url}`, {
+      method,
+      headers: init.headers,
+      body: init.body,
+      redirect: 'manual',
+    });
     const counts = seen.get(operation) ?? {};
     counts[response.status] = (counts[response.status] ?? 0) + 1;
     seen.set(operation, counts);
-    return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '', location: response.headers.get('location') ?? '' };
+    return {
+      status: response.status,
+      text: await response.text(),
+      contentType: response.headers.get('content-type') ?? '',
+      location: response.headers.get('location') ?? '',
+    };
   };
 
   /** A Resend webhook call, signed with the site's secret or not. */
   const sendResendEvent = (body: string, signed = true) => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const key = Buffer.from(WEBHOOK_SECRET.slice(6), 'base64');
-    const signature = signed ? `v1,${createHmac('sha256', key).update(`msg_1.${timestamp}.${body}`).digest('base64')}` : 'v1,AAAA';
-    return send('POST', '/api/webhooks/resend', { headers: { 'content-type': 'application/json', 'svix-id': 'msg_1', 'svix-timestamp': timestamp, 'svix-signature': signature }, body });
+    const signature = signed
+      ? `v1,${createHmac('sha256', key).update(`msg_1.${timestamp}.${body}`).digest('base64')}`
+      : 'v1,AAAA';
+    return send('POST', '/api/webhooks/resend', {
+      headers: {
+        'content-type': 'application/json',
+        'svix-id': 'msg_1',
+        'svix-timestamp': timestamp,
+        'svix-signature': signature,
+      },
+      body,
+    });
   };
 
   /** A hostile run may take the signed-in user's admin role or end their session: sign in again then. */
@@ -364,21 +577,63 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
   const ensureSeeded = async () => {
     const db = site.database.db;
     const admin = api(site, adminToken);
-    const exists = async (table: typeof components | typeof componentGroups | typeof incidents | typeof incidentUpdates | typeof templates | typeof users | typeof apiTokens | typeof webhookEndpoints | typeof subscribers, id: string | undefined) =>
-      id !== undefined && (await db.select({ id: table.id }).from(table).where(eq(table.id, id))).length > 0;
-    if (!(await exists(componentGroups, ids['component-groups']))) ids['component-groups'] = (await admin.post('/component-groups', { name: 'Core' })).body.id;
-    if (!(await exists(components, ids.components))) ids.components = (await admin.post('/components', { name: 'API', group_id: ids['component-groups'] })).body.id;
+    const exists = async (
+      table:
+        | typeof components
+        | typeof componentGroups
+        | typeof incidents
+        | typeof incidentUpdates
+        | typeof templates
+        | typeof users
+        | typeof apiTokens
+        | typeof webhookEndpoints
+        | typeof subscribers,
+      id: string | undefined,
+    ) => id !== undefined && (await db.select({ id: table.id }).from(table).where(eq(table.id, id))).length > 0;
+    if (!(await exists(componentGroups, ids['component-groups'])))
+      ids['component-groups'] = (await admin.post('/component-groups', { name: 'Core' })).body.id;
+    if (!(await exists(components, ids.components)))
+      ids.components = (await admin.post('/components', { name: 'API', group_id: ids['component-groups'] })).body.id;
     if (!(await exists(incidents, ids.incidents)) || !(await exists(incidentUpdates, ids.updates))) {
-      const incident = (await admin.post('/incidents', { name: 'Slow API', body: 'Looking.', components: { [ids.components!]: 'degraded_performance' } })).body;
+      const incident = (
+        await admin.post('/incidents', {
+          name: 'Slow API',
+          body: 'Looking.',
+          components: { [ids.components!]: 'degraded_performance' },
+        })
+      ).body;
       ids.incidents = incident.id;
       ids.updates = incident.incident_updates[0].id;
     }
-    if (!(await exists(incidents, ids.maintenance))) ids.maintenance = (await admin.post('/incidents', { kind: 'maintenance', name: 'Upgrade', body: 'Planned.', scheduled_for: '2030-01-01T10:00:00Z', scheduled_until: '2030-01-01T11:00:00Z' })).body.id;
-    if (!(await exists(incidents, ids.resolved))) ids.resolved = (await admin.post('/incidents', { name: 'Was down', body: 'Fixed.', status: 'resolved' })).body.id;
-    if (!(await exists(templates, ids.templates))) ids.templates = (await admin.post('/templates', { name: 'Outage', status: 'investigating', title: 'Outage', body: 'We are looking at {{components}}.' })).body.id;
-    if (!(await exists(users, ids.users))) ids.users = (await addUser(site, `someone-${Date.now()}@example.com`, 'editor')).id;
-    if (!(await exists(apiTokens, ids['api-tokens']))) ids['api-tokens'] = (await addToken(site, 'viewer', 'seeded')).id;
-    if (!(await exists(webhookEndpoints, ids.webhooks))) ids.webhooks = (await admin.post('/webhooks', { url: 'https://hooks.example.com/seeded', events: ['incident.created'] })).body.id;
+    if (!(await exists(incidents, ids.maintenance)))
+      ids.maintenance = (
+        await admin.post('/incidents', {
+          kind: 'maintenance',
+          name: 'Upgrade',
+          body: 'Planned.',
+          scheduled_for: '2030-01-01T10:00:00Z',
+          scheduled_until: '2030-01-01T11:00:00Z',
+        })
+      ).body.id;
+    if (!(await exists(incidents, ids.resolved)))
+      ids.resolved = (await admin.post('/incidents', { name: 'Was down', body: 'Fixed.', status: 'resolved' })).body.id;
+    if (!(await exists(templates, ids.templates)))
+      ids.templates = (
+        await admin.post('/templates', {
+          name: 'Outage',
+          status: 'investigating',
+          title: 'Outage',
+          body: 'We are looking at {{components}}.',
+        })
+      ).body.id;
+    if (!(await exists(users, ids.users)))
+      ids.users = (await addUser(site, `someone-${Date.now()}@example.com`, 'editor')).id;
+    if (!(await exists(apiTokens, ids['api-tokens'])))
+      ids['api-tokens'] = (await addToken(site, 'viewer', 'seeded')).id;
+    if (!(await exists(webhookEndpoints, ids.webhooks)))
+      ids.webhooks = (
+        await admin.post('/webhooks', { url: 'https://hooks.example.com/seeded', events: ['incident.created'] })
+      ).body.id;
     if (!(await exists(subscribers, ids.subscribers))) ids.subscribers = (await subscribe()).id;
     const settings = (await admin.get('/page')).body;
     if (!settings.visitor_webhooks) expect((await admin.patch('/page', { visitor_webhooks: true })).status).toBe(200);
@@ -393,7 +648,9 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     const boss = await addUser(site, 'boss@example.com', 'admin');
     cookie = `herald_session=${(await createSession(site.database.db, boss.id, new Date())).token}`;
     // From here on, anything the server logs as an error fails the test.
-    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(`console.error ${args.map(String).join(' ')}`));
+    vi.spyOn(console, 'error').mockImplementation(
+      (...args: unknown[]) => void logged.push(`console.error ${args.map(String).join(' ')}`),
+    );
   });
   beforeEach(() => ensureSeeded());
   afterEach(() => {
@@ -401,59 +658,86 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
   });
   afterAll(async () => {
     vi.restoreAllMocks();
-    if (process.env.HOSTILE_INPUT_DEBUG) for (const [name, counts] of seen) process.stdout.write(`${name}: ${JSON.stringify(counts)}\n`);
+    if (process.env.HOSTILE_INPUT_DEBUG)
+      for (const [name, counts] of seen) process.stdout.write(`${name}: ${JSON.stringify(counts)}\n`);
     await site?.close();
   });
 
   describe('every operation of the OpenAPI document', () => {
-
     it('is the document the server serves', async () => {
       const served = await send('GET', '/api/admin/v1/openapi.json');
       expect(JSON.parse(served.text).paths).toEqual(JSON.parse(JSON.stringify(document.paths)));
     });
 
-    it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const))('%s answers hostile input with a 4xx, never a 5xx', async (_name, { apiPath, method, op }) => {
-      const pathParams = [...apiPath.matchAll(/\{(\w+)\}/g)].map((m) => m[0]);
-      // A path parameter's valid id is that of an item of the collection before it.
-      const validIdFor = (param: string) => {
-        const collection = apiPath.slice(0, apiPath.indexOf(param) - 1).split('/').pop()!;
-        const id = ids[collection];
-        if (!id) throw new Error(`no seeded item for ${param} in ${apiPath}: add one to the test`);
-        return id;
-      };
-      operation = `${method.toUpperCase()} ${apiPath}`;
-      const schema = op.requestBody?.content['application/json'].schema;
-      const queryNames = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-      const request = fc.record({
-        signedIn: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-        params: fc.tuple(...pathParams.map((p) => fc.oneof(fc.constant(validIdFor(p)), fc.constant(ids.resolved!), hostileSegment)), fc.constant('')),
-        body: schema
-          ? fc.oneof({ weight: 8, arbitrary: arbitraryOf(schema, Object.values(ids)).map((b) => JSON.stringify(b)) }, { weight: 1, arbitrary: fc.jsonValue().map((b) => JSON.stringify(b)) }, { weight: 1, arbitrary: fc.constantFrom('{', '', '{"name":"\\u0000"}', '{"name":"\\ud800"}', '"\\u0000"') })
-          : fc.constant(undefined),
-        query: fc.array(fc.tuple(fc.constantFrom(...queryNames, ...QUERY_NAMES), queryValue), { maxLength: 3 }),
-        ifMatch: fc.option(fc.constantFrom('"1"', 'W/"2"', 'abc', '"99999999999999999999"', '"-1"'), { freq: 4 }),
-      });
-      await fc.assert(
-        fc.asyncProperty(request, async (r) => {
-          let url = `/api/admin/v1${apiPath}`;
-          pathParams.forEach((p, i) => (url = url.replace(p, r.params[i]!)));
-          if (r.query.length) url += `?${r.query.map(([k, v]) => `${k}=${v}`).join('&')}`;
-          const headers: Record<string, string> = { ...(r.signedIn ? { authorization: `Bearer ${adminToken}` } : {}), ...(r.ifMatch ? { 'if-match': r.ifMatch } : {}) };
-          if (r.body !== undefined) headers['content-type'] = 'application/json';
-          expectHandled(await send(method.toUpperCase(), url, { headers, body: r.body }), `${method.toUpperCase()} ${url.slice(0, 200)} ${r.body?.slice(0, 200) ?? ''}`);
-          logged.length = 0;
-        }),
-        { numRuns: runs, seed: SEED },
-      );
-    });
+    it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const))(
+      '%s answers hostile input with a 4xx, never a 5xx',
+      async (_name, { apiPath, method, op }) => {
+        const pathParams = [...apiPath.matchAll(/\{(\w+)\}/g)].map((m) => m[0]);
+        // A path parameter's valid id is that of an item of the collection before it.
+        const validIdFor = (param: string) => {
+          const collection = apiPath
+            .slice(0, apiPath.indexOf(param) - 1)
+            .split('/')
+            .pop()!;
+          const id = ids[collection];
+          if (!id) throw new Error(`no seeded item for ${param} in ${apiPath}: add one to the test`);
+          return id;
+        };
+        operation = `${method.toUpperCase()} ${apiPath}`;
+        const schema = op.requestBody?.content['application/json'].schema;
+        const queryNames = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+        const request = fc.record({
+          signedIn: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+          params: fc.tuple(
+            ...pathParams.map((p) => fc.oneof(fc.constant(validIdFor(p)), fc.constant(ids.resolved!), hostileSegment)),
+            fc.constant(''),
+          ),
+          body: schema
+            ? fc.oneof(
+                { weight: 8, arbitrary: arbitraryOf(schema, Object.values(ids)).map((b) => JSON.stringify(b)) },
+                { weight: 1, arbitrary: fc.jsonValue().map((b) => JSON.stringify(b)) },
+                {
+                  weight: 1,
+                  arbitrary: fc.constantFrom('{', '', '{"name":"\\u0000"}', '{"name":"\\ud800"}', '"\\u0000"'),
+                },
+              )
+            : fc.constant(undefined),
+          query: fc.array(fc.tuple(fc.constantFrom(...queryNames, ...QUERY_NAMES), queryValue), { maxLength: 3 }),
+          ifMatch: fc.option(fc.constantFrom('"1"', 'W/"2"', 'abc', '"99999999999999999999"', '"-1"'), { freq: 4 }),
+        });
+        await fc.assert(
+          fc.asyncProperty(request, async (r) => {
+            let url = `/api/admin/v1${apiPath}`;
+            pathParams.forEach((p, i) => (url = url.replace(p, r.params[i]!)));
+            if (r.query.length) url += `?${r.query.map(([k, v]) => `${k}=${v}`).join('&')}`;
+            const headers: Record<string, string> = {
+              ...(r.signedIn ? { authorization: `Bearer ${adminToken}` } : {}),
+              ...(r.ifMatch ? { 'if-match': r.ifMatch } : {}),
+            };
+            if (r.body !== undefined) headers['content-type'] = 'application/json';
+            expectHandled(
+              await send(method.toUpperCase(), url, { headers, body: r.body }),
+              `${method.toUpperCase()} ${url.slice(0, 200)} ${r.body?.slice(0, 200) ?? ''}`,
+            );
+            logged.length = 0;
+          }),
+          { numRuns: runs, seed: SEED },
+        );
+      },
+    );
   });
 
   describe('every form', () => {
-    const pages = adminPagesOnDisk().flatMap((p) => (p.includes('{id}') ? ['incident', 'maintenance', 'resolved'].map((which) => ({ page: p, which })) : [{ page: p, which: '' }]));
+    const pages = adminPagesOnDisk().flatMap((p) =>
+      p.includes('{id}')
+        ? ['incident', 'maintenance', 'resolved'].map((which) => ({ page: p, which }))
+        : [{ page: p, which: '' }],
+    );
 
     /** Forms already driven (the incident page shows the same forms for each kind). */
     const driven = new Set<string>();
-    const fillPath = (page: string, which: string) => page.replace('{id}', which === 'incident' ? ids.incidents! : ids[which]!);
+    const fillPath = (page: string, which: string) =>
+      page.replace('{id}', which === 'incident' ? ids.incidents! : ids[which]!);
 
     /** Drives the forms a page shows (and its query string) with hostile values. */
     const driveForms = async (pagePath: string, headers: () => Record<string, string>) => {
@@ -463,18 +747,25 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       const forms = new Map<string, HtmlForm>();
       for (const form of formsOf(shown.text, pagePath.split('?')[0]!)) {
         if (form.action.startsWith('/admin/logout')) continue; // would end the session the other forms need
-        if (form.fields.some((f) => f.name === 'id' && f.value === adminTokenId)) continue; // would revoke the token the API runs use
+        // would revoke the token the API runs use
+        if (form.fields.some((f) => f.name === 'id' && f.value === adminTokenId)) continue;
         if (!forms.has(formKey(form)) && !driven.has(formKey(form))) forms.set(formKey(form), form);
       }
       for (const key of forms.keys()) driven.add(key);
-      const getNames = [...forms.values()].filter((f) => f.method === 'get').flatMap((f) => f.fields.map((x) => x.name));
+      const getNames = [...forms.values()]
+        .filter((f) => f.method === 'get')
+        .flatMap((f) => f.fields.map((x) => x.name));
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...getNames, ...QUERY_NAMES), queryValue), { minLength: 1, maxLength: 4 }), fc.boolean(), async (query, keepQuery) => {
-          // The page's own query (a link's token) kept or not, the hostile parameters after it.
-          const base = keepQuery ? pagePath : pagePath.split('?')[0]!;
-          const url = `${base}${base.includes('?') ? '&' : '?'}${query.map(([k, v]) => `${encodeSegment(k)}=${v}`).join('&')}`;
-          expectHandled(await send('GET', url, { headers: headers() }), `GET ${url.slice(0, 300)}`);
-        }),
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.constantFrom(...getNames, ...QUERY_NAMES), queryValue), { minLength: 1, maxLength: 4 }),
+          fc.boolean(),
+          async (query, keepQuery) => {
+            // The page's own query (a link's token) kept or not, the hostile parameters after it.
+            const base = keepQuery ? pagePath : pagePath.split('?')[0]!;
+            const url = `${base}${base.includes('?') ? '&' : '?'}${query.map(([k, v]) => `${encodeSegment(k)}=${v}`).join('&')}`;
+            expectHandled(await send('GET', url, { headers: headers() }), `GET ${url.slice(0, 300)}`);
+          },
+        ),
         { numRuns: Math.ceil(runs / 2), seed: SEED },
       );
       for (const form of forms.values()) {
@@ -482,9 +773,13 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         operation = `POST ${formKey(form)}`;
         await fc.assert(
           fc.asyncProperty(hostileForm(form), async (fields) => {
-            const answer = await send('POST', form.action, { headers: { ...headers(), origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody(fields) });
+            const answer = await send('POST', form.action, {
+              headers: { ...headers(), origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' },
+              body: formBody(fields),
+            });
             expectHandled(answer, `POST ${form.action} ${formBody(fields).slice(0, 300)}`);
-            if (headers().cookie && (answer.status === 403 || answer.location.startsWith('/admin/login'))) await ensureSignedIn();
+            if (headers().cookie && (answer.status === 403 || answer.location.startsWith('/admin/login')))
+              await ensureSignedIn();
           }),
           { numRuns: runs, seed: SEED },
         );
@@ -492,14 +787,23 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       return forms.size;
     };
 
-    it.each(pages.map((p) => [`${p.page}${p.which ? ` (${p.which})` : ''}`, p] as const))('admin page %s', async (_name, { page, which }) => {
-      const pagePath = fillPath(page, which);
-      const signedIn = page !== '/admin/login';
-      await ensureSignedIn();
-      await driveForms(pagePath, (): Record<string, string> => (signedIn ? { cookie } : {}));
-      // Anonymous visitors get the sign-in page, whatever they send.
-      expectHandled(await send('POST', pagePath, { headers: { origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' }, body: 'intent=%00&name=%ED%A0%80' }), `anonymous POST ${pagePath}`);
-    });
+    it.each(pages.map((p) => [`${p.page}${p.which ? ` (${p.which})` : ''}`, p] as const))(
+      'admin page %s',
+      async (_name, { page, which }) => {
+        const pagePath = fillPath(page, which);
+        const signedIn = page !== '/admin/login';
+        await ensureSignedIn();
+        await driveForms(pagePath, (): Record<string, string> => (signedIn ? { cookie } : {}));
+        // Anonymous visitors get the sign-in page, whatever they send.
+        expectHandled(
+          await send('POST', pagePath, {
+            headers: { origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'intent=%00&name=%ED%A0%80',
+          }),
+          `anonymous POST ${pagePath}`,
+        );
+      },
+    );
 
     it.each(PUBLIC_FORM_PAGES)('public page %s', async (page) => {
       const tokens: Record<string, string> = await subscriberTokens();
@@ -508,11 +812,32 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       expect(await driveForms(pagePath, () => ({}))).toBeGreaterThan(0);
       // The same forms posted with a hostile token.
       await fc.assert(
-        fc.asyncProperty(queryValue, hostileString, fc.constantFrom('unsubscribe', 'save', 'remove', ''), async (token, value, intent) => {
-          const url = `${page}?token=${token}&remove=${token}`;
-          const fields = [{ name: 'intent', value: intent }, { name: 'component_ids', value }, { name: 'group_ids', value }, { name: 'scope', value: 'some' }, { name: 'id', value }, { name: 'token', value }, { name: 'email', value }, { name: 'url', value }, { name: 'events', value }];
-          expectHandled(await send('POST', url, { headers: { origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody(fields) }), `POST ${url.slice(0, 200)}`);
-        }),
+        fc.asyncProperty(
+          queryValue,
+          hostileString,
+          fc.constantFrom('unsubscribe', 'save', 'remove', ''),
+          async (token, value, intent) => {
+            const url = `${page}?token=${token}&remove=${token}`;
+            const fields = [
+              { name: 'intent', value: intent },
+              { name: 'component_ids', value },
+              { name: 'group_ids', value },
+              { name: 'scope', value: 'some' },
+              { name: 'id', value },
+              { name: 'token', value },
+              { name: 'email', value },
+              { name: 'url', value },
+              { name: 'events', value },
+            ];
+            expectHandled(
+              await send('POST', url, {
+                headers: { origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' },
+                body: formBody(fields),
+              }),
+              `POST ${url.slice(0, 200)}`,
+            );
+          },
+        ),
         { numRuns: runs, seed: SEED },
       );
     });
@@ -521,7 +846,17 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       operation = 'POST /api/webhooks/resend';
       const event = fc.record({
         type: fc.oneof(fc.constantFrom('email.bounced', 'email.complained'), hostileString),
-        data: fc.oneof(fc.record({ to: fc.oneof(hostileString, fc.array(fc.oneof(hostileString, fc.constant('reader@example.com'), fc.jsonValue({ maxDepth: 1 })), { maxLength: 3 })) }), fc.jsonValue({ maxDepth: 2 })),
+        data: fc.oneof(
+          fc.record({
+            to: fc.oneof(
+              hostileString,
+              fc.array(fc.oneof(hostileString, fc.constant('reader@example.com'), fc.jsonValue({ maxDepth: 1 })), {
+                maxLength: 3,
+              }),
+            ),
+          }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
       });
       await fc.assert(
         fc.asyncProperty(event, fc.boolean(), async (payload, signed) => {
@@ -534,31 +869,72 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
   });
 
   describe('what bad input gets', () => {
-    const bodyOperations = operations.filter((o) => o.op.requestBody).map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const);
-    const fillPath = (apiPath: string) => pathParamsOf(apiPath).reduce((url, p) => url.replace(p, p === '{updateId}' ? ids.updates! : apiPath.startsWith('/incidents') ? ids.incidents! : ids[apiPath.split('/')[1]!]!), apiPath);
+    const bodyOperations = operations
+      .filter((o) => o.op.requestBody)
+      .map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const);
+    const fillPath = (apiPath: string) =>
+      pathParamsOf(apiPath).reduce(
+        (url, p) =>
+          url.replace(
+            p,
+            p === '{updateId}'
+              ? ids.updates!
+              : apiPath.startsWith('/incidents')
+                ? ids.incidents!
+                : ids[apiPath.split('/')[1]!]!,
+          ),
+        apiPath,
+      );
 
-    it.each(bodyOperations)('%s refuses text the database cannot store with 422, naming the field', async (_name, { apiPath, method, op }) => {
-      const schema = op.requestBody!.content['application/json'].schema;
-      const fields = textFieldsOf(schema).filter((f) => !NOT_STORED.has(`${method} ${apiPath} ${f.join('.')}`));
-      expect(fields.length, 'text fields').toBeGreaterThan(0);
-      for (const field of fields) {
-        for (const [what, value] of UNSTORABLE) {
-          const body = bodyWith(schema, field, value, ids);
-          const answer = await send(method.toUpperCase(), `/api/admin/v1${fillPath(apiPath)}`, { headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-          expect(answer.status, `${field.join('.')} with ${what}: ${answer.text.slice(0, 300)}`).toBe(422);
-          expect(JSON.parse(answer.text).error.field, `${field.join('.')} with ${what}`).toBe(field.join('.'));
+    it.each(bodyOperations)(
+      '%s refuses text the database cannot store with 422, naming the field',
+      async (_name, { apiPath, method, op }) => {
+        const schema = op.requestBody!.content['application/json'].schema;
+        const fields = textFieldsOf(schema).filter((f) => !NOT_STORED.has(`${method} ${apiPath} ${f.join('.')}`));
+        expect(fields.length, 'text fields').toBeGreaterThan(0);
+        for (const field of fields) {
+          for (const [what, value] of UNSTORABLE) {
+            const body = bodyWith(schema, field, value, ids);
+            const answer = await send(method.toUpperCase(), `/api/admin/v1${fillPath(apiPath)}`, {
+              headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            });
+            expect(answer.status, `${field.join('.')} with ${what}: ${answer.text.slice(0, 300)}`).toBe(422);
+            expect(JSON.parse(answer.text).error.field, `${field.join('.')} with ${what}`).toBe(field.join('.'));
+          }
         }
-      }
-    });
+      },
+    );
 
-    it.each(operations.filter((o) => o.apiPath.includes('{')).map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const))('%s answers 404 for a malformed id, as for an unknown one', async (_name, { apiPath, method, op }) => {
+    it.each(
+      operations
+        .filter((o) => o.apiPath.includes('{'))
+        .map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const),
+    )('%s answers 404 for a malformed id, as for an unknown one', async (_name, { apiPath, method, op }) => {
       for (const param of pathParamsOf(apiPath)) {
         // (A path that is not valid percent-encoding, such as a lone surrogate's bytes, is a 400 before any route.)
-        for (const bad of ['abc', 'ABCDEFABCDEF', '%00', 'abcdefabcde%00', '%27%20OR%201%3D1--', '%EF%BF%BD', '%F0%9F%98%80', 'x'.repeat(300), 'zzzzzzzzzzzz']) {
+        for (const bad of [
+          'abc',
+          'ABCDEFABCDEF',
+          '%00',
+          'abcdefabcde%00',
+          '%27%20OR%201%3D1--',
+          '%EF%BF%BD',
+          '%F0%9F%98%80',
+          'x'.repeat(300),
+          'zzzzzzzzzzzz',
+        ]) {
           const url = `/api/admin/v1${fillPath(apiPath).replace(param === '{updateId}' ? ids.updates! : fillPath(apiPath).split('/')[2]!, bad)}`;
           // A valid body, so that an unknown id is looked up (an invalid one is refused first).
           const schema = op.requestBody?.content['application/json'].schema;
-          const answer = await send(method.toUpperCase(), url, { headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: schema ? JSON.stringify(validOf(schema, '', ids)) : method === 'get' || method === 'delete' ? undefined : '{}' });
+          const answer = await send(method.toUpperCase(), url, {
+            headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+            body: schema
+              ? JSON.stringify(validOf(schema, '', ids))
+              : method === 'get' || method === 'delete'
+                ? undefined
+                : '{}',
+          });
           expect(answer.status, `${url.slice(0, 100)}: ${answer.text.slice(0, 200)}`).toBe(404);
           expect(JSON.parse(answer.text).error.code).toBe('not_found');
         }
@@ -566,29 +942,54 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     });
 
     it('skips addresses no column can hold in a signed Resend event', async () => {
-      for (const to of [['a\u0000b@example.com'], 'x\ud800@example.com', ['nobody@example.com', 'b\u0001@example.com']]) {
+      for (const to of [
+        ['a\u0000b@example.com'],
+        'x\ud800@example.com',
+        ['nobody@example.com', 'b\u0001@example.com'],
+      ]) {
         const answer = await sendResendEvent(JSON.stringify({ type: 'email.bounced', data: { to } }));
         expect([answer.status, JSON.parse(answer.text)], JSON.stringify(to)).toEqual([200, { quarantined: 0 }]);
       }
     });
 
     it('treats quotes and SQL in a search or filter as text: an ordinary, empty result', async () => {
-      for (const query of ["action=' OR '1'='1", 'entity_id=%27%3B%20DROP%20TABLE%20audit_log%3B--', 'actor_id=%25', 'entity_type=%5C']) {
-        const answer = await send('GET', `/api/admin/v1/audit-log?${query}`, { headers: { authorization: `Bearer ${adminToken}` } });
+      for (const query of [
+        "action=' OR '1'='1",
+        'entity_id=%27%3B%20DROP%20TABLE%20audit_log%3B--',
+        'actor_id=%25',
+        'entity_type=%5C',
+      ]) {
+        const answer = await send('GET', `/api/admin/v1/audit-log?${query}`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
         expect([answer.status, JSON.parse(answer.text)], query).toEqual([200, []]);
       }
-      const search = await send('GET', `/admin/subscribers?q=${encodeURIComponent("' OR 1=1 --")}`, { headers: { cookie } });
+      const search = await send('GET', `/admin/subscribers?q=${encodeURIComponent("' OR 1=1 --")}`, {
+        headers: { cookie },
+      });
       expect(search.status).toBe(200);
       expect(search.text).toContain('No subscribers match.');
     });
 
     it('refuses a value outside a fixed set, or text the database cannot compare, with 422 naming the parameter', async () => {
-      for (const [url, field] of [['/incidents?kind=bogus', 'kind'], ['/incidents?unresolved=maybe', 'unresolved'], ['/incidents?limit=ten', 'limit'], ['/audit-log?action=%00', 'action'], ['/audit-log?actor_id=a%01b', 'actor_id']] as const) {
+      for (const [url, field] of [
+        ['/incidents?kind=bogus', 'kind'],
+        ['/incidents?unresolved=maybe', 'unresolved'],
+        ['/incidents?limit=ten', 'limit'],
+        ['/audit-log?action=%00', 'action'],
+        ['/audit-log?actor_id=a%01b', 'actor_id'],
+      ] as const) {
         const answer = await send('GET', `/api/admin/v1${url}`, { headers: { authorization: `Bearer ${adminToken}` } });
         expect(answer.status, url).toBe(422);
         expect(JSON.parse(answer.text).error.field, url).toBe(field);
       }
-      for (const [url, field] of [['/admin/incidents/?kind=bogus', 'kind'], ['/admin/incidents/?filter=x', 'filter'], ['/admin/subscribers?status=bogus', 'status'], ['/admin/subscribers?q=a%00b', 'q'], ['/admin/audit?action=a%00b', 'action']] as const) {
+      for (const [url, field] of [
+        ['/admin/incidents/?kind=bogus', 'kind'],
+        ['/admin/incidents/?filter=x', 'filter'],
+        ['/admin/subscribers?status=bogus', 'status'],
+        ['/admin/subscribers?q=a%00b', 'q'],
+        ['/admin/audit?action=a%00b', 'action'],
+      ] as const) {
         const answer = await send('GET', url, { headers: { cookie } });
         expect(answer.status, url).toBe(422);
         expect(answer.text, url).toMatch(new RegExp(`<(input|select)[^>]*name="${field}"[^>]*aria-invalid="true"`));
@@ -606,19 +1007,44 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       ['/admin/webhooks', 'create', 'description'],
       ['/admin/incidents/new', 'publish', 'name'],
       ['/admin/incidents/new', 'publish', 'body'],
-    ])('the form on %s (%s) refuses text the database cannot store in %s, beside the field', async (page, intent, field) => {
-      const form = formsOf((await send('GET', page, { headers: { cookie } })).text, page).find((f) => f.method === 'post' && (f.fields.find((x) => x.name === 'intent')?.value ?? '') === intent && f.fields.some((x) => x.name === field))!;
-      expect(form, `${page} ${intent}`).toBeDefined();
-      const required: Record<string, () => string> = { name: () => 'Plain words', title: () => 'Plain words', body: () => 'Plain words', email: () => `form${++emails}@example.com`, password: () => 'correct-horse-battery', url: () => 'https://hooks.example.com/form' };
-      const filled = form.fields.filter((f) => !f.unticked).map((f) => (f.value === '' && required[f.name] ? { ...f, value: required[f.name]!() } : f));
-      // A form cannot carry a lone surrogate: its UTF-8 decoding turns one into U+FFFD.
-      for (const [what, value] of UNSTORABLE.filter(([what]) => what !== 'a lone surrogate')) {
-        const fields = filled.map((f) => (f.name === field ? { ...f, value } : f));
-        const answer = await send('POST', form.action, { headers: { cookie, origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody(fields) });
-        expect(answer.status, `${field} with ${what}`).toBe(422);
-        const tags = [...answer.text.matchAll(new RegExp(`<(input|textarea)[^>]*name="${field}"[^>]*>`, 'g'))].map((m) => m[0]);
-        expect(tags.filter((tag) => tag.includes('aria-invalid="true"')), `${field} with ${what}`).toHaveLength(1);
-      }
-    });
+    ])(
+      'the form on %s (%s) refuses text the database cannot store in %s, beside the field',
+      async (page, intent, field) => {
+        const form = formsOf((await send('GET', page, { headers: { cookie } })).text, page).find(
+          (f) =>
+            f.method === 'post' &&
+            (f.fields.find((x) => x.name === 'intent')?.value ?? '') === intent &&
+            f.fields.some((x) => x.name === field),
+        )!;
+        expect(form, `${page} ${intent}`).toBeDefined();
+        const required: Record<string, () => string> = {
+          name: () => 'Plain words',
+          title: () => 'Plain words',
+          body: () => 'Plain words',
+          email: () => `form${++emails}@example.com`,
+          password: () => 'correct-horse-battery',
+          url: () => 'https://hooks.example.com/form',
+        };
+        const filled = form.fields
+          .filter((f) => !f.unticked)
+          .map((f) => (f.value === '' && required[f.name] ? { ...f, value: required[f.name]!() } : f));
+        // A form cannot carry a lone surrogate: its UTF-8 decoding turns one into U+FFFD.
+        for (const [what, value] of UNSTORABLE.filter(([what]) => what !== 'a lone surrogate')) {
+          const fields = filled.map((f) => (f.name === field ? { ...f, value } : f));
+          const answer = await send('POST', form.action, {
+            headers: { cookie, origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' },
+            body: formBody(fields),
+          });
+          expect(answer.status, `${field} with ${what}`).toBe(422);
+          const tags = [...answer.text.matchAll(new RegExp(`<(input|textarea)[^>]*name="${field}"[^>]*>`, 'g'))].map(
+            (m) => m[0],
+          );
+          expect(
+            tags.filter((tag) => tag.includes('aria-invalid="true"')),
+            `${field} with ${what}`,
+          ).toHaveLength(1);
+        }
+      },
+    );
   });
 });

@@ -22,7 +22,11 @@ afterAll(xml.remove);
 
 async function signInCookie(site: TestSite): Promise<string> {
   await addUser(site, 'lead@example.com', 'editor');
-  const response = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }) });
+  const response = await fetch(`${site.url}/api/admin/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
+  });
   expect(response.status).toBe(200);
   return response.headers.get('set-cookie')!.split(';')[0]!;
 }
@@ -35,7 +39,14 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
 
   beforeEach(async () => {
     site = await startTestSite(driver, { now: () => NOW });
-    data = generateDataset({ now: NOW, componentCount: 6, incidentCount: 8, maintenanceCount: 2, spanDays: 30, withCurrentEvents: true });
+    data = generateDataset({
+      now: NOW,
+      componentCount: 6,
+      incidentCount: 8,
+      maintenanceCount: 2,
+      spanDays: 30,
+      withCurrentEvents: true,
+    });
     await insertDataset(site.database.db, data, 'Acme Cloud');
   });
   afterEach(() => site.close());
@@ -44,7 +55,12 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     await site.publisher.publishAll();
     const html = await read('zh-TW/index.html');
     expect(html).toContain('<html lang="zh-TW"');
-    for (const [language, href] of [['en', `${SITE_URL}/`], ['zh-TW', `${SITE_URL}/zh-TW/`], ['zh-CN', `${SITE_URL}/zh-CN/`], ['x-default', `${SITE_URL}/`]]) {
+    for (const [language, href] of [
+      ['en', `${SITE_URL}/`],
+      ['zh-TW', `${SITE_URL}/zh-TW/`],
+      ['zh-CN', `${SITE_URL}/zh-CN/`],
+      ['x-default', `${SITE_URL}/`],
+    ]) {
       expect(html).toContain(`<link rel="alternate" hreflang="${language}" href="${href}">`);
     }
     expect(html).toContain(`<link rel="canonical" href="${SITE_URL}/zh-TW/">`);
@@ -58,11 +74,16 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     const uptime = await read('zh-TW/uptime/index.html');
     expect(uptime).toContain('<h1>正常運作時間紀錄</h1>');
     // Each month's mark and name, and a day's date around its number (a CSS counter).
-    expect(uptime).toMatch(/<span class="mark" aria-hidden="true">\d{1,2}月<\/span><ol aria-label="\d{4}年\d{1,2}月" style="--before:&#39;\d{4}年\d{1,2}月&#39;;--after:&#39;日&#39;">/);
+    expect(uptime).toMatch(
+      /<span class="mark" aria-hidden="true">\d{1,2}月<\/span><ol aria-label="\d{4}年\d{1,2}月" style="--before:&#39;\d{4}年\d{1,2}月&#39;;--after:&#39;日&#39;">/,
+    );
     expect(html).toMatch(/<b>\d{4}年\d{1,2}月\d{1,2}日<\/b>/);
     // The other days' words, fetched by /uptime.js from the language's own file.
     expect(html).toContain('src="/uptime.js" data-days="/zh-TW/uptime-days.json"');
-    const days = JSON.parse(await read('zh-TW/uptime-days.json')) as { dates: string[]; rows: Record<string, string[]> };
+    const days = JSON.parse(await read('zh-TW/uptime-days.json')) as {
+      dates: string[];
+      rows: Record<string, string[]>;
+    };
     expect(days.dates).toHaveLength(90);
     expect(days.dates[0]).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日$/);
     expect(Object.values(days.rows).flat().join('')).toContain('無事件。');
@@ -78,7 +99,9 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
 
     const page = await read(`zh-TW/incidents/${incident.id}/index.html`);
     expect(page).toContain('<html lang="zh-TW"');
-    expect(page).toContain(`<link rel="alternate" hreflang="zh-CN" href="${SITE_URL}/zh-CN/incidents/${incident.id}/">`);
+    expect(page).toContain(
+      `<link rel="alternate" hreflang="zh-CN" href="${SITE_URL}/zh-CN/incidents/${incident.id}/">`,
+    );
     expect(page).toContain('更新');
     // What each update did to its components, in the page's words.
     expect(page).toMatch(/<li>[^<]+: 正常運作 → [^<a-zA-Z]+<\/li>/);
@@ -121,7 +144,9 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(atom).toContain('xml:lang="zh-TW"');
     expect(atom).toContain('Acme Cloud 狀態頁面上的事件與維護');
     // The zh-TW pages point feed readers at the zh-TW feeds.
-    expect(await read('zh-TW/index.html')).toContain(`type="application/rss+xml" title="Acme Cloud 服務狀態（RSS）" href="${SITE_URL}/zh-TW/history.rss"`);
+    expect(await read('zh-TW/index.html')).toContain(
+      `type="application/rss+xml" title="Acme Cloud 服務狀態（RSS）" href="${SITE_URL}/zh-TW/history.rss"`,
+    );
     // One Statuspage API for every language.
     expect(await fetch(`${site.url}/zh-TW/api/v2/summary.json`).then((r) => r.status)).toBe(404);
     expect(await fetch(`${site.url}/api/v2/summary.json`).then((r) => r.status)).toBe(200);
@@ -154,23 +179,47 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     // The zh-CN page's form carries its language.
     expect(await read('zh-CN/index.html')).toMatch(/<input type="hidden" name="language" value="zh-CN"/);
     const post = (fields: Array<[string, string]>) =>
-      fetch(`${site.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL }, body: new URLSearchParams(fields).toString() });
-    const answer = await post([['email', 'li@example.com'], ['language', 'zh-CN']]);
+      fetch(`${site.url}/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const answer = await post([
+      ['email', 'li@example.com'],
+      ['language', 'zh-CN'],
+    ]);
     expect(answer.status).toBe(200);
     const page = await answer.text();
     expect(page).toContain('<html lang="zh-CN"');
     expect(page).toContain('请查看您的收件箱');
-    await post([['email', 'ann@example.com'], ['language', 'en']]);
+    await post([
+      ['email', 'ann@example.com'],
+      ['language', 'en'],
+    ]);
 
     const sent: Array<{ to: string; subject: string; text: string }> = [];
     const transport = mailboxTransport(site.database.db);
-    const recording = { ...transport, send: async (emails: Parameters<typeof transport.send>[0], key: string) => (emails.forEach((e) => sent.push({ to: e.to, subject: e.subject, text: e.text })), transport.send(emails, key)) };
-    await drainDeliveries({ db: site.database.db, transport: recording, siteUrl: SITE_URL, from: 'status@example.com', log: silentLogger, now: () => NOW });
+    const recording = {
+      ...transport,
+      send: async (emails: Parameters<typeof transport.send>[0], key: string) => (
+        emails.forEach((e) => sent.push({ to: e.to, subject: e.subject, text: e.text })),
+        transport.send(emails, key)
+      ),
+    };
+    await drainDeliveries({
+      db: site.database.db,
+      transport: recording,
+      siteUrl: SITE_URL,
+      from: 'status@example.com',
+      log: silentLogger,
+      now: () => NOW,
+    });
     const li = sent.find((e) => e.to === 'li@example.com')!;
     expect(li.subject).toBe('[Acme Cloud] 请确认您的状态更新订阅');
     expect(li.text).toContain('如果不是您本人，请忽略此邮件');
-    expect(sent.find((e) => e.to === 'ann@example.com')!.subject).toBe('[Acme Cloud] Confirm your subscription to status updates');
-
+    expect(sent.find((e) => e.to === 'ann@example.com')!.subject).toBe(
+      '[Acme Cloud] Confirm your subscription to status updates',
+    );
 
     // The confirmation page behind the link speaks the subscriber's language too.
     const token = /\/subscriptions\/confirm\?token=([A-Za-z0-9._-]+)/.exec(li.text)![1]!;
@@ -180,20 +229,33 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
     expect(confirmPage).toContain('确认订阅');
   });
 
-  it('writes one language per delivery batch, so each email is rendered in its reader\'s language', async () => {
+  it("writes one language per delivery batch, so each email is rendered in its reader's language", async () => {
     const db = site.database.db;
     const languages = ['en', 'zh-TW', 'zh-CN', 'en', 'zh-CN', 'zh-TW', 'en'];
-    await db.insert(subscribers).values(languages.map((language, n) => ({ id: `batchsub${n}`, email: `reader${n}@example.com`, status: 'confirmed' as const, language, confirmedAt: NOW })));
+    await db.insert(subscribers).values(
+      languages.map((language, n) => ({
+        id: `batchsub${n}`,
+        email: `reader${n}@example.com`,
+        status: 'confirmed' as const,
+        language,
+        confirmedAt: NOW,
+      })),
+    );
     const [incident] = await db.select().from(incidents).limit(1);
-    await db.transaction((tx) => enqueueEventNotification(tx, { incident: incident!, update: null, kind: 'postmortem', now: NOW }));
-    const rows = await db.select({ batch: deliveries.batchId, language: subscribers.language }).from(deliveries).innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId));
+    await db.transaction((tx) =>
+      enqueueEventNotification(tx, { incident: incident!, update: null, kind: 'postmortem', now: NOW }),
+    );
+    const rows = await db
+      .select({ batch: deliveries.batchId, language: subscribers.language })
+      .from(deliveries)
+      .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId));
     expect(rows.length).toBe(languages.length);
     const byBatch = new Map<string, Set<string>>();
     for (const row of rows) byBatch.set(row.batch, (byBatch.get(row.batch) ?? new Set()).add(row.language));
     expect([...byBatch.values()].map((set) => set.size)).toEqual([1, 1, 1]);
   });
 
-  it('keeps a template\'s wording per language, checks each, and fills the form in the language chosen', async () => {
+  it("keeps a template's wording per language, checks each, and fills the form in the language chosen", async () => {
     const editor = api(site, (await addToken(site, 'editor')).token);
     const created = await editor.post('/templates', {
       name: 'Slow',
@@ -203,21 +265,47 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
       translations: { 'zh-TW': { title: '{{component}} 速度變慢', body: '我們正在調查 {{components}} 的問題。' } },
     });
     expect(created.status).toBe(201);
-    expect(created.body.translations).toEqual({ 'zh-TW': { title: '{{component}} 速度變慢', body: '我們正在調查 {{components}} 的問題。' } });
+    expect(created.body.translations).toEqual({
+      'zh-TW': { title: '{{component}} 速度變慢', body: '我們正在調查 {{components}} 的問題。' },
+    });
 
-    const unknown = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'x', body: 'y', translations: { 'zh-CN': { title: '好', body: '{{nope}}' } } });
+    const unknown = await editor.post('/templates', {
+      name: 'Bad',
+      status: 'investigating',
+      title: 'x',
+      body: 'y',
+      translations: { 'zh-CN': { title: '好', body: '{{nope}}' } },
+    });
     expect(unknown.status).toBe(422);
     expect(unknown.body.error).toMatchObject({ field: 'translations.zh-CN.body' });
-    const language = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'x', body: 'y', translations: { fr: { title: 'x', body: 'y' } } });
+    const language = await editor.post('/templates', {
+      name: 'Bad',
+      status: 'investigating',
+      title: 'x',
+      body: 'y',
+      translations: { fr: { title: 'x', body: 'y' } },
+    });
     expect(language.status).toBe(422);
-    expect(language.body.error).toMatchObject({ field: 'translations.fr', message: 'translations.fr: unknown field "fr"' });
-    const half = await editor.post('/templates', { name: 'Bad', status: 'investigating', title: 'x', body: 'y', translations: { 'zh-TW': { title: '只有標題' } } });
+    expect(language.body.error).toMatchObject({
+      field: 'translations.fr',
+      message: 'translations.fr: unknown field "fr"',
+    });
+    const half = await editor.post('/templates', {
+      name: 'Bad',
+      status: 'investigating',
+      title: 'x',
+      body: 'y',
+      translations: { 'zh-TW': { title: '只有標題' } },
+    });
     expect(half.status).toBe(422);
     expect(half.body.error.field).toBe('translations.zh-TW.body');
 
     // The admin form picks the wording in the language chosen; the main wording where there is none.
     const cookie = await signInCookie(site);
-    const page = (language: string) => fetch(`${site.url}/admin/incidents/new?template=${created.body.id}&template_language=${language}`, { headers: { cookie } }).then((r) => r.text());
+    const page = (language: string) =>
+      fetch(`${site.url}/admin/incidents/new?template=${created.body.id}&template_language=${language}`, {
+        headers: { cookie },
+      }).then((r) => r.text());
     const chinese = await page('zh-TW');
     expect(chinese).toContain('value="{{component}} 速度變慢"');
     expect(chinese).toMatch(/<option value="zh-TW" lang="zh-TW" selected/);
@@ -225,7 +313,14 @@ describe.each(DRIVERS)('languages on %s', (driver) => {
   });
 
   it('refuses an unknown language with an error naming the field', async () => {
-    const answer = await fetch(`${site.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL }, body: new URLSearchParams([['email', 'x@example.com'], ['language', 'fr']]).toString() });
+    const answer = await fetch(`${site.url}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL },
+      body: new URLSearchParams([
+        ['email', 'x@example.com'],
+        ['language', 'fr'],
+      ]).toString(),
+    });
     expect(answer.status).toBe(422);
     expect(await answer.text()).toContain('must be one of en, zh-TW, zh-CN');
   });

@@ -23,36 +23,56 @@ describe.each(DRIVERS)('sign-in throttling under parallel guesses on %s', (drive
   });
   afterAll(() => site.close());
 
-  it.each(['owner@example.com', 'nobody@example.com'])('checks at most 5 passwords of 30 parallel wrong guesses for %s from one address', async (email) => {
-    const herald = createServices({ db: site.database.db, publisher: localPublishGate(site.publisher), siteUrl: SITE_URL, log: silentLogger });
-    let checks = 0;
-    const countingCheck = (hash: string, password: string) => {
-      checks += 1;
-      return verifyPassword(hash, password);
-    };
-    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => logIn(herald, { email, password: `guess-${i}` }, '203.0.113.66', countingCheck)));
-    const errors = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as HttpError) : null));
-    expect(errors.every((e) => e instanceof HttpError)).toBe(true);
-    expect(checks).toBeGreaterThan(0);
-    expect(checks).toBeLessThanOrEqual(5);
-    expect(errors.filter((e) => e!.status === 401)).toHaveLength(checks);
-    const throttled = errors.filter((e) => e!.status === 429);
-    expect(throttled).toHaveLength(30 - checks);
-    for (const e of throttled) expect(Number(e!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    // Even the right password waits there, without a check.
-    await expect(logIn(herald, { email, password: PASSWORD }, '203.0.113.66', countingCheck)).rejects.toMatchObject({ status: 429 });
-    expect(checks).toBeLessThanOrEqual(5);
-    if (email === 'owner@example.com') {
-      const session = await logIn(herald, { email, password: PASSWORD }, '198.51.100.1', countingCheck);
-      expect(session.user.email).toBe(email);
-    }
-  });
+  it.each(['owner@example.com', 'nobody@example.com'])(
+    'checks at most 5 passwords of 30 parallel wrong guesses for %s from one address',
+    async (email) => {
+      const herald = createServices({
+        db: site.database.db,
+        publisher: localPublishGate(site.publisher),
+        siteUrl: SITE_URL,
+        log: silentLogger,
+      });
+      let checks = 0;
+      const countingCheck = (hash: string, password: string) => {
+        checks += 1;
+        return verifyPassword(hash, password);
+      };
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          logIn(herald, { email, password: `guess-${i}` }, '203.0.113.66', countingCheck),
+        ),
+      );
+      const errors = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as HttpError) : null));
+      expect(errors.every((e) => e instanceof HttpError)).toBe(true);
+      expect(checks).toBeGreaterThan(0);
+      expect(checks).toBeLessThanOrEqual(5);
+      expect(errors.filter((e) => e!.status === 401)).toHaveLength(checks);
+      const throttled = errors.filter((e) => e!.status === 429);
+      expect(throttled).toHaveLength(30 - checks);
+      for (const e of throttled) expect(Number(e!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Even the right password waits there, without a check.
+      await expect(logIn(herald, { email, password: PASSWORD }, '203.0.113.66', countingCheck)).rejects.toMatchObject({
+        status: 429,
+      });
+      expect(checks).toBeLessThanOrEqual(5);
+      if (email === 'owner@example.com') {
+        const session = await logIn(herald, { email, password: PASSWORD }, '198.51.100.1', countingCheck);
+        expect(session.user.email).toBe(email);
+      }
+    },
+  );
 
   const signIn = (email: string, password: string, client: string) =>
-    fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify({ email, password }) });
+    fetch(`${site.url}/api/admin/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+      body: JSON.stringify({ email, password }),
+    });
 
   it('answers 30 parallel guesses through the API with at most 5 refusals of the password and 429 with Retry-After for the rest; the owner elsewhere signs in', async () => {
-    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => signIn('web@example.com', `guess-${i}`, '203.0.113.77')));
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => signIn('web@example.com', `guess-${i}`, '203.0.113.77')),
+    );
     const statuses = responses.map((r) => r.status);
     const checked = statuses.filter((s) => s === 401).length;
     expect(checked).toBeGreaterThan(0);
@@ -78,7 +98,9 @@ describe.each(DRIVERS)('sign-in throttling under parallel guesses on %s', (drive
         body: new URLSearchParams({ email: 'form@example.com', password, next: '' }).toString(),
         redirect: 'manual',
       });
-    const statuses = (await Promise.all(Array.from({ length: 8 }, (_, i) => post(`guess-${i}`, '203.0.113.88')))).map((r) => r.status);
+    const statuses = (await Promise.all(Array.from({ length: 8 }, (_, i) => post(`guess-${i}`, '203.0.113.88')))).map(
+      (r) => r.status,
+    );
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     const page = await post(PASSWORD, '203.0.113.88');
     expect(page.status).toBe(429);

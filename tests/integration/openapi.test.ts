@@ -15,9 +15,14 @@ function routesOnDisk(): Map<string, Set<string>> {
         walk(full);
         continue;
       }
-      const relative = path.relative(ROUTES_DIR, full).replace(/\.ts$/, '').replace(/(^|\/)index$/, '');
+      const relative = path
+        .relative(ROUTES_DIR, full)
+        .replace(/\.ts$/, '')
+        .replace(/(^|\/)index$/, '');
       const apiPath = `/${relative}`.replace(/\[(\w+)\]/g, '{$1}').replace(/\/$/, '') || '/';
-      const methods = [...readFileSync(full, 'utf8').matchAll(/export const (GET|POST|PATCH|PUT|DELETE)\b/g)].map((m) => m[1]!.toLowerCase());
+      const methods = [...readFileSync(full, 'utf8').matchAll(/export const (GET|POST|PATCH|PUT|DELETE)\b/g)].map((m) =>
+        m[1]!.toLowerCase(),
+      );
       routes.set(apiPath, new Set(methods));
     }
   };
@@ -27,7 +32,22 @@ function routesOnDisk(): Map<string, Set<string>> {
 
 describe('the OpenAPI document', () => {
   let site: TestSite;
-  let document: { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: { properties?: Record<string, unknown>; additionalProperties?: boolean } } } } }>> };
+  let document: {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          requestBody?: {
+            content: {
+              'application/json': { schema: { properties?: Record<string, unknown>; additionalProperties?: boolean } };
+            };
+          };
+        }
+      >
+    >;
+  };
 
   beforeAll(async () => {
     site = await startTestSite('pglite');
@@ -45,12 +65,23 @@ describe('the OpenAPI document', () => {
     const onDisk = routesOnDisk();
     const documented = new Map(Object.entries(document.paths).map(([p, ops]) => [p, new Set(Object.keys(ops))]));
     expect([...documented.keys()].sort()).toEqual([...onDisk.keys()].sort());
-    for (const [apiPath, methods] of onDisk) expect([...documented.get(apiPath)!].sort(), apiPath).toEqual([...methods].sort());
+    for (const [apiPath, methods] of onDisk)
+      expect([...documented.get(apiPath)!].sort(), apiPath).toEqual([...methods].sort());
   });
 
   it('describes request bodies with the fields the API accepts, and no others', () => {
     const create = document.paths['/incidents']!.post!.requestBody!.content['application/json'].schema;
-    expect(Object.keys(create.properties!)).toEqual(expect.arrayContaining(['name', 'status', 'impact_override', 'body', 'components', 'deliver_notifications', 'scheduled_for']));
+    expect(Object.keys(create.properties!)).toEqual(
+      expect.arrayContaining([
+        'name',
+        'status',
+        'impact_override',
+        'body',
+        'components',
+        'deliver_notifications',
+        'scheduled_for',
+      ]),
+    );
     expect(create.additionalProperties).toBe(false);
   });
 });

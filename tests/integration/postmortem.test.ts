@@ -17,7 +17,9 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
     return response.text();
   };
   const publicStatus = async (id: string) => {
-    const list = JSON.parse(await publicText('/api/v2/incidents.json')) as { incidents: Array<{ id: string; status: string }> };
+    const list = JSON.parse(await publicText('/api/v2/incidents.json')) as {
+      incidents: Array<{ id: string; status: string }>;
+    };
     return list.incidents.find((i) => i.id === id)?.status;
   };
   const versionOf = async (id: string) => (await editor.get(`/incidents/${id}`)).body.version as number;
@@ -27,14 +29,26 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
     await site.publisher.publishAll();
     editor = api(site, (await addToken(site, 'editor')).token);
     const componentId = (await editor.post('/components', { name: 'Payments' })).body.id;
-    resolvedId = (await editor.post('/incidents', { name: 'Payments failing', body: 'We are investigating.', components: { [componentId]: 'major_outage' } })).body.id;
-    expect((await editor.post(`/incidents/${resolvedId}/updates`, { status: 'resolved', body: 'Fixed.' })).status).toBe(201);
+    resolvedId = (
+      await editor.post('/incidents', {
+        name: 'Payments failing',
+        body: 'We are investigating.',
+        components: { [componentId]: 'major_outage' },
+      })
+    ).body.id;
+    expect((await editor.post(`/incidents/${resolvedId}/updates`, { status: 'resolved', body: 'Fixed.' })).status).toBe(
+      201,
+    );
     openId = (await editor.post('/incidents', { name: 'Still going', body: 'We are investigating.' })).body.id;
   });
   afterAll(() => site.close());
 
   it('saves a draft that the public does not see', async () => {
-    const saved = await editor.put(`/incidents/${resolvedId}/postmortem`, { body: DRAFT, publish: false, version: await versionOf(resolvedId) });
+    const saved = await editor.put(`/incidents/${resolvedId}/postmortem`, {
+      body: DRAFT,
+      publish: false,
+      version: await versionOf(resolvedId),
+    });
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ status: 'resolved', postmortem_body: DRAFT, postmortem_published_at: null });
     expect(saved.headers.get('herald-publish')).toMatch(/^published/);
@@ -46,7 +60,11 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
   });
 
   it('publishes it: on the incident page, in the JSON with status postmortem, and in the feed', async () => {
-    const published = await editor.put(`/incidents/${resolvedId}/postmortem`, { postmortem: { body: FINAL, publish: true } }, { 'if-match': `"${await versionOf(resolvedId)}"` });
+    const published = await editor.put(
+      `/incidents/${resolvedId}/postmortem`,
+      { postmortem: { body: FINAL, publish: true } },
+      { 'if-match': `"${await versionOf(resolvedId)}"` },
+    );
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ status: 'postmortem', postmortem_body: FINAL });
     expect(published.body.postmortem_published_at).toMatch(/Z$/);
@@ -58,7 +76,9 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
     await site.publisher.idle(); // the feeds follow the incident page and the JSON
     expect(await publicText('/history.rss')).toContain('Payments failing — Postmortem');
     const audit = await editor.get(`/audit-log?entity_id=${resolvedId}`);
-    expect(audit.body.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['postmortem.draft', 'postmortem.publish']));
+    expect(audit.body.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['postmortem.draft', 'postmortem.publish']),
+    );
     // The entry keeps the incident's fields, not every update again.
     const entry = audit.body.find((e: { action: string }) => e.action === 'postmortem.publish');
     expect(entry.after.postmortem_published_at).toMatch(/Z$/);
@@ -82,7 +102,11 @@ describe.each(DRIVERS)('postmortems on %s', (driver) => {
 
   it('answers 409 to a write based on a stale version, and changes nothing', async () => {
     const stale = (await versionOf(resolvedId)) - 1;
-    const conflict = await editor.put(`/incidents/${resolvedId}/postmortem`, { body: 'Overwritten', publish: true, version: stale });
+    const conflict = await editor.put(`/incidents/${resolvedId}/postmortem`, {
+      body: 'Overwritten',
+      publish: true,
+      version: stale,
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error).toMatchObject({ code: 'version_conflict', field: 'version' });
     const viaHeader = await editor.delete(`/incidents/${resolvedId}/postmortem`, { 'if-match': `"${stale}"` });

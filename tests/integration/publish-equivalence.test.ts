@@ -30,7 +30,14 @@ async function readTree(root: string): Promise<Map<string, Buffer>> {
     if (!entry.isFile() || entry.name === '.herald-revision') continue;
     const file = path.join(entry.parentPath, entry.name);
     const content = await readFile(file);
-    files.set(path.relative(root, file), entry.name.endsWith('.html') ? Buffer.from(content.toString('utf8').replace(/(<meta name="generator" content="Herald \(revision )\d+\)">/, '$1N)">')) : content);
+    files.set(
+      path.relative(root, file),
+      entry.name.endsWith('.html')
+        ? Buffer.from(
+            content.toString('utf8').replace(/(<meta name="generator" content="Herald \(revision )\d+\)">/, '$1N)">'),
+          )
+        : content,
+    );
   }
   return files;
 }
@@ -41,10 +48,16 @@ function differences(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
   return [...paths].filter((p) => !a.get(p)?.equals(b.get(p) ?? Buffer.alloc(0)) || !b.has(p)).sort();
 }
 
-async function bumpRevision(db: TestDatabase['db'], write: (tx: Parameters<Parameters<TestDatabase['db']['transaction']>[0]>[0]) => Promise<unknown>) {
+async function bumpRevision(
+  db: TestDatabase['db'],
+  write: (tx: Parameters<Parameters<TestDatabase['db']['transaction']>[0]>[0]) => Promise<unknown>,
+) {
   await db.transaction(async (tx) => {
     await write(tx);
-    await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+    await tx
+      .update(siteState)
+      .set({ revision: sql`${siteState.revision} + 1` })
+      .where(eq(siteState.id, 1));
   });
 }
 
@@ -56,7 +69,17 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
   const publisher = async (options: { renderThread?: boolean | RenderThread; fullPublishBatch?: number } = {}) => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-equivalence-'));
     dataDirs.push(dataDir);
-    const made = new Publisher({ db: database.db, handler: await builtHandler(), dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW, ...options });
+    const made = new Publisher({
+      db: database.db,
+      handler: await builtHandler(),
+      dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: false,
+      now: () => NOW,
+      ...options,
+    });
     publishers.push(made);
     return { publisher: made, site: path.join(dataDir, 'site') };
   };
@@ -64,7 +87,18 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
   beforeEach(async () => {
     database = await createTestDatabase(driver);
     // Large enough for a full publish to share its batches with the render thread (400 routes and more).
-    await insertDataset(database.db, generateDataset({ now: NOW, componentCount: 6, incidentCount: 140, maintenanceCount: 4, spanDays: 200, withCurrentEvents: true }), 'Acme Cloud');
+    await insertDataset(
+      database.db,
+      generateDataset({
+        now: NOW,
+        componentCount: 6,
+        incidentCount: 140,
+        maintenanceCount: 4,
+        spanDays: 200,
+        withCurrentEvents: true,
+      }),
+      'Acme Cloud',
+    );
   });
   afterEach(async () => {
     for (const made of publishers.splice(0)) await made.close();
@@ -77,17 +111,46 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
     await changing.publisher.publishAll();
 
     const ctx = { db: database.db, actor: SYSTEM_ACTOR, now: NOW };
-    const [component] = await database.db.select({ id: components.id }).from(components).where(eq(components.hidden, false)).limit(1);
+    const [component] = await database.db
+      .select({ id: components.id })
+      .from(components)
+      .where(eq(components.hidden, false))
+      .limit(1);
     const degraded = await updateComponent(ctx, component!.id, { status: 'partial_outage' });
     await changing.publisher.publishChange(degraded.scope!);
     await bumpRevision(database.db, async (tx) => {
-      await tx.insert(incidents).values({ id: 'equivalent01', kind: 'incident', name: 'Slow exports', status: 'investigating', impact: 'minor', startedAt: NOW });
-      await tx.insert(incidentUpdates).values({ id: 'uequivalent01', incidentId: 'equivalent01', status: 'investigating', body: 'Exports **take minutes**.', displayAt: NOW });
+      await tx.insert(incidents).values({
+        id: 'equivalent01',
+        kind: 'incident',
+        name: 'Slow exports',
+        status: 'investigating',
+        impact: 'minor',
+        startedAt: NOW,
+      });
+      await tx.insert(incidentUpdates).values({
+        id: 'uequivalent01',
+        incidentId: 'equivalent01',
+        status: 'investigating',
+        body: 'Exports **take minutes**.',
+        displayAt: NOW,
+      });
     });
     await changing.publisher.publishChange({ incidentIds: ['equivalent01'] });
-    await bumpRevision(database.db, (tx) => tx.insert(incidentUpdates).values({ id: 'uequivalent02', incidentId: 'equivalent01', status: 'identified', body: 'A stuck queue.', displayAt: NOW }));
+    await bumpRevision(database.db, (tx) =>
+      tx.insert(incidentUpdates).values({
+        id: 'uequivalent02',
+        incidentId: 'equivalent01',
+        status: 'identified',
+        body: 'A stuck queue.',
+        displayAt: NOW,
+      }),
+    );
     await changing.publisher.publishChange({ incidentIds: ['equivalent01'] });
-    const [old] = await database.db.select({ id: incidents.id }).from(incidents).where(eq(incidents.status, 'resolved')).limit(1);
+    const [old] = await database.db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(eq(incidents.status, 'resolved'))
+      .limit(1);
     await bumpRevision(database.db, (tx) => tx.delete(incidents).where(eq(incidents.id, old!.id)));
     await changing.publisher.publishChange({ incidentIds: [old!.id] });
     await changing.publisher.idle(); // what the changes left for later, too

@@ -74,7 +74,8 @@ function siteObjects(s3: S3StandIn): Map<string, StoredObject> {
 function expectBucketEqualsTree(s3: S3StandIn, dir: string): void {
   const objects = siteObjects(s3);
   expect([...objects.keys()].sort()).toEqual(siteFiles(dir));
-  for (const file of siteFiles(dir)) expect(objects.get(file)!.body.equals(readFileSync(path.join(dir, file))), file).toBe(true);
+  for (const file of siteFiles(dir))
+    expect(objects.get(file)!.body.equals(readFileSync(path.join(dir, file))), file).toBe(true);
 }
 
 function heldRevision(s3: S3StandIn): number | undefined {
@@ -102,7 +103,10 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
 async function synced(mirror: TargetMirror, timeoutMs = 15_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the target did not catch up: ${mirror.status.lastError?.message ?? 'no error'}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`the target did not catch up: ${mirror.status.lastError?.message ?? 'no error'}`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([mirror.idle(), timeout]);
@@ -117,10 +121,13 @@ let logLines: string[];
 const mirrors: TargetMirror[] = [];
 
 function startMirror(options: Partial<TargetMirrorOptions> & { endpoint?: string } = {}): TargetMirror {
-  const [target] = parsePublishTargets(`s3://site/${PREFIX}?endpoint=${options.endpoint ?? s3.endpoint}&region=us-east-1&path_style=true`, {
-    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: SECRET,
-  });
+  const [target] = parsePublishTargets(
+    `s3://site/${PREFIX}?endpoint=${options.endpoint ?? s3.endpoint}&region=us-east-1&path_style=true`,
+    {
+      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: SECRET,
+    },
+  );
   const mirror = new TargetMirror({
     target: target!,
     log: createLogger({ json: true, write: (line) => logLines.push(line) }),
@@ -132,8 +139,20 @@ function startMirror(options: Partial<TargetMirrorOptions> & { endpoint?: string
   return mirror;
 }
 
-const full = (revision: number): PublishedChange => ({ revision, siteDir: dir, kind: 'full', written: [], removed: [] });
-const files = (revision: number, written: string[], removed: string[] = []): PublishedChange => ({ revision, siteDir: dir, kind: 'files', written, removed });
+const full = (revision: number): PublishedChange => ({
+  revision,
+  siteDir: dir,
+  kind: 'full',
+  written: [],
+  removed: [],
+});
+const files = (revision: number, written: string[], removed: string[] = []): PublishedChange => ({
+  revision,
+  siteDir: dir,
+  kind: 'files',
+  written,
+  removed,
+});
 
 beforeEach(async () => {
   s3 = await startS3StandIn({ buckets: ['site'], accessKeyIds: [ACCESS_KEY_ID], maxKeys: 7 });
@@ -156,9 +175,18 @@ describe('a full sync', () => {
 
     expectBucketEqualsTree(s3, dir);
     const objects = siteObjects(s3);
-    expect(objects.get('index.html')).toMatchObject({ contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=0, s-maxage=10, must-revalidate' });
-    expect(objects.get('_astro/app.D3adB33f.css')).toMatchObject({ contentType: 'text/css; charset=utf-8', cacheControl: 'public, max-age=31536000, immutable' });
-    expect(objects.get('api/v2/summary.json')).toMatchObject({ contentType: 'application/json; charset=utf-8', cacheControl: 'public, max-age=0, s-maxage=10, must-revalidate' });
+    expect(objects.get('index.html')).toMatchObject({
+      contentType: 'text/html; charset=utf-8',
+      cacheControl: 'public, max-age=0, s-maxage=10, must-revalidate',
+    });
+    expect(objects.get('_astro/app.D3adB33f.css')).toMatchObject({
+      contentType: 'text/css; charset=utf-8',
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
+    expect(objects.get('api/v2/summary.json')).toMatchObject({
+      contentType: 'application/json; charset=utf-8',
+      cacheControl: 'public, max-age=0, s-maxage=10, must-revalidate',
+    });
     expect(objects.get('images/logo.png')).toMatchObject({ contentType: 'image/png' });
     expect(objects.get('badge.svg')).toMatchObject({ contentType: 'image/svg+xml; charset=utf-8' });
     expect(heldRevision(s3)).toBe(3);
@@ -189,7 +217,12 @@ describe('a full sync', () => {
     await synced(mirror);
     writeFile(dir, 'index.html', PAGE('Status, changed'));
     rmSync(path.join(dir, 'incidents/b'), { recursive: true });
-    s3.bucket('site').set(`${PREFIX}.herald/keep.json`, { body: Buffer.from('{}'), contentType: undefined, cacheControl: undefined, etag: 'x' });
+    s3.bucket('site').set(`${PREFIX}.herald/keep.json`, {
+      body: Buffer.from('{}'),
+      contentType: undefined,
+      cacheControl: undefined,
+      etag: 'x',
+    });
     const before = s3.requests.length;
 
     mirror.push(full(2));
@@ -227,10 +260,17 @@ describe('a change', () => {
     rmSync(path.join(dir, 'incidents/b'), { recursive: true });
     rmSync(path.join(dir, 'history.rss'));
     // An object under the removed directory that the change's file list does not name.
-    s3.bucket('site').set(`${PREFIX}incidents/b/old.json`, { body: Buffer.from('{}'), contentType: undefined, cacheControl: undefined, etag: 'x' });
+    s3.bucket('site').set(`${PREFIX}incidents/b/old.json`, {
+      body: Buffer.from('{}'),
+      contentType: undefined,
+      cacheControl: undefined,
+      etag: 'x',
+    });
     const before = s3.requests.length;
 
-    mirror.push(files(2, ['index.html', 'incidents/c/index.html', 'api/v2/summary.json'], ['incidents/b/', 'history.rss']));
+    mirror.push(
+      files(2, ['index.html', 'incidents/c/index.html', 'api/v2/summary.json'], ['incidents/b/', 'history.rss']),
+    );
     await synced(mirror);
 
     expect(putsSince(s3, before).sort()).toEqual(['api/v2/summary.json', 'incidents/c/index.html', 'index.html']);
@@ -244,7 +284,8 @@ describe('a change', () => {
     mirror.push(full(1));
     await synced(mirror);
     // A new build: new hashed assets that every page refers to, the old ones removed.
-    const newPage = (title: string, links: string[] = []) => PAGE(title, links).replaceAll('D3adB33f', 'N3wCss00').replaceAll('C0ffee12', 'N3wJs000');
+    const newPage = (title: string, links: string[] = []) =>
+      PAGE(title, links).replaceAll('D3adB33f', 'N3wCss00').replaceAll('C0ffee12', 'N3wJs000');
     const written = {
       '_astro/app.N3wCss00.css': 'body{color:#222}',
       '_astro/app.N3wJs000.js': 'console.log("v2")',
@@ -283,7 +324,9 @@ describe('a change', () => {
     expect(last(/^PutObject _astro\//)).toBeLessThan(first(/^PutObject .*\.html$/));
     expect(last(/^PutObject incidents\//)).toBeLessThan(first(/^PutObject history\//));
     expect(last(/^PutObject (incidents|history)\//)).toBeLessThan(first(/^PutObject (zh-CN\/)?index\.html$/));
-    expect(last(/^PutObject (zh-CN\/)?index\.html$/)).toBeLessThan(first(/^PutObject (api\/|widget\.json|uptime-days\.json|badge\.svg)/));
+    expect(last(/^PutObject (zh-CN\/)?index\.html$/)).toBeLessThan(
+      first(/^PutObject (api\/|widget\.json|uptime-days\.json|badge\.svg)/),
+    );
     expect(last(/^PutObject (?!\.herald)/)).toBeLessThan(first(/^DeleteObject/));
     expect(order.at(-1)).toBe('PutObject .herald/revision.json');
     expectBucketEqualsTree(s3, dir);
@@ -315,9 +358,21 @@ describe('a change', () => {
 
 describe('a failing target', () => {
   it.each([
-    { fault: '500 Internal Error', inject: (s: S3StandIn, on: boolean) => s.failNext(on ? 1e9 : 0, 500), message: /InternalError \(HTTP 500\)/ },
-    { fault: '503 SlowDown', inject: (s: S3StandIn, on: boolean) => s.failNext(on ? 1e9 : 0, 503), message: /SlowDown \(HTTP 503\)/ },
-    { fault: 'refused credentials (403)', inject: (s: S3StandIn, on: boolean) => s.refuseCredentials(on), message: /InvalidAccessKeyId \(HTTP 403\)/ },
+    {
+      fault: '500 Internal Error',
+      inject: (s: S3StandIn, on: boolean) => s.failNext(on ? 1e9 : 0, 500),
+      message: /InternalError \(HTTP 500\)/,
+    },
+    {
+      fault: '503 SlowDown',
+      inject: (s: S3StandIn, on: boolean) => s.failNext(on ? 1e9 : 0, 503),
+      message: /SlowDown \(HTTP 503\)/,
+    },
+    {
+      fault: 'refused credentials (403)',
+      inject: (s: S3StandIn, on: boolean) => s.refuseCredentials(on),
+      message: /InvalidAccessKeyId \(HTTP 403\)/,
+    },
   ])('($fault) is retried, shows its lag, and catches up with every change merged', async ({ inject, message }) => {
     const clock = { now: new Date('2026-03-01T12:00:00Z') };
     const mirror = startMirror({ now: () => clock.now });
@@ -330,7 +385,12 @@ describe('a failing target', () => {
     mirror.push(files(2, ['incidents/a/index.html']));
     expect(performance.now() - started).toBeLessThan(20);
     await waitFor(() => mirror.status.failingSince !== null);
-    expect(mirror.status).toMatchObject({ revision: 1, behind: 1, failingSince: clock.now, lastError: { message: expect.stringMatching(message), at: clock.now } });
+    expect(mirror.status).toMatchObject({
+      revision: 1,
+      behind: 1,
+      failingSince: clock.now,
+      lastError: { message: expect.stringMatching(message), at: clock.now },
+    });
 
     // More changes while it fails, merged into one catch-up.
     writeFile(dir, 'incidents/c/index.html', PAGE('Incident C'));
@@ -344,7 +404,12 @@ describe('a failing target', () => {
     await synced(mirror);
     expectBucketEqualsTree(s3, dir);
     expect(heldRevision(s3)).toBe(3);
-    expect(mirror.status).toMatchObject({ revision: 3, behind: 0, failingSince: null, lastError: { message: expect.stringMatching(message) } });
+    expect(mirror.status).toMatchObject({
+      revision: 3,
+      behind: 0,
+      failingSince: null,
+      lastError: { message: expect.stringMatching(message) },
+    });
     const text = JSON.stringify(mirror.status) + logLines.join('\n');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(ACCESS_KEY_ID);

@@ -16,7 +16,11 @@ const SITE_HOST = 'status.example.com';
 const KEY_ID = 'AKIAHERALDTEST';
 const SECRET = 'herald-test-secret-key';
 
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  attempt: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
@@ -94,10 +98,16 @@ describe('publishing to a bucket, with a purged cache in front of it', () => {
 
   it('uploads a change, then purges the cache in front of the bucket, and shows the target in /healthz', async () => {
     // The first publish's purge reaches the cache once the bucket holds it.
-    await eventually("the cache serves the bucket's index", async () => ((await varnish.get('/')).status === 200 ? true : undefined));
+    await eventually("the cache serves the bucket's index", async () =>
+      (await varnish.get('/')).status === 200 ? true : undefined,
+    );
     expect((await varnish.get('/')).cache).toBe('HIT');
     const puts = s3.requests.filter((r) => r.operation === 'PutObject').length;
-    const created = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bucket-borne', body: 'Seen from the bucket.' }) });
+    const created = await fetch(`${base}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bucket-borne', body: 'Seen from the bucket.' }),
+    });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
     await eventually('the cache serves the change', async () => {
@@ -110,13 +120,23 @@ describe('publishing to a bucket, with a purged cache in front of it', () => {
     expect(changed).toBeGreaterThan(5);
     expect(changed).toBeLessThan(300);
     const health = await (await fetch(`${base}/healthz`)).json();
-    expect(health).toMatchObject({ status: 'ok', targets: [{ target: `s3://status-site/public (${s3.endpoint})`, behind: expect.any(Number), failing_since: null }], caches: [{ cache: `PURGE ${varnish.url}`, failing_since: null }] });
+    expect(health).toMatchObject({
+      status: 'ok',
+      targets: [
+        { target: `s3://status-site/public (${s3.endpoint})`, behind: expect.any(Number), failing_since: null },
+      ],
+      caches: [{ cache: `PURGE ${varnish.url}`, failing_since: null }],
+    });
     expect(JSON.stringify(health)).not.toContain(SECRET);
   });
 
   it('shows a failing target as lagging in /healthz and the admin, never a 503, and catches up', async () => {
     s3.refuseCredentials(true);
-    const created = await fetch(`${base}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'While the bucket refuses', body: 'Still published locally.' }) });
+    const created = await fetch(`${base}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'While the bucket refuses', body: 'Still published locally.' }),
+    });
     expect(created.status).toBe(201);
     expect(await (await fetch(`${base}/`)).text()).toContain('While the bucket refuses');
     const lagging = await eventually('the target shows its failure', async () => {
@@ -125,14 +145,27 @@ describe('publishing to a bucket, with a purged cache in front of it', () => {
       return body.targets[0].failing_since ? { status: response.status, body } : undefined;
     });
     expect(lagging.status).toBe(200);
-    expect(lagging.body).toMatchObject({ status: 'degraded', database: 'up', targets: [{ behind: expect.any(Number), last_error: { message: expect.stringMatching(/403|InvalidAccessKeyId|credentials/i) } }] });
+    expect(lagging.body).toMatchObject({
+      status: 'degraded',
+      database: 'up',
+      targets: [
+        {
+          behind: expect.any(Number),
+          last_error: { message: expect.stringMatching(/403|InvalidAccessKeyId|credentials/i) },
+        },
+      ],
+    });
     expect(lagging.body.targets[0].behind).toBeGreaterThan(0);
     const dashboard = await (await fetch(`${base}/admin/`, { headers: { cookie } })).text();
     expect(dashboard).toMatch(/s3:\/\/status-site\/public \([^)]+\)<\/span>\s*<span class="due-overdue">failing since/);
     expect(dashboard).not.toContain(SECRET);
 
     s3.refuseCredentials(false);
-    await eventually('the target catches up', async () => ((await (await fetch(`${base}/healthz`)).json()).targets[0].behind === 0 ? true : undefined), 60_000);
+    await eventually(
+      'the target catches up',
+      async () => ((await (await fetch(`${base}/healthz`)).json()).targets[0].behind === 0 ? true : undefined),
+      60_000,
+    );
     expect(object('index.html')!.body.toString()).toContain('While the bucket refuses');
     expect(herald.output()).not.toContain(SECRET);
   }, 90_000);
@@ -147,7 +180,10 @@ describe.runIf(process.env.DATABASE_URL)('two instances publishing to one bucket
     await admin.unsafe(`create database ${name}`);
     const url = new URL(process.env.DATABASE_URL!);
     url.pathname = `/${name}`;
-    const dirs = [await mkdtemp(path.join(os.tmpdir(), 'herald-bucket-a-')), await mkdtemp(path.join(os.tmpdir(), 'herald-bucket-b-'))];
+    const dirs = [
+      await mkdtemp(path.join(os.tmpdir(), 'herald-bucket-a-')),
+      await mkdtemp(path.join(os.tmpdir(), 'herald-bucket-b-')),
+    ];
     const instances: HeraldProcess[] = [];
     try {
       // One site: the same SITE_URL and HERALD_APP_URL (a load balancer's), each instance its own keys.
@@ -162,27 +198,53 @@ describe.runIf(process.env.DATABASE_URL)('two instances publishing to one bucket
         AWS_SECRET_ACCESS_KEY: SECRET,
       };
       const ports = [await freePort(), await freePort()];
-      const a = startHerald({ ...shared, PORT: String(ports[0]), HERALD_DATA_DIR: dirs[0]!, AWS_ACCESS_KEY_ID: 'AKIAINSTANCEA' });
+      const a = startHerald({
+        ...shared,
+        PORT: String(ports[0]),
+        HERALD_DATA_DIR: dirs[0]!,
+        AWS_ACCESS_KEY_ID: 'AKIAINSTANCEA',
+      });
       instances.push(a);
       await a.waitFor('Herald is running', 60_000);
-      const b = startHerald({ ...shared, PORT: String(ports[1]), HERALD_DATA_DIR: dirs[1]!, AWS_ACCESS_KEY_ID: 'AKIAINSTANCEB' });
+      const b = startHerald({
+        ...shared,
+        PORT: String(ports[1]),
+        HERALD_DATA_DIR: dirs[1]!,
+        AWS_ACCESS_KEY_ID: 'AKIAINSTANCEB',
+      });
       instances.push(b);
       await b.waitFor('Herald is running', 60_000);
       expect(a.output()).toContain('this instance publishes the site now');
-      const signedBy = (key: string) => s3.requests.filter((r) => r.operation === 'PutObject' && r.accessKeyId === key).length;
-      await eventually('the bucket holds the site', () => (s3.bucket('shared-site').has('.herald/revision.json') ? true : undefined));
+      const signedBy = (key: string) =>
+        s3.requests.filter((r) => r.operation === 'PutObject' && r.accessKeyId === key).length;
+      await eventually('the bucket holds the site', () =>
+        s3.bucket('shared-site').has('.herald/revision.json') ? true : undefined,
+      );
 
       // A change made through B is published, and uploaded, by A alone.
       const post = async (port: number, title: string) => {
         const session = await signIn(`http://127.0.0.1:${port}`);
-        const response = await fetch(`http://127.0.0.1:${port}/api/admin/v1/incidents`, { method: 'POST', headers: { cookie: session, origin: 'https://herald.example.com', 'content-type': 'application/json' }, body: JSON.stringify({ name: title, body: 'Investigating.' }) });
+        const response = await fetch(`http://127.0.0.1:${port}/api/admin/v1/incidents`, {
+          method: 'POST',
+          headers: { cookie: session, origin: 'https://herald.example.com', 'content-type': 'application/json' },
+          body: JSON.stringify({ name: title, body: 'Investigating.' }),
+        });
         expect(response.status).toBe(201);
       };
       await post(ports[1]!, 'Made through B');
-      await eventually('A uploads the change', () => (s3.bucket('shared-site').get('index.html')?.body.toString().includes('Made through B') ? true : undefined));
+      await eventually('A uploads the change', () =>
+        s3.bucket('shared-site').get('index.html')?.body.toString().includes('Made through B') ? true : undefined,
+      );
       // And the change's deferred files (history, feeds, other languages).
       const holds = (key: string) => s3.bucket('shared-site').get(key)?.body.toString().includes('Made through B');
-      await eventually('A uploads the deferred files', () => (['history/index.html', 'history.rss', 'zh-TW/index.html', 'zh-CN/history/index.html'].every(holds) ? true : undefined), 60_000);
+      await eventually(
+        'A uploads the deferred files',
+        () =>
+          ['history/index.html', 'history.rss', 'zh-TW/index.html', 'zh-CN/history/index.html'].every(holds)
+            ? true
+            : undefined,
+        60_000,
+      );
       const byA = signedBy('AKIAINSTANCEA');
       expect(byA).toBeGreaterThan(50);
       expect(signedBy('AKIAINSTANCEB')).toBe(0);
@@ -191,12 +253,24 @@ describe.runIf(process.env.DATABASE_URL)('two instances publishing to one bucket
       a.child.kill('SIGKILL');
       await a.exited;
       await b.waitFor('this instance publishes the site now', 30_000);
-      await eventually('B has synced', () => (s3.requests.some((r) => r.accessKeyId === 'AKIAINSTANCEB' && r.operation === 'PutObject' && r.key === '.herald/revision.json') ? true : undefined), 30_000);
+      await eventually(
+        'B has synced',
+        () =>
+          s3.requests.some(
+            (r) =>
+              r.accessKeyId === 'AKIAINSTANCEB' && r.operation === 'PutObject' && r.key === '.herald/revision.json',
+          )
+            ? true
+            : undefined,
+        30_000,
+      );
       // Only what differs from the bucket (feeds whose time moved with the instance's start among
       // them), never the whole site again.
       expect(signedBy('AKIAINSTANCEB')).toBeLessThan(byA / 2);
       await post(ports[1]!, 'After the failover');
-      await eventually('B uploads its change', () => (s3.bucket('shared-site').get('index.html')?.body.toString().includes('After the failover') ? true : undefined));
+      await eventually('B uploads its change', () =>
+        s3.bucket('shared-site').get('index.html')?.body.toString().includes('After the failover') ? true : undefined,
+      );
     } finally {
       for (const instance of instances) {
         if (instance.child.exitCode === null) {

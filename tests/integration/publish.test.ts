@@ -18,7 +18,14 @@ import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '
 const NOW = new Date('2026-11-21T12:00:00Z');
 
 async function seed(site: TestSite) {
-  const data = generateDataset({ now: NOW, componentCount: 12, incidentCount: 30, maintenanceCount: 4, spanDays: 120, withCurrentEvents: true });
+  const data = generateDataset({
+    now: NOW,
+    componentCount: 12,
+    incidentCount: 30,
+    maintenanceCount: 4,
+    spanDays: 120,
+    withCurrentEvents: true,
+  });
   await insertDataset(site.database.db, data, 'Acme Cloud');
   return data;
 }
@@ -37,9 +44,20 @@ function instrumentedHandler(real: AstroHandler) {
 
 async function addIncident(site: TestSite, id: string, name: string) {
   await site.database.db.transaction(async (tx) => {
-    await tx.insert(incidents).values({ id, kind: 'incident', name, status: 'investigating', impact: 'minor', startedAt: NOW });
-    await tx.insert(incidentUpdates).values({ id: `u${id.slice(1)}`, incidentId: id, status: 'investigating', body: `Looking into ${name}.`, displayAt: NOW });
-    await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+    await tx
+      .insert(incidents)
+      .values({ id, kind: 'incident', name, status: 'investigating', impact: 'minor', startedAt: NOW });
+    await tx.insert(incidentUpdates).values({
+      id: `u${id.slice(1)}`,
+      incidentId: id,
+      status: 'investigating',
+      body: `Looking into ${name}.`,
+      displayAt: NOW,
+    });
+    await tx
+      .update(siteState)
+      .set({ revision: sql`${siteState.revision} + 1` })
+      .where(eq(siteState.id, 1));
   });
 }
 
@@ -68,7 +86,16 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
       const page = await readFile(path.join(root, 'incidents', incident.id, 'index.html'), 'utf8');
       expect(page).toContain(incident.name.replace(/&/g, '&amp;'));
     }
-    for (const file of ['summary.json', 'status.json', 'components.json', 'incidents.json', 'incidents/unresolved.json', 'scheduled-maintenances.json', 'scheduled-maintenances/upcoming.json', 'scheduled-maintenances/active.json']) {
+    for (const file of [
+      'summary.json',
+      'status.json',
+      'components.json',
+      'incidents.json',
+      'incidents/unresolved.json',
+      'scheduled-maintenances.json',
+      'scheduled-maintenances/upcoming.json',
+      'scheduled-maintenances/active.json',
+    ]) {
       const json = JSON.parse(await readFile(path.join(root, 'api', 'v2', file), 'utf8'));
       expect(json.page.name).toBe('Acme Cloud');
     }
@@ -81,10 +108,29 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
   });
 
   it('renders the share of a large full publish here when the render thread dies', async () => {
-    const data = generateDataset({ now: NOW, componentCount: 4, incidentCount: 150, maintenanceCount: 0, spanDays: 120, withCurrentEvents: false });
+    const data = generateDataset({
+      now: NOW,
+      componentCount: 4,
+      incidentCount: 150,
+      maintenanceCount: 0,
+      spanDays: 120,
+      withCurrentEvents: false,
+    });
     await insertDataset(site.database.db, data, 'Acme Cloud');
-    const dying = new RenderThread({ distDir: DIST_DIR, siteUrl: SITE_URL }, new URL('../helpers/dying-render-worker.ts', import.meta.url));
-    const publisher = new Publisher({ db: site.database.db, handler: instrumented.handler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: dying, now: () => NOW });
+    const dying = new RenderThread(
+      { distDir: DIST_DIR, siteUrl: SITE_URL },
+      new URL('../helpers/dying-render-worker.ts', import.meta.url),
+    );
+    const publisher = new Publisher({
+      db: site.database.db,
+      handler: instrumented.handler,
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: dying,
+      now: () => NOW,
+    });
     try {
       const result = await publisher.publishAll();
       expect(result.files).toBeGreaterThanOrEqual(400); // large enough to be shared with the thread
@@ -171,19 +217,32 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     await seed(site);
     const rendered: string[] = [];
     instrumented.state.failWhen = (url) => (rendered.push(url), false);
-    const threaded = new Publisher({ db: site.database.db, handler: instrumented.handler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: true, now: () => NOW });
+    const threaded = new Publisher({
+      db: site.database.db,
+      handler: instrumented.handler,
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: true,
+      now: () => NOW,
+    });
     try {
       const base = getPriority();
       await threaded.publishAll();
       // Its work waits for this thread's: on Linux it runs 10 steps nicer, and only it.
       expect(getPriority()).toBe(base);
       if (process.platform === 'linux') expect(threadNiceness()).toContain(Math.min(19, base + 10));
-      for (const [id, name] of [['newthread1', 'Cache stampede'], ['newthread2', 'Queue backlog']] as const) {
+      for (const [id, name] of [
+        ['newthread1', 'Cache stampede'],
+        ['newthread2', 'Queue backlog'],
+      ] as const) {
         await addIncident(site, id, name);
         rendered.length = 0;
         expect((await threaded.publishChange({ incidentIds: [id] })).kind).toBe('incremental');
         await threaded.idle();
-        // This thread rendered the urgent routes only; the history, feeds, calendar and other languages came from the other.
+        // This thread rendered the urgent routes only; the history, feeds, calendar and other languages came from the
+        // other.
         expect(rendered).toContain(`/incidents/${id}/`);
         expect(rendered.filter((url) => /^\/(history|uptime)\/|\.(rss|atom)$/.test(url))).toEqual([]);
         expect(await (await fetch(`${site.url}/history/`)).text()).toContain(name);
@@ -225,7 +284,13 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     await seed(site);
     await addIncident(site, 'longincident', 'Long running trouble');
     for (let n = 1; n <= 6; n++) {
-      await site.database.db.insert(incidentUpdates).values({ id: `ulong${n}`, incidentId: 'longincident', status: 'identified', body: `Progress note ${n}.`, displayAt: new Date(NOW.getTime() + n * 60_000) });
+      await site.database.db.insert(incidentUpdates).values({
+        id: `ulong${n}`,
+        incidentId: 'longincident',
+        status: 'identified',
+        body: `Progress note ${n}.`,
+        displayAt: new Date(NOW.getTime() + n * 60_000),
+      });
     }
     await site.publisher.publishAll();
     const index = await (await fetch(`${site.url}/`)).text();
@@ -237,13 +302,23 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(await (await fetch(`${site.url}/incidents/longincident/`)).text()).toContain('Progress note 1.');
   });
 
-  it('leaves the uptime calendar alone for an update\'s text on a quiet day, and renders it for a new incident, an outage today (once a minute) or a new day', async () => {
+  it("leaves the uptime calendar alone for an update's text on a quiet day, and renders it for a new incident, an outage today (once a minute) or a new day", async () => {
     const data = await seed(site);
-    // A quiet day: every component operational since before today (a day with another status in it moves with the clock).
+    // A quiet day: every component operational since before today (a day with another status in it moves with the
+    // clock).
     const db = site.database.db;
-    await db.delete(componentStatusChanges).where(gte(componentStatusChanges.changedAt, new Date(NOW.getTime() - 2 * 24 * 60 * 60_000)));
+    await db
+      .delete(componentStatusChanges)
+      .where(gte(componentStatusChanges.changedAt, new Date(NOW.getTime() - 2 * 24 * 60 * 60_000)));
     await db.update(components).set({ status: 'operational' });
-    await db.insert(componentStatusChanges).values(data.components.map((c) => ({ componentId: c.id!, status: 'operational' as const, changedAt: new Date(NOW.getTime() - 2 * 24 * 60 * 60_000), revision: 1 })));
+    await db.insert(componentStatusChanges).values(
+      data.components.map((c) => ({
+        componentId: c.id!,
+        status: 'operational' as const,
+        changedAt: new Date(NOW.getTime() - 2 * 24 * 60 * 60_000),
+        revision: 1,
+      })),
+    );
     await site.publisher.publishAll();
     const rendered: string[] = [];
     instrumented.state.failWhen = (url) => (rendered.push(url), false);
@@ -254,8 +329,17 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
 
     rendered.length = 0;
     await site.database.db.transaction(async (tx) => {
-      await tx.insert(incidentUpdates).values({ id: 'ucalendar2', incidentId: 'calendarcase', status: 'identified', body: 'Found the stuck consumer.', displayAt: NOW });
-      await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+      await tx.insert(incidentUpdates).values({
+        id: 'ucalendar2',
+        incidentId: 'calendarcase',
+        status: 'identified',
+        body: 'Found the stuck consumer.',
+        displayAt: NOW,
+      });
+      await tx
+        .update(siteState)
+        .set({ revision: sql`${siteState.revision} + 1` })
+        .where(eq(siteState.id, 1));
     });
     await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
     await site.publisher.idle();
@@ -263,16 +347,28 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(rendered).toContain('/history/');
     expect(rendered).not.toContain('/uptime/');
 
-    // A component in trouble today: its share of the day grows with the clock, so the same kind of update renders the calendar.
+    // A component in trouble today: its share of the day grows with the clock, so the same kind of update renders the
+    // calendar.
     const component = data.components.find((c) => !c.hidden)!;
-    const degraded = await updateComponent({ db, actor: SYSTEM_ACTOR, now: NOW }, component.id!, { status: 'degraded_performance' });
+    const degraded = await updateComponent({ db, actor: SYSTEM_ACTOR, now: NOW }, component.id!, {
+      status: 'degraded_performance',
+    });
     await site.publisher.publishChange(degraded.scope!);
     await site.publisher.idle();
     rendered.length = 0;
     clock = new Date(NOW.getTime() + 10 * 60_000);
     await db.transaction(async (tx) => {
-      await tx.insert(incidentUpdates).values({ id: 'ucalendar3', incidentId: 'calendarcase', status: 'identified', body: 'Still draining the queue.', displayAt: clock });
-      await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+      await tx.insert(incidentUpdates).values({
+        id: 'ucalendar3',
+        incidentId: 'calendarcase',
+        status: 'identified',
+        body: 'Still draining the queue.',
+        displayAt: clock,
+      });
+      await tx
+        .update(siteState)
+        .set({ revision: sql`${siteState.revision} + 1` })
+        .where(eq(siteState.id, 1));
     });
     await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
     await site.publisher.idle();
@@ -283,8 +379,17 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
       rendered.length = 0;
       clock = at;
       await db.transaction(async (tx) => {
-        await tx.insert(incidentUpdates).values({ id, incidentId: 'calendarcase', status: 'identified', body: `Still draining (${id}).`, displayAt: at });
-        await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+        await tx.insert(incidentUpdates).values({
+          id,
+          incidentId: 'calendarcase',
+          status: 'identified',
+          body: `Still draining (${id}).`,
+          displayAt: at,
+        });
+        await tx
+          .update(siteState)
+          .set({ revision: sql`${siteState.revision} + 1` })
+          .where(eq(siteState.id, 1));
       });
       await site.publisher.publishChange({ incidentIds: ['calendarcase'] });
       await site.publisher.idle();
@@ -306,8 +411,19 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     await site.publisher.publishAll();
     const monthsAgo = new Date(NOW.getTime() - 100 * 24 * 60 * 60_000);
     await site.database.db.transaction(async (tx) => {
-      await tx.insert(incidents).values({ id: 'oldincident', kind: 'incident', name: 'Old certificate expiry', status: 'resolved', impact: 'minor', startedAt: monthsAgo, resolvedAt: monthsAgo });
-      await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+      await tx.insert(incidents).values({
+        id: 'oldincident',
+        kind: 'incident',
+        name: 'Old certificate expiry',
+        status: 'resolved',
+        impact: 'minor',
+        startedAt: monthsAgo,
+        resolvedAt: monthsAgo,
+      });
+      await tx
+        .update(siteState)
+        .set({ revision: sql`${siteState.revision} + 1` })
+        .where(eq(siteState.id, 1));
     });
     await site.publisher.publishChange({ incidentIds: ['oldincident'] });
     await site.publisher.idle();
@@ -321,14 +437,18 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     for (const id of ['oldincident', 'shortlived']) {
       await site.database.db.transaction(async (tx) => {
         await tx.delete(incidents).where(eq(incidents.id, id));
-        await tx.update(siteState).set({ revision: sql`${siteState.revision} + 1` }).where(eq(siteState.id, 1));
+        await tx
+          .update(siteState)
+          .set({ revision: sql`${siteState.revision} + 1` })
+          .where(eq(siteState.id, 1));
       });
     }
     await site.publisher.publishChange({ incidentIds: ['oldincident', 'shortlived'] });
     await site.publisher.idle();
     expect(site.publisher.status.error).toBeNull();
     expect(await pageOf(listing)).not.toContain('Old certificate expiry');
-    for (const prefix of ['', '/zh-TW', '/zh-CN']) expect((await fetch(`${site.url}${prefix}/incidents/shortlived/`)).status).toBe(404);
+    for (const prefix of ['', '/zh-TW', '/zh-CN'])
+      expect((await fetch(`${site.url}${prefix}/incidents/shortlived/`)).status).toBe(404);
     await addIncident(site, 'later1', 'A later change');
     expect((await site.publisher.publishChange({ incidentIds: ['later1'] })).kind).toBe('incremental');
     await site.publisher.idle();
@@ -349,7 +469,7 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     }
     await Promise.all(publishes);
     const perPublish = 13; // index, history, 8 API files, the incident and its history page
-    expect(instrumented.state.renders).toBeLessThan(20 * perPublish / 2);
+    expect(instrumented.state.renders).toBeLessThan((20 * perPublish) / 2);
     const index = await (await fetch(`${site.url}/`)).text();
     expect(index).toContain('Burst incident 19');
     expect(site.publisher.status.revision).toBe(21);
@@ -382,26 +502,60 @@ describe('what each publish announces (for publish targets and CDN purges)', () 
 
   it('announces a full publish as a new tree, and a change with exactly the files it wrote, its deferred ones after, and what it removed', async () => {
     const announced: PublishedFiles[] = [];
-    const publisher = new Publisher({ db: site.database.db, handler: await builtHandler(), dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW, onPublished: (files) => announced.push(files) });
+    const publisher = new Publisher({
+      db: site.database.db,
+      handler: await builtHandler(),
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: false,
+      now: () => NOW,
+      onPublished: (files) => announced.push(files),
+    });
     try {
       const full = await publisher.publishAll();
-      expect(announced).toEqual([{ revision: full.revision, siteDir: full.directory, kind: 'full', written: [], removed: [] }]);
+      expect(announced).toEqual([
+        { revision: full.revision, siteDir: full.directory, kind: 'full', written: [], removed: [] },
+      ]);
 
       await addIncident(site, 'announced001', 'Slow uploads');
       const change = await publisher.publishChange({ incidentIds: ['announced001'] });
       const urgent = announced[1]!;
       expect(urgent).toMatchObject({ revision: change.revision, kind: 'files', removed: [] });
-      expect(urgent.written).toEqual(expect.arrayContaining(['index.html', 'uptime-days.json', 'incidents/announced001/index.html', 'api/v2/summary.json', 'widget.json']));
+      expect(urgent.written).toEqual(
+        expect.arrayContaining([
+          'index.html',
+          'uptime-days.json',
+          'incidents/announced001/index.html',
+          'api/v2/summary.json',
+          'widget.json',
+        ]),
+      );
       expect(urgent.written).toHaveLength(change.files);
       await publisher.idle();
       const deferred = announced.slice(2).flatMap((a) => a.written);
-      expect(deferred).toEqual(expect.arrayContaining(['history/index.html', 'history.rss', 'zh-TW/index.html', 'zh-TW/incidents/announced001/index.html']));
-      for (const file of [...urgent.written, ...deferred]) expect(existsSync(path.join(change.directory, file)), file).toBe(true);
+      expect(deferred).toEqual(
+        expect.arrayContaining([
+          'history/index.html',
+          'history.rss',
+          'zh-TW/index.html',
+          'zh-TW/incidents/announced001/index.html',
+        ]),
+      );
+      for (const file of [...urgent.written, ...deferred])
+        expect(existsSync(path.join(change.directory, file)), file).toBe(true);
 
       await site.database.db.delete(incidents).where(eq(incidents.id, 'announced001'));
       announced.length = 0;
       await publisher.publishChange({ incidentIds: ['announced001'] });
-      expect(announced[0]!.removed).toEqual(expect.arrayContaining(['incidents/announced001/', 'zh-TW/incidents/announced001/', 'zh-CN/incidents/announced001/']));
+      expect(announced[0]!.removed).toEqual(
+        expect.arrayContaining([
+          'incidents/announced001/',
+          'zh-TW/incidents/announced001/',
+          'zh-CN/incidents/announced001/',
+        ]),
+      );
       expect(announced[0]!.written).not.toContain('incidents/announced001/index.html');
     } finally {
       await publisher.close();
@@ -414,7 +568,18 @@ describe('publishing under pressure', () => {
 
   beforeEach(async () => {
     site = await startTestSite('pglite', { now: () => NOW });
-    await insertDataset(site.database.db, generateDataset({ now: NOW, componentCount: 6, incidentCount: 20, maintenanceCount: 2, spanDays: 60, withCurrentEvents: true }), 'Acme Cloud');
+    await insertDataset(
+      site.database.db,
+      generateDataset({
+        now: NOW,
+        componentCount: 6,
+        incidentCount: 20,
+        maintenanceCount: 2,
+        spanDays: 60,
+        withCurrentEvents: true,
+      }),
+      'Acme Cloud',
+    );
     await site.publisher.publishAll();
   });
   afterEach(() => site.close());
@@ -428,7 +593,16 @@ describe('publishing under pressure', () => {
       if (slow) await gate;
       return real(req, res, next, locals);
     };
-    const other = new Publisher({ db: site.database.db, handler: slowHandler, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW });
+    const other = new Publisher({
+      db: site.database.db,
+      handler: slowHandler,
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: false,
+      now: () => NOW,
+    });
     try {
       await other.publishAll();
       slow = true;
@@ -473,7 +647,16 @@ describe('publishing under pressure', () => {
       }
       return real(req, res, next, locals);
     };
-    const retrying = new Publisher({ db: site.database.db, handler: flaky, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW });
+    const retrying = new Publisher({
+      db: site.database.db,
+      handler: flaky,
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: false,
+      now: () => NOW,
+    });
     try {
       await retrying.publishAll();
       failures = 1;
@@ -481,7 +664,11 @@ describe('publishing under pressure', () => {
       await expect(retrying.publishChange({ incidentIds: ['retriedone01'] })).rejects.toThrow();
       // Nobody asks again: the retry (after a second) publishes it.
       const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && !(await (await fetch(`${site.url}/`)).text()).includes('Published on the second try')) await new Promise((r) => setTimeout(r, 200));
+      while (
+        Date.now() < deadline &&
+        !(await (await fetch(`${site.url}/`)).text()).includes('Published on the second try')
+      )
+        await new Promise((r) => setTimeout(r, 200));
       expect(await (await fetch(`${site.url}/`)).text()).toContain('Published on the second try');
       expect(retrying.status.error).toBeNull();
     } finally {
@@ -498,7 +685,16 @@ describe('publishing under pressure', () => {
       if (++rendered > 10) await new Promise(() => {}); // the process "dies" here: this render never ends
       return real(req, res, next, locals);
     };
-    const doomed = new Publisher({ db: site.database.db, handler: dying, dataDir: site.dataDir, distDir: DIST_DIR, siteUrl: SITE_URL, log: silentLogger, renderThread: false, now: () => NOW });
+    const doomed = new Publisher({
+      db: site.database.db,
+      handler: dying,
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: false,
+      now: () => NOW,
+    });
     void doomed.publishAll();
     while (rendered <= 10) await new Promise((r) => setTimeout(r, 10));
     expect(await readlink(root)).toBe(liveTree);

@@ -29,7 +29,10 @@ describe('the shared budget of bodies read ahead', () => {
 
   /** A chunked POST that sends `bytes` and waits; its answer, when one comes. */
   const slowSender = (bytes: number) => {
-    const req: ClientRequest = request(`${base}/admin/x`, { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'text/plain' } });
+    const req: ClientRequest = request(`${base}/admin/x`, {
+      method: 'POST',
+      headers: { 'transfer-encoding': 'chunked', 'content-type': 'text/plain' },
+    });
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
       req.on('response', (res) => {
         let text = '';

@@ -24,7 +24,15 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
 
   async function scheduleMaintenance(start: Date, end: Date) {
     const response = await editor.post('/incidents', {
-      incident: { name: 'Database upgrade', body: 'Planned.', scheduled_for: start.toISOString(), scheduled_until: end.toISOString(), component_ids: [componentId], scheduled_auto_in_progress: true, scheduled_auto_completed: true },
+      incident: {
+        name: 'Database upgrade',
+        body: 'Planned.',
+        scheduled_for: start.toISOString(),
+        scheduled_until: end.toISOString(),
+        component_ids: [componentId],
+        scheduled_auto_in_progress: true,
+        scheduled_auto_completed: true,
+      },
     });
     expect(response.status).toBe(201);
     return response.body.id as string;
@@ -40,13 +48,21 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
     expect(early.started).toEqual([]);
     expect((await editor.get(`/incidents/${id}`)).body.status).toBe('scheduled');
 
-    const atStart = await runScheduledTransitions(db, new Date(start.getTime() + 1000), new Date(start.getTime() - MINUTE));
+    const atStart = await runScheduledTransitions(
+      db,
+      new Date(start.getTime() + 1000),
+      new Date(start.getTime() - MINUTE),
+    );
     expect(atStart.started).toEqual([id]);
     expect((await editor.get(`/incidents/${id}`)).body.status).toBe('in_progress');
     expect((await editor.get(`/components/${componentId}`)).body.status).toBe('under_maintenance');
 
     // Running the same minute twice (two instances, a retried job) changes nothing more.
-    const again = await runScheduledTransitions(db, new Date(start.getTime() + 2000), new Date(start.getTime() - MINUTE));
+    const again = await runScheduledTransitions(
+      db,
+      new Date(start.getTime() + 2000),
+      new Date(start.getTime() - MINUTE),
+    );
     expect(again.started).toEqual([]);
     expect((await editor.get(`/incidents/${id}`)).body.incident_updates).toHaveLength(2);
 
@@ -61,9 +77,17 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
   it('asks for a publish when a promised update falls due, and when the day changes', async () => {
     const created = await editor.post('/incidents', { name: 'Slow API', body: 'Looking.', next_update_in_minutes: 30 });
     const due = new Date(created.body.next_update_due_at);
-    const before = await runScheduledTransitions(site.database.db, new Date(due.getTime() - MINUTE), new Date(due.getTime() - 2 * MINUTE));
+    const before = await runScheduledTransitions(
+      site.database.db,
+      new Date(due.getTime() - MINUTE),
+      new Date(due.getTime() - 2 * MINUTE),
+    );
     expect(before.republish).toEqual([]);
-    const after = await runScheduledTransitions(site.database.db, new Date(due.getTime() + 1000), new Date(due.getTime() - MINUTE));
+    const after = await runScheduledTransitions(
+      site.database.db,
+      new Date(due.getTime() + 1000),
+      new Date(due.getTime() - MINUTE),
+    );
     expect(after.republish).toEqual([{ incidentIds: [created.body.id] }]);
 
     const midnight = new Date('2030-01-02T00:00:30Z');
@@ -78,10 +102,14 @@ describe.each(DRIVERS)('time-driven changes on %s', (driver) => {
       expect((await boss.getSchedules(TICK_QUEUE)).map((s) => s.cron)).toEqual(['* * * * *']);
       await boss.send(TICK_QUEUE, {});
       const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && (await editor.get(`/incidents/${id}`)).body.status !== 'in_progress') await new Promise((r) => setTimeout(r, 200));
+      while (Date.now() < deadline && (await editor.get(`/incidents/${id}`)).body.status !== 'in_progress')
+        await new Promise((r) => setTimeout(r, 200));
       expect((await editor.get(`/incidents/${id}`)).body.status).toBe('in_progress');
       // The tick publishes right after its change commits.
-      const activeIds = async () => (await (await fetch(`${site.url}/api/v2/scheduled-maintenances/active.json`)).json()).scheduled_maintenances.map((m: { id: string }) => m.id);
+      const activeIds = async () =>
+        (
+          await (await fetch(`${site.url}/api/v2/scheduled-maintenances/active.json`)).json()
+        ).scheduled_maintenances.map((m: { id: string }) => m.id);
       while (Date.now() < deadline && (await activeIds()).length === 0) await new Promise((r) => setTimeout(r, 100));
       expect(await activeIds()).toEqual([id]);
     } finally {

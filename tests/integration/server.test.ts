@@ -12,12 +12,18 @@ import { startTestSite, type TestSite } from '../helpers/site.ts';
 const NOW = new Date('2026-11-21T12:00:00Z');
 
 /** A GET as sent on the wire: its body not decoded. */
-function rawGet(url: string, acceptEncoding: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+function rawGet(
+  url: string,
+  acceptEncoding: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const request = get(url, { headers: { 'accept-encoding': acceptEncoding, ...headers } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -29,7 +35,14 @@ describe('serving the published site', () => {
 
   beforeAll(async () => {
     site = await startTestSite('pglite', { now: () => NOW });
-    const data = generateDataset({ now: NOW, componentCount: 6, incidentCount: 5, maintenanceCount: 1, spanDays: 30, withCurrentEvents: true });
+    const data = generateDataset({
+      now: NOW,
+      componentCount: 6,
+      incidentCount: 5,
+      maintenanceCount: 1,
+      spanDays: 30,
+      withCurrentEvents: true,
+    });
     await insertDataset(site.database.db, data);
     await site.publisher.publishAll();
   });
@@ -65,7 +78,9 @@ describe('serving the published site', () => {
       writeFileAtomic(file, versions[0]!);
       for (let n = 0; n < 300; n++) {
         // As sent (fetch would decode a compressed body and keep its compressed length).
-        const response = await fetch(`${site.url}/replaced.txt`, { headers: { 'accept-encoding': n % 3 === 0 ? 'gzip' : n % 3 === 1 ? 'br' : 'identity' } });
+        const response = await fetch(`${site.url}/replaced.txt`, {
+          headers: { 'accept-encoding': n % 3 === 0 ? 'gzip' : n % 3 === 1 ? 'br' : 'identity' },
+        });
         const body = await response.text();
         expect(versions).toContain(body);
         const encoding = response.headers.get('content-encoding');
@@ -80,28 +95,35 @@ describe('serving the published site', () => {
     }
   });
 
-  it.each(['/', '/api/v2/summary.json', '/history.atom', '/uptime/', '/zh-TW/'])('sends %s gzip, brotli or as it is by Accept-Encoding, the same bytes once decoded', async (pathname) => {
-    const plain = await rawGet(`${site.url}${pathname}`, '');
-    expect(plain.headers['content-encoding']).toBeUndefined();
-    expect(plain.headers.vary).toBe('Accept-Encoding');
-    expect(plain.headers['content-length']).toBe(String(plain.body.length));
-    const gz = await rawGet(`${site.url}${pathname}`, 'gzip, deflate');
-    expect(gz.headers['content-encoding']).toBe('gzip');
-    expect(gz.headers['content-length']).toBe(String(gz.body.length));
-    expect(gz.body.length).toBeLessThan(plain.body.length / 2);
-    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
-    const br = await rawGet(`${site.url}${pathname}`, 'gzip, deflate, br, zstd');
-    expect(br.headers['content-encoding']).toBe('br');
-    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
-    // Not accepted (q=0) is not sent.
-    expect((await rawGet(`${site.url}${pathname}`, 'br;q=0, gzip')).headers['content-encoding']).toBe('gzip');
-    expect((await rawGet(`${site.url}${pathname}`, 'gzip;q=0')).headers['content-encoding']).toBeUndefined();
-    // Each encoding is its own representation: its own ETag, and a 304 for it alone.
-    const etags = new Set([plain, gz, br].map((r) => r.headers.etag));
-    expect(etags.size).toBe(3);
-    expect((await rawGet(`${site.url}${pathname}`, 'br', { 'if-none-match': String(br.headers.etag) })).status).toBe(304);
-    expect((await rawGet(`${site.url}${pathname}`, 'gzip', { 'if-none-match': String(br.headers.etag) })).status).toBe(200);
-  });
+  it.each(['/', '/api/v2/summary.json', '/history.atom', '/uptime/', '/zh-TW/'])(
+    'sends %s gzip, brotli or as it is by Accept-Encoding, the same bytes once decoded',
+    async (pathname) => {
+      const plain = await rawGet(`${site.url}${pathname}`, '');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers.vary).toBe('Accept-Encoding');
+      expect(plain.headers['content-length']).toBe(String(plain.body.length));
+      const gz = await rawGet(`${site.url}${pathname}`, 'gzip, deflate');
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers['content-length']).toBe(String(gz.body.length));
+      expect(gz.body.length).toBeLessThan(plain.body.length / 2);
+      expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+      const br = await rawGet(`${site.url}${pathname}`, 'gzip, deflate, br, zstd');
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+      // Not accepted (q=0) is not sent.
+      expect((await rawGet(`${site.url}${pathname}`, 'br;q=0, gzip')).headers['content-encoding']).toBe('gzip');
+      expect((await rawGet(`${site.url}${pathname}`, 'gzip;q=0')).headers['content-encoding']).toBeUndefined();
+      // Each encoding is its own representation: its own ETag, and a 304 for it alone.
+      const etags = new Set([plain, gz, br].map((r) => r.headers.etag));
+      expect(etags.size).toBe(3);
+      expect((await rawGet(`${site.url}${pathname}`, 'br', { 'if-none-match': String(br.headers.etag) })).status).toBe(
+        304,
+      );
+      expect(
+        (await rawGet(`${site.url}${pathname}`, 'gzip', { 'if-none-match': String(br.headers.etag) })).status,
+      ).toBe(200);
+    },
+  );
 
   it('sends a file replaced by a publish at once, not the bytes it kept', async () => {
     const file = path.join(site.dataDir, 'site', 'kept.json');
@@ -112,7 +134,9 @@ describe('serving the published site', () => {
     const second = await rawGet(`${site.url}/kept.json`, 'br');
     expect(JSON.parse(brotliDecompressSync(second.body).toString()).v).toBe(2);
     expect(second.headers.etag).not.toBe(first.headers.etag);
-    expect((await rawGet(`${site.url}/kept.json`, 'br', { 'if-none-match': String(first.headers.etag) })).status).toBe(200);
+    expect((await rawGet(`${site.url}/kept.json`, 'br', { 'if-none-match': String(first.headers.etag) })).status).toBe(
+      200,
+    );
   });
 
   it('sends what another process published (shared storage) within a quarter second, checking a kept file at most that often', async () => {
@@ -141,7 +165,8 @@ describe('serving the published site', () => {
     expect(brotliDecompressSync(br.body).toString()).toBe(JSON.stringify({ pad: 'q'.repeat(3000) }));
 
     await keepPublishedFiles(root, { kind: 'full', written: [] });
-    for (const file of ['index.html', 'zh-TW/index.html', 'uptime-days.json', 'api/v2/summary.json', 'widget.json']) expect(isKept(path.join(root, file)), file).toBe(true);
+    for (const file of ['index.html', 'zh-TW/index.html', 'uptime-days.json', 'api/v2/summary.json', 'widget.json'])
+      expect(isKept(path.join(root, file)), file).toBe(true);
   });
 
   it('answers 304 to a matching If-None-Match', async () => {
@@ -186,7 +211,11 @@ describe('serving the published site', () => {
   it('lets any origin read each component badge and feeds', async () => {
     const { components } = await (await fetch(`${site.url}/api/v2/components.json`)).json();
     const component = components.find((c: { group: boolean }) => !c.group);
-    for (const [file, type] of [['badge.svg', 'image/svg+xml'], ['history.rss', 'application/rss+xml'], ['history.atom', 'application/atom+xml']]) {
+    for (const [file, type] of [
+      ['badge.svg', 'image/svg+xml'],
+      ['history.rss', 'application/rss+xml'],
+      ['history.atom', 'application/atom+xml'],
+    ]) {
       const response = await fetch(`${site.url}/components/${component.id}/${file}`);
       expect(response.status, file).toBe(200);
       expect(response.headers.get('content-type')).toBe(`${type}; charset=utf-8`);
@@ -198,7 +227,9 @@ describe('serving the published site', () => {
 
   it('answers a widget poll with 304 while nothing changed, readable from any origin', async () => {
     const first = await fetch(`${site.url}/widget.json`);
-    const again = await fetch(`${site.url}/widget.json`, { headers: { 'if-none-match': first.headers.get('etag')!, origin: 'https://elsewhere.example' } });
+    const again = await fetch(`${site.url}/widget.json`, {
+      headers: { 'if-none-match': first.headers.get('etag')!, origin: 'https://elsewhere.example' },
+    });
     expect(again.status).toBe(304);
     expect(again.headers.get('access-control-allow-origin')).toBe('*');
   });
@@ -212,30 +243,40 @@ describe('serving the published site', () => {
     for (const path of ['/', '/history/', '/embed-docs/', '/embed/..%2findex.html', '/embed/%2e%2e/history/']) {
       const response = await fetch(`${site.url}${path}`);
       expect(response.headers.get('x-frame-options'), path).toBe('DENY');
-      expect(response.headers.get('content-security-policy'), path).toBe(`${PUBLIC_PAGE_POLICY}; frame-ancestors 'none'`);
+      expect(response.headers.get('content-security-policy'), path).toBe(
+        `${PUBLIC_PAGE_POLICY}; frame-ancestors 'none'`,
+      );
     }
   });
 
-  it.each(['/no-such-page', '/incidents/doesnotexist/', '/.herald', '/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd'])(
-    'answers %s with the 404 page',
+  it.each([
+    '/no-such-page',
+    '/incidents/doesnotexist/',
+    '/.herald',
+    '/..%2f..%2fetc%2fpasswd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+  ])('answers %s with the 404 page', async (path) => {
+    const response = await fetch(`${site.url}${path}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await response.text()).toContain('Page not found');
+  });
+
+  it.each(['/api/v2/nothing.json', '/api/v2/incidents/nothing.json', '/api/v2/', '/api/v2'])(
+    'answers %s, not an endpoint, with a JSON 404 any origin may read',
     async (path) => {
-      const response = await fetch(`${site.url}${path}`);
+      const response = await fetch(`${site.url}${path}`, { headers: { origin: 'https://elsewhere.example' } });
       expect(response.status).toBe(404);
-      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-      expect(await response.text()).toContain('Page not found');
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await response.json()).toEqual({ error: expect.stringMatching(/^Not found/) });
     },
   );
 
-  it.each(['/api/v2/nothing.json', '/api/v2/incidents/nothing.json', '/api/v2/', '/api/v2'])('answers %s, not an endpoint, with a JSON 404 any origin may read', async (path) => {
-    const response = await fetch(`${site.url}${path}`, { headers: { origin: 'https://elsewhere.example' } });
-    expect(response.status).toBe(404);
-    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    expect(await response.json()).toEqual({ error: expect.stringMatching(/^Not found/) });
-  });
-
   it('publishes every page with its policy in a meta tag, and no inline script without its hash', async () => {
-    const pages = readdirSync(path.join(site.dataDir, 'site'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.html'));
+    const pages = readdirSync(path.join(site.dataDir, 'site'), { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.html'),
+    );
     expect(pages.length).toBeGreaterThan(20);
     for (const page of pages) {
       const html = readFileSync(path.join(site.dataDir, 'site', page), 'utf8');
@@ -277,7 +318,10 @@ describe('serving the published site', () => {
     expect(failing.status).toBe(503);
     const failure = await failing.text();
     expect(failure).not.toContain('herald_secret');
-    expect(JSON.parse(failure)).toMatchObject({ database: 'down', reason: expect.stringMatching(/answered the health check with an error/) });
+    expect(JSON.parse(failure)).toMatchObject({
+      database: 'down',
+      reason: expect.stringMatching(/answered the health check with an error/),
+    });
 
     await site.database.close();
     const degraded = await fetch(`${site.url}/healthz`);

@@ -3,7 +3,11 @@ import { addToken, addUser, api } from '../helpers/admin.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 
 async function logIn(site: TestSite, email: string, password: string, headers: Record<string, string> = {}) {
-  return fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email, password }) });
+  return fetch(`${site.url}/api/admin/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ email, password }),
+  });
 }
 
 const cookieOf = (response: Response) => response.headers.get('set-cookie')!.split(';')[0]!;
@@ -59,7 +63,10 @@ describe('admin sessions', () => {
 
   it('ends the session on sign-out', async () => {
     const cookie = cookieOf(await logIn(site, 'lead@example.com', 'correct-horse-battery'));
-    const out = await fetch(`${site.url}/api/admin/v1/session`, { method: 'DELETE', headers: { cookie, origin: 'https://status.example.com' } });
+    const out = await fetch(`${site.url}/api/admin/v1/session`, {
+      method: 'DELETE',
+      headers: { cookie, origin: 'https://status.example.com' },
+    });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     expect((await fetch(`${site.url}/api/admin/v1/components`, { headers: { cookie } })).status).toBe(401);
@@ -67,20 +74,29 @@ describe('admin sessions', () => {
 
   it('refuses cookie-authenticated writes from another origin', async () => {
     const cookie = cookieOf(await logIn(site, 'lead@example.com', 'correct-horse-battery'));
-    const forged = await fetch(`${site.url}/api/admin/v1/components`, { method: 'POST', headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Evil' }) });
+    const forged = await fetch(`${site.url}/api/admin/v1/components`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Evil' }),
+    });
     expect(forged.status).toBe(403);
     expect((await forged.json()).error.code).toBe('cross_origin');
-    const genuine = await fetch(`${site.url}/api/admin/v1/components`, { method: 'POST', headers: { cookie, origin: 'https://status.example.com', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Genuine' }) });
+    const genuine = await fetch(`${site.url}/api/admin/v1/components`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://status.example.com', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Genuine' }),
+    });
     expect(genuine.status).toBe(201);
   });
 
-  it('ends all of a user\'s sessions when their role or password changes', async () => {
+  it("ends all of a user's sessions when their role or password changes", async () => {
     const user = await addUser(site, 'temp@example.com', 'editor');
     const admin = api(site, (await addToken(site, 'admin')).token);
     const first = cookieOf(await logIn(site, 'temp@example.com', 'correct-horse-battery'));
     const second = cookieOf(await logIn(site, 'temp@example.com', 'correct-horse-battery'));
     expect((await admin.patch(`/users/${user.id}`, { role: 'viewer' })).status).toBe(200);
-    for (const cookie of [first, second]) expect((await fetch(`${site.url}/api/admin/v1/session`, { headers: { cookie } })).status).toBe(401);
+    for (const cookie of [first, second])
+      expect((await fetch(`${site.url}/api/admin/v1/session`, { headers: { cookie } })).status).toBe(401);
 
     const third = cookieOf(await logIn(site, 'temp@example.com', 'correct-horse-battery'));
     expect((await admin.patch(`/users/${user.id}`, { password: 'another-long-password' })).status).toBe(200);
@@ -93,7 +109,9 @@ describe('admin sessions', () => {
 
   it('accepts Statuspage\'s "Authorization: OAuth <key>" header', async () => {
     const { token } = await addToken(site, 'viewer');
-    const response = await fetch(`${site.url}/api/admin/v1/components`, { headers: { authorization: `OAuth ${token}` } });
+    const response = await fetch(`${site.url}/api/admin/v1/components`, {
+      headers: { authorization: `OAuth ${token}` },
+    });
     expect(response.status).toBe(200);
   });
 

@@ -20,7 +20,14 @@ describe.each(DRIVERS)('status history on %s', (driver) => {
 
   beforeEach(async () => {
     database = await createTestDatabase(driver);
-    const data = generateDataset({ now: NOW, componentCount: 4, incidentCount: 20, maintenanceCount: 0, spanDays: 60, withCurrentEvents: false });
+    const data = generateDataset({
+      now: NOW,
+      componentCount: 4,
+      incidentCount: 20,
+      maintenanceCount: 0,
+      spanDays: 60,
+      withCurrentEvents: false,
+    });
     await insertDataset(database.db, data);
     componentIds = data.components.map((c) => c.id);
     held = await loadSnapshot(database.db, options);
@@ -29,14 +36,19 @@ describe.each(DRIVERS)('status history on %s', (driver) => {
 
   const changesNow = () => loadChanges(database.db, [], { ...options, held }).then(({ parts }) => parts);
   /** A component status change committed as Herald commits them: in a change, stamped with its revision. */
-  const commitChange = (componentId: string, status: 'major_outage' | 'operational', at = NOW, during?: () => Promise<void>) =>
+  const commitChange = (
+    componentId: string,
+    status: 'major_outage' | 'operational',
+    at = NOW,
+    during?: () => Promise<void>,
+  ) =>
     runChange({ db: database.db, actor: SYSTEM_ACTOR, now: at }, async (tx) => {
       await tx.insert(componentStatusChanges).values({ componentId, status, changedAt: at });
       await during?.();
       return { value: null, scope: { componentIds: [componentId] }, audit: [] };
     });
 
-  it('reads an incident\'s updates packed exactly as the rows read them, affected components and microseconds included', async () => {
+  it("reads an incident's updates packed exactly as the rows read them, affected components and microseconds included", async () => {
     const [incident] = held.incidents.filter((i) => i.updates.length > 1);
     await database.db.insert(incidentUpdates).values({
       id: 'packedcheck1',
@@ -46,14 +58,24 @@ describe.each(DRIVERS)('status history on %s', (driver) => {
       displayAt: new Date(NOW.getTime() + 1),
       affectedComponents: [{ id: componentIds[0]!, name: 'API', oldStatus: 'operational', newStatus: 'major_outage' }],
     });
-    await database.db.execute(sql`update incident_updates set created_at = created_at + interval '7 microseconds' where id = 'packedcheck1'`);
-    const rows = await database.db.select().from(incidentUpdates).where(eq(incidentUpdates.incidentId, incident!.id)).orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
+    await database.db.execute(
+      sql`update incident_updates set created_at = created_at + interval '7 microseconds' where id = 'packedcheck1'`,
+    );
+    const rows = await database.db
+      .select()
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, incident!.id))
+      .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
     expect(await selectUpdates(database.db, [incident!.id])).toEqual(rows);
     expect(await selectUpdates(database.db, ['nosuchincident'])).toEqual([]);
   });
 
   it('reuses the history it holds when a change added no status', async () => {
-    await runChange({ db: database.db, actor: SYSTEM_ACTOR, now: NOW }, async () => ({ value: null, scope: { everything: true }, audit: [] }));
+    await runChange({ db: database.db, actor: SYSTEM_ACTOR, now: NOW }, async () => ({
+      value: null,
+      scope: { everything: true },
+      audit: [],
+    }));
     const next = await changesNow();
     expect(next.revision).toBe(held.revision + 1);
     expect(next.statusChanges).toBe(held.statusChanges);
@@ -88,7 +110,9 @@ describe.each(DRIVERS)('status history on %s', (driver) => {
 
   it('publishes a row written outside a change with the next change', async () => {
     const [manual, other] = componentIds as [string, string];
-    await database.db.insert(componentStatusChanges).values({ componentId: manual, status: 'major_outage', changedAt: NOW });
+    await database.db
+      .insert(componentStatusChanges)
+      .values({ componentId: manual, status: 'major_outage', changedAt: NOW });
     await commitChange(other, 'major_outage');
     expect((await changesNow()).statusChanges[manual]!.at(-1)).toEqual({ status: 'major_outage', changedAt: NOW });
   });

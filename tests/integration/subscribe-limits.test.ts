@@ -61,7 +61,8 @@ describe.each(DRIVERS)('daily subscribe limits on %s', (driver) => {
 
   it('refuses a client address after 50 requests in a day, even within its hourly limit', async () => {
     for (let hour = 0; hour < 5; hour++) {
-      for (let i = 0; i < 10; i++) expect((await subscribe(`reader-${hour}-${i}@example.com`, '198.51.100.50')).status).toBe(200);
+      for (let i = 0; i < 10; i++)
+        expect((await subscribe(`reader-${hour}-${i}@example.com`, '198.51.100.50')).status).toBe(200);
       advance(HOUR);
     }
     const refused = await subscribe('one-more@example.com', '198.51.100.50');

@@ -32,7 +32,11 @@ describe.each(DRIVERS)('a fan-out killed with SIGKILL on %s', (driver) => {
   };
 
   function startWorker(extra: Record<string, string> = {}) {
-    const child: ChildProcess = spawn(process.execPath, ['tests/helpers/fanout-child.ts'], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, ['tests/helpers/fanout-child.ts'], {
+      cwd: PROJECT_ROOT,
+      env: { ...env, ...extra },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -40,10 +44,25 @@ describe.each(DRIVERS)('a fan-out killed with SIGKILL on %s', (driver) => {
     return { child, exited, output: () => output };
   }
 
-  async function postToEveryone(handle: DatabaseHandle, componentId: string, incidentId: string | null): Promise<string> {
+  async function postToEveryone(
+    handle: DatabaseHandle,
+    componentId: string,
+    incidentId: string | null,
+  ): Promise<string> {
     const ctx = { db: handle.db, actor: SYSTEM_ACTOR, now: new Date() };
-    if (!incidentId) return (await createIncident(ctx, { name: 'Payments down', body: 'Investigating.', components: { [componentId]: 'major_outage' } })).value.id;
-    await postUpdate(ctx, incidentId, { status: 'identified', body: 'Found it.', components: { [componentId]: 'partial_outage' } });
+    if (!incidentId)
+      return (
+        await createIncident(ctx, {
+          name: 'Payments down',
+          body: 'Investigating.',
+          components: { [componentId]: 'major_outage' },
+        })
+      ).value.id;
+    await postUpdate(ctx, incidentId, {
+      status: 'identified',
+      body: 'Found it.',
+      components: { [componentId]: 'partial_outage' },
+    });
     return incidentId;
   }
 
@@ -51,7 +70,14 @@ describe.each(DRIVERS)('a fan-out killed with SIGKILL on %s', (driver) => {
     fake = await startFakeResend({ apiKey: 're_test' });
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'herald-crash-'));
     if (driver === 'postgres') testDb = await createTestDatabase('postgres');
-    env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RESEND_BASE_URL: fake.url, HERALD_DATA_DIR: dataDir, DATABASE_URL: testDb?.connectionUrl ?? '', LEASE_MS: '1500' };
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      RESEND_BASE_URL: fake.url,
+      HERALD_DATA_DIR: dataDir,
+      DATABASE_URL: testDb?.connectionUrl ?? '',
+      LEASE_MS: '1500',
+    };
     const handle = await open();
     await ensureSingletons(handle.db);
     await handle.db.execute(sql`insert into subscribers (id, email, status, confirmed_at)
@@ -66,7 +92,9 @@ describe.each(DRIVERS)('a fan-out killed with SIGKILL on %s', (driver) => {
 
   it('loses no email and sends none twice', async () => {
     let handle = await open();
-    const componentId = (await createComponent({ db: handle.db, actor: SYSTEM_ACTOR, now: new Date() }, { name: 'Payments' })).value.id;
+    const componentId = (
+      await createComponent({ db: handle.db, actor: SYSTEM_ACTOR, now: new Date() }, { name: 'Payments' })
+    ).value.id;
     const incidentId = await postToEveryone(handle, componentId, null);
     await release(handle);
 
@@ -98,10 +126,14 @@ describe.each(DRIVERS)('a fan-out killed with SIGKILL on %s', (driver) => {
     expect(await last.exited, last.output()).toBe(0);
 
     expect(fake.emails).toHaveLength(2 * SUBSCRIBERS);
-    for (let i = 1; i <= SUBSCRIBERS; i++) expect(fake.countFor(`crash-${i}@example.com`), `crash-${i}@example.com`).toBe(2);
+    for (let i = 1; i <= SUBSCRIBERS; i++)
+      expect(fake.countFor(`crash-${i}@example.com`), `crash-${i}@example.com`).toBe(2);
     expect(new Set(fake.emails.map((e) => e.subject)).size).toBe(2);
     handle = await open();
-    const statuses = await handle.db.select({ status: deliveries.status, n: sql<number>`count(*)::int` }).from(deliveries).groupBy(deliveries.status);
+    const statuses = await handle.db
+      .select({ status: deliveries.status, n: sql<number>`count(*)::int` })
+      .from(deliveries)
+      .groupBy(deliveries.status);
     await release(handle);
     expect(statuses.map((s) => [s.status, Number(s.n)])).toEqual([['sent', 2 * SUBSCRIBERS]]);
   }, 120_000);

@@ -26,18 +26,31 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
   const ids = { api: '', website: '', database: '', queue: '', group: '' };
 
   /** Posts a form the way a browser on the status page does. */
-  const postForm = (pathAndQuery: string, fields: Array<[string, string]>, headers: Record<string, string> = { origin: SITE_URL }) =>
-    fetch(`${site.url}${pathAndQuery}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
-  const subscribe = (email: string, extra: Array<[string, string]> = [['maintenance', '1']]) => postForm('/subscribe', [['email', email], ...extra]);
+  const postForm = (
+    pathAndQuery: string,
+    fields: Array<[string, string]>,
+    headers: Record<string, string> = { origin: SITE_URL },
+  ) =>
+    fetch(`${site.url}${pathAndQuery}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+  const subscribe = (email: string, extra: Array<[string, string]> = [['maintenance', '1']]) =>
+    postForm('/subscribe', [['email', email], ...extra]);
   const drain = () => drainDeliveries({ ...options, concurrency: 2 });
   const emailsTo = (address: string) => fake.emails.filter((e) => e.to.includes(address));
   /** A link from an email, pointed at the test server instead of SITE_URL. */
   const link = (email: ReceivedEmail, kind: 'confirm' | 'manage' | 'unsubscribe') => {
-    const match = email.text.match(new RegExp(`${SITE_URL.replace(/\./g, '\\.')}(/subscriptions/${kind}\\?token=[A-Za-z0-9._-]+)`));
+    const match = email.text.match(
+      new RegExp(`${SITE_URL.replace(/\./g, '\\.')}(/subscriptions/${kind}\\?token=[A-Za-z0-9._-]+)`),
+    );
     if (!match) throw new Error(`no ${kind} link in:\n${email.text}`);
     return match[1]!;
   };
-  const statusOf = async (email: string) => (await site.database.db.select().from(subscribers).where(eq(subscribers.email, email)))[0]?.status;
+  const statusOf = async (email: string) =>
+    (await site.database.db.select().from(subscribers).where(eq(subscribers.email, email)))[0]?.status;
   async function subscribeAndConfirm(email: string, extra: Array<[string, string]> = [['maintenance', '1']]) {
     expect((await subscribe(email, extra)).status).toBe(200);
     await drain();
@@ -48,19 +61,38 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(await statusOf(email)).toBe('confirmed');
   }
   const openIncident = async (componentId: string, name = 'Checkout errors', extra: Record<string, unknown> = {}) =>
-    (await editor.post('/incidents', { incident: { name, body: 'We are **investigating**.', components: { [componentId]: 'partial_outage' }, next_update_in_minutes: 30, ...extra } })).body;
+    (
+      await editor.post('/incidents', {
+        incident: {
+          name,
+          body: 'We are **investigating**.',
+          components: { [componentId]: 'partial_outage' },
+          next_update_in_minutes: 30,
+          ...extra,
+        },
+      })
+    ).body;
 
   beforeAll(async () => {
     clock = new Date();
     site = await startTestSite(driver, { now: () => clock, webhookSecret: WEBHOOK_SECRET });
     fake = await startFakeResend({ apiKey: 're_test' });
-    options = { db: site.database.db, transport: resendTransport({ apiKey: 're_test', baseUrl: fake.url }), siteUrl: SITE_URL, from: 'Acme Status <status@example.com>', log: silentLogger, now: () => clock };
+    options = {
+      db: site.database.db,
+      transport: resendTransport({ apiKey: 're_test', baseUrl: fake.url }),
+      siteUrl: SITE_URL,
+      from: 'Acme Status <status@example.com>',
+      log: silentLogger,
+      now: () => clock,
+    };
     editor = api(site, (await addToken(site, 'editor')).token);
     ids.api = (await editor.post('/components', { name: 'API' })).body.id;
     ids.website = (await editor.post('/components', { name: 'Website' })).body.id;
     ids.database = (await editor.post('/components', { name: 'Database' })).body.id;
     ids.queue = (await editor.post('/components', { name: 'Queue' })).body.id;
-    ids.group = (await editor.post('/component-groups', { name: 'Infrastructure', components: [ids.database, ids.queue] })).body.id;
+    ids.group = (
+      await editor.post('/component-groups', { name: 'Infrastructure', components: [ids.database, ids.queue] })
+    ).body.id;
     await site.publisher.publishAll();
   });
   afterAll(async () => {
@@ -117,7 +149,10 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     const unsubscribeToken = link(ownerEmail, 'unsubscribe').split('token=')[1]!;
     // An unsubscribe token does not confirm, and a token cannot be re-pointed at another subscriber.
     expect((await postForm(`/subscriptions/confirm?token=${unsubscribeToken}`, [])).status).toBe(404);
-    const [victim] = await site.database.db.select().from(subscribers).where(eq(subscribers.email, 'victim@example.com'));
+    const [victim] = await site.database.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'victim@example.com'));
     const forged = `${victim!.id}.${unsubscribeToken.split('.')[1]}`;
     expect((await postForm(`/subscriptions/confirm?token=${forged}`, [])).status).toBe(404);
     expect((await postForm(`/subscriptions/unsubscribe?token=${forged}`, [])).status).toBe(404);
@@ -127,11 +162,19 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
 
   it('sends each update only to those who chose what it affects', async () => {
     await subscribeAndConfirm('everything@example.com');
-    await subscribeAndConfirm('api-only@example.com', [['scope', 'some'], ['component_ids', ids.api], ['maintenance', '1']]);
-    await subscribeAndConfirm('infra-group@example.com', [['scope', 'some'], ['group_ids', ids.group]]);
+    await subscribeAndConfirm('api-only@example.com', [
+      ['scope', 'some'],
+      ['component_ids', ids.api],
+      ['maintenance', '1'],
+    ]);
+    await subscribeAndConfirm('infra-group@example.com', [
+      ['scope', 'some'],
+      ['group_ids', ids.group],
+    ]);
     await subscribeAndConfirm('no-maintenance@example.com', []);
     const before = (address: string) => emailsTo(address).length;
-    const counts = () => ['everything', 'api-only', 'infra-group', 'no-maintenance'].map((n) => before(`${n}@example.com`));
+    const counts = () =>
+      ['everything', 'api-only', 'infra-group', 'no-maintenance'].map((n) => before(`${n}@example.com`));
     const start = counts();
 
     await openIncident(ids.website, 'Website slow');
@@ -142,7 +185,15 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     await drain();
     expect(counts().map((n, i) => n - start[i]!)).toEqual([2, 0, 1, 2]);
 
-    await editor.post('/incidents', { incident: { name: 'API upgrade', body: 'Planned.', scheduled_for: new Date(clock.getTime() + 86_400_000).toISOString(), scheduled_until: new Date(clock.getTime() + 90_000_000).toISOString(), component_ids: [ids.api] } });
+    await editor.post('/incidents', {
+      incident: {
+        name: 'API upgrade',
+        body: 'Planned.',
+        scheduled_for: new Date(clock.getTime() + 86_400_000).toISOString(),
+        scheduled_until: new Date(clock.getTime() + 90_000_000).toISOString(),
+        component_ids: [ids.api],
+      },
+    });
     await drain();
     expect(counts().map((n, i) => n - start[i]!)).toEqual([3, 1, 1, 2]);
 
@@ -161,7 +212,9 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(email.text).toContain('Database: Partial Outage');
     expect(email.text).toMatch(/Next update by .*\d{2}:\d{2}/);
     expect(email.text).toContain(`${SITE_URL}/incidents/${incident.id}/`);
-    expect(email.headers['List-Unsubscribe']).toMatch(new RegExp(`^<${SITE_URL.replace(/\./g, '\\.')}/subscriptions/unsubscribe\\?token=[^>]+>$`));
+    expect(email.headers['List-Unsubscribe']).toMatch(
+      new RegExp(`^<${SITE_URL.replace(/\./g, '\\.')}/subscriptions/unsubscribe\\?token=[^>]+>$`),
+    );
     expect(email.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(email.from).toBe('Acme Status <status@example.com>');
     link(email, 'manage');
@@ -173,18 +226,30 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     await editor.patch(`/incidents/${incident.id}`, { incident: { status: 'resolved', body: 'Fixed.' } });
     await drain();
     const before = emailsTo('learner@example.com').length;
-    const draft = await editor.put(`/incidents/${incident.id}/postmortem`, { body: '## What happened\nA bad certificate.' });
+    const draft = await editor.put(`/incidents/${incident.id}/postmortem`, {
+      body: '## What happened\nA bad certificate.',
+    });
     expect(draft.status).toBe(200);
     await drain();
     expect(emailsTo('learner@example.com')).toHaveLength(before);
-    expect((await editor.put(`/incidents/${incident.id}/postmortem`, { body: '## What happened\nA bad certificate.', publish: true })).status).toBe(200);
+    expect(
+      (
+        await editor.put(`/incidents/${incident.id}/postmortem`, {
+          body: '## What happened\nA bad certificate.',
+          publish: true,
+        })
+      ).status,
+    ).toBe(200);
     await drain();
     const emails = emailsTo('learner@example.com');
     expect(emails).toHaveLength(before + 1);
     expect(emails.at(-1)!.subject).toContain('Login outage');
     expect(emails.at(-1)!.text).toContain('A bad certificate.');
     // A correction to the published postmortem does not send it again.
-    await editor.put(`/incidents/${incident.id}/postmortem`, { body: '## What happened\nAn expired certificate.', publish: true });
+    await editor.put(`/incidents/${incident.id}/postmortem`, {
+      body: '## What happened\nAn expired certificate.',
+      publish: true,
+    });
     await drain();
     expect(emailsTo('learner@example.com')).toHaveLength(before + 1);
   });
@@ -215,7 +280,12 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(await page.text()).toContain('Unsubscribe</button>');
     expect(await statusOf('leaving@example.com')).toBe('confirmed');
     // As a mail provider sends it: no Origin, no cookie, a form body.
-    const oneClick = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click', redirect: 'manual' });
+    const oneClick = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+      redirect: 'manual',
+    });
     expect(oneClick.status).toBe(200);
     expect(await statusOf('leaving@example.com')).toBe('unsubscribed');
     const multipart = new FormData();
@@ -233,7 +303,11 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     const confirmEmail = emailsTo('late@example.com').at(-1)!;
     await openIncident(ids.api); // delivery rows are written now
     const [row] = await site.database.db.select().from(subscribers).where(eq(subscribers.email, 'late@example.com'));
-    expect((await site.database.db.select().from(deliveries).where(eq(deliveries.subscriberId, row!.id))).some((d) => d.status === 'pending')).toBe(true);
+    expect(
+      (await site.database.db.select().from(deliveries).where(eq(deliveries.subscriberId, row!.id))).some(
+        (d) => d.status === 'pending',
+      ),
+    ).toBe(true);
     expect((await postForm(link(confirmEmail, 'unsubscribe'), [], {})).status).toBe(200);
     await drain();
     expect(emailsTo('late@example.com')).toHaveLength(count);
@@ -247,7 +321,11 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     await drain();
     const manage = link(emailsTo('chooser@example.com').at(-1)!, 'manage');
     expect(await (await fetch(`${site.url}${manage}`)).text()).toContain('chooser@example.com');
-    const saved = await postForm(manage, [['scope', 'some'], ['component_ids', ids.database], ['intent', 'save']]);
+    const saved = await postForm(manage, [
+      ['scope', 'some'],
+      ['component_ids', ids.database],
+      ['intent', 'save'],
+    ]);
     expect(await saved.text()).toContain('Your choice is saved.');
     const count = emailsTo('chooser@example.com').length;
     await openIncident(ids.website);
@@ -286,13 +364,30 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(retried.map((c) => c.key)).toContain(fake.calls[calls]!.key);
   });
 
-  it('tries no batch after a staff email was throttled until the provider\'s time: the 429 is about the account', async () => {
+  it("tries no batch after a staff email was throttled until the provider's time: the 429 is about the account", async () => {
     await subscribeAndConfirm('waiting@example.com');
     const before = emailsTo('waiting@example.com').length;
     const incidentId: string = (await openIncident(ids.api)).id;
     const oncall = await addUser(site, 'oncall@example.com', 'editor');
     await site.database.db.transaction((tx) =>
-      enqueueStaffEmails(tx, [{ userId: oncall.id, to: oncall.email, incidentId, message: { kind: 'overdue_reminder', page: { name: 'Acme', brandColor: '#2563eb', timeZone: 'Etc/UTC' }, incident: { id: incidentId, kind: 'incident', name: 'API trouble' }, dueAt: clock.toISOString(), remindedAt: clock.toISOString() } }], clock),
+      enqueueStaffEmails(
+        tx,
+        [
+          {
+            userId: oncall.id,
+            to: oncall.email,
+            incidentId,
+            message: {
+              kind: 'overdue_reminder',
+              page: { name: 'Acme', brandColor: '#2563eb', timeZone: 'Etc/UTC' },
+              incident: { id: incidentId, kind: 'incident', name: 'API trouble' },
+              dueAt: clock.toISOString(),
+              remindedAt: clock.toISOString(),
+            },
+          },
+        ],
+        clock,
+      ),
     );
     fake.throttleNext(1, 7);
     const calls = fake.calls.length;
@@ -321,8 +416,14 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     await drain();
     expect(fake.calls[calls + 1]!.key).toBe(fake.calls[calls]!.key);
     // A worker that died after the send: the batch is pending again, so it is sent again.
-    const [batch] = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.idempotencyKey, fake.calls[calls]!.key!));
-    await site.database.db.update(deliveryBatches).set({ status: 'pending', availableAt: clock }).where(eq(deliveryBatches.id, batch!.id));
+    const [batch] = await site.database.db
+      .select()
+      .from(deliveryBatches)
+      .where(eq(deliveryBatches.idempotencyKey, fake.calls[calls]!.key!));
+    await site.database.db
+      .update(deliveryBatches)
+      .set({ status: 'pending', availableAt: clock })
+      .where(eq(deliveryBatches.id, batch!.id));
     await site.database.db.update(deliveries).set({ status: 'pending' }).where(eq(deliveries.batchId, batch!.id));
     expect(await deliverNextBatch(options)).toBe('sent');
     expect(fake.calls.at(-1)).toMatchObject({ key: fake.calls[calls]!.key, status: 200, count: 0 });
@@ -334,7 +435,11 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     const before = emailsTo('slow@example.com').length;
     await openIncident(ids.api);
     // While this worker sends, its lease runs out and another worker claims the batch.
-    const claimedAgain = () => site.database.db.update(deliveryBatches).set({ attempts: sql`${deliveryBatches.attempts} + 1` }).where(eq(deliveryBatches.status, 'pending'));
+    const claimedAgain = () =>
+      site.database.db
+        .update(deliveryBatches)
+        .set({ attempts: sql`${deliveryBatches.attempts} + 1` })
+        .where(eq(deliveryBatches.status, 'pending'));
     expect(await deliverNextBatch({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe('sent');
     const pending = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.status, 'pending'));
     expect(pending).toHaveLength(1);
@@ -346,7 +451,10 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     await drain();
     expect(fake.calls.at(-1)).toMatchObject({ key: pending[0]!.idempotencyKey, status: 200, count: 0 });
     expect(emailsTo('slow@example.com')).toHaveLength(before + 1);
-    const [settled] = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.id, pending[0]!.id));
+    const [settled] = await site.database.db
+      .select()
+      .from(deliveryBatches)
+      .where(eq(deliveryBatches.id, pending[0]!.id));
     expect(settled!.status).toBe('sent');
   });
 
@@ -355,18 +463,44 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     await drain();
     const oncall = await addUser(site, 'slow-oncall@example.com', 'editor');
     await site.database.db.transaction((tx) =>
-      enqueueStaffEmails(tx, [{ userId: oncall.id, to: oncall.email, incidentId, message: { kind: 'overdue_reminder', page: { name: 'Acme', brandColor: '#2563eb', timeZone: 'Etc/UTC' }, incident: { id: incidentId, kind: 'incident', name: 'Slow reminder' }, dueAt: clock.toISOString(), remindedAt: clock.toISOString() } }], clock),
+      enqueueStaffEmails(
+        tx,
+        [
+          {
+            userId: oncall.id,
+            to: oncall.email,
+            incidentId,
+            message: {
+              kind: 'overdue_reminder',
+              page: { name: 'Acme', brandColor: '#2563eb', timeZone: 'Etc/UTC' },
+              incident: { id: incidentId, kind: 'incident', name: 'Slow reminder' },
+              dueAt: clock.toISOString(),
+              remindedAt: clock.toISOString(),
+            },
+          },
+        ],
+        clock,
+      ),
     );
     // While this worker sends, its lease runs out and another worker claims the email.
-    const claimedAgain = () => site.database.db.update(staffMessages).set({ attempts: sql`${staffMessages.attempts} + 1` }).where(eq(staffMessages.to, oncall.email));
-    expect(await deliverNextStaffMessage({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe('sent');
+    const claimedAgain = () =>
+      site.database.db
+        .update(staffMessages)
+        .set({ attempts: sql`${staffMessages.attempts} + 1` })
+        .where(eq(staffMessages.to, oncall.email));
+    expect(await deliverNextStaffMessage({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe(
+      'sent',
+    );
     const [pending] = await site.database.db.select().from(staffMessages).where(eq(staffMessages.to, oncall.email));
     expect(pending).toMatchObject({ status: 'pending', attempts: 2, sentAt: null });
     const key = fake.calls.at(-1)!.key;
     // The later claim sends it again under the same key once due: the provider drops the repeat.
     clock = new Date(clock.getTime() + 120_000);
     await drain();
-    expect(fake.calls.filter((c) => c.key === key).map((c) => [c.status, c.count])).toEqual([[200, 1], [200, 0]]);
+    expect(fake.calls.filter((c) => c.key === key).map((c) => [c.status, c.count])).toEqual([
+      [200, 1],
+      [200, 0],
+    ]);
     expect(emailsTo(oncall.email)).toHaveLength(1);
     const [settled] = await site.database.db.select().from(staffMessages).where(eq(staffMessages.id, pending!.id));
     expect(settled).toMatchObject({ status: 'sent', attempts: 3 });
@@ -375,19 +509,27 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
   it('splits a refused batch and quarantines only the address the provider refuses', async () => {
     await subscribeAndConfirm('good@example.com');
     await subscribeAndConfirm('bad@example.com');
-    const quarantined = async () => (await site.database.db.select().from(subscribers).where(eq(subscribers.status, 'quarantined'))).map((s) => s.id);
+    const quarantined = async () =>
+      (await site.database.db.select().from(subscribers).where(eq(subscribers.status, 'quarantined'))).map((s) => s.id);
     const before = await quarantined();
     await openIncident(ids.api);
     fake.failNext(1, 422);
     expect(await deliverNextBatch(options)).toBe('split');
-    const [split] = await site.database.db.select().from(deliveryBatches).where(eq(deliveryBatches.status, 'skipped')).orderBy(deliveryBatches.createdAt);
+    const [split] = await site.database.db
+      .select()
+      .from(deliveryBatches)
+      .where(eq(deliveryBatches.status, 'skipped'))
+      .orderBy(deliveryBatches.createdAt);
     // Now batches of one: the provider refuses the first of them too.
     fake.failNext(1, 422);
     await drain();
     const after = await quarantined();
     const newlyQuarantined = after.filter((id) => !before.includes(id));
     expect(newlyQuarantined).toHaveLength(1);
-    const rows = await site.database.db.select().from(deliveries).where(eq(deliveries.notificationId, split!.notificationId));
+    const rows = await site.database.db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.notificationId, split!.notificationId));
     expect(rows.length).toBeGreaterThan(2);
     expect(rows.filter((r) => r.status === 'failed').map((r) => r.subscriberId)).toEqual(newlyQuarantined);
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(rows.length - 1);
@@ -395,14 +537,19 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
 
   it('quarantines nobody for a refusal met by a worker whose lease ran out', async () => {
     await subscribeAndConfirm('maybe@example.com');
-    const quarantined = async () => (await site.database.db.select().from(subscribers).where(eq(subscribers.status, 'quarantined'))).length;
+    const quarantined = async () =>
+      (await site.database.db.select().from(subscribers).where(eq(subscribers.status, 'quarantined'))).length;
     const before = await quarantined();
     await openIncident(ids.api);
     fake.failNext(1, 422);
     expect(await deliverNextBatch(options)).toBe('split');
     // A batch of one is refused, but another worker claimed it meanwhile: that claim settles it.
     fake.failNext(1, 422);
-    const claimedAgain = () => site.database.db.update(deliveryBatches).set({ attempts: sql`${deliveryBatches.attempts} + 1` }).where(eq(deliveryBatches.status, 'pending'));
+    const claimedAgain = () =>
+      site.database.db
+        .update(deliveryBatches)
+        .set({ attempts: sql`${deliveryBatches.attempts} + 1` })
+        .where(eq(deliveryBatches.status, 'pending'));
     expect(await deliverNextBatch({ ...options, beforeSend: async () => void (await claimedAgain()) })).toBe('failed');
     expect(await quarantined()).toBe(before);
     clock = new Date(clock.getTime() + 120_000);
@@ -419,10 +566,27 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
 
   it('quarantines bounced and complaining addresses from a signed Resend webhook, and refuses a bad signature', async () => {
     await subscribeAndConfirm('bouncy@example.com');
-    const body = JSON.stringify({ type: 'email.bounced', created_at: clock.toISOString(), data: { to: ['Bouncy@example.com'] } });
+    const body = JSON.stringify({
+      type: 'email.bounced',
+      created_at: clock.toISOString(),
+      data: { to: ['Bouncy@example.com'] },
+    });
     const timestamp = String(Math.floor(clock.getTime() / 1000));
-    const sign = (secret: string) => `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`msg_1.${timestamp}.${body}`).digest('base64')}`;
-    const post = (signature: string) => fetch(`${site.url}/api/webhooks/resend`, { method: 'POST', headers: { 'content-type': 'application/json', 'svix-id': 'msg_1', 'svix-timestamp': timestamp, 'svix-signature': signature }, body });
+    const sign = (secret: string) =>
+      `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+        .update(`msg_1.${timestamp}.${body}`)
+        .digest('base64')}`;
+    const post = (signature: string) =>
+      fetch(`${site.url}/api/webhooks/resend`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'svix-id': 'msg_1',
+          'svix-timestamp': timestamp,
+          'svix-signature': signature,
+        },
+        body,
+      });
     expect((await post(sign(`whsec_${Buffer.from('another secret').toString('base64')}`))).status).toBe(401);
     expect(await statusOf('bouncy@example.com')).toBe('confirmed');
     const accepted = await post(sign(WEBHOOK_SECRET));
@@ -444,7 +608,14 @@ describe.each(DRIVERS)('email subscribers on %s', (driver) => {
     expect(csv).toMatch(/^api-only@example\.com,(confirmed|quarantined),[0-9a-z]{12},/m);
     expect(csv).toMatch(/^everything@example\.com,[a-z]+,.*,en$/m);
     const knownBefore = await statusOf('known@example.com');
-    const imported = await postForm('/admin/subscribers', [['intent', 'import'], ['csv', 'email\nimported-1@example.com\nIMPORTED-2@example.com\nknown@example.com\nnot-an-address']], auth);
+    const imported = await postForm(
+      '/admin/subscribers',
+      [
+        ['intent', 'import'],
+        ['csv', 'email\nimported-1@example.com\nIMPORTED-2@example.com\nknown@example.com\nnot-an-address'],
+      ],
+      auth,
+    );
     expect(imported.status).toBe(200);
     expect(await imported.text()).toContain('Imported: 2 new');
     await drain();

@@ -27,14 +27,21 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
   async function userWithToken(email: string, userRole: Role, tokenRole: Role) {
     const user = await addUser(site, email, userRole);
     const actor = { type: 'user' as const, id: user.id, label: email, role: userRole };
-    const { value } = await createToken({ db: site.database.db, actor, now: new Date() }, { name: `${email} script`, role: tokenRole });
+    const { value } = await createToken(
+      { db: site.database.db, actor, now: new Date() },
+      { name: `${email} script`, role: tokenRole },
+    );
     return { user, token: value, client: api(site, value.token) };
   }
   const listed = async (id: string) => (await boss.get('/api-tokens')).body.find((t: { id: string }) => t.id === id);
 
   it('names the creator of each token in the list', async () => {
     const { user, token } = await userWithToken('ada@example.com', 'admin', 'editor');
-    expect(await listed(token.id)).toMatchObject({ role: 'editor', effective_role: 'editor', created_by: { id: user.id, name: 'ada', email: 'ada@example.com' } });
+    expect(await listed(token.id)).toMatchObject({
+      role: 'editor',
+      effective_role: 'editor',
+      created_by: { id: user.id, name: 'ada', email: 'ada@example.com' },
+    });
     const made = (await boss.get('/api-tokens')).body.find((t: { name: string }) => t.name === 'boss token');
     expect(made).toMatchObject({ created_by: null, effective_role: 'admin' });
   });
@@ -42,7 +49,11 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
   it('shows on the tokens page whose each token is, and what a capped one acts as', async () => {
     const { token } = await userWithToken('page-owner@example.com', 'editor', 'admin');
     await addUser(site, 'page-admin@example.com', 'admin');
-    const login = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'page-admin@example.com', password: 'correct-horse-battery' }) });
+    const login = await fetch(`${site.url}/api/admin/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'page-admin@example.com', password: 'correct-horse-battery' }),
+    });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const page = await (await fetch(`${site.url}/admin/tokens`, { headers: { cookie } })).text();
     const row = (name: string) => page.split('<tr>').find((r) => r.includes(`<td>${name}</td>`)) ?? '';
@@ -58,9 +69,18 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
     const refused = await client.get('/components');
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('invalid_token');
-    expect(await listed(token.id)).toMatchObject({ revoked_at: expect.any(String), effective_role: null, created_by: { id: user.id, name: null, email: null } });
+    expect(await listed(token.id)).toMatchObject({
+      revoked_at: expect.any(String),
+      effective_role: null,
+      created_by: { id: user.id, name: null, email: null },
+    });
     const log = (await boss.get(`/audit-log?entity_type=token&entity_id=${token.id}`)).body;
-    expect(log[0]).toMatchObject({ action: 'token.revoke', actor: { label: 'token "boss token"' }, before: { revoked_at: null }, after: { revoked_at: expect.any(String) } });
+    expect(log[0]).toMatchObject({
+      action: 'token.revoke',
+      actor: { label: 'token "boss token"' },
+      before: { revoked_at: null },
+      after: { revoked_at: expect.any(String) },
+    });
   });
 
   it('caps the tokens of a user whose role is lowered, and lifts the cap when it is raised again', async () => {
@@ -75,7 +95,11 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
     expect((await client.get('/users')).status).toBe(403);
     expect(await listed(token.id)).toMatchObject({ role: 'admin', effective_role: 'viewer', revoked_at: null });
     const log = (await boss.get(`/audit-log?entity_type=token&entity_id=${token.id}`)).body;
-    expect(log[0]).toMatchObject({ action: 'token.recap', before: { effective_role: 'admin' }, after: { effective_role: 'viewer' } });
+    expect(log[0]).toMatchObject({
+      action: 'token.recap',
+      before: { effective_role: 'admin' },
+      after: { effective_role: 'viewer' },
+    });
 
     expect((await boss.patch(`/users/${user.id}`, { role: 'editor' })).status).toBe(200);
     expect((await client.post('/components', { name: 'Made as an editor' })).status).toBe(201);
@@ -103,7 +127,9 @@ describe.each(DRIVERS)('API tokens and their creators on %s', (driver) => {
   it('describes the creator in the OpenAPI document', async () => {
     const document = await (await fetch(`${site.url}/api/admin/v1/openapi.json`)).json();
     const list = document.paths['/api-tokens'].get.responses['200'].content['application/json'].schema;
-    expect(Object.keys(list.items.properties)).toEqual(expect.arrayContaining(['created_by', 'effective_role', 'role']));
+    expect(Object.keys(list.items.properties)).toEqual(
+      expect.arrayContaining(['created_by', 'effective_role', 'role']),
+    );
     expect(list.items.properties.created_by.anyOf[0].properties).toHaveProperty('email');
     const created = document.paths['/api-tokens'].post.responses['201'].content['application/json'].schema;
     expect(created.properties).toHaveProperty('token');
@@ -116,21 +142,44 @@ describe.each(DRIVERS)('migration 0008 on %s', (driver) => {
     try {
       const db = database.db;
       const now = new Date('2026-11-01T00:00:00Z');
-      await db.insert(users).values({ id: 'user00000001', email: 'kept@example.com', name: 'Kept', passwordHash: 'x', role: 'admin', createdAt: now, updatedAt: now });
-      const token = (id: string, createdBy: string | null) => ({ id, name: id, tokenHash: `hash-${id}`, role: 'admin' as const, createdBy, createdAt: now });
+      await db.insert(users).values({
+        id: 'user00000001',
+        email: 'kept@example.com',
+        name: 'Kept',
+        passwordHash: 'x',
+        role: 'admin',
+        createdAt: now,
+        updatedAt: now,
+      });
+      const token = (id: string, createdBy: string | null) => ({
+        id,
+        name: id,
+        tokenHash: `hash-${id}`,
+        role: 'admin' as const,
+        createdBy,
+        createdAt: now,
+      });
       // As Herald wrote them before: created_by was whatever made the token, a user's or a token's id.
-      await db.insert(apiTokens).values([
-        token('tokenuser001', 'user00000001'),
-        token('tokenchild01', 'tokenuser001'),
-        token('tokengrand01', 'tokenchild01'),
-        token('tokenherald1', null),
-        token('tokenbyherld', 'tokenherald1'),
-        token('tokengone001', 'user00000002'),
-        token('tokengonekid', 'tokengone001'),
-      ]);
-      const migration = readFileSync(path.resolve(import.meta.dirname, '../../src/db/migrations/0008_attribute_api_tokens_to_users.sql'), 'utf8');
+      await db
+        .insert(apiTokens)
+        .values([
+          token('tokenuser001', 'user00000001'),
+          token('tokenchild01', 'tokenuser001'),
+          token('tokengrand01', 'tokenchild01'),
+          token('tokenherald1', null),
+          token('tokenbyherld', 'tokenherald1'),
+          token('tokengone001', 'user00000002'),
+          token('tokengonekid', 'tokengone001'),
+        ]);
+      const migration = readFileSync(
+        path.resolve(import.meta.dirname, '../../src/db/migrations/0008_attribute_api_tokens_to_users.sql'),
+        'utf8',
+      );
       for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
-      const rows = await db.select({ id: apiTokens.id, createdBy: apiTokens.createdBy, revokedAt: apiTokens.revokedAt }).from(apiTokens).orderBy(asc(apiTokens.id));
+      const rows = await db
+        .select({ id: apiTokens.id, createdBy: apiTokens.createdBy, revokedAt: apiTokens.revokedAt })
+        .from(apiTokens)
+        .orderBy(asc(apiTokens.id));
       expect(rows.map((r) => [r.id, r.createdBy, r.revokedAt !== null])).toEqual([
         ['tokenbyherld', null, false],
         ['tokenchild01', 'user00000001', false],

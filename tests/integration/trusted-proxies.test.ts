@@ -7,7 +7,9 @@ import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 
 describe.each(DRIVERS)('the client address behind a reverse proxy on %s', (driver) => {
   let site: TestSite;
-  /** A site of its own for each setting (the limits are the server's); started in a hook, whose time limit is longer. */
+  /**
+   * A site of its own for each setting (the limits are the server's); started in a hook, whose time limit is longer.
+   */
   const withSite = (trustedProxies: string | undefined, tests: () => void) =>
     describe(`with HERALD_TRUSTED_PROXIES=${JSON.stringify(trustedProxies ?? '')}`, () => {
       beforeAll(async () => {
@@ -20,13 +22,18 @@ describe.each(DRIVERS)('the client address behind a reverse proxy on %s', (drive
   const subscribe = (email: string, forwardedFor: string) =>
     fetch(`${site.url}/subscribe`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL, 'x-forwarded-for': forwardedFor },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: SITE_URL,
+        'x-forwarded-for': forwardedFor,
+      },
       body: new URLSearchParams([['email', email]]).toString(),
       redirect: 'manual',
     });
   const statuses = async (count: number, forwardedFor: (i: number) => string) => {
     const seen: number[] = [];
-    for (let i = 0; i < count; i++) seen.push((await subscribe(`reader-${i}-${Math.random()}@example.com`, forwardedFor(i))).status);
+    for (let i = 0; i < count; i++)
+      seen.push((await subscribe(`reader-${i}-${Math.random()}@example.com`, forwardedFor(i))).status);
     return seen;
   };
 

@@ -16,15 +16,28 @@ describe.each(DRIVERS)('users on %s', (driver) => {
 
   beforeEach(async () => {
     database = await createTestDatabase(driver);
-    const ada = await createUser(ctx(), { email: 'ada@example.com', name: 'Ada', role: 'admin', password: 'correct horse battery' });
-    const bob = await createUser(ctx(), { email: 'bob@example.com', name: 'Bob', role: 'admin', password: 'correct horse battery' });
+    const ada = await createUser(ctx(), {
+      email: 'ada@example.com',
+      name: 'Ada',
+      role: 'admin',
+      password: 'correct horse battery',
+    });
+    const bob = await createUser(ctx(), {
+      email: 'bob@example.com',
+      name: 'Bob',
+      role: 'admin',
+      password: 'correct horse battery',
+    });
     ids = { ada: ada.value.id, bob: bob.value.id };
   });
   afterEach(() => database.destroy());
 
   it('keeps the last admin: neither demoted nor deleted', async () => {
     await updateUser(ctx(), ids.ada, { role: 'editor' });
-    await expect(updateUser(ctx(), ids.bob, { role: 'viewer' })).rejects.toMatchObject({ status: 409, code: 'last_admin' });
+    await expect(updateUser(ctx(), ids.bob, { role: 'viewer' })).rejects.toMatchObject({
+      status: 409,
+      code: 'last_admin',
+    });
     await expect(deleteUser(ctx(), ids.bob, undefined)).rejects.toMatchObject({ status: 409, code: 'last_admin' });
     expect(await adminCount()).toBe(1);
   });
@@ -40,7 +53,11 @@ describe.each(DRIVERS)('users on %s', (driver) => {
           await new Promise((resolve) => setTimeout(resolve, 500));
         });
         await new Promise((resolve) => setTimeout(resolve, 50));
-        const outcomes = await Promise.allSettled([updateUser(ctx(), ids.ada, { role: 'editor' }), updateUser(ctx(), ids.bob, { role: 'editor' }), held]);
+        const outcomes = await Promise.allSettled([
+          updateUser(ctx(), ids.ada, { role: 'editor' }),
+          updateUser(ctx(), ids.bob, { role: 'editor' }),
+          held,
+        ]);
         const refused = outcomes.slice(0, 2).filter((o) => o.status === 'rejected');
         expect(refused).toHaveLength(1);
         expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ status: 409, code: 'last_admin' });

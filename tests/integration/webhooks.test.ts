@@ -14,7 +14,13 @@ import { IncidentCreateInput, UpdateInput } from '../../src/server/incidents/inc
 import { createIncident, postUpdate } from '../../src/server/incidents/manage-incidents.ts';
 import { PostmortemInput, savePostmortem } from '../../src/server/incidents/postmortem.ts';
 import { silentLogger } from '../../src/infra/log.ts';
-import { createWebhook, deleteWebhook, reenableWebhook, sendTestWebhook, WebhookInput } from '../../src/server/webhooks/manage-webhooks.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  reenableWebhook,
+  sendTestWebhook,
+  WebhookInput,
+} from '../../src/server/webhooks/manage-webhooks.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
 import { SITE_URL as TEST_SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
@@ -37,7 +43,11 @@ async function startReceiver() {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
-      received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        path: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const answer = answers.shift() ?? { status: 200 };
       if (answer.status === 0) return;
       response.writeHead(answer.status, answer.headers ?? {});
@@ -75,11 +85,28 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     ...extra,
   });
   const drain = (extra: Partial<WebhookDeliveryOptions> = {}) => drainWebhooks({ ...options(extra), concurrency: 2 });
-  const register = async (events: string[], path = '/hook') => (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}${path}`, events }), { allowPrivate: true })).value;
+  const register = async (events: string[], path = '/hook') =>
+    (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}${path}`, events }), { allowPrivate: true }))
+      .value;
   const openIncident = async (name: string) =>
-    (await createIncident(ctx(), IncidentCreateInput.parse({ name, body: 'We are investigating.', components: { [componentId]: 'partial_outage' } }))).value;
-  const deliveriesOf = (endpointId: string) => database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(webhookDeliveries.id);
-  const endpoint = async (id: string) => (await database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!;
+    (
+      await createIncident(
+        ctx(),
+        IncidentCreateInput.parse({
+          name,
+          body: 'We are investigating.',
+          components: { [componentId]: 'partial_outage' },
+        }),
+      )
+    ).value;
+  const deliveriesOf = (endpointId: string) =>
+    database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, endpointId))
+      .orderBy(webhookDeliveries.id);
+  const endpoint = async (id: string) =>
+    (await database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!;
 
   beforeAll(async () => {
     database = await createTestDatabase(driver);
@@ -105,30 +132,60 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     const incident = await openIncident('Checkout errors');
     expect(await drain()).toBe(2);
 
-    expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual(['component.updated', 'incident.created']);
+    expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual([
+      'component.updated',
+      'incident.created',
+    ]);
     for (const request of receiver.received) {
       expect(request.path).toBe('/hook');
       expect(request.headers['user-agent']).toBe('Herald-Webhooks');
       expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(request.headers['herald-delivery']).toMatch(/^\d+$/);
-      expect(verifyHeraldSignature(hook.secret, request.headers['herald-signature'] as string, request.body, clock)).toEqual({ ok: true });
-      expect(verifyHeraldSignature('hrldwh_wrong', request.headers['herald-signature'] as string, request.body, clock)).toEqual({ ok: false, reason: 'mismatch' });
+      expect(
+        verifyHeraldSignature(hook.secret, request.headers['herald-signature'] as string, request.body, clock),
+      ).toEqual({ ok: true });
+      expect(
+        verifyHeraldSignature('hrldwh_wrong', request.headers['herald-signature'] as string, request.body, clock),
+      ).toEqual({ ok: false, reason: 'mismatch' });
     }
     const created = JSON.parse(receiver.received.find((r) => r.headers['herald-event'] === 'incident.created')!.body);
     expect(created.meta.documentation).toBe(`${SITE_URL}/subscriptions/webhook`);
-    expect(created.page).toEqual({ id: pageId(SITE_URL), status_indicator: 'major', status_description: 'Partial System Outage' });
-    expect(created.incident).toMatchObject({ id: incident.id, name: 'Checkout errors', status: 'investigating', shortlink: `${SITE_URL}/incidents/${incident.id}/`, page_id: pageId(SITE_URL) });
+    expect(created.page).toEqual({
+      id: pageId(SITE_URL),
+      status_indicator: 'major',
+      status_description: 'Partial System Outage',
+    });
+    expect(created.incident).toMatchObject({
+      id: incident.id,
+      name: 'Checkout errors',
+      status: 'investigating',
+      shortlink: `${SITE_URL}/incidents/${incident.id}/`,
+      page_id: pageId(SITE_URL),
+    });
     expect(created.incident.incident_updates[0].body).toBe('We are investigating.');
-    const component = JSON.parse(receiver.received.find((r) => r.headers['herald-event'] === 'component.updated')!.body);
-    expect(component.component_update).toMatchObject({ old_status: 'operational', new_status: 'partial_outage', component_id: componentId });
+    const component = JSON.parse(
+      receiver.received.find((r) => r.headers['herald-event'] === 'component.updated')!.body,
+    );
+    expect(component.component_update).toMatchObject({
+      old_status: 'operational',
+      new_status: 'partial_outage',
+      component_id: componentId,
+    });
     expect(component.component).toMatchObject({ id: componentId, name: 'API', status: 'partial_outage' });
 
     // An update it did not ask for sends nothing; the resolution does.
     await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'identified', body: 'Found it.' }));
-    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'resolved', body: 'Fixed.', components: { [componentId]: 'operational' } }));
+    await postUpdate(
+      ctx(),
+      incident.id,
+      UpdateInput.parse({ status: 'resolved', body: 'Fixed.', components: { [componentId]: 'operational' } }),
+    );
     receiver.received.length = 0;
     expect(await drain()).toBe(2);
-    expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual(['component.updated', 'incident.resolved']);
+    expect(receiver.received.map((r) => r.headers['herald-event']).sort()).toEqual([
+      'component.updated',
+      'incident.resolved',
+    ]);
     expect((await endpoint(hook.id)).lastSuccessAt).toEqual(clock);
     expect((await deliveriesOf(hook.id)).every((d) => d.status === 'sent' && d.responseStatus === 200)).toBe(true);
   });
@@ -136,9 +193,17 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
   it('sends incident.updated with status "postmortem" when a postmortem is published', async () => {
     await register(['incident.updated']);
     const incident = await openIncident('Database failover');
-    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'resolved', body: 'Fixed.', components: { [componentId]: 'operational' } }));
+    await postUpdate(
+      ctx(),
+      incident.id,
+      UpdateInput.parse({ status: 'resolved', body: 'Fixed.', components: { [componentId]: 'operational' } }),
+    );
     receiver.received.length = 0;
-    await savePostmortem(ctx(), incident.id, PostmortemInput.parse({ body: '## What happened\nA failover.', publish: true }));
+    await savePostmortem(
+      ctx(),
+      incident.id,
+      PostmortemInput.parse({ body: '## What happened\nA failover.', publish: true }),
+    );
     expect(await drain()).toBe(1);
     const [request] = receiver.received;
     expect(request!.headers['herald-event']).toBe('incident.updated');
@@ -146,7 +211,12 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
   });
 
   it("sends a visitor's endpoint nothing while the page does not allow them, and never to a private address, whatever the development flag", async () => {
-    const visitor = (await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}/visitor`, events: ['incident.created'] }), { allowPrivate: true, selfService: true })).value;
+    const visitor = (
+      await createWebhook(ctx(), WebhookInput.parse({ url: `${receiver.url}/visitor`, events: ['incident.created'] }), {
+        allowPrivate: true,
+        selfService: true,
+      })
+    ).value;
     await openIncident('Visitor event while off');
     expect(await deliveriesOf(visitor.id)).toEqual([]);
 
@@ -189,7 +259,10 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     await openIncident('Crash');
     const [row] = await deliveriesOf(hook.id);
     // What a claim leaves behind when its process dies before settling: one attempt, a lease.
-    await database.db.update(webhookDeliveries).set({ attempts: 1, availableAt: new Date(clock.getTime() + 60_000) }).where(eq(webhookDeliveries.id, row!.id));
+    await database.db
+      .update(webhookDeliveries)
+      .set({ attempts: 1, availableAt: new Date(clock.getTime() + 60_000) })
+      .where(eq(webhookDeliveries.id, row!.id));
     expect(await drain()).toBe(0);
     clock = new Date(clock.getTime() + 61_000);
     expect(await drain()).toBe(1);
@@ -198,12 +271,21 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
 
   it('leaves a delivery to the claim that holds it: a worker whose lease ran out settles nothing', async () => {
     const port = new URL(receiver.url).port;
-    const hook = (await createWebhook(ctx(), WebhookInput.parse({ url: `http://taken-over.invalid:${port}/hook`, events: ['incident.created'] }), { allowPrivate: true })).value;
+    const hook = (
+      await createWebhook(
+        ctx(),
+        WebhookInput.parse({ url: `http://taken-over.invalid:${port}/hook`, events: ['incident.created'] }),
+        { allowPrivate: true },
+      )
+    ).value;
     await openIncident('Taken over');
     const loopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
     // While this worker sends, its lease runs out and another worker claims the delivery.
     const claimedAgain = async () => {
-      await database.db.update(webhookDeliveries).set({ attempts: sql`${webhookDeliveries.attempts} + 1` }).where(eq(webhookDeliveries.endpointId, hook.id));
+      await database.db
+        .update(webhookDeliveries)
+        .set({ attempts: sql`${webhookDeliveries.attempts} + 1` })
+        .where(eq(webhookDeliveries.endpointId, hook.id));
       return loopback();
     };
     expect(await drain({ resolve: claimedAgain })).toBe(1);
@@ -212,7 +294,10 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     // The later claim sends it again once due, under the same delivery id, and settles it.
     clock = new Date(clock.getTime() + 61_000);
     expect(await drain({ resolve: loopback })).toBe(1);
-    expect(receiver.received.map((r) => r.headers['herald-delivery'])).toEqual([String(pending!.id), String(pending!.id)]);
+    expect(receiver.received.map((r) => r.headers['herald-delivery'])).toEqual([
+      String(pending!.id),
+      String(pending!.id),
+    ]);
     expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: 'sent', attempts: 3, responseStatus: 200 });
   });
 
@@ -241,7 +326,12 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     await openIncident('Outage three');
     await sendTestWebhook(ctx(), hook.id);
     expect(await drain()).toBe(2);
-    expect(receiver.received.slice(-2).map((r) => r.headers['herald-event']).sort()).toEqual(['incident.created', 'test']);
+    expect(
+      receiver.received
+        .slice(-2)
+        .map((r) => r.headers['herald-event'])
+        .sort(),
+    ).toEqual(['incident.created', 'test']);
   });
 
   it('gives up on a receiver that does not answer in time', async () => {
@@ -252,7 +342,12 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(await drain({ timeoutMs: 300 })).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000);
     const [delivery] = await deliveriesOf(hook.id);
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastError: 'no answer within 0.3 s', responseStatus: null });
+    expect(delivery).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'no answer within 0.3 s',
+      responseStatus: null,
+    });
   });
 
   it('does not follow a redirect', async () => {
@@ -268,7 +363,13 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
 
   it('connects to the address it checked, not to a second lookup of the name', async () => {
     const port = new URL(receiver.url).port;
-    const hook = (await createWebhook(ctx(), WebhookInput.parse({ url: `http://pinned.invalid:${port}/pinned`, events: ['incident.created'] }), { allowPrivate: true })).value;
+    const hook = (
+      await createWebhook(
+        ctx(),
+        WebhookInput.parse({ url: `http://pinned.invalid:${port}/pinned`, events: ['incident.created'] }),
+        { allowPrivate: true },
+      )
+    ).value;
     await openIncident('Pinned');
     // ".invalid" never resolves through the system: only the checked answer can reach the receiver.
     expect(await drain({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] })).toBe(1);
@@ -297,7 +398,13 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     }
     await openIncident('Probe');
     // One public answer and one private one: rebinding is refused.
-    const resolve = async (host: string) => (host === 'rebinding.example' ? [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
+    const resolve = async (host: string) =>
+      host === 'rebinding.example'
+        ? [
+            { address: '93.184.216.34', family: 4 },
+            { address: '127.0.0.1', family: 4 },
+          ]
+        : [{ address: '127.0.0.1', family: 4 }];
     expect(await drain({ allowPrivate: false, resolve })).toBe(0);
     expect(receiver.received).toHaveLength(0);
     const errors: Array<string | null> = [];
@@ -327,37 +434,65 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
         return errorBody(error);
       }
     };
-    expect(await attempt('http://hooks.example.com/')).toEqual({ status: 422, headers: {}, body: { error: { code: 'invalid_field', message: 'url: must start with https://', field: 'url' } } });
-    expect((await attempt('https://169.254.169.254/'))?.body.error).toEqual({ code: 'invalid_field', message: 'url: must not point to a cloud metadata address (169.254.169.254)', field: 'url' });
+    expect(await attempt('http://hooks.example.com/')).toEqual({
+      status: 422,
+      headers: {},
+      body: { error: { code: 'invalid_field', message: 'url: must start with https://', field: 'url' } },
+    });
+    expect((await attempt('https://169.254.169.254/'))?.body.error).toEqual({
+      code: 'invalid_field',
+      message: 'url: must not point to a cloud metadata address (169.254.169.254)',
+      field: 'url',
+    });
     expect((await attempt('https://[::1]/'))?.body.error.field).toBe('url');
-    expect((await attempt('https://localhost/'))?.body.error.message).toBe('url: must name a public host, not "localhost"');
+    expect((await attempt('https://localhost/'))?.body.error.message).toBe(
+      'url: must name a public host, not "localhost"',
+    );
     expect(await attempt(`http://127.0.0.1:${receiver.port}/`, true)).toBeNull();
     const parsed = WebhookInput.safeParse({ url: 'https://hooks.example.com/', events: [] });
-    expect(parsed.success ? null : errorBody(parsed.error).body.error).toEqual({ code: 'invalid_field', message: 'events: choose at least one event', field: 'events' });
+    expect(parsed.success ? null : errorBody(parsed.error).body.error).toEqual({
+      code: 'invalid_field',
+      message: 'events: choose at least one event',
+      field: 'events',
+    });
     const badEvent = WebhookInput.safeParse({ url: 'https://hooks.example.com/', events: ['incident.exploded'] });
     expect(badEvent.success ? null : errorBody(badEvent.error).body.error.field).toBe('events.0');
     expect(await database.db.select({ n: count() }).from(webhookEndpoints)).toEqual([{ n: 1 }]);
   });
 
-  it('writes delivery rows in the update\'s transaction: a rollback leaves none', async () => {
+  it("writes delivery rows in the update's transaction: a rollback leaves none", async () => {
     const hook = await register(['incident.updated', 'component.updated']);
     const incident = await openIncident('Rollback');
     const before = await deliveriesOf(hook.id);
     await expect(
       database.db.transaction(async (tx) => {
-        await postUpdate({ ...ctx(), db: tx as unknown as Database }, incident.id, UpdateInput.parse({ status: 'identified', body: 'Found it.', components: { [componentId]: 'major_outage' } }));
+        await postUpdate(
+          { ...ctx(), db: tx as unknown as Database },
+          incident.id,
+          UpdateInput.parse({ status: 'identified', body: 'Found it.', components: { [componentId]: 'major_outage' } }),
+        );
         const inside = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, hook.id));
         expect(inside.map((d) => d.eventType).sort()).toEqual(['component.updated', 'incident.updated']);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
     expect(await deliveriesOf(hook.id)).toEqual(before);
-    expect((await database.db.select().from(incidents).where(eq(incidents.id, incident.id)))[0]!.status).toBe('investigating');
+    expect((await database.db.select().from(incidents).where(eq(incidents.id, incident.id)))[0]!.status).toBe(
+      'investigating',
+    );
 
     // Committed, the same update writes both; a component change by itself writes one.
-    await postUpdate(ctx(), incident.id, UpdateInput.parse({ status: 'identified', body: 'Found it.', components: { [componentId]: 'major_outage' } }));
+    await postUpdate(
+      ctx(),
+      incident.id,
+      UpdateInput.parse({ status: 'identified', body: 'Found it.', components: { [componentId]: 'major_outage' } }),
+    );
     await updateComponent(ctx(), componentId, { status: 'degraded_performance' });
-    expect((await deliveriesOf(hook.id)).map((d) => d.eventType)).toEqual(['incident.updated', 'component.updated', 'component.updated']);
+    expect((await deliveriesOf(hook.id)).map((d) => d.eventType)).toEqual([
+      'incident.updated',
+      'component.updated',
+      'component.updated',
+    ]);
     await deleteWebhook(ctx(), hook.id);
     expect(await deliveriesOf(hook.id)).toEqual([]);
   });
@@ -381,36 +516,73 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     admin = api(site, (await addToken(site, 'admin')).token);
     editor = api(site, (await addToken(site, 'editor')).token);
     await addUser(site, 'ada@example.com', 'admin');
-    const session = await fetch(`${site.url}/api/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ada@example.com', password: 'correct-horse-battery' }) });
+    const session = await fetch(`${site.url}/api/admin/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@example.com', password: 'correct-horse-battery' }),
+    });
     cookie = session.headers.get('set-cookie')!.split(';')[0]!;
   });
   afterAll(() => site.close());
 
   it('registers, lists, tests, re-enables and removes webhooks through the admin API (admins only)', async () => {
     expect((await editor.get('/webhooks')).status).toBe(403);
-    expect((await admin.post('/webhooks', { url: 'http://hooks.example.com/a', events: ['incident.created'] })).body).toEqual({ error: { code: 'invalid_field', message: 'url: must start with https://', field: 'url' } });
-    expect((await admin.post('/webhooks', { url: 'https://[::ffff:169.254.169.254]/', events: ['incident.created'] })).body.error).toEqual({ code: 'invalid_field', message: 'url: must not point to a cloud metadata address ([::ffff:a9fe:a9fe])', field: 'url' });
-    expect((await admin.post('/webhooks', { url: 'https://hooks.example.com/a', events: ['nope'] })).body.error.field).toBe('events.0');
+    expect(
+      (await admin.post('/webhooks', { url: 'http://hooks.example.com/a', events: ['incident.created'] })).body,
+    ).toEqual({ error: { code: 'invalid_field', message: 'url: must start with https://', field: 'url' } });
+    expect(
+      (await admin.post('/webhooks', { url: 'https://[::ffff:169.254.169.254]/', events: ['incident.created'] })).body
+        .error,
+    ).toEqual({
+      code: 'invalid_field',
+      message: 'url: must not point to a cloud metadata address ([::ffff:a9fe:a9fe])',
+      field: 'url',
+    });
+    expect(
+      (await admin.post('/webhooks', { url: 'https://hooks.example.com/a', events: ['nope'] })).body.error.field,
+    ).toBe('events.0');
 
-    const created = await admin.post('/webhooks', { webhook: { url: 'https://hooks.example.com/a', events: ['incident.created', 'component.updated'], description: 'Pager' } });
+    const created = await admin.post('/webhooks', {
+      webhook: {
+        url: 'https://hooks.example.com/a',
+        events: ['incident.created', 'component.updated'],
+        description: 'Pager',
+      },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: 'https://hooks.example.com/a', events: ['incident.created', 'component.updated'], description: 'Pager', state: 'active', self_service: false });
+    expect(created.body).toMatchObject({
+      url: 'https://hooks.example.com/a',
+      events: ['incident.created', 'component.updated'],
+      description: 'Pager',
+      state: 'active',
+      self_service: false,
+    });
     expect(created.body.secret).toMatch(/^hrldwh_[A-Za-z0-9_-]{43}$/);
     const listed = await admin.get('/webhooks');
     expect(listed.body.map((h: { id: string }) => h.id)).toEqual([created.body.id]);
     expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
 
     expect((await admin.post(`/webhooks/${created.body.id}/test`)).status).toBe(202);
-    const [queued] = await site.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, created.body.id));
+    const [queued] = await site.database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, created.body.id));
     expect(queued).toMatchObject({ eventType: 'test', status: 'pending' });
     expect((await admin.post(`/webhooks/${created.body.id}/reenable`)).body.state).toBe('active');
     expect((await admin.delete(`/webhooks/${created.body.id}`)).status).toBe(204);
     expect((await admin.delete(`/webhooks/${created.body.id}`)).status).toBe(404);
     const audit = await admin.get(`/audit-log?entity_type=webhook&entity_id=${created.body.id}`);
-    expect(audit.body.map((e: { action: string }) => e.action).sort()).toEqual(['webhook.create', 'webhook.delete', 'webhook.reenable', 'webhook.test']);
+    expect(audit.body.map((e: { action: string }) => e.action).sort()).toEqual([
+      'webhook.create',
+      'webhook.delete',
+      'webhook.reenable',
+      'webhook.test',
+    ]);
     // Viewers read the audit log; a webhook URL's path is often its key.
     expect(JSON.stringify(audit.body)).not.toContain('hooks.example.com/a');
-    expect(audit.body.find((e: { action: string }) => e.action === 'webhook.create').after.url_origin).toBe('https://hooks.example.com');
+    expect(audit.body.find((e: { action: string }) => e.action === 'webhook.create').after.url_origin).toBe(
+      'https://hooks.example.com',
+    );
   });
 
   it('adds a webhook from the admin page and shows its secret once, or the error beside the field', async () => {
@@ -420,17 +592,40 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     expect(html).toContain('href="/admin/webhooks" aria-current="page"');
     expect(html).toContain('Add a webhook');
 
-    const refused = await form('/admin/webhooks', [['intent', 'create'], ['url', 'https://localhost/hook'], ['events', 'incident.created']], { cookie });
+    const refused = await form(
+      '/admin/webhooks',
+      [
+        ['intent', 'create'],
+        ['url', 'https://localhost/hook'],
+        ['events', 'incident.created'],
+      ],
+      { cookie },
+    );
     expect(refused.status).toBe(422);
     const refusedHtml = await refused.text();
     expect(refusedHtml).toContain('must name a public host, not &quot;localhost&quot;');
     expect(refusedHtml).toContain('value="https://localhost/hook"');
 
-    const none = await form('/admin/webhooks', [['intent', 'create'], ['url', 'https://hooks.example.com/b']], { cookie });
+    const none = await form(
+      '/admin/webhooks',
+      [
+        ['intent', 'create'],
+        ['url', 'https://hooks.example.com/b'],
+      ],
+      { cookie },
+    );
     expect(none.status).toBe(422);
     expect(await none.text()).toContain('choose at least one event');
 
-    const added = await form('/admin/webhooks', [['intent', 'create'], ['url', 'https://hooks.example.com/b'], ['events', 'incident.resolved']], { cookie });
+    const added = await form(
+      '/admin/webhooks',
+      [
+        ['intent', 'create'],
+        ['url', 'https://hooks.example.com/b'],
+        ['events', 'incident.resolved'],
+      ],
+      { cookie },
+    );
     expect(added.status).toBe(201);
     const addedHtml = await added.text();
     const secret = addedHtml.match(/value="(hrldwh_[A-Za-z0-9_-]+)"/)?.[1];
@@ -444,7 +639,14 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     const closed = await fetch(`${site.url}/subscriptions/webhook`);
     expect(closed.status).toBe(200);
     expect(await closed.text()).toContain('does not take webhook registrations from visitors');
-    expect((await form('/subscriptions/webhook', [['url', 'https://hooks.example.com/v'], ['events', 'incident.created']])).status).toBe(404);
+    expect(
+      (
+        await form('/subscriptions/webhook', [
+          ['url', 'https://hooks.example.com/v'],
+          ['events', 'incident.created'],
+        ])
+      ).status,
+    ).toBe(404);
     expect(await (await fetch(`${site.url}/subscribe`)).text()).not.toContain('href="/subscriptions/webhook"');
 
     await site.database.db.update(pageSettings).set({ visitorWebhooks: true });
@@ -452,16 +654,25 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     expect(await (await fetch(`${site.url}/subscribe`)).text()).toContain('href="/subscriptions/webhook"');
     const open = await (await fetch(`${site.url}/subscriptions/webhook`)).text();
     expect(open).toContain('name="url"');
-    const refused = await form('/subscriptions/webhook', [['url', 'https://10.0.0.7/hook'], ['events', 'incident.created']]);
+    const refused = await form('/subscriptions/webhook', [
+      ['url', 'https://10.0.0.7/hook'],
+      ['events', 'incident.created'],
+    ]);
     expect(refused.status).toBe(422);
     const refusedHtml = await refused.text();
     expect(refusedHtml).toContain('must not point to a private address (10.0.0.7)');
     expect(refusedHtml).toContain('aria-invalid="true"');
 
-    const accepted = await form('/subscriptions/webhook', [['url', 'https://hooks.example.com/v'], ['events', 'incident.created']]);
+    const accepted = await form('/subscriptions/webhook', [
+      ['url', 'https://hooks.example.com/v'],
+      ['events', 'incident.created'],
+    ]);
     expect(accepted.status).toBe(201);
     expect(await accepted.text()).toMatch(/value="hrldwh_[A-Za-z0-9_-]+"/);
-    const [row] = await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.url, 'https://hooks.example.com/v'));
+    const [row] = await site.database.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.url, 'https://hooks.example.com/v'));
     expect(row).toMatchObject({ selfService: true, events: ['incident.created'] });
 
     // Its payloads carry a removal link; opening it only asks, its button removes.
@@ -471,16 +682,34 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
     expect(await forged.text()).toContain('This removal link is not valid');
     const ask = await fetch(`${site.url}${link}`);
     expect(ask.status).toBe(200);
-    expect(await ask.text()).toMatch(/Stop sending this status page(&#39;|')s events to <code>https:\/\/hooks\.example\.com\/v<\/code>\?/);
-    expect(await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row!.id))).toHaveLength(1);
-    const removed = await form('/subscriptions/webhook', [['intent', 'remove'], ['id', row!.id], ['token', new URL(link, TEST_SITE_URL).searchParams.get('token')!]]);
+    expect(await ask.text()).toMatch(
+      /Stop sending this status page(&#39;|')s events to <code>https:\/\/hooks\.example\.com\/v<\/code>\?/,
+    );
+    expect(await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row!.id))).toHaveLength(
+      1,
+    );
+    const removed = await form('/subscriptions/webhook', [
+      ['intent', 'remove'],
+      ['id', row!.id],
+      ['token', new URL(link, TEST_SITE_URL).searchParams.get('token')!],
+    ]);
     expect(removed.status).toBe(200);
     expect(await removed.text()).toContain('The webhook is removed');
-    expect(await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row!.id))).toHaveLength(0);
+    expect(await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row!.id))).toHaveLength(
+      0,
+    );
 
     // The subscribe form's per-client limit (10 an hour) covers webhook registrations too.
     const statuses = [];
-    for (let i = 0; i < 10; i++) statuses.push((await form('/subscriptions/webhook', [['url', `https://hooks.example.com/v${i}`], ['events', 'incident.created']])).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push(
+        (
+          await form('/subscriptions/webhook', [
+            ['url', `https://hooks.example.com/v${i}`],
+            ['events', 'incident.created'],
+          ])
+        ).status,
+      );
     expect(statuses.at(-1)).toBe(429);
   });
 });

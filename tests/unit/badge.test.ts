@@ -8,7 +8,8 @@ const xml = xmlFiles();
 afterAll(xml.remove);
 
 /** Parses the SVG with xmllint and returns its accessible name, as an image reader gets it. */
-const accessibleName = (svg: string) => xml.xpath(xml.expectWellFormed(svg), 'string(/*[local-name()="svg"]/@aria-label)');
+const accessibleName = (svg: string) =>
+  xml.xpath(xml.expectWellFormed(svg), 'string(/*[local-name()="svg"]/@aria-label)');
 
 const fill = (svg: string) => svg.match(/<rect x="\d+" width="\d+" height="20" fill="(#[0-9a-f]{3,6})"/)?.[1];
 

@@ -8,12 +8,24 @@ const PROXIES = new TrustedProxies('10.0.0.0/8, 192.0.2.7 fd00::/8,::1');
 describe('the client address', () => {
   it.each([
     // [what, peer, X-Forwarded-For, trusted, client]
-    ['ignores X-Forwarded-For without trusted proxies', '203.0.113.9', '198.51.100.1', new TrustedProxies(), '203.0.113.9'],
+    [
+      'ignores X-Forwarded-For without trusted proxies',
+      '203.0.113.9',
+      '198.51.100.1',
+      new TrustedProxies(),
+      '203.0.113.9',
+    ],
     ['ignores it from a peer that is not trusted', '203.0.113.9', '198.51.100.1', PROXIES, '203.0.113.9'],
     ['does not trust loopback unless named', '127.0.0.1', '198.51.100.1', PROXIES, '127.0.0.1'],
     ['takes the address a trusted proxy saw', '10.1.2.3', '198.51.100.1', PROXIES, '198.51.100.1'],
     ['ignores what the client wrote left of it', '10.1.2.3', '1.1.1.1, 6.6.6.6, 198.51.100.1', PROXIES, '198.51.100.1'],
-    ['walks past a chain of trusted proxies', '10.1.2.3', '6.6.6.6, 198.51.100.1, 192.0.2.7, 10.9.9.9', PROXIES, '198.51.100.1'],
+    [
+      'walks past a chain of trusted proxies',
+      '10.1.2.3',
+      '6.6.6.6, 198.51.100.1, 192.0.2.7, 10.9.9.9',
+      PROXIES,
+      '198.51.100.1',
+    ],
     ['reads repeated headers as one list', '10.1.2.3', ['6.6.6.6', '198.51.100.1'], PROXIES, '198.51.100.1'],
     ['uses the left-most when every hop is trusted', '10.1.2.3', '10.0.0.5, 192.0.2.7', PROXIES, '10.0.0.5'],
     ['stops at an entry that is not an address', '10.1.2.3', '198.51.100.1, unknown', PROXIES, '10.1.2.3'],
@@ -22,7 +34,13 @@ describe('the client address', () => {
     ['gives an IPv4-mapped client as IPv4', '::ffff:203.0.113.9', undefined, new TrustedProxies(), '203.0.113.9'],
     ['trusts an IPv6 range', 'fd12::5', '2001:db8::1', PROXIES, '2001:db8::1'],
     ['trusts a named IPv6 loopback', '::1', '2001:DB8::2', PROXIES, '2001:db8::2'],
-    ['strips ports and brackets from hops', '10.1.2.3', '[2001:db8::3]:443, 198.51.100.4:5678', PROXIES, '198.51.100.4'],
+    [
+      'strips ports and brackets from hops',
+      '10.1.2.3',
+      '[2001:db8::3]:443, 198.51.100.4:5678',
+      PROXIES,
+      '198.51.100.4',
+    ],
   ] as const)('%s', (_what, peer, forwarded, trusted, client) => {
     expect(clientAddressOf(peer, forwarded as string | string[] | undefined, trusted)).toBe(client);
   });
@@ -55,9 +73,17 @@ describe('HERALD_TRUSTED_PROXIES', () => {
   });
 
   it('accepts addresses and ranges separated by spaces or commas, IPv4-mapped ones included', () => {
-    const trusted = loadConfig({ HERALD_TRUSTED_PROXIES: ' 127.0.0.1,\t::ffff:172.16.0.0/108  2001:db8::/32 ' }, '/tmp').trustedProxies;
+    const trusted = loadConfig(
+      { HERALD_TRUSTED_PROXIES: ' 127.0.0.1,\t::ffff:172.16.0.0/108  2001:db8::/32 ' },
+      '/tmp',
+    ).trustedProxies;
     expect(trusted.size).toBe(3);
-    expect(['127.0.0.1', '172.16.9.9', '::ffff:172.16.9.9', '2001:db8:1::1'].map((a) => trusted.has(a))).toEqual([true, true, true, true]);
+    expect(['127.0.0.1', '172.16.9.9', '::ffff:172.16.9.9', '2001:db8:1::1'].map((a) => trusted.has(a))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['127.0.0.2', '172.32.0.1', '2001:db9::1'].map((a) => trusted.has(a))).toEqual([false, false, false]);
   });
 

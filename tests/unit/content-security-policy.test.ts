@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { addInlineScriptHashes, policyOfPage, PUBLIC_PAGE_POLICY, publicPagePolicy, scriptHashSource } from '../../src/publish/content-security-policy.ts';
+import {
+  addInlineScriptHashes,
+  policyOfPage,
+  PUBLIC_PAGE_POLICY,
+  publicPagePolicy,
+  scriptHashSource,
+} from '../../src/publish/content-security-policy.ts';
 
 const page = (body: string, head = `<meta http-equiv="Content-Security-Policy" content="${PUBLIC_PAGE_POLICY}">`) =>
   `<!DOCTYPE html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
-const scriptSrc = (html: string) => policyOfPage(Buffer.from(html))!.split('; ').find((d) => d.startsWith('script-src'));
+const scriptSrc = (html: string) =>
+  policyOfPage(Buffer.from(html))!
+    .split('; ')
+    .find((d) => d.startsWith('script-src'));
 
-describe('the public pages\' Content-Security-Policy', () => {
+describe("the public pages' Content-Security-Policy", () => {
   it('allows no inline script or eval by itself', () => {
     expect(PUBLIC_PAGE_POLICY).toMatch(/script-src 'self'(;|$)/);
     expect(PUBLIC_PAGE_POLICY).not.toMatch(/unsafe-eval/);
@@ -17,8 +26,18 @@ describe('the public pages\' Content-Security-Policy', () => {
 
   it.each([
     ['Herald serves the site', 'https://status.example.com', 'https://status.example.com', PUBLIC_PAGE_POLICY],
-    ['Herald answers on the same origin under a path', 'https://example.com/status', 'https://example.com/', PUBLIC_PAGE_POLICY],
-    ['the site is served apart from Herald', 'https://status.example.com', 'https://herald.example.com:8443/app', PUBLIC_PAGE_POLICY.replace("form-action 'self'", "form-action 'self' https://herald.example.com:8443")],
+    [
+      'Herald answers on the same origin under a path',
+      'https://example.com/status',
+      'https://example.com/',
+      PUBLIC_PAGE_POLICY,
+    ],
+    [
+      'the site is served apart from Herald',
+      'https://status.example.com',
+      'https://herald.example.com:8443/app',
+      PUBLIC_PAGE_POLICY.replace("form-action 'self'", "form-action 'self' https://herald.example.com:8443"),
+    ],
   ])('lets forms post to Herald itself when %s', (_case, siteUrl, appUrl, policy) => {
     expect(publicPagePolicy({ siteUrl, appUrl })).toBe(policy);
   });
@@ -41,13 +60,19 @@ describe('the public pages\' Content-Security-Policy', () => {
   });
 
   it('refuses to publish a page with an inline script but no policy tag', () => {
-    expect(() => addInlineScriptHashes(page('<script>x()</script>', ''))).toThrow(/no Content-Security-Policy meta tag/);
+    expect(() => addInlineScriptHashes(page('<script>x()</script>', ''))).toThrow(
+      /no Content-Security-Policy meta tag/,
+    );
     expect(addInlineScriptHashes(page('<p>fine</p>', ''))).toContain('<p>fine</p>');
   });
 
-  it('reads a page\'s policy from its meta tag, quotes escaped or not', () => {
+  it("reads a page's policy from its meta tag, quotes escaped or not", () => {
     expect(policyOfPage(Buffer.from(page('')))).toBe(PUBLIC_PAGE_POLICY);
-    expect(policyOfPage(Buffer.from(page('', '<meta http-equiv="content-security-policy" content="script-src &#39;self&#39;">')))).toBe("script-src 'self'");
+    expect(
+      policyOfPage(
+        Buffer.from(page('', '<meta http-equiv="content-security-policy" content="script-src &#39;self&#39;">')),
+      ),
+    ).toBe("script-src 'self'");
     expect(policyOfPage(Buffer.from(page('', '')))).toBeNull();
   });
 });

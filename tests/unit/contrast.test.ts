@@ -13,7 +13,8 @@ import { COMPONENT_STATUSES } from '../../src/domain/vocabulary.ts';
 const STYLES = path.resolve(import.meta.dirname, '../../src/styles');
 const css = readdirSync(STYLES)
   .filter((f) => f.endsWith('.css'))
-  .sort((a, b) => (a === 'public.css' ? -1 : b === 'public.css' ? 1 : a.localeCompare(b))) // admin.css loads after public.css
+  // admin.css loads after public.css
+  .sort((a, b) => (a === 'public.css' ? -1 : b === 'public.css' ? 1 : a.localeCompare(b)))
   .map((f) => readFileSync(path.join(STYLES, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, ''))
   .join('\n');
 
@@ -22,7 +23,11 @@ function splitDark(text: string): { light: string; dark: string } {
   let light = '';
   let dark = '';
   let rest = text;
-  for (let at = rest.search(/@media\s*\(prefers-color-scheme:\s*dark\)\s*\{/); at >= 0; at = rest.search(/@media\s*\(prefers-color-scheme:\s*dark\)\s*\{/)) {
+  for (
+    let at = rest.search(/@media\s*\(prefers-color-scheme:\s*dark\)\s*\{/);
+    at >= 0;
+    at = rest.search(/@media\s*\(prefers-color-scheme:\s*dark\)\s*\{/)
+  ) {
     const open = rest.indexOf('{', at);
     let depth = 1;
     let i = open + 1;
@@ -57,7 +62,11 @@ function resolve(props: Map<string, string>, name: string, seen = new Set<string
 
 function hex(value: string): string {
   const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(value);
-  if (short) return `#${short.slice(1).map((c) => c + c).join('')}`.toLowerCase();
+  if (short)
+    return `#${short
+      .slice(1)
+      .map((c) => c + c)
+      .join('')}`.toLowerCase();
   if (!/^#[0-9a-f]{6}$/i.test(value)) throw new Error(`${value} is not a hex colour`);
   return value.toLowerCase();
 }
@@ -135,7 +144,9 @@ describe.each(Object.entries(SCHEMES))('%s mode', (_scheme, props) => {
     const textColours = [...new Set([...css.matchAll(/(?<![\w-])color:\s*var\(--([\w-]+)\)/g)].map((m) => m[1]!))];
 
     it('finds the text colours in the stylesheets', () => {
-      expect(textColours).toEqual(expect.arrayContaining(['text', 'muted', 'link', 'ok', 'minor', 'partial', 'major', 'maint']));
+      expect(textColours).toEqual(
+        expect.arrayContaining(['text', 'muted', 'link', 'ok', 'minor', 'partial', 'major', 'maint']),
+      );
     });
 
     it.each(textColours.map((c) => [c]))('--%s on the card and on the page', (name) => {

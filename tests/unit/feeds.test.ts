@@ -2,7 +2,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FEED_ITEM_LIMIT, feedEntries, feedXml, xmlSafe, type FeedFormat } from '../../src/domain/feeds.ts';
 import type { Snapshot } from '../../src/domain/snapshot.ts';
 import { xmlFiles } from '../helpers/xmllint.ts';
-import { NOW, makeComponent, makeIncident, makeMaintenance, makeSnapshot, makeUpdate, minutesAfter, minutesBefore } from './fixtures.ts';
+import {
+  NOW,
+  makeComponent,
+  makeIncident,
+  makeMaintenance,
+  makeSnapshot,
+  makeUpdate,
+  minutesAfter,
+  minutesBefore,
+} from './fixtures.ts';
 
 // Every feed here goes through xmllint, a real XML parser, and its texts are read back
 // through XPath: what a feed reader shows is what the parser gives it.
@@ -39,7 +48,12 @@ function hostileSnapshot(name: string, body: string, pageName = 'Acme'): Snapsho
         name,
         componentIds: ['api'],
         updates: [
-          makeUpdate({ id: 'upd1', incidentId: 'inc1', body, affectedComponents: [{ id: 'api', name: 'API', oldStatus: 'operational', newStatus: 'major_outage' }] }),
+          makeUpdate({
+            id: 'upd1',
+            incidentId: 'inc1',
+            body,
+            affectedComponents: [{ id: 'api', name: 'API', oldStatus: 'operational', newStatus: 'major_outage' }],
+          }),
         ],
       }),
     ],
@@ -63,21 +77,23 @@ const HOSTILE: Array<[string, string, string]> = [
 ];
 
 describe('feeds with hostile text', () => {
-  it.each(HOSTILE.flatMap(([name, text, seen]) => (['rss', 'atom'] as const).map((format) => [format, name, text, seen] as const)))(
-    '%s: an incident name with %s parses and reads back',
-    (format, _case, text, seen) => {
-      const file = expectWellFormed(feedXml(hostileSnapshot(text, 'Body'), format));
-      expect(xpath(file, FIRST_ITEM_TITLE[format])).toBe(`${seen} — Investigating`);
-    },
-  );
+  it.each(
+    HOSTILE.flatMap(([name, text, seen]) =>
+      (['rss', 'atom'] as const).map((format) => [format, name, text, seen] as const),
+    ),
+  )('%s: an incident name with %s parses and reads back', (format, _case, text, seen) => {
+    const file = expectWellFormed(feedXml(hostileSnapshot(text, 'Body'), format));
+    expect(xpath(file, FIRST_ITEM_TITLE[format])).toBe(`${seen} — Investigating`);
+  });
 
-  it.each(HOSTILE.flatMap(([name, text, seen]) => (['rss', 'atom'] as const).map((format) => [format, name, text, seen] as const)))(
-    '%s: a page name with %s parses and reads back',
-    (format, _case, text, seen) => {
-      const file = expectWellFormed(feedXml(hostileSnapshot('Outage', 'Body', text), format));
-      expect(xpath(file, FEED_TITLE[format])).toBe(`${seen} status`);
-    },
-  );
+  it.each(
+    HOSTILE.flatMap(([name, text, seen]) =>
+      (['rss', 'atom'] as const).map((format) => [format, name, text, seen] as const),
+    ),
+  )('%s: a page name with %s parses and reads back', (format, _case, text, seen) => {
+    const file = expectWellFormed(feedXml(hostileSnapshot('Outage', 'Body', text), format));
+    expect(xpath(file, FEED_TITLE[format])).toBe(`${seen} status`);
+  });
 
   it.each(HOSTILE.flatMap(([name, text]) => (['rss', 'atom'] as const).map((format) => [format, name, text] as const)))(
     '%s: an update body with %s parses, as rendered HTML',
@@ -135,8 +151,25 @@ describe('feed entries', () => {
         status: 'identified',
         componentIds: ['api', 'secret'],
         updates: [
-          makeUpdate({ id: 'n2', incidentId: 'newer', status: 'identified', body: 'Found it.', createdAt: at(10), affectedComponents: [{ id: 'api', name: 'API', oldStatus: 'partial_outage', newStatus: 'major_outage' }, { id: 'secret', name: 'Secret', oldStatus: 'operational', newStatus: 'major_outage' }] }),
-          makeUpdate({ id: 'n1', incidentId: 'newer', status: 'investigating', body: 'Looking **hard**.', createdAt: at(150), affectedComponents: [{ id: 'api', name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' }] }),
+          makeUpdate({
+            id: 'n2',
+            incidentId: 'newer',
+            status: 'identified',
+            body: 'Found it.',
+            createdAt: at(10),
+            affectedComponents: [
+              { id: 'api', name: 'API', oldStatus: 'partial_outage', newStatus: 'major_outage' },
+              { id: 'secret', name: 'Secret', oldStatus: 'operational', newStatus: 'major_outage' },
+            ],
+          }),
+          makeUpdate({
+            id: 'n1',
+            incidentId: 'newer',
+            status: 'investigating',
+            body: 'Looking **hard**.',
+            createdAt: at(150),
+            affectedComponents: [{ id: 'api', name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' }],
+          }),
         ],
       }),
       makeMaintenance({
@@ -145,7 +178,9 @@ describe('feed entries', () => {
         scheduledFor: minutesAfter(NOW, 60),
         scheduledUntil: minutesAfter(NOW, 120),
         componentIds: ['web'],
-        updates: [makeUpdate({ id: 'm1', incidentId: 'maint', status: 'scheduled', body: 'Planned.', createdAt: at(50) })],
+        updates: [
+          makeUpdate({ id: 'm1', incidentId: 'maint', status: 'scheduled', body: 'Planned.', createdAt: at(50) }),
+        ],
       }),
     ],
   });
@@ -165,7 +200,11 @@ describe('feed entries', () => {
       'https://status.example.com/base/incidents/newer/#update-n2',
       'https://status.example.com/base/incidents/newer/#update-n1',
     ]);
-    expect(feedEntries(snapshot, web).map((e) => e.title)).toEqual(['Database upgrade — Scheduled', 'Older outage — Resolved', 'Older outage — Investigating']);
+    expect(feedEntries(snapshot, web).map((e) => e.title)).toEqual([
+      'Database upgrade — Scheduled',
+      'Older outage — Resolved',
+      'Older outage — Investigating',
+    ]);
   });
 
   it('renders the markdown and the affected components, leaving hidden ones out', () => {
@@ -186,7 +225,10 @@ describe('feed entries', () => {
       incidents: Array.from({ length: 30 }, (_, i) =>
         makeIncident({
           id: `i${i}`,
-          updates: [makeUpdate({ id: `i${i}b`, incidentId: `i${i}`, createdAt: at(i * 2) }), makeUpdate({ id: `i${i}a`, incidentId: `i${i}`, createdAt: at(i * 2 + 1) })],
+          updates: [
+            makeUpdate({ id: `i${i}b`, incidentId: `i${i}`, createdAt: at(i * 2) }),
+            makeUpdate({ id: `i${i}a`, incidentId: `i${i}`, createdAt: at(i * 2 + 1) }),
+          ],
         }),
       ),
     });
@@ -224,13 +266,21 @@ describe('feed entries', () => {
     expect(links.length).toBeGreaterThan(5);
     for (const link of links) expect(link).toMatch(/^https:\/\/status\.example\.com\/base\//);
     if (format === 'rss') {
-      expect(xpath(file, 'string(/rss/channel/item[1]/guid)')).toBe('https://status.example.com/base/incidents/newer/#update-n2');
+      expect(xpath(file, 'string(/rss/channel/item[1]/guid)')).toBe(
+        'https://status.example.com/base/incidents/newer/#update-n2',
+      );
       expect(xpath(file, 'string(/rss/channel/item[1]/guid/@isPermaLink)')).toBe('false');
       expect(xpath(file, 'string(/rss/channel/item[1]/link)')).toBe('https://status.example.com/base/incidents/newer/');
-      expect(xpath(file, 'string(/rss/channel/*[local-name()="link"][@rel="self"]/@href)')).toBe('https://status.example.com/base/history.rss');
+      expect(xpath(file, 'string(/rss/channel/*[local-name()="link"][@rel="self"]/@href)')).toBe(
+        'https://status.example.com/base/history.rss',
+      );
     } else {
-      expect(xpath(file, `string(/${el('feed')}/${el('entry')}[1]/${el('id')})`)).toBe('https://status.example.com/base/incidents/newer/#update-n2');
-      expect(xpath(file, `string(/${el('feed')}/${el('link')}[@rel="self"]/@href)`)).toBe('https://status.example.com/base/history.atom');
+      expect(xpath(file, `string(/${el('feed')}/${el('entry')}[1]/${el('id')})`)).toBe(
+        'https://status.example.com/base/incidents/newer/#update-n2',
+      );
+      expect(xpath(file, `string(/${el('feed')}/${el('link')}[@rel="self"]/@href)`)).toBe(
+        'https://status.example.com/base/history.atom',
+      );
     }
   });
 
@@ -251,13 +301,28 @@ describe('feed entries', () => {
 describe("a feed's own time", () => {
   it("is a component feed's latest entry or the component's change, never the page's last change elsewhere", () => {
     const component = makeComponent({ id: 'api', name: 'API', updatedAt: minutesBefore(NOW, 600) });
-    const other = makeIncident({ id: 'elsewhere', name: 'Elsewhere', componentIds: [], updates: [makeUpdate({ id: 'u-elsewhere', incidentId: 'elsewhere', displayAt: minutesBefore(NOW, 5) })] });
-    const before = makeSnapshot({ components: [component], incidents: [other], page: { updatedAt: minutesBefore(NOW, 60) } });
-    const after = makeSnapshot({ components: [component], incidents: [other], page: { updatedAt: minutesBefore(NOW, 1) } });
+    const other = makeIncident({
+      id: 'elsewhere',
+      name: 'Elsewhere',
+      componentIds: [],
+      updates: [makeUpdate({ id: 'u-elsewhere', incidentId: 'elsewhere', displayAt: minutesBefore(NOW, 5) })],
+    });
+    const before = makeSnapshot({
+      components: [component],
+      incidents: [other],
+      page: { updatedAt: minutesBefore(NOW, 60) },
+    });
+    const after = makeSnapshot({
+      components: [component],
+      incidents: [other],
+      page: { updatedAt: minutesBefore(NOW, 1) },
+    });
     // Another component's incident moved the page's time: this component's feed stays byte for byte the same.
     expect(feedXml(after, 'atom', component)).toBe(feedXml(before, 'atom', component));
     const updated = `string(/${el('feed')}/${el('updated')})`;
-    expect(xpath(expectWellFormed(feedXml(after, 'atom', component)), updated)).toBe(minutesBefore(NOW, 600).toISOString());
+    expect(xpath(expectWellFormed(feedXml(after, 'atom', component)), updated)).toBe(
+      minutesBefore(NOW, 600).toISOString(),
+    );
     // The page's own feed follows the page.
     expect(xpath(expectWellFormed(feedXml(after, 'atom')), updated)).toBe(minutesBefore(NOW, 1).toISOString());
   });

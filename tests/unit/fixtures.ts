@@ -1,4 +1,11 @@
-import type { ComponentView, GroupView, IncidentView, PageInfo, Snapshot, UpdateView } from '../../src/domain/snapshot.ts';
+import type {
+  ComponentView,
+  GroupView,
+  IncidentView,
+  PageInfo,
+  Snapshot,
+  UpdateView,
+} from '../../src/domain/snapshot.ts';
 
 // Plain-data builders for domain tests: every field has a fixed, sensible default so a
 // test states only what it is about. No clock: every date derives from NOW.
@@ -95,7 +102,13 @@ export function makeIncident(overrides: Partial<IncidentView> & Pick<IncidentVie
 }
 
 export function makeMaintenance(overrides: Partial<IncidentView> & Pick<IncidentView, 'id'>): IncidentView {
-  return makeIncident({ kind: 'maintenance', name: `Maintenance ${overrides.id}`, status: 'scheduled', impact: 'maintenance', ...overrides });
+  return makeIncident({
+    kind: 'maintenance',
+    name: `Maintenance ${overrides.id}`,
+    status: 'scheduled',
+    impact: 'maintenance',
+    ...overrides,
+  });
 }
 
 type SnapshotOverrides = Partial<Omit<Snapshot, 'page'>> & { page?: Partial<PageInfo> };

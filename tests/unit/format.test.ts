@@ -42,23 +42,44 @@ describe('monthKey', () => {
 describe('lastDays', () => {
   it.each([
     // Berlin springs forward on 2026-03-29; 22:30Z on the 29th is already the 30th there.
-    ['spring forward in Berlin', '2026-03-30T10:00:00Z', 'Europe/Berlin', 4, ['2026-03-30', '2026-03-29', '2026-03-28', '2026-03-27']],
+    [
+      'spring forward in Berlin',
+      '2026-03-30T10:00:00Z',
+      'Europe/Berlin',
+      4,
+      ['2026-03-30', '2026-03-29', '2026-03-28', '2026-03-27'],
+    ],
     ['just after midnight in Berlin', '2026-03-29T22:30:00Z', 'Europe/Berlin', 2, ['2026-03-30', '2026-03-29']],
     // New York falls back on 2026-11-01; 04:30Z on the 2nd is still the 1st there.
-    ['fall back in New York', '2026-11-02T04:30:00Z', 'America/New_York', 3, ['2026-11-01', '2026-10-31', '2026-10-30']],
-    ['spring forward in New York', '2026-03-09T03:00:00Z', 'America/New_York', 3, ['2026-03-08', '2026-03-07', '2026-03-06']],
+    [
+      'fall back in New York',
+      '2026-11-02T04:30:00Z',
+      'America/New_York',
+      3,
+      ['2026-11-01', '2026-10-31', '2026-10-30'],
+    ],
+    [
+      'spring forward in New York',
+      '2026-03-09T03:00:00Z',
+      'America/New_York',
+      3,
+      ['2026-03-08', '2026-03-07', '2026-03-06'],
+    ],
     ['no days', '2026-03-09T03:00:00Z', 'UTC', 0, []],
   ])('across %s', (_case, iso, timeZone, count, expected) => {
     expect(lastDays(new Date(iso), timeZone, count)).toEqual(expected);
   });
 
-  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'])('returns a year of consecutive distinct days in %s', (timeZone) => {
-    const days = lastDays(NOW, timeZone, 400);
-    const gaps = days.slice(1).map((day, i) => (Date.parse(days[i]!) - Date.parse(day)) / 86_400_000);
-    expect(days).toHaveLength(400);
-    expect(new Set(days).size).toBe(400);
-    expect(new Set(gaps)).toEqual(new Set([1]));
-  });
+  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'])(
+    'returns a year of consecutive distinct days in %s',
+    (timeZone) => {
+      const days = lastDays(NOW, timeZone, 400);
+      const gaps = days.slice(1).map((day, i) => (Date.parse(days[i]!) - Date.parse(day)) / 86_400_000);
+      expect(days).toHaveLength(400);
+      expect(new Set(days).size).toBe(400);
+      expect(new Set(gaps)).toEqual(new Set([1]));
+    },
+  );
 });
 
 describe('formatDateTime', () => {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { en, type MessageKey } from '../../src/domain/i18n/en.ts';
 import { absoluteUrl } from '../../src/domain/site-url.ts';
-import { CATALOGUES, LANGUAGE_NAMES, localeFor, localizedPath, PAGE_STATUS_DESCRIPTIONS, placeholdersOf, splitLanguagePrefix, translator } from '../../src/domain/i18n/translator.ts';
+import {
+  CATALOGUES,
+  LANGUAGE_NAMES,
+  localeFor,
+  localizedPath,
+  PAGE_STATUS_DESCRIPTIONS,
+  placeholdersOf,
+  splitLanguagePrefix,
+  translator,
+} from '../../src/domain/i18n/translator.ts';
 import { formatDateTime, formatMonth, formatRelative } from '../../src/domain/format.ts';
 import { rollUpComponents, pageStatus } from '../../src/domain/status-rollup.ts';
 import { COMPONENT_STATUSES, EVENT_STATUSES, IMPACTS, LANGUAGES } from '../../src/domain/vocabulary.ts';
@@ -22,23 +31,42 @@ describe('message catalogues', () => {
 
   it.each(LANGUAGES.filter((l) => l !== 'en'))('%s has exactly the keys of the English catalogue', (language) => {
     const keys = Object.keys(CATALOGUES[language]).sort();
-    expect(keys.filter((k) => !sourceKeys.includes(k)), 'extra keys').toEqual([]);
-    expect(sourceKeys.filter((k) => !keys.includes(k)), 'missing keys').toEqual([]);
+    expect(
+      keys.filter((k) => !sourceKeys.includes(k)),
+      'extra keys',
+    ).toEqual([]);
+    expect(
+      sourceKeys.filter((k) => !keys.includes(k)),
+      'missing keys',
+    ).toEqual([]);
   });
 
   it.each(LANGUAGES)('%s has no empty message', (language) => {
-    const empty = Object.entries(CATALOGUES[language]).filter(([, message]) => message.trim() === '').map(([key]) => key);
+    const empty = Object.entries(CATALOGUES[language])
+      .filter(([, message]) => message.trim() === '')
+      .map(([key]) => key);
     expect(empty).toEqual([]);
   });
 
-  it.each(LANGUAGES.filter((l) => l !== 'en'))('%s uses the same placeholders as English in every message', (language) => {
-    const differing = sourceKeys.filter((key) => placeholdersOf(CATALOGUES[language][key as MessageKey]).join() !== placeholdersOf(en[key as MessageKey]).join());
-    expect(differing).toEqual([]);
-  });
+  it.each(LANGUAGES.filter((l) => l !== 'en'))(
+    '%s uses the same placeholders as English in every message',
+    (language) => {
+      const differing = sourceKeys.filter(
+        (key) =>
+          placeholdersOf(CATALOGUES[language][key as MessageKey]).join() !==
+          placeholdersOf(en[key as MessageKey]).join(),
+      );
+      expect(differing).toEqual([]);
+    },
+  );
 
   it.each(LANGUAGES.filter((l) => l !== 'en'))('%s is translated, not copied from English', (language) => {
     // Messages that are only placeholders and punctuation may be identical; nothing else.
-    const copied = sourceKeys.filter((key) => /[a-z]{3}/i.test(en[key as MessageKey].replace(/\{\w+\}/g, '').replace(/Herald|API|name@example\.com/g, '')) && CATALOGUES[language][key as MessageKey] === en[key as MessageKey]);
+    const copied = sourceKeys.filter(
+      (key) =>
+        /[a-z]{3}/i.test(en[key as MessageKey].replace(/\{\w+\}/g, '').replace(/Herald|API|name@example\.com/g, '')) &&
+        CATALOGUES[language][key as MessageKey] === en[key as MessageKey],
+    );
     expect(copied).toEqual([]);
   });
 
@@ -48,17 +76,19 @@ describe('message catalogues', () => {
       for (const status of COMPONENT_STATUSES) expect(locale.componentStatus(status)).not.toMatch(/^componentStatus\./);
       for (const status of EVENT_STATUSES) expect(locale.eventStatus(status)).toBeTruthy();
       for (const impact of IMPACTS) expect(locale.impact(impact)).toBeTruthy();
-      for (const description of PAGE_STATUS_DESCRIPTIONS) expect(locale.pageStatus(description)).not.toBe(language === 'en' ? '' : description);
+      for (const description of PAGE_STATUS_DESCRIPTIONS)
+        expect(locale.pageStatus(description)).not.toBe(language === 'en' ? '' : description);
     }
   });
 
   it('knows every description the roll-up can give', () => {
     const seen = new Set<string>();
-    for (const a of COMPONENT_STATUSES) for (const b of COMPONENT_STATUSES) {
-      seen.add(rollUpComponents([a]).description);
-      seen.add(rollUpComponents([a, b]).description);
-      for (const impact of IMPACTS) seen.add(pageStatus([a, b], [impact]).description);
-    }
+    for (const a of COMPONENT_STATUSES)
+      for (const b of COMPONENT_STATUSES) {
+        seen.add(rollUpComponents([a]).description);
+        seen.add(rollUpComponents([a, b]).description);
+        for (const impact of IMPACTS) seen.add(pageStatus([a, b], [impact]).description);
+      }
     expect([...seen].filter((d) => !PAGE_STATUS_DESCRIPTIONS.includes(d))).toEqual([]);
   });
 });
@@ -176,9 +206,21 @@ describe('emails per language', () => {
   });
 
   it('links the English page under /en/ when the page speaks Traditional Chinese by default', () => {
-    const email = renderEmail({ ...update, page: { ...update.page, defaultLanguage: 'zh-TW' } }, 'https://s.example', links, 'en');
+    const email = renderEmail(
+      { ...update, page: { ...update.page, defaultLanguage: 'zh-TW' } },
+      'https://s.example',
+      links,
+      'en',
+    );
     expect(email.text).toContain('https://s.example/en/incidents/inc123456789/');
-    expect(renderEmail({ ...update, page: { ...update.page, defaultLanguage: 'zh-TW' } }, 'https://s.example', links, 'zh-TW').text).toContain('https://s.example/incidents/inc123456789/');
+    expect(
+      renderEmail(
+        { ...update, page: { ...update.page, defaultLanguage: 'zh-TW' } },
+        'https://s.example',
+        links,
+        'zh-TW',
+      ).text,
+    ).toContain('https://s.example/incidents/inc123456789/');
   });
 
   it('asks a zh-TW subscriber to confirm in Traditional Chinese', () => {
@@ -190,22 +232,49 @@ describe('emails per language', () => {
 });
 
 describe('templates per language', () => {
-  const template = { title: 'Slow {{component}}', body: 'Looking at {{components}} until {{next_update}}.', status: 'investigating' as const, translations: { 'zh-TW': { title: '{{component}} 變慢', body: '我們正在調查 {{components}}，下次更新：{{next_update}}。' } } };
-  const facts = { componentNames: ['API'], pageName: 'Acme', timeZone: 'UTC', nextUpdateAt: new Date('2026-11-21T12:30:00Z') };
+  const template = {
+    title: 'Slow {{component}}',
+    body: 'Looking at {{components}} until {{next_update}}.',
+    status: 'investigating' as const,
+    translations: {
+      'zh-TW': { title: '{{component}} 變慢', body: '我們正在調查 {{components}}，下次更新：{{next_update}}。' },
+    },
+  };
+  const facts = {
+    componentNames: ['API'],
+    pageName: 'Acme',
+    timeZone: 'UTC',
+    nextUpdateAt: new Date('2026-11-21T12:30:00Z'),
+  };
 
   it.each([
     ['zh-TW', '{{component}} 變慢'.replace('{{component}}', 'API'), '我們正在調查 API，下次更新：12:30 [UTC]。'],
     ['zh-CN', 'Slow API', 'Looking at API until UTC 12:30.'],
     ['en', 'Slow API', 'Looking at API until 12:30 UTC.'],
   ] as const)('fills the %s wording (the main one where it has none)', (language, name, body) => {
-    expect(fillTemplate(template, templateValues({ ...facts, language }), language)).toEqual({ name, body, status: 'investigating' });
+    expect(fillTemplate(template, templateValues({ ...facts, language }), language)).toEqual({
+      name,
+      body,
+      status: 'investigating',
+    });
   });
 
-  it('reads a language\'s fields from the admin form, and names the one left empty', () => {
-    const form = new URLSearchParams([['name', 'Slow'], ['status', 'investigating'], ['title', 'Slow'], ['body', 'Slow.'], ['translations.zh-CN.title', '变慢'], ['translations.zh-CN.body', '正在调查。'], ['translations.zh-TW.title', ''], ['translations.zh-TW.body', '']]);
+  it("reads a language's fields from the admin form, and names the one left empty", () => {
+    const form = new URLSearchParams([
+      ['name', 'Slow'],
+      ['status', 'investigating'],
+      ['title', 'Slow'],
+      ['body', 'Slow.'],
+      ['translations.zh-CN.title', '变慢'],
+      ['translations.zh-CN.body', '正在调查。'],
+      ['translations.zh-TW.title', ''],
+      ['translations.zh-TW.body', ''],
+    ]);
     expect(formToTemplateInput(form).translations).toEqual({ 'zh-CN': { title: '变慢', body: '正在调查。' } });
     form.set('translations.zh-TW.title', '只有標題');
-    expect(() => formToTemplateInput(form)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: ['translations', 'zh-TW', 'body'] })] }));
+    expect(() => formToTemplateInput(form)).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ path: ['translations', 'zh-TW', 'body'] })] }),
+    );
   });
 });
 
@@ -215,7 +284,10 @@ describe('uptime days in words, per language', () => {
     worst: 'partial_outage' as const,
     durations: { partial_outage: 2 * 3_600_000 + 5 * 60_000 },
     uptime: 97.39,
-    events: [{ id: 'i', name: 'Checkout errors' }, { id: 'j', name: 'Slow search' }],
+    events: [
+      { id: 'i', name: 'Checkout errors' },
+      { id: 'j', name: 'Slow search' },
+    ],
   } as unknown as Parameters<typeof describeDay>[0];
   it.each([
     ['en', '97.39% uptime. Partial Outage for 2 h 5 min. Checkout errors; Slow search.'],

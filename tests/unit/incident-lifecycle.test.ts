@@ -53,7 +53,12 @@ function violationOf(run: () => unknown): { code: string; field: string | undefi
   throw new Error('expected a RuleViolation, nothing was thrown');
 }
 
-const move = (id: string, name: string, oldStatus: ComponentStatus, newStatus: ComponentStatus): ComponentTransition => ({
+const move = (
+  id: string,
+  name: string,
+  oldStatus: ComponentStatus,
+  newStatus: ComponentStatus,
+): ComponentTransition => ({
   id,
   name,
   oldStatus,
@@ -94,7 +99,9 @@ describe('planUpdate', () => {
       ['incident', 'investigating', 'completed', 'invalid_status'],
       ['maintenance', 'in_progress', 'resolved', 'invalid_status'],
     ])('%s from %s to %s: %s', (kind, current, status, code) => {
-      const violation = violationOf(() => plan({ kind, status, current: current === null ? null : state(kind, current) }));
+      const violation = violationOf(() =>
+        plan({ kind, status, current: current === null ? null : state(kind, current) }),
+      );
       expect(violation).toEqual({ code, field: 'status' });
     });
   });
@@ -106,19 +113,97 @@ describe('planUpdate', () => {
 
   describe('lifecycle timestamps', () => {
     it.each<[string, EventState | null, EventKind, EventStatus, Partial<EventState>]>([
-      ['a new incident starts now', null, 'incident', 'investigating', { startedAt: NOW, monitoringAt: null, resolvedAt: null }],
-      ['a new incident opened as resolved', null, 'incident', 'resolved', { startedAt: NOW, monitoringAt: null, resolvedAt: NOW }],
-      ['an update keeps the start', state('incident', 'investigating'), 'incident', 'identified', { startedAt: T0, monitoringAt: null, resolvedAt: null }],
-      ['monitoring is stamped once', state('incident', 'identified'), 'incident', 'monitoring', { startedAt: T0, monitoringAt: NOW, resolvedAt: null }],
-      ['monitoring again keeps the first stamp', state('incident', 'monitoring', { monitoringAt: T1 }), 'incident', 'monitoring', { monitoringAt: T1 }],
-      ['resolving stamps resolvedAt', state('incident', 'monitoring', { monitoringAt: T1 }), 'incident', 'resolved', { startedAt: T0, monitoringAt: T1, resolvedAt: NOW }],
-      ['resolving again keeps the first stamp', state('incident', 'resolved', { resolvedAt: T2 }), 'incident', 'resolved', { resolvedAt: T2 }],
-      ['reopening clears resolvedAt', state('incident', 'resolved', { monitoringAt: T1, resolvedAt: T2 }), 'incident', 'investigating', { startedAt: T0, monitoringAt: T1, resolvedAt: null }],
-      ['a new maintenance in progress starts now', null, 'maintenance', 'in_progress', { startedAt: NOW, monitoringAt: null, resolvedAt: null }],
-      ['a scheduled maintenance starts when it goes in progress', state('maintenance', 'scheduled'), 'maintenance', 'in_progress', { startedAt: NOW }],
-      ['a maintenance in progress keeps its start', state('maintenance', 'in_progress', { startedAt: T1 }), 'maintenance', 'in_progress', { startedAt: T1 }],
-      ['verifying stamps monitoringAt', state('maintenance', 'in_progress', { startedAt: T1 }), 'maintenance', 'verifying', { startedAt: T1, monitoringAt: NOW, resolvedAt: null }],
-      ['completing stamps resolvedAt', state('maintenance', 'verifying', { startedAt: T1, monitoringAt: T2 }), 'maintenance', 'completed', { startedAt: T1, monitoringAt: T2, resolvedAt: NOW }],
+      [
+        'a new incident starts now',
+        null,
+        'incident',
+        'investigating',
+        { startedAt: NOW, monitoringAt: null, resolvedAt: null },
+      ],
+      [
+        'a new incident opened as resolved',
+        null,
+        'incident',
+        'resolved',
+        { startedAt: NOW, monitoringAt: null, resolvedAt: NOW },
+      ],
+      [
+        'an update keeps the start',
+        state('incident', 'investigating'),
+        'incident',
+        'identified',
+        { startedAt: T0, monitoringAt: null, resolvedAt: null },
+      ],
+      [
+        'monitoring is stamped once',
+        state('incident', 'identified'),
+        'incident',
+        'monitoring',
+        { startedAt: T0, monitoringAt: NOW, resolvedAt: null },
+      ],
+      [
+        'monitoring again keeps the first stamp',
+        state('incident', 'monitoring', { monitoringAt: T1 }),
+        'incident',
+        'monitoring',
+        { monitoringAt: T1 },
+      ],
+      [
+        'resolving stamps resolvedAt',
+        state('incident', 'monitoring', { monitoringAt: T1 }),
+        'incident',
+        'resolved',
+        { startedAt: T0, monitoringAt: T1, resolvedAt: NOW },
+      ],
+      [
+        'resolving again keeps the first stamp',
+        state('incident', 'resolved', { resolvedAt: T2 }),
+        'incident',
+        'resolved',
+        { resolvedAt: T2 },
+      ],
+      [
+        'reopening clears resolvedAt',
+        state('incident', 'resolved', { monitoringAt: T1, resolvedAt: T2 }),
+        'incident',
+        'investigating',
+        { startedAt: T0, monitoringAt: T1, resolvedAt: null },
+      ],
+      [
+        'a new maintenance in progress starts now',
+        null,
+        'maintenance',
+        'in_progress',
+        { startedAt: NOW, monitoringAt: null, resolvedAt: null },
+      ],
+      [
+        'a scheduled maintenance starts when it goes in progress',
+        state('maintenance', 'scheduled'),
+        'maintenance',
+        'in_progress',
+        { startedAt: NOW },
+      ],
+      [
+        'a maintenance in progress keeps its start',
+        state('maintenance', 'in_progress', { startedAt: T1 }),
+        'maintenance',
+        'in_progress',
+        { startedAt: T1 },
+      ],
+      [
+        'verifying stamps monitoringAt',
+        state('maintenance', 'in_progress', { startedAt: T1 }),
+        'maintenance',
+        'verifying',
+        { startedAt: T1, monitoringAt: NOW, resolvedAt: null },
+      ],
+      [
+        'completing stamps resolvedAt',
+        state('maintenance', 'verifying', { startedAt: T1, monitoringAt: T2 }),
+        'maintenance',
+        'completed',
+        { startedAt: T1, monitoringAt: T2, resolvedAt: NOW },
+      ],
     ])('%s', (_case, current, kind, status, expected) => {
       const result = plan({ current, kind, status });
       expect(result).toMatchObject({ kind, status, ...expected });
@@ -127,31 +212,101 @@ describe('planUpdate', () => {
 
   describe('component transitions', () => {
     it.each<[string, Partial<UpdatePlanInput>, ComponentTransition[]]>([
-      ['an explicit change moves the component', { componentChanges: { api: 'partial_outage' } }, [move('api', 'API', 'major_outage', 'partial_outage')]],
-      ['an explicit change to the same status is still recorded', { componentChanges: { db: 'operational' } }, [move('db', 'Database', 'operational', 'operational')]],
-      ['an open update leaves earlier components alone', { current: state('incident', 'investigating'), status: 'identified', previouslyAffected: ['api', 'web'] }, []],
+      [
+        'an explicit change moves the component',
+        { componentChanges: { api: 'partial_outage' } },
+        [move('api', 'API', 'major_outage', 'partial_outage')],
+      ],
+      [
+        'an explicit change to the same status is still recorded',
+        { componentChanges: { db: 'operational' } },
+        [move('db', 'Database', 'operational', 'operational')],
+      ],
+      [
+        'an open update leaves earlier components alone',
+        { current: state('incident', 'investigating'), status: 'identified', previouslyAffected: ['api', 'web'] },
+        [],
+      ],
       [
         'resolving returns affected components to operational',
         { current: state('incident', 'monitoring'), status: 'resolved', previouslyAffected: ['api', 'web', 'db'] },
-        [move('api', 'API', 'major_outage', 'operational'), move('web', 'Website', 'degraded_performance', 'operational')],
+        [
+          move('api', 'API', 'major_outage', 'operational'),
+          move('web', 'Website', 'degraded_performance', 'operational'),
+        ],
       ],
       [
         'resolving honours a change requested with it',
-        { current: state('incident', 'monitoring'), status: 'resolved', previouslyAffected: ['api', 'web'], componentChanges: { api: 'degraded_performance' } },
-        [move('api', 'API', 'major_outage', 'degraded_performance'), move('web', 'Website', 'degraded_performance', 'operational')],
+        {
+          current: state('incident', 'monitoring'),
+          status: 'resolved',
+          previouslyAffected: ['api', 'web'],
+          componentChanges: { api: 'degraded_performance' },
+        },
+        [
+          move('api', 'API', 'major_outage', 'degraded_performance'),
+          move('web', 'Website', 'degraded_performance', 'operational'),
+        ],
       ],
-      ['a component deleted since an earlier update drops out', { current: state('incident', 'monitoring'), status: 'resolved', previouslyAffected: ['gone', 'api'] }, [move('api', 'API', 'major_outage', 'operational')]],
-      ['a scheduled maintenance changes nothing', { kind: 'maintenance', status: 'scheduled', componentChanges: { db: 'under_maintenance' } }, []],
+      [
+        'a component deleted since an earlier update drops out',
+        { current: state('incident', 'monitoring'), status: 'resolved', previouslyAffected: ['gone', 'api'] },
+        [move('api', 'API', 'major_outage', 'operational')],
+      ],
+      [
+        'a scheduled maintenance changes nothing',
+        { kind: 'maintenance', status: 'scheduled', componentChanges: { db: 'under_maintenance' } },
+        [],
+      ],
       [
         'a maintenance going in progress puts its components under maintenance',
-        { kind: 'maintenance', current: state('maintenance', 'scheduled'), status: 'in_progress', previouslyAffected: ['db', 'web'] },
-        [move('db', 'Database', 'operational', 'under_maintenance'), move('web', 'Website', 'degraded_performance', 'under_maintenance')],
+        {
+          kind: 'maintenance',
+          current: state('maintenance', 'scheduled'),
+          status: 'in_progress',
+          previouslyAffected: ['db', 'web'],
+        },
+        [
+          move('db', 'Database', 'operational', 'under_maintenance'),
+          move('web', 'Website', 'degraded_performance', 'under_maintenance'),
+        ],
       ],
-      ['a new maintenance in progress puts requested components under maintenance', { kind: 'maintenance', status: 'in_progress', componentChanges: { db: 'under_maintenance' } }, [move('db', 'Database', 'operational', 'under_maintenance')]],
-      ['verifying leaves components under maintenance', { kind: 'maintenance', current: state('maintenance', 'in_progress'), status: 'verifying', previouslyAffected: ['cdn'] }, []],
-      ['completing returns components to operational', { kind: 'maintenance', current: state('maintenance', 'verifying'), status: 'completed', previouslyAffected: ['cdn'] }, [move('cdn', 'CDN', 'under_maintenance', 'operational')]],
+      [
+        'a new maintenance in progress puts requested components under maintenance',
+        { kind: 'maintenance', status: 'in_progress', componentChanges: { db: 'under_maintenance' } },
+        [move('db', 'Database', 'operational', 'under_maintenance')],
+      ],
+      [
+        'verifying leaves components under maintenance',
+        {
+          kind: 'maintenance',
+          current: state('maintenance', 'in_progress'),
+          status: 'verifying',
+          previouslyAffected: ['cdn'],
+        },
+        [],
+      ],
+      [
+        'completing returns components to operational',
+        {
+          kind: 'maintenance',
+          current: state('maintenance', 'verifying'),
+          status: 'completed',
+          previouslyAffected: ['cdn'],
+        },
+        [move('cdn', 'CDN', 'under_maintenance', 'operational')],
+      ],
       // Cancelling a maintenance that never started must not reset an outage an incident set.
-      ['cancelling a scheduled maintenance leaves its components alone', { kind: 'maintenance', current: state('maintenance', 'scheduled'), status: 'completed', previouslyAffected: ['api'] }, []],
+      [
+        'cancelling a scheduled maintenance leaves its components alone',
+        {
+          kind: 'maintenance',
+          current: state('maintenance', 'scheduled'),
+          status: 'completed',
+          previouslyAffected: ['api'],
+        },
+        [],
+      ],
     ])('%s', (_case, input, expected) => {
       expect(plan(input).transitions).toEqual(expected);
     });

@@ -26,7 +26,8 @@ function failInTurn(throttle: LoginThrottle, email: string, address: string, cou
 describe('the login throttle', () => {
   it('counts an IPv6 client by its /64: fresh addresses from one network share its limit', () => {
     const throttle = new LoginThrottle();
-    for (let i = 1; i <= 5; i++) admitted(throttle.admit('ada@example.com', `2001:db8:1:2::${i.toString(16)}`, T0)).failed(T0);
+    for (let i = 1; i <= 5; i++)
+      admitted(throttle.admit('ada@example.com', `2001:db8:1:2::${i.toString(16)}`, T0)).failed(T0);
     expect(throttle.admit('ada@example.com', '2001:db8:1:2:ffff:ffff:ffff:ffff', T0 + 100).admitted).toBe(false);
     // The next /64 is another client.
     expect(throttle.admit('ada@example.com', '2001:db8:1:3::1', T0 + 100).admitted).toBe(true);
@@ -36,7 +37,8 @@ describe('the login throttle', () => {
     const throttle = new LoginThrottle();
     const admissions = Array.from({ length: 30 }, () => throttle.admit('ada@example.com', '198.51.100.1', T0));
     expect(admissions.filter((a) => a.admitted)).toHaveLength(5);
-    for (const refused of admissions.filter((a) => !a.admitted)) expect(refused.admitted === false && refused.retryAfterMs).toBeGreaterThan(0);
+    for (const refused of admissions.filter((a) => !a.admitted))
+      expect(refused.admitted === false && refused.retryAfterMs).toBeGreaterThan(0);
     for (const a of admissions) if (a.admitted) a.attempt.failed(T0 + 100);
     // The wait after 5 failures, then one at a time, doubling.
     expect(throttle.admit('ada@example.com', '198.51.100.1', T0 + 200).admitted).toBe(false);
@@ -50,7 +52,10 @@ describe('the login throttle', () => {
   it('treats an unknown email exactly like a known one', () => {
     const throttle = new LoginThrottle();
     const end = failInTurn(throttle, 'nobody@example.com', '198.51.100.1', 5, T0);
-    expect(throttle.admit('nobody@example.com', '198.51.100.1', end)).toEqual({ admitted: false, retryAfterMs: SECOND });
+    expect(throttle.admit('nobody@example.com', '198.51.100.1', end)).toEqual({
+      admitted: false,
+      retryAfterMs: SECOND,
+    });
   });
 
   it('frees a slot without counting when the check did not happen, and settles each attempt once', () => {
@@ -70,7 +75,7 @@ describe('the login throttle', () => {
     owner.succeeded(end);
   });
 
-  it('caps guesses at one email from many addresses, with waits of at most a minute, and never from the owner\'s familiar address', () => {
+  it("caps guesses at one email from many addresses, with waits of at most a minute, and never from the owner's familiar address", () => {
     const throttle = new LoginThrottle();
     admitted(throttle.admit('ada@example.com', '198.51.100.1', T0)).succeeded(T0);
     let now = T0;

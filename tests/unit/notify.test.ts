@@ -81,7 +81,9 @@ describe('the outbox driver', () => {
     ['the last attempt', 3, null],
     ['an attempt past the last (the limit was lowered)', 4, null],
   ])('retries after a backoff, or fails for good after %s', (_case, attempts, expected) => {
-    expect(retryAt({ id: 1, attempts }, { maxAttempts: 3, backoffMs: (attempt) => attempt * 1000 }, at)).toEqual(expected);
+    expect(retryAt({ id: 1, attempts }, { maxAttempts: 3, backoffMs: (attempt) => attempt * 1000 }, at)).toEqual(
+      expected,
+    );
   });
 });
 
@@ -90,13 +92,31 @@ describe('verifyWebhookSignature', () => {
   const now = new Date('2026-01-01T00:00:00Z');
   const ts = String(now.getTime() / 1000);
   const body = '{"type":"email.bounced"}';
-  const sign = (id: string, t: string, b: string) => `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`${id}.${t}.${b}`).digest('base64')}`;
+  const sign = (id: string, t: string, b: string) =>
+    `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+      .update(`${id}.${t}.${b}`)
+      .digest('base64')}`;
   it.each([
     ['a good signature', { id: 'msg_1', timestamp: ts, signature: sign('msg_1', ts, body) }, body, null],
-    ['one of several signatures', { id: 'msg_1', timestamp: ts, signature: `v1,AAAA ${sign('msg_1', ts, body)}` }, body, null],
-    ['a changed body', { id: 'msg_1', timestamp: ts, signature: sign('msg_1', ts, body) }, '{"type":"email.sent"}', 'invalid_signature'],
+    [
+      'one of several signatures',
+      { id: 'msg_1', timestamp: ts, signature: `v1,AAAA ${sign('msg_1', ts, body)}` },
+      body,
+      null,
+    ],
+    [
+      'a changed body',
+      { id: 'msg_1', timestamp: ts, signature: sign('msg_1', ts, body) },
+      '{"type":"email.sent"}',
+      'invalid_signature',
+    ],
     ['another id', { id: 'msg_2', timestamp: ts, signature: sign('msg_1', ts, body) }, body, 'invalid_signature'],
-    ['an old timestamp (replay)', { id: 'msg_1', timestamp: String(Number(ts) - 600), signature: sign('msg_1', String(Number(ts) - 600), body) }, body, 'stale_signature'],
+    [
+      'an old timestamp (replay)',
+      { id: 'msg_1', timestamp: String(Number(ts) - 600), signature: sign('msg_1', String(Number(ts) - 600), body) },
+      body,
+      'stale_signature',
+    ],
     ['no headers', { id: null, timestamp: null, signature: null }, body, 'missing_signature'],
   ])('%s', (_case, headers, payload, code) => {
     const run = () => verifyWebhookSignature(secret, headers, payload, now);
@@ -108,7 +128,12 @@ describe('verifyWebhookSignature', () => {
 describe('parseSubscriberCsv', () => {
   it.each([
     ['one per line', 'a@example.com\nB@Example.com\n', ['a@example.com', 'b@example.com'], []],
-    ['with an email column', 'name,email\nAnn,ann@example.com\nBob,"bob@example.com"', ['ann@example.com', 'bob@example.com'], []],
+    [
+      'with an email column',
+      'name,email\nAnn,ann@example.com\nBob,"bob@example.com"',
+      ['ann@example.com', 'bob@example.com'],
+      [],
+    ],
     ['duplicates and junk', 'x@example.com\nX@example.com\nnope\n', ['x@example.com'], ['nope']],
   ])('%s', (_case, csv, emails, invalid) => {
     expect(parseSubscriberCsv(csv)).toEqual({ emails, invalid });

@@ -15,7 +15,14 @@ describe('parsePublishTargets', () => {
     {
       value: 's3://status-site',
       env: KEYS,
-      expected: { name: 's3://status-site', bucket: 'status-site', prefix: '', endpoint: undefined, region: 'us-east-1', pathStyle: false },
+      expected: {
+        name: 's3://status-site',
+        bucket: 'status-site',
+        prefix: '',
+        endpoint: undefined,
+        region: 'us-east-1',
+        pathStyle: false,
+      },
     },
     {
       value: 's3://status-site/',
@@ -30,7 +37,11 @@ describe('parsePublishTargets', () => {
     {
       value: 's3://status?endpoint=https%3A%2F%2Facct.r2.cloudflarestorage.com&region=auto',
       env: KEYS,
-      expected: { name: 's3://status (https://acct.r2.cloudflarestorage.com)', endpoint: 'https://acct.r2.cloudflarestorage.com', region: 'auto' },
+      expected: {
+        name: 's3://status (https://acct.r2.cloudflarestorage.com)',
+        endpoint: 'https://acct.r2.cloudflarestorage.com',
+        region: 'auto',
+      },
     },
     {
       value: 's3://site/status?endpoint=http://127.0.0.1:9000/&path_style=true',
@@ -45,13 +56,23 @@ describe('parsePublishTargets', () => {
   });
 
   it('reads several targets, each with its own credentials when it names them', () => {
-    const targets = parsePublishTargets('s3://aws-site/status  s3://r2-site?endpoint=https://r2.example.com&credentials=STATUS_R2', {
-      ...KEYS,
-      STATUS_R2_ACCESS_KEY_ID: 'AKIDR2',
-      STATUS_R2_SECRET_ACCESS_KEY: 'r2-secret',
-      STATUS_R2_SESSION_TOKEN: 'r2-token',
-    });
-    expect(targets.map((t) => [t.name, t.credentials?.accessKeyId, t.credentials?.secretAccessKey, t.credentials?.sessionToken])).toEqual([
+    const targets = parsePublishTargets(
+      's3://aws-site/status  s3://r2-site?endpoint=https://r2.example.com&credentials=STATUS_R2',
+      {
+        ...KEYS,
+        STATUS_R2_ACCESS_KEY_ID: 'AKIDR2',
+        STATUS_R2_SECRET_ACCESS_KEY: 'r2-secret',
+        STATUS_R2_SESSION_TOKEN: 'r2-token',
+      },
+    );
+    expect(
+      targets.map((t) => [
+        t.name,
+        t.credentials?.accessKeyId,
+        t.credentials?.secretAccessKey,
+        t.credentials?.sessionToken,
+      ]),
+    ).toEqual([
       ['s3://aws-site/status', 'AKIDDEFAULT', 'default-secret', undefined],
       ['s3://r2-site (https://r2.example.com)', 'AKIDR2', 'r2-secret', 'r2-token'],
     ]);
@@ -69,44 +90,97 @@ describe('parsePublishTargets', () => {
   });
 
   it.each([
-    { value: 'https://bucket.s3.amazonaws.com', message: 'HERALD_PUBLISH_TO: the target must start with s3://, as in s3://my-bucket/status?region=eu-west-1.' },
-    { value: 's3://', message: 'HERALD_PUBLISH_TO: the target names the bucket "", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores).' },
-    { value: 's3://My_Bucket', message: 'HERALD_PUBLISH_TO: the target names the bucket "My_Bucket", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores).' },
-    { value: 's3://ok-site s3://x', message: 'HERALD_PUBLISH_TO: target 2 names the bucket "x", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores).' },
+    {
+      value: 'https://bucket.s3.amazonaws.com',
+      message: 'HERALD_PUBLISH_TO: the target must start with s3://, as in s3://my-bucket/status?region=eu-west-1.',
+    },
+    {
+      value: 's3://',
+      message:
+        'HERALD_PUBLISH_TO: the target names the bucket "", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores).',
+    },
+    {
+      value: 's3://My_Bucket',
+      message:
+        'HERALD_PUBLISH_TO: the target names the bucket "My_Bucket", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores).',
+    },
+    {
+      value: 's3://ok-site s3://x',
+      message:
+        'HERALD_PUBLISH_TO: target 2 names the bucket "x", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores).',
+    },
     {
       value: 's3://AKIDLEAKED:leaked-secret@status-site',
       message:
         'HERALD_PUBLISH_TO: the target holds credentials or a port in its bucket name; put keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or credentials=<NAME>) and the host in endpoint=.',
     },
-    { value: 's3://status-site/a//b', message: 'HERALD_PUBLISH_TO: the target has the prefix "a//b", which has an empty, "." or ".." segment.' },
-    { value: 's3://status-site/../b', message: 'HERALD_PUBLISH_TO: the target has the prefix "../b", which has an empty, "." or ".." segment.' },
+    {
+      value: 's3://status-site/a//b',
+      message: 'HERALD_PUBLISH_TO: the target has the prefix "a//b", which has an empty, "." or ".." segment.',
+    },
+    {
+      value: 's3://status-site/../b',
+      message: 'HERALD_PUBLISH_TO: the target has the prefix "../b", which has an empty, "." or ".." segment.',
+    },
     { value: 's3://status-site?a=1?b=2', message: 'HERALD_PUBLISH_TO: the target has more than one "?".' },
-    { value: 's3://status-site?pathstyle=true', message: 'HERALD_PUBLISH_TO: s3://status-site has the unknown parameter "pathstyle" (known: endpoint, region, path_style, credentials).' },
-    { value: 's3://status-site?region=a&region=b', message: 'HERALD_PUBLISH_TO: s3://status-site sets "region" twice.' },
-    { value: 's3://status-site?endpoint=r2.example.com', message: 'HERALD_PUBLISH_TO: s3://status-site has an endpoint that is not a URL; use endpoint=https://host[:port].' },
-    { value: 's3://status-site?endpoint=ftp://r2.example.com', message: 'HERALD_PUBLISH_TO: s3://status-site has an endpoint that is not http(s): ftp:.' },
+    {
+      value: 's3://status-site?pathstyle=true',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site has the unknown parameter "pathstyle" (known: endpoint, region, path_style, credentials).',
+    },
+    {
+      value: 's3://status-site?region=a&region=b',
+      message: 'HERALD_PUBLISH_TO: s3://status-site sets "region" twice.',
+    },
+    {
+      value: 's3://status-site?endpoint=r2.example.com',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site has an endpoint that is not a URL; use endpoint=https://host[:port].',
+    },
+    {
+      value: 's3://status-site?endpoint=ftp://r2.example.com',
+      message: 'HERALD_PUBLISH_TO: s3://status-site has an endpoint that is not http(s): ftp:.',
+    },
     {
       value: 's3://status-site?endpoint=https://key:secret@r2.example.com',
-      message: 'HERALD_PUBLISH_TO: s3://status-site has credentials in its endpoint; put them in environment variables instead.',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site has credentials in its endpoint; put them in environment variables instead.',
     },
     {
       value: 's3://status-site?endpoint=https://r2.example.com/status-site',
-      message: 'HERALD_PUBLISH_TO: s3://status-site has an endpoint with a path or query (https://r2.example.com/status-site); the bucket and prefix go in s3://.',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site has an endpoint with a path or query (https://r2.example.com/status-site); the bucket and prefix go in s3://.',
     },
-    { value: 's3://status-site?region=EU_West', message: 'HERALD_PUBLISH_TO: s3://status-site has the region "EU_West", which is not a region name such as eu-west-1 or auto.' },
-    { value: 's3://status-site?path_style=yes', message: 'HERALD_PUBLISH_TO: s3://status-site has path_style="yes"; use path_style=true or leave it out.' },
-    { value: 's3://status-site?credentials=r2', message: 'HERALD_PUBLISH_TO: s3://status-site has credentials="r2"; use an upper-case variable prefix such as credentials=STATUS_R2.' },
+    {
+      value: 's3://status-site?region=EU_West',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site has the region "EU_West", which is not a region name such as eu-west-1 or auto.',
+    },
+    {
+      value: 's3://status-site?path_style=yes',
+      message: 'HERALD_PUBLISH_TO: s3://status-site has path_style="yes"; use path_style=true or leave it out.',
+    },
+    {
+      value: 's3://status-site?credentials=r2',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site has credentials="r2"; use an upper-case variable prefix such as credentials=STATUS_R2.',
+    },
     {
       value: 's3://status-site?credentials=STATUS_R2',
-      message: 'HERALD_PUBLISH_TO: s3://status-site needs STATUS_R2_ACCESS_KEY_ID and STATUS_R2_SECRET_ACCESS_KEY, but STATUS_R2_SECRET_ACCESS_KEY is not set.',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site needs STATUS_R2_ACCESS_KEY_ID and STATUS_R2_SECRET_ACCESS_KEY, but STATUS_R2_SECRET_ACCESS_KEY is not set.',
       env: { STATUS_R2_ACCESS_KEY_ID: 'AKIDR2' },
     },
     {
       value: 's3://status-site',
-      message: 'HERALD_PUBLISH_TO: s3://status-site needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, but AWS_SECRET_ACCESS_KEY is not set.',
+      message:
+        'HERALD_PUBLISH_TO: s3://status-site needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, but AWS_SECRET_ACCESS_KEY is not set.',
       env: { AWS_ACCESS_KEY_ID: 'AKIDHALF' },
     },
-    { value: 's3://status-site/a s3://status-site/a/', message: 'HERALD_PUBLISH_TO: s3://status-site/a is listed twice.' },
+    {
+      value: 's3://status-site/a s3://status-site/a/',
+      message: 'HERALD_PUBLISH_TO: s3://status-site/a is listed twice.',
+    },
   ])('refuses $value with one sentence', ({ value, message, env }) => {
     expect(() => parsePublishTargets(value, env ?? KEYS)).toThrow(message);
     try {
@@ -147,7 +221,16 @@ describe('upload order', () => {
   });
 
   it('groups files in upload order, leaving out empty stages', () => {
-    expect(groupByStage(['api/v2/summary.json', 'index.html', 'history/index.html', '_astro/a.css', 'incidents/x/index.html', 'widget.json'])).toEqual([
+    expect(
+      groupByStage([
+        'api/v2/summary.json',
+        'index.html',
+        'history/index.html',
+        '_astro/a.css',
+        'incidents/x/index.html',
+        'widget.json',
+      ]),
+    ).toEqual([
       ['_astro/a.css'],
       ['incidents/x/index.html'],
       ['history/index.html'],

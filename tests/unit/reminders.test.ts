@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { renderEmail, type MaintenanceReminderEmailMessage } from '../../src/domain/email-message.ts';
-import { formatMinutes, isIncidentStale, isMaintenanceReminderDue, isOverdueReminderDue, minutesBetween } from '../../src/domain/reminders.ts';
-import { adminIncidentUrl, renderStaffEmail, staffIdempotencyKey, type OverdueReminderMessage } from '../../src/domain/staff-email.ts';
+import {
+  formatMinutes,
+  isIncidentStale,
+  isMaintenanceReminderDue,
+  isOverdueReminderDue,
+  minutesBetween,
+} from '../../src/domain/reminders.ts';
+import {
+  adminIncidentUrl,
+  renderStaffEmail,
+  staffIdempotencyKey,
+  type OverdueReminderMessage,
+} from '../../src/domain/staff-email.ts';
 import { batchIdempotencyKey } from '../../src/domain/email-message.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -12,9 +23,21 @@ describe('overdue reminders', () => {
   it.each([
     ['no promise', { resolvedAt: null, nextUpdateDueAt: null, overdueRemindedAt: null }, false],
     ['promise still ahead', { resolvedAt: null, nextUpdateDueAt: ahead(1), overdueRemindedAt: null }, false],
-    ['promise just passed, never reminded', { resolvedAt: null, nextUpdateDueAt: ago(0), overdueRemindedAt: null }, true],
-    ['overdue, reminded 29 minutes ago', { resolvedAt: null, nextUpdateDueAt: ago(60), overdueRemindedAt: ago(29) }, false],
-    ['overdue, reminded 30 minutes ago', { resolvedAt: null, nextUpdateDueAt: ago(60), overdueRemindedAt: ago(30) }, true],
+    [
+      'promise just passed, never reminded',
+      { resolvedAt: null, nextUpdateDueAt: ago(0), overdueRemindedAt: null },
+      true,
+    ],
+    [
+      'overdue, reminded 29 minutes ago',
+      { resolvedAt: null, nextUpdateDueAt: ago(60), overdueRemindedAt: ago(29) },
+      false,
+    ],
+    [
+      'overdue, reminded 30 minutes ago',
+      { resolvedAt: null, nextUpdateDueAt: ago(60), overdueRemindedAt: ago(30) },
+      true,
+    ],
     ['resolved', { resolvedAt: ago(5), nextUpdateDueAt: ago(60), overdueRemindedAt: null }, false],
   ])('%s → %s (30-minute interval)', (_, incident, due) => {
     expect(isOverdueReminderDue(incident, NOW, 30)).toBe(due);
@@ -25,16 +48,30 @@ describe('stale incidents', () => {
   it.each([
     ['incident open 23 hours', { kind: 'incident' as const, resolvedAt: null, startedAt: ago(23 * 60) }, 24, false],
     ['incident open 25 hours', { kind: 'incident' as const, resolvedAt: null, startedAt: ago(25 * 60) }, 24, true],
-    ['incident open 2 hours, limit 1 hour', { kind: 'incident' as const, resolvedAt: null, startedAt: ago(120) }, 1, true],
+    [
+      'incident open 2 hours, limit 1 hour',
+      { kind: 'incident' as const, resolvedAt: null, startedAt: ago(120) },
+      1,
+      true,
+    ],
     ['resolved incident', { kind: 'incident' as const, resolvedAt: ago(1), startedAt: ago(48 * 60) }, 24, false],
-    ['maintenance in a long window', { kind: 'maintenance' as const, resolvedAt: null, startedAt: ago(48 * 60) }, 24, false],
+    [
+      'maintenance in a long window',
+      { kind: 'maintenance' as const, resolvedAt: null, startedAt: ago(48 * 60) },
+      24,
+      false,
+    ],
   ])('%s → %s', (_, incident, hours, stale) => {
     expect(isIncidentStale(incident, NOW, hours)).toBe(stale);
   });
 });
 
 describe('maintenance reminders', () => {
-  const scheduled = (startsIn: number, remindedAt: Date | null = null) => ({ status: 'scheduled' as const, scheduledFor: ahead(startsIn), maintenanceRemindedAt: remindedAt });
+  const scheduled = (startsIn: number, remindedAt: Date | null = null) => ({
+    status: 'scheduled' as const,
+    scheduledFor: ahead(startsIn),
+    maintenanceRemindedAt: remindedAt,
+  });
   it.each([
     ['starts in 61 minutes, lead 60', scheduled(61), 60, false],
     ['starts in 60 minutes, lead 60', scheduled(60), 60, true],
@@ -87,7 +124,9 @@ describe('the overdue reminder email', () => {
     expect(email.html).toContain('href="https://status.example.com/admin/incidents/inc123456789/"');
     expect(email.html).toContain('Checkout &lt;errors&gt;');
     expect(email.html).not.toContain('<errors>');
-    expect(adminIncidentUrl('https://example.com/status', 'a b')).toBe('https://example.com/status/admin/incidents/a%20b/');
+    expect(adminIncidentUrl('https://example.com/status', 'a b')).toBe(
+      'https://example.com/status/admin/incidents/a%20b/',
+    );
   });
 
   it('renders the same email every time (retries carry the same payload) under a key of its own', () => {

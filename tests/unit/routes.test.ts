@@ -16,7 +16,11 @@ const snapshot = makeSnapshot({
     makeComponent({ id: 'ingroup', groupId: 'hiddengroup' }),
   ],
   incidents: [
-    makeIncident({ id: 'apiinc', componentIds: ['api', 'secret'], updates: [makeUpdate({ id: 'u1', incidentId: 'apiinc' })] }),
+    makeIncident({
+      id: 'apiinc',
+      componentIds: ['api', 'secret'],
+      updates: [makeUpdate({ id: 'u1', incidentId: 'apiinc' })],
+    }),
     makeIncident({ id: 'bare', updates: [makeUpdate({ id: 'u2', incidentId: 'bare' })] }),
   ],
 });
@@ -25,13 +29,30 @@ const paths = (routes: Array<{ path: string }>) => routes.map((r) => r.path);
 const files = (routes: Array<{ file: string }>) => routes.map((r) => r.file);
 
 const EMBED_PATHS = ['/widget.json', '/badge.svg', '/history.rss', '/history.atom', '/embed/'];
-const componentPaths = (id: string) => [`/components/${id}/badge.svg`, `/components/${id}/history.rss`, `/components/${id}/history.atom`];
+const componentPaths = (id: string) => [
+  `/components/${id}/badge.svg`,
+  `/components/${id}/history.rss`,
+  `/components/${id}/history.atom`,
+];
 
 describe('allPublicRoutes', () => {
   it('publishes the embeds, the docs page and a badge and feeds per public component', () => {
     const routes = allPublicRoutes(snapshot);
-    expect(paths(routes)).toEqual(expect.arrayContaining([...EMBED_PATHS, '/embed-docs/', ...componentPaths('api'), ...componentPaths('web')]));
-    expect(files(routes)).toEqual(expect.arrayContaining(['widget.json', 'badge.svg', 'history.rss', 'history.atom', 'embed/index.html', 'embed-docs/index.html', 'components/api/badge.svg', 'components/web/history.atom']));
+    expect(paths(routes)).toEqual(
+      expect.arrayContaining([...EMBED_PATHS, '/embed-docs/', ...componentPaths('api'), ...componentPaths('web')]),
+    );
+    expect(files(routes)).toEqual(
+      expect.arrayContaining([
+        'widget.json',
+        'badge.svg',
+        'history.rss',
+        'history.atom',
+        'embed/index.html',
+        'embed-docs/index.html',
+        'components/api/badge.svg',
+        'components/web/history.atom',
+      ]),
+    );
     expect(paths(routes).filter((p) => p.includes('secret') || p.includes('ingroup'))).toEqual([]);
     expect(new Set(paths(routes)).size).toBe(routes.length);
   });
@@ -52,7 +73,10 @@ describe('affectedRoutes', () => {
 
   it('re-renders every component feed for a deleted incident (its components are unknown)', () => {
     const routes = paths(affectedRoutes(snapshot, new Set(['deleted'])));
-    expect(routes.filter((p) => p.startsWith('/components/'))).toEqual([...componentPaths('api'), ...componentPaths('web')]);
+    expect(routes.filter((p) => p.startsWith('/components/'))).toEqual([
+      ...componentPaths('api'),
+      ...componentPaths('web'),
+    ]);
   });
 });
 
@@ -70,25 +94,60 @@ describe('routes per language', () => {
   it('publishes every page and feed again under each other language, and the JSON, widget data and badges once', () => {
     const all = allPublicRoutes(snapshot);
     for (const language of ['zh-TW', 'zh-CN']) {
-      expect(paths(all)).toEqual(expect.arrayContaining([`/${language}/`, `/${language}/404/`, `/${language}/uptime/`, `/${language}/history/`, `/${language}/incidents/apiinc/`, `/${language}/embed/`, `/${language}/history.rss`, `/${language}/components/api/history.atom`]));
-      expect(files(all)).toEqual(expect.arrayContaining([`${language}/index.html`, `${language}/404.html`, `${language}/incidents/apiinc/index.html`, `${language}/history.atom`]));
+      expect(paths(all)).toEqual(
+        expect.arrayContaining([
+          `/${language}/`,
+          `/${language}/404/`,
+          `/${language}/uptime/`,
+          `/${language}/history/`,
+          `/${language}/incidents/apiinc/`,
+          `/${language}/embed/`,
+          `/${language}/history.rss`,
+          `/${language}/components/api/history.atom`,
+        ]),
+      );
+      expect(files(all)).toEqual(
+        expect.arrayContaining([
+          `${language}/index.html`,
+          `${language}/404.html`,
+          `${language}/incidents/apiinc/index.html`,
+          `${language}/history.atom`,
+        ]),
+      );
     }
-    expect(paths(all).filter((p) => /^\/(zh-TW|zh-CN|en)\/(api\/|widget\.json|badge\.svg|components\/[^/]+\/badge\.svg)/.test(p))).toEqual([]);
+    expect(
+      paths(all).filter((p) =>
+        /^\/(zh-TW|zh-CN|en)\/(api\/|widget\.json|badge\.svg|components\/[^/]+\/badge\.svg)/.test(p),
+      ),
+    ).toEqual([]);
     expect(paths(all).filter((p) => p.startsWith('/en/'))).toEqual([]);
-    expect(all.find((r) => r.path === '/zh-TW/history/')).toEqual({ path: '/zh-TW/history/', file: 'zh-TW/history/index.html', language: 'zh-TW' });
+    expect(all.find((r) => r.path === '/zh-TW/history/')).toEqual({
+      path: '/zh-TW/history/',
+      file: 'zh-TW/history/index.html',
+      language: 'zh-TW',
+    });
     expect(new Set(paths(all)).size).toBe(all.length);
   });
 
-  it('lists a change\'s default-language routes first, then the same pages in the other languages', () => {
+  it("lists a change's default-language routes first, then the same pages in the other languages", () => {
     const routes = affectedRoutes(snapshot, new Set(['apiinc']));
     const firstOther = routes.findIndex((r) => routeLanguage(r.path) !== null);
     expect(firstOther).toBeGreaterThan(0);
-    expect(routes.slice(firstOther).every((r) => routeLanguage(r.path) !== null && r.language === routeLanguage(r.path))).toBe(true);
+    expect(
+      routes.slice(firstOther).every((r) => routeLanguage(r.path) !== null && r.language === routeLanguage(r.path)),
+    ).toBe(true);
     expect(routes.slice(0, firstOther).every((r) => r.language === undefined)).toBe(true);
-    expect(paths(routes)).toEqual(expect.arrayContaining(['/zh-TW/incidents/apiinc/', '/zh-CN/incidents/apiinc/', '/zh-CN/', '/zh-TW/components/api/history.rss']));
+    expect(paths(routes)).toEqual(
+      expect.arrayContaining([
+        '/zh-TW/incidents/apiinc/',
+        '/zh-CN/incidents/apiinc/',
+        '/zh-CN/',
+        '/zh-TW/components/api/history.rss',
+      ]),
+    );
   });
 
-  it('moves English under /en/ when the page\'s default language is Traditional Chinese', () => {
+  it("moves English under /en/ when the page's default language is Traditional Chinese", () => {
     const chinese = makeSnapshot({ ...snapshot, page: makePage({ defaultLanguage: 'zh-TW' }) });
     const all = paths(allPublicRoutes(chinese));
     expect(all).toEqual(expect.arrayContaining(['/', '/en/', '/en/incidents/apiinc/', '/zh-CN/']));

@@ -14,7 +14,16 @@ import {
   type IncidentView,
 } from '../../src/domain/snapshot.ts';
 import type { EventStatus } from '../../src/domain/vocabulary.ts';
-import { NOW, makeComponent, makeGroup, makeIncident, makeMaintenance, makeSnapshot, minutesAfter, minutesBefore } from './fixtures.ts';
+import {
+  NOW,
+  makeComponent,
+  makeGroup,
+  makeIncident,
+  makeMaintenance,
+  makeSnapshot,
+  minutesAfter,
+  minutesBefore,
+} from './fixtures.ts';
 
 const ids = (list: Array<{ id: string }>) => list.map((item) => item.id);
 
@@ -63,13 +72,19 @@ describe('groupComponents', () => {
     [
       'a hidden group hides its members',
       [makeGroup({ id: 'internal', hidden: true })],
-      [makeComponent({ id: 'queue', groupId: 'internal', status: 'major_outage' }), makeComponent({ id: 'web', position: 1 })],
+      [
+        makeComponent({ id: 'queue', groupId: 'internal', status: 'major_outage' }),
+        makeComponent({ id: 'web', position: 1 }),
+      ],
       [[null, 'operational', ['web']]],
     ],
     [
       'a hidden component is left out of its group',
       [makeGroup({ id: 'core' })],
-      [makeComponent({ id: 'api', groupId: 'core' }), makeComponent({ id: 'secret', groupId: 'core', hidden: true, status: 'major_outage' })],
+      [
+        makeComponent({ id: 'api', groupId: 'core' }),
+        makeComponent({ id: 'secret', groupId: 'core', hidden: true, status: 'major_outage' }),
+      ],
       [['core', 'operational', ['api']]],
     ],
     [
@@ -85,8 +100,18 @@ describe('groupComponents', () => {
         [null, 'operational', ['web']],
       ],
     ],
-    ['a group without visible members is left out', [makeGroup({ id: 'empty' })], [makeComponent({ id: 'gone', groupId: 'empty', hidden: true })], []],
-    ['a component of an unknown group is listed on its own', [], [makeComponent({ id: 'orphan', groupId: 'deleted' })], [[null, 'operational', ['orphan']]]],
+    [
+      'a group without visible members is left out',
+      [makeGroup({ id: 'empty' })],
+      [makeComponent({ id: 'gone', groupId: 'empty', hidden: true })],
+      [],
+    ],
+    [
+      'a component of an unknown group is listed on its own',
+      [],
+      [makeComponent({ id: 'orphan', groupId: 'deleted' })],
+      [[null, 'operational', ['orphan']]],
+    ],
   ])('%s', (_case, groups, components, expected) => {
     const grouped = groupComponents(makeSnapshot({ groups, components }));
     expect(grouped.map((entry) => [entry.group?.id ?? null, entry.status, ids(entry.components)])).toEqual(expected);
@@ -96,26 +121,76 @@ describe('groupComponents', () => {
 describe('overallStatus', () => {
   const operational = [makeComponent({ id: 'api' }), makeComponent({ id: 'web' })];
 
-  it.each<[string, { groups?: GroupView[]; components?: ComponentView[]; incidents?: IncidentView[] }, string, string]>([
-    ['all operational', { components: operational }, 'none', 'All Systems Operational'],
-    ['no components', {}, 'none', 'All Systems Operational'],
-    ['components decide', { components: [makeComponent({ id: 'api', status: 'partial_outage' }), makeComponent({ id: 'web' })] }, 'minor', 'Minor Service Outage'],
-    ['a hidden component does not count', { components: [...operational, makeComponent({ id: 'secret', hidden: true, status: 'major_outage' })] }, 'none', 'All Systems Operational'],
-    ['an open incident raises the page', { components: operational, incidents: [makeIncident({ id: 'i1', impact: 'major' })] }, 'major', 'Partial System Outage'],
-    ['a resolved incident does not', { components: operational, incidents: [makeIncident({ id: 'i1', status: 'resolved', impact: 'critical' })] }, 'none', 'All Systems Operational'],
-    ['a postmortem does not', { components: operational, incidents: [makeIncident({ id: 'i1', status: 'postmortem', impact: 'critical' })] }, 'none', 'All Systems Operational'],
-    ['a scheduled maintenance does not', { components: operational, incidents: [makeMaintenance({ id: 'm1' })] }, 'none', 'All Systems Operational'],
-    ['a maintenance in progress does', { components: operational, incidents: [makeMaintenance({ id: 'm1', status: 'in_progress' })] }, 'maintenance', 'Service Under Maintenance'],
-    ['a maintenance being verified does', { components: operational, incidents: [makeMaintenance({ id: 'm1', status: 'verifying' })] }, 'maintenance', 'Service Under Maintenance'],
-    ['a completed maintenance does not', { components: operational, incidents: [makeMaintenance({ id: 'm1', status: 'completed' })] }, 'none', 'All Systems Operational'],
-    // The banner must agree with the components the page lists.
+  it.each<[string, { groups?: GroupView[]; components?: ComponentView[]; incidents?: IncidentView[] }, string, string]>(
     [
-      'a member of a hidden group does not count',
-      { groups: [makeGroup({ id: 'internal', hidden: true })], components: [...operational, makeComponent({ id: 'queue', groupId: 'internal', status: 'major_outage' })] },
-      'none',
-      'All Systems Operational',
+      ['all operational', { components: operational }, 'none', 'All Systems Operational'],
+      ['no components', {}, 'none', 'All Systems Operational'],
+      [
+        'components decide',
+        { components: [makeComponent({ id: 'api', status: 'partial_outage' }), makeComponent({ id: 'web' })] },
+        'minor',
+        'Minor Service Outage',
+      ],
+      [
+        'a hidden component does not count',
+        { components: [...operational, makeComponent({ id: 'secret', hidden: true, status: 'major_outage' })] },
+        'none',
+        'All Systems Operational',
+      ],
+      [
+        'an open incident raises the page',
+        { components: operational, incidents: [makeIncident({ id: 'i1', impact: 'major' })] },
+        'major',
+        'Partial System Outage',
+      ],
+      [
+        'a resolved incident does not',
+        { components: operational, incidents: [makeIncident({ id: 'i1', status: 'resolved', impact: 'critical' })] },
+        'none',
+        'All Systems Operational',
+      ],
+      [
+        'a postmortem does not',
+        { components: operational, incidents: [makeIncident({ id: 'i1', status: 'postmortem', impact: 'critical' })] },
+        'none',
+        'All Systems Operational',
+      ],
+      [
+        'a scheduled maintenance does not',
+        { components: operational, incidents: [makeMaintenance({ id: 'm1' })] },
+        'none',
+        'All Systems Operational',
+      ],
+      [
+        'a maintenance in progress does',
+        { components: operational, incidents: [makeMaintenance({ id: 'm1', status: 'in_progress' })] },
+        'maintenance',
+        'Service Under Maintenance',
+      ],
+      [
+        'a maintenance being verified does',
+        { components: operational, incidents: [makeMaintenance({ id: 'm1', status: 'verifying' })] },
+        'maintenance',
+        'Service Under Maintenance',
+      ],
+      [
+        'a completed maintenance does not',
+        { components: operational, incidents: [makeMaintenance({ id: 'm1', status: 'completed' })] },
+        'none',
+        'All Systems Operational',
+      ],
+      // The banner must agree with the components the page lists.
+      [
+        'a member of a hidden group does not count',
+        {
+          groups: [makeGroup({ id: 'internal', hidden: true })],
+          components: [...operational, makeComponent({ id: 'queue', groupId: 'internal', status: 'major_outage' })],
+        },
+        'none',
+        'All Systems Operational',
+      ],
     ],
-  ])('%s', (_case, parts, indicator, description) => {
+  )('%s', (_case, parts, indicator, description) => {
     expect(overallStatus(makeSnapshot(parts))).toEqual({ indicator, description });
   });
 });
@@ -143,8 +218,16 @@ describe('isUpdateOverdue', () => {
     ['open and due right now', { nextUpdateDueAt: NOW }, false],
     ['open with no update promised', { nextUpdateDueAt: null }, false],
     ['resolved and past due', { status: 'resolved', nextUpdateDueAt: minutesBefore(NOW, 30) }, false],
-    ['maintenance in progress and past due', { kind: 'maintenance', status: 'in_progress', nextUpdateDueAt: minutesBefore(NOW, 30) }, true],
-    ['maintenance scheduled and past due', { kind: 'maintenance', status: 'scheduled', nextUpdateDueAt: minutesBefore(NOW, 30) }, false],
+    [
+      'maintenance in progress and past due',
+      { kind: 'maintenance', status: 'in_progress', nextUpdateDueAt: minutesBefore(NOW, 30) },
+      true,
+    ],
+    [
+      'maintenance scheduled and past due',
+      { kind: 'maintenance', status: 'scheduled', nextUpdateDueAt: minutesBefore(NOW, 30) },
+      false,
+    ],
   ])('%s: %s', (_case, overrides, expected) => {
     expect(isUpdateOverdue(makeIncident({ id: 'x', ...overrides }), NOW)).toBe(expected);
   });
@@ -174,7 +257,9 @@ describe('event lists', () => {
 
 describe('componentNames', () => {
   it('names components in the order asked, skipping deleted ones', () => {
-    const snapshot = makeSnapshot({ components: [makeComponent({ id: 'api', name: 'API' }), makeComponent({ id: 'web', name: 'Website' })] });
+    const snapshot = makeSnapshot({
+      components: [makeComponent({ id: 'api', name: 'API' }), makeComponent({ id: 'web', name: 'Website' })],
+    });
     expect(componentNames(snapshot, ['web', 'gone', 'api'])).toEqual(['Website', 'API']);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { impactOfComponentStatuses, pageStatus, rollUpComponents, worstComponentStatus } from '../../src/domain/status-rollup.ts';
+import {
+  impactOfComponentStatuses,
+  pageStatus,
+  rollUpComponents,
+  worstComponentStatus,
+} from '../../src/domain/status-rollup.ts';
 import type { ComponentStatus, Impact } from '../../src/domain/vocabulary.ts';
 
 const OPERATIONAL = { indicator: 'none', description: 'All Systems Operational' };
@@ -47,17 +52,37 @@ describe('rollUpComponents', () => {
 
 describe('pageStatus', () => {
   it.each<[string, ComponentStatus[], Impact[], object]>([
-    ['no active events: components decide', ['degraded_performance', 'degraded_performance'], [], DEGRADED_SYSTEM_SERVICE],
+    [
+      'no active events: components decide',
+      ['degraded_performance', 'degraded_performance'],
+      [],
+      DEGRADED_SYSTEM_SERVICE,
+    ],
     ['an incident without component changes', ['operational'], ['minor'], MINOR_SERVICE_OUTAGE],
     ['a major incident', ['operational', 'operational'], ['major'], PARTIAL_SYSTEM_OUTAGE],
     ['a critical incident', [], ['critical'], MAJOR_SYSTEM_OUTAGE],
     ['a maintenance in progress', ['operational'], ['maintenance'], UNDER_MAINTENANCE],
     ['an impact of none', ['operational'], ['none'], OPERATIONAL],
     ['the worst of several impacts', ['operational'], ['minor', 'critical', 'major'], MAJOR_SYSTEM_OUTAGE],
-    ['an impact no worse than the components', ['degraded_performance', 'degraded_performance'], ['minor'], DEGRADED_SYSTEM_SERVICE],
+    [
+      'an impact no worse than the components',
+      ['degraded_performance', 'degraded_performance'],
+      ['minor'],
+      DEGRADED_SYSTEM_SERVICE,
+    ],
     ['an impact milder than the components', ['major_outage'], ['minor'], MAJOR_SYSTEM_OUTAGE],
-    ['an incident during maintenance: worse indicator, components\' words', ['under_maintenance'], ['minor'], { indicator: 'minor', description: 'Service Under Maintenance' }],
-    ['one outage among many under a critical incident', ['major_outage', 'operational', 'operational'], ['critical'], { indicator: 'critical', description: 'Partial System Outage' }],
+    [
+      "an incident during maintenance: worse indicator, components' words",
+      ['under_maintenance'],
+      ['minor'],
+      { indicator: 'minor', description: 'Service Under Maintenance' },
+    ],
+    [
+      'one outage among many under a critical incident',
+      ['major_outage', 'operational', 'operational'],
+      ['critical'],
+      { indicator: 'critical', description: 'Partial System Outage' },
+    ],
     ['a maintenance during an outage', ['partial_outage'], ['maintenance'], PARTIAL_SYSTEM_OUTAGE],
   ])('%s', (_case, statuses, impacts, expected) => {
     expect(pageStatus(statuses, impacts)).toEqual(expected);

@@ -16,18 +16,49 @@ import {
 // Field lists as Atlassian Statuspage publishes them under /api/v2; clients parse these.
 const PAGE_KEYS = ['id', 'name', 'url', 'time_zone', 'updated_at'];
 const COMPONENT_KEYS = [
-  'id', 'name', 'status', 'created_at', 'updated_at', 'position', 'description', 'showcase',
-  'start_date', 'group_id', 'page_id', 'group', 'only_show_if_degraded',
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'updated_at',
+  'position',
+  'description',
+  'showcase',
+  'start_date',
+  'group_id',
+  'page_id',
+  'group',
+  'only_show_if_degraded',
 ];
 const GROUP_KEYS = [...COMPONENT_KEYS, 'components'];
 const INCIDENT_KEYS = [
-  'id', 'name', 'status', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'impact',
-  'shortlink', 'started_at', 'page_id', 'incident_updates', 'components',
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'updated_at',
+  'monitoring_at',
+  'resolved_at',
+  'impact',
+  'shortlink',
+  'started_at',
+  'page_id',
+  'incident_updates',
+  'components',
 ];
 const MAINTENANCE_KEYS = [...INCIDENT_KEYS, 'scheduled_for', 'scheduled_until'];
 const UPDATE_KEYS = [
-  'id', 'status', 'body', 'incident_id', 'created_at', 'updated_at', 'display_at',
-  'affected_components', 'deliver_notifications', 'custom_tweet', 'tweet_id',
+  'id',
+  'status',
+  'body',
+  'incident_id',
+  'created_at',
+  'updated_at',
+  'display_at',
+  'affected_components',
+  'deliver_notifications',
+  'custom_tweet',
+  'tweet_id',
 ];
 const AFFECTED_COMPONENT_KEYS = ['code', 'name', 'old_status', 'new_status'];
 
@@ -70,7 +101,14 @@ const SNAPSHOT: Snapshot = makeSnapshot({
       updatedAt: IDENTIFIED,
       componentIds: ['api'],
       updates: [
-        makeUpdate({ id: 'u2', incidentId: 'open', status: 'identified', body: 'Found it.', createdAt: IDENTIFIED, deliverNotifications: false }),
+        makeUpdate({
+          id: 'u2',
+          incidentId: 'open',
+          status: 'identified',
+          body: 'Found it.',
+          createdAt: IDENTIFIED,
+          deliverNotifications: false,
+        }),
         makeUpdate({
           id: 'u1',
           incidentId: 'open',
@@ -89,10 +127,29 @@ const SNAPSHOT: Snapshot = makeSnapshot({
       scheduledUntil: minutesAfter(NOW, 40),
       updates: [makeUpdate({ id: 'u3', incidentId: 'running', status: 'in_progress', body: 'Started.' })],
     }),
-    makeMaintenance({ id: 'later', scheduledFor: minutesAfter(NOW, 2 * 24 * 60), scheduledUntil: minutesAfter(NOW, 2 * 24 * 60 + 60) }),
-    makeMaintenance({ id: 'sooner', scheduledFor: minutesAfter(NOW, 24 * 60), scheduledUntil: minutesAfter(NOW, 24 * 60 + 60) }),
-    makeIncident({ id: 'closed', status: 'resolved', monitoringAt: minutesBefore(NOW, 70), resolvedAt: minutesBefore(NOW, 65), startedAt: minutesBefore(NOW, 100) }),
-    makeMaintenance({ id: 'done', status: 'completed', resolvedAt: minutesBefore(NOW, 200), startedAt: minutesBefore(NOW, 300) }),
+    makeMaintenance({
+      id: 'later',
+      scheduledFor: minutesAfter(NOW, 2 * 24 * 60),
+      scheduledUntil: minutesAfter(NOW, 2 * 24 * 60 + 60),
+    }),
+    makeMaintenance({
+      id: 'sooner',
+      scheduledFor: minutesAfter(NOW, 24 * 60),
+      scheduledUntil: minutesAfter(NOW, 24 * 60 + 60),
+    }),
+    makeIncident({
+      id: 'closed',
+      status: 'resolved',
+      monitoringAt: minutesBefore(NOW, 70),
+      resolvedAt: minutesBefore(NOW, 65),
+      startedAt: minutesBefore(NOW, 100),
+    }),
+    makeMaintenance({
+      id: 'done',
+      status: 'completed',
+      resolvedAt: minutesBefore(NOW, 200),
+      startedAt: minutesBefore(NOW, 300),
+    }),
   ],
 });
 
@@ -112,16 +169,41 @@ function timestampsIn(value: unknown, found: Array<[string, unknown]> = []): Arr
   return found;
 }
 
-const FILES: Array<[file: string, topLevel: string[], listKey: string | null, listIds: string[], itemKeys: string[]]> = [
-  ['summary.json', ['page', 'components', 'incidents', 'scheduled_maintenances', 'status'], 'incidents', ['open'], INCIDENT_KEYS],
-  ['status.json', ['page', 'status'], null, [], []],
-  ['components.json', ['page', 'components'], 'components', ['core', 'api', 'web', 'docs'], []],
-  ['incidents.json', ['page', 'incidents'], 'incidents', ['open', 'closed'], INCIDENT_KEYS],
-  ['incidents/unresolved.json', ['page', 'incidents'], 'incidents', ['open'], INCIDENT_KEYS],
-  ['scheduled-maintenances.json', ['page', 'scheduled_maintenances'], 'scheduled_maintenances', ['running', 'later', 'sooner', 'done'], MAINTENANCE_KEYS],
-  ['scheduled-maintenances/upcoming.json', ['page', 'scheduled_maintenances'], 'scheduled_maintenances', ['sooner', 'later'], MAINTENANCE_KEYS],
-  ['scheduled-maintenances/active.json', ['page', 'scheduled_maintenances'], 'scheduled_maintenances', ['running'], MAINTENANCE_KEYS],
-];
+const FILES: Array<[file: string, topLevel: string[], listKey: string | null, listIds: string[], itemKeys: string[]]> =
+  [
+    [
+      'summary.json',
+      ['page', 'components', 'incidents', 'scheduled_maintenances', 'status'],
+      'incidents',
+      ['open'],
+      INCIDENT_KEYS,
+    ],
+    ['status.json', ['page', 'status'], null, [], []],
+    ['components.json', ['page', 'components'], 'components', ['core', 'api', 'web', 'docs'], []],
+    ['incidents.json', ['page', 'incidents'], 'incidents', ['open', 'closed'], INCIDENT_KEYS],
+    ['incidents/unresolved.json', ['page', 'incidents'], 'incidents', ['open'], INCIDENT_KEYS],
+    [
+      'scheduled-maintenances.json',
+      ['page', 'scheduled_maintenances'],
+      'scheduled_maintenances',
+      ['running', 'later', 'sooner', 'done'],
+      MAINTENANCE_KEYS,
+    ],
+    [
+      'scheduled-maintenances/upcoming.json',
+      ['page', 'scheduled_maintenances'],
+      'scheduled_maintenances',
+      ['sooner', 'later'],
+      MAINTENANCE_KEYS,
+    ],
+    [
+      'scheduled-maintenances/active.json',
+      ['page', 'scheduled_maintenances'],
+      'scheduled_maintenances',
+      ['running'],
+      MAINTENANCE_KEYS,
+    ],
+  ];
 
 describe('STATUSPAGE_API_FILES', () => {
   it('publishes exactly the Statuspage v2 files', () => {
@@ -153,7 +235,9 @@ describe('STATUSPAGE_API_FILES', () => {
     });
   });
 
-  const LISTS = FILES.flatMap(([file, , listKey, listIds, itemKeys]) => (listKey === null ? [] : [{ file, listKey, listIds, itemKeys }]));
+  const LISTS = FILES.flatMap(([file, , listKey, listIds, itemKeys]) =>
+    listKey === null ? [] : [{ file, listKey, listIds, itemKeys }],
+  );
 
   it.each(LISTS)('$file lists $listIds, each with the Statuspage fields', ({ file, listKey, listIds, itemKeys }) => {
     const list = render(file)[listKey] as Json[];
@@ -163,10 +247,13 @@ describe('STATUSPAGE_API_FILES', () => {
       expect(sortedKeys(item)).toEqual([...expectedKeys].sort());
       for (const update of (item.incident_updates ?? []) as Json[]) {
         expect(sortedKeys(update)).toEqual([...UPDATE_KEYS].sort());
-        for (const affected of update.affected_components as Json[]) expect(sortedKeys(affected)).toEqual([...AFFECTED_COMPONENT_KEYS].sort());
+        for (const affected of update.affected_components as Json[])
+          expect(sortedKeys(affected)).toEqual([...AFFECTED_COMPONENT_KEYS].sort());
       }
       // A group's components are member ids; an incident's are component objects.
-      if (itemKeys.length > 0) for (const component of item.components as Json[]) expect(sortedKeys(component)).toEqual([...COMPONENT_KEYS].sort());
+      if (itemKeys.length > 0)
+        for (const component of item.components as Json[])
+          expect(sortedKeys(component)).toEqual([...COMPONENT_KEYS].sort());
     }
   });
 });
@@ -231,7 +318,10 @@ describe('components.json', () => {
 describe('the order of components in every /api/v2 file', () => {
   // Two groups whose members share positions, an ungrouped component between them, ties
   // on position broken by name then id; given in a shuffled order.
-  const groups = [makeGroup({ id: 'g-data', name: 'Data', position: 2 }), makeGroup({ id: 'g-core', name: 'Core', position: 1 })];
+  const groups = [
+    makeGroup({ id: 'g-data', name: 'Data', position: 2 }),
+    makeGroup({ id: 'g-core', name: 'Core', position: 1 }),
+  ];
   const components = [
     makeComponent({ id: 'db', name: 'Database', groupId: 'g-data', position: 1 }),
     makeComponent({ id: 'web', name: 'Web', groupId: 'g-core', position: 2 }),
@@ -241,18 +331,24 @@ describe('the order of components in every /api/v2 file', () => {
     makeComponent({ id: 'api-a', name: 'API', groupId: 'g-core', position: 1 }),
     makeComponent({ id: 'status', name: 'Status', position: 0 }),
   ];
-  const EXPECTED = ['status', 'g-core', 'api-a', 'api-b', 'web', 'g-data', 'db', 'search', 'docs']; // Data and Docs share position 2
+  // Data and Docs share position 2
+  const EXPECTED = ['status', 'g-core', 'api-a', 'api-b', 'web', 'g-data', 'db', 'search', 'docs'];
 
-  it.each(['summary.json', 'components.json'])('%s lists groups each followed by its members, by position, name and id', (file) => {
-    const snapshot = makeSnapshot({ groups, components });
-    expect(idsOf(render(file, snapshot).components)).toEqual(EXPECTED);
-    const core = (render(file, snapshot).components as Json[]).find((c) => c.id === 'g-core')!;
-    expect(core.components).toEqual(['api-a', 'api-b', 'web']);
-  });
+  it.each(['summary.json', 'components.json'])(
+    '%s lists groups each followed by its members, by position, name and id',
+    (file) => {
+      const snapshot = makeSnapshot({ groups, components });
+      expect(idsOf(render(file, snapshot).components)).toEqual(EXPECTED);
+      const core = (render(file, snapshot).components as Json[]).find((c) => c.id === 'g-core')!;
+      expect(core.components).toEqual(['api-a', 'api-b', 'web']);
+    },
+  );
 
   it('is the same whatever order the snapshot holds them in', () => {
     for (let seed = 1; seed <= 5; seed++) {
-      const shuffled = [...components].sort((a, b) => ((a.id.charCodeAt(0) * seed) % 7) - ((b.id.charCodeAt(0) * seed) % 7));
+      const shuffled = [...components].sort(
+        (a, b) => ((a.id.charCodeAt(0) * seed) % 7) - ((b.id.charCodeAt(0) * seed) % 7),
+      );
       const snapshot = makeSnapshot({ groups: [...groups].reverse(), components: shuffled });
       expect(idsOf(render('components.json', snapshot).components)).toEqual(EXPECTED);
     }
@@ -326,9 +422,14 @@ describe('incidents', () => {
     ['scheduled-maintenances.json', 'scheduled_maintenances', 'maintenance'],
   ] as const)('%s lists the newest 50 of its kind only', (file, listKey, kind) => {
     const events = Array.from({ length: 130 }, (_, i) =>
-      i % 2 === 0 ? makeIncident({ id: `incident-${i}`, status: 'resolved' }) : makeMaintenance({ id: `maintenance-${i}`, status: 'completed' }),
+      i % 2 === 0
+        ? makeIncident({ id: `incident-${i}`, status: 'resolved' })
+        : makeMaintenance({ id: `maintenance-${i}`, status: 'completed' }),
     );
-    const expected = events.filter((e) => e.kind === kind).slice(0, 50).map((e) => e.id);
+    const expected = events
+      .filter((e) => e.kind === kind)
+      .slice(0, 50)
+      .map((e) => e.id);
     expect(idsOf(render(file, makeSnapshot({ incidents: events }))[listKey])).toEqual(expected);
   });
 });

@@ -6,7 +6,8 @@ const T0 = Date.parse('2026-12-01T12:00:00Z');
 describe('the subscribe limiter', () => {
   it('refuses a client after its hourly requests, and counts an IPv6 client by its /64', () => {
     const limiter = new SubscribeLimiter({ perIp: 3 });
-    for (let i = 1; i <= 3; i++) expect(limiter.check(`a${i}@example.com`, `2001:db8:5:6::${i}`, T0).ipBlockedForMs).toBe(0);
+    for (let i = 1; i <= 3; i++)
+      expect(limiter.check(`a${i}@example.com`, `2001:db8:5:6::${i}`, T0).ipBlockedForMs).toBe(0);
     // A fresh address in the same /64 is the same client...
     expect(limiter.check('a4@example.com', '2001:db8:5:6:1234::9', T0 + 1000).ipBlockedForMs).toBe(3_600_000 - 1000);
     // ...another /64 and an IPv4 client are not.

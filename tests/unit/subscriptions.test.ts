@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { batchIdempotencyKey, headerSafe, renderEmail, type EventEmailMessage } from '../../src/domain/email-message.ts';
+import {
+  batchIdempotencyKey,
+  headerSafe,
+  renderEmail,
+  type EventEmailMessage,
+} from '../../src/domain/email-message.ts';
 import { isRecipient, type Audience, type Subscription } from '../../src/domain/subscriptions.ts';
 
-const confirmed = (over: Partial<Subscription> = {}): Subscription => ({ status: 'confirmed', allComponents: true, componentIds: [], groupIds: [], maintenance: true, ...over });
-const incident = (components: Audience['components'], eventKind: Audience['eventKind'] = 'incident'): Audience => ({ kind: 'event_update', eventKind, components });
+const confirmed = (over: Partial<Subscription> = {}): Subscription => ({
+  status: 'confirmed',
+  allComponents: true,
+  componentIds: [],
+  groupIds: [],
+  maintenance: true,
+  ...over,
+});
+const incident = (components: Audience['components'], eventKind: Audience['eventKind'] = 'incident'): Audience => ({
+  kind: 'event_update',
+  eventKind,
+  components,
+});
 const api = { id: 'api000000000', groupId: null };
 const db = { id: 'db0000000000', groupId: 'infra0000000' };
 
@@ -16,13 +32,38 @@ describe('isRecipient', () => {
     ['a quarantined one', confirmed({ status: 'quarantined' }), incident([api]), false],
     ['the chosen component', confirmed({ allComponents: false, componentIds: [api.id] }), incident([api, db]), true],
     ['another component', confirmed({ allComponents: false, componentIds: [api.id] }), incident([db]), false],
-    ['a component of the chosen group', confirmed({ allComponents: false, groupIds: ['infra0000000'] }), incident([db]), true],
-    ['a component outside the chosen group', confirmed({ allComponents: false, groupIds: ['infra0000000'] }), incident([api]), false],
-    ['chosen components, an incident naming none', confirmed({ allComponents: false, componentIds: [api.id] }), incident([]), false],
+    [
+      'a component of the chosen group',
+      confirmed({ allComponents: false, groupIds: ['infra0000000'] }),
+      incident([db]),
+      true,
+    ],
+    [
+      'a component outside the chosen group',
+      confirmed({ allComponents: false, groupIds: ['infra0000000'] }),
+      incident([api]),
+      false,
+    ],
+    [
+      'chosen components, an incident naming none',
+      confirmed({ allComponents: false, componentIds: [api.id] }),
+      incident([]),
+      false,
+    ],
     ['maintenance, opted in', confirmed(), incident([api], 'maintenance'), true],
     ['maintenance, not opted in', confirmed({ maintenance: false }), incident([api], 'maintenance'), false],
-    ['a confirmation, pending', confirmed({ status: 'pending' }), { kind: 'confirmation', eventKind: 'incident', components: [] } as Audience, true],
-    ['a confirmation, already confirmed', confirmed(), { kind: 'confirmation', eventKind: 'incident', components: [] } as Audience, false],
+    [
+      'a confirmation, pending',
+      confirmed({ status: 'pending' }),
+      { kind: 'confirmation', eventKind: 'incident', components: [] } as Audience,
+      true,
+    ],
+    [
+      'a confirmation, already confirmed',
+      confirmed(),
+      { kind: 'confirmation', eventKind: 'incident', components: [] } as Audience,
+      false,
+    ],
   ])('%s', (_case, subscription, audience, expected) => {
     expect(isRecipient(subscription, audience)).toBe(expected);
   });
@@ -50,11 +91,18 @@ describe('renderEmail', () => {
     kind: 'event_update',
     page: { name: 'Acme\r\nX-Injected: yes', brandColor: '#123456', timeZone: 'Europe/Berlin' },
     incident: { id: 'inc000000000', kind: 'incident', name: 'API <b>down</b>\nBcc: x@y.z' },
-    update: { status: 'identified', body: 'A **bad** deploy. <script>alert(1)</script>', displayAt: '2026-03-01T10:00:00.000Z' },
+    update: {
+      status: 'identified',
+      body: 'A **bad** deploy. <script>alert(1)</script>',
+      displayAt: '2026-03-01T10:00:00.000Z',
+    },
     components: [{ id: api.id, groupId: null, name: 'API & Web', status: 'major_outage' }],
     nextUpdateAt: '2026-03-01T10:30:00.000Z',
   };
-  const links = { manage: 'https://status.acme.com/subscriptions/manage?token=m', unsubscribe: 'https://status.acme.com/subscriptions/unsubscribe?token=u' };
+  const links = {
+    manage: 'https://status.acme.com/subscriptions/manage?token=m',
+    unsubscribe: 'https://status.acme.com/subscriptions/unsubscribe?token=u',
+  };
   const email = renderEmail(message, 'https://status.acme.com', links);
 
   it.each([

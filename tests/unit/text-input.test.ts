@@ -24,7 +24,9 @@ describe('text()', () => {
     expect(text(5, { required: true }).safeParse('  ok  ')).toEqual({ success: true, data: 'ok' });
     expect(text(5, { required: true }).safeParse('   ').error?.issues[0]?.message).toBe('is required');
     expect(text(5).safeParse('x'.repeat(6)).error?.issues[0]?.message).toBe('must be at most 5 characters');
-    expect(text(20, { min: 10, trim: false }).safeParse(' short ').error?.issues[0]?.message).toBe('must be at least 10 characters');
+    expect(text(20, { min: 10, trim: false }).safeParse(' short ').error?.issues[0]?.message).toBe(
+      'must be at least 10 characters',
+    );
   });
 });
 
@@ -36,7 +38,10 @@ describe('errorBody, last line of defence', () => {
     ['22P02', 'not a number'],
   ])('maps a value the database refused (%s, %s), however wrapped, to 422', (code) => {
     const driverError = Object.assign(new Error('refused'), { code });
-    expect(errorBody(Object.assign(new Error('Failed query: ...'), { cause: driverError }))).toMatchObject({ status: 422, body: { error: { code: UNSTORABLE_VALUE, field: null } } });
+    expect(errorBody(Object.assign(new Error('Failed query: ...'), { cause: driverError }))).toMatchObject({
+      status: 422,
+      body: { error: { code: UNSTORABLE_VALUE, field: null } },
+    });
   });
 
   it.each([
@@ -45,6 +50,8 @@ describe('errorBody, last line of defence', () => {
     ['2201B', 'an invalid regular expression: our SQL'],
     ['22025', 'an invalid escape sequence: our SQL'],
   ])('leaves other database errors a 500 (%s, %s)', (code) => {
-    expect(errorBody(Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('x'), { code }) })).status).toBe(500);
+    expect(
+      errorBody(Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('x'), { code }) })).status,
+    ).toBe(500);
   });
 });

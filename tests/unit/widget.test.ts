@@ -3,7 +3,15 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { widgetData } from '../../src/domain/widget-data.ts';
-import { makeComponent, makeIncident, makeMaintenance, makeSnapshot, makeUpdate, minutesBefore, NOW } from './fixtures.ts';
+import {
+  makeComponent,
+  makeIncident,
+  makeMaintenance,
+  makeSnapshot,
+  makeUpdate,
+  minutesBefore,
+  NOW,
+} from './fixtures.ts';
 
 const WIDGET = readFileSync(path.resolve(import.meta.dirname, '../../public/widget.js'));
 
@@ -31,7 +39,10 @@ describe('widgetData', () => {
           name: 'API errors',
           status: 'identified',
           impact: 'major',
-          updates: [makeUpdate({ id: 'u2', incidentId: 'open', status: 'identified', createdAt: minutesBefore(NOW, 5) }), makeUpdate({ id: 'u1', incidentId: 'open' })],
+          updates: [
+            makeUpdate({ id: 'u2', incidentId: 'open', status: 'identified', createdAt: minutesBefore(NOW, 5) }),
+            makeUpdate({ id: 'u1', incidentId: 'open' }),
+          ],
         }),
         makeIncident({ id: 'done', status: 'resolved' }),
         makeMaintenance({ id: 'now', name: 'Upgrade', status: 'in_progress', updatedAt: minutesBefore(NOW, 20) }),
@@ -56,8 +67,26 @@ describe('widgetData', () => {
       page: { name: 'Acme', url: 'https://status.example.com/' },
       status: { indicator: 'major', description: 'Partial System Outage' },
       active: [
-        { id: 'open', kind: 'incident', name: 'API errors', status: 'identified', status_label: 'Identified', impact: 'major', url: 'https://status.example.com/incidents/open/', updated_at: minutesBefore(NOW, 5).toISOString() },
-        { id: 'now', kind: 'maintenance', name: 'Upgrade', status: 'in_progress', status_label: 'In progress', impact: 'maintenance', url: 'https://status.example.com/incidents/now/', updated_at: minutesBefore(NOW, 20).toISOString() },
+        {
+          id: 'open',
+          kind: 'incident',
+          name: 'API errors',
+          status: 'identified',
+          status_label: 'Identified',
+          impact: 'major',
+          url: 'https://status.example.com/incidents/open/',
+          updated_at: minutesBefore(NOW, 5).toISOString(),
+        },
+        {
+          id: 'now',
+          kind: 'maintenance',
+          name: 'Upgrade',
+          status: 'in_progress',
+          status_label: 'In progress',
+          impact: 'maintenance',
+          url: 'https://status.example.com/incidents/now/',
+          updated_at: minutesBefore(NOW, 20).toISOString(),
+        },
       ],
     });
   });

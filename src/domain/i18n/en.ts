@@ -5,8 +5,14 @@ import { COMPONENT_STATUS_LABELS, EVENT_STATUS_LABELS } from '../vocabulary.ts';
 // The admin UI is English; it uses the catalogue only where it shows public wording (an update's component changes).
 
 /** A vocabulary's English labels as messages (`componentStatus.operational`). */
-function labelMessages<P extends string, K extends string>(prefix: P, labels: Readonly<Record<K, string>>): Record<`${P}.${K}`, string> {
-  return Object.fromEntries(Object.entries(labels).map(([value, label]) => [`${prefix}.${value}`, label])) as Record<`${P}.${K}`, string>;
+function labelMessages<P extends string, K extends string>(
+  prefix: P,
+  labels: Readonly<Record<K, string>>,
+): Record<`${P}.${K}`, string> {
+  return Object.fromEntries(Object.entries(labels).map(([value, label]) => [`${prefix}.${value}`, label])) as Record<
+    `${P}.${K}`,
+    string
+  >;
 }
 
 export const en = {
@@ -121,7 +127,8 @@ export const en = {
   'subscribe.note': "We'll email you a link to confirm. Every email has a one-click unsubscribe link.",
   'subscribe.title': 'Subscribe to updates',
   'subscribe.checkInbox': 'Check your inbox',
-  'subscribe.sent': "If that address can receive updates, we've sent it an email with a link to confirm the subscription.",
+  'subscribe.sent':
+    "If that address can receive updates, we've sent it an email with a link to confirm the subscription.",
   'subscribe.nothingUntil': 'Nothing is sent until the subscription is confirmed. The link works for 7 days.',
   'subscribe.back': 'Back to the status page',
   'subscribe.limited': 'Too many subscription requests from your network. Please try again in {minutes} minutes.',
@@ -131,7 +138,8 @@ export const en = {
 
   'confirm.title': 'Confirm your subscription',
   'confirm.done': 'You are subscribed',
-  'confirm.thanks': 'Thank you. You will get an email for each update you asked for. Every email has a link to change your choice or to unsubscribe.',
+  'confirm.thanks':
+    'Thank you. You will get an email for each update you asked for. Every email has a link to change your choice or to unsubscribe.',
   'confirm.invalid': 'This confirmation link is not valid any more (it may have expired).',
   'confirm.subscribeAgain': 'Subscribe again',
   'confirm.question': 'Confirm that you want {name} status updates by email.',

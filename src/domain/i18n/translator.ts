@@ -9,7 +9,11 @@ export type { MessageKey } from './en.ts';
 export const CATALOGUES: Readonly<Record<Language, Catalogue>> = { en, 'zh-TW': zhTW, 'zh-CN': zhCN };
 
 /** Each language named in itself, as a language switcher shows it. */
-export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = { en: 'English', 'zh-TW': '繁體中文', 'zh-CN': '简体中文' };
+export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
+  en: 'English',
+  'zh-TW': '繁體中文',
+  'zh-CN': '简体中文',
+};
 
 export type MessageVars = Readonly<Record<string, string | number>>;
 export type Translate = (key: MessageKey, vars?: MessageVars) => string;
@@ -30,7 +34,9 @@ export function translator(language: Language): Translate {
     const catalogue = CATALOGUES[language];
     t = (key, vars) => {
       const message = catalogue[key];
-      return vars ? message.replace(PLACEHOLDER, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : message;
+      return vars
+        ? message.replace(PLACEHOLDER, (whole, name: string) => (name in vars ? String(vars[name]) : whole))
+        : message;
     };
     translators.set(language, t);
   }
@@ -106,7 +112,8 @@ export function localeFor(language: Language, defaultLanguage: Language): Locale
       t,
       path: (path) => localizedPath(path, language, defaultLanguage),
       componentStatus: (status) => t(`componentStatus.${status}`),
-      componentChange: (from, to) => (from === to ? t(`componentStatus.${to}`) : `${t(`componentStatus.${from}`)} → ${t(`componentStatus.${to}`)}`),
+      componentChange: (from, to) =>
+        from === to ? t(`componentStatus.${to}`) : `${t(`componentStatus.${from}`)} → ${t(`componentStatus.${to}`)}`,
       eventStatus: (status) => t(`eventStatus.${status}`),
       impact: (impact) => t(`impact.${impact}`),
       pageStatus: (description) => {

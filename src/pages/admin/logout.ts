@@ -7,5 +7,8 @@ export const POST: APIRoute = async ({ locals }) => {
   const herald = services(locals);
   const principal = locals.principal;
   if (principal?.kind === 'user') await invalidateSession(herald.db, principal.sessionToken);
-  return new Response(null, { status: 303, headers: { location: '/admin/login', 'set-cookie': clearedSessionCookie(herald.secureCookies) } });
+  return new Response(null, {
+    status: 303,
+    headers: { location: '/admin/login', 'set-cookie': clearedSessionCookie(herald.secureCookies) },
+  });
 };

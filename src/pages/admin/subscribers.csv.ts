@@ -7,7 +7,12 @@ export const GET: APIRoute = async ({ locals }) => {
   try {
     requirePrincipal(locals, 'editor');
     const csv = await exportSubscribersCsv(services(locals).db);
-    return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="subscribers.csv"' } });
+    return new Response(csv, {
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="subscribers.csv"',
+      },
+    });
   } catch (error) {
     return errorResponse(error);
   }

@@ -67,7 +67,9 @@ const CREDENTIALS_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 export function parsePublishTargets(value: string | undefined, env: NodeJS.ProcessEnv): TargetConfig[] {
   const entries = (value ?? '').split(/\s+/).filter(Boolean);
-  const targets = entries.map((entry, index) => parseTarget(entry, entries.length > 1 ? `target ${index + 1}` : 'the target', env));
+  const targets = entries.map((entry, index) =>
+    parseTarget(entry, entries.length > 1 ? `target ${index + 1}` : 'the target', env),
+  );
   const seen = new Set<string>();
   for (const target of targets) {
     const key = `${target.endpoint ?? ''} ${target.bucket} ${target.prefix}`;
@@ -89,24 +91,32 @@ function parseTarget(entry: string, which: string, env: NodeJS.ProcessEnv): Targ
   const slash = location.indexOf('/');
   const bucket = slash === -1 ? location : location.slice(0, slash);
   if (bucket.includes('@') || bucket.includes(':')) {
-    fail(`${which} holds credentials or a port in its bucket name; put keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or credentials=<NAME>) and the host in endpoint=`);
+    fail(
+      `${which} holds credentials or a port in its bucket name; put keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or credentials=<NAME>) and the host in endpoint=`,
+    );
   }
-  if (!BUCKET.test(bucket)) fail(`${which} names the bucket "${bucket}", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores)`);
+  if (!BUCKET.test(bucket))
+    fail(
+      `${which} names the bucket "${bucket}", which is not a bucket name (3 or more lowercase letters, digits, dots, hyphens or underscores)`,
+    );
   const prefix = parsePrefix(slash === -1 ? '' : location.slice(slash + 1), which);
   const name = `s3://${bucket}/${prefix}`.replace(/\/$/, '');
 
   const parameters = new Map<Parameter, string>();
   for (const [key, raw] of new URLSearchParams(query)) {
-    if (!(PARAMETERS as readonly string[]).includes(key)) fail(`${name} has the unknown parameter "${key}" (known: ${PARAMETERS.join(', ')})`);
+    if (!(PARAMETERS as readonly string[]).includes(key))
+      fail(`${name} has the unknown parameter "${key}" (known: ${PARAMETERS.join(', ')})`);
     if (parameters.has(key as Parameter)) fail(`${name} sets "${key}" twice`);
     parameters.set(key as Parameter, raw);
   }
 
   const endpoint = parseEndpoint(parameters.get('endpoint'), name);
   const region = parameters.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  if (!REGION.test(region)) fail(`${name} has the region "${region}", which is not a region name such as eu-west-1 or auto`);
+  if (!REGION.test(region))
+    fail(`${name} has the region "${region}", which is not a region name such as eu-west-1 or auto`);
   const pathStyle = parameters.get('path_style') ?? 'false';
-  if (pathStyle !== 'true' && pathStyle !== 'false') fail(`${name} has path_style="${pathStyle}"; use path_style=true or leave it out`);
+  if (pathStyle !== 'true' && pathStyle !== 'false')
+    fail(`${name} has path_style="${pathStyle}"; use path_style=true or leave it out`);
   return {
     name: endpoint ? `${name} (${endpoint})` : name,
     bucket,
@@ -121,7 +131,8 @@ function parseTarget(entry: string, which: string, env: NodeJS.ProcessEnv): Targ
 function parsePrefix(raw: string, which: string): string {
   if (raw === '') return '';
   const segments = raw.replace(/\/$/, '').split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) fail(`${which} has the prefix "${raw}", which has an empty, "." or ".." segment`);
+  if (segments.some((s) => s === '' || s === '.' || s === '..'))
+    fail(`${which} has the prefix "${raw}", which has an empty, "." or ".." segment`);
   return `${segments.join('/')}/`;
 }
 
@@ -133,15 +144,26 @@ function parseEndpoint(raw: string | undefined, name: string): string | undefine
   } catch {
     fail(`${name} has an endpoint that is not a URL; use endpoint=https://host[:port]`);
   }
-  if (url.username || url.password) fail(`${name} has credentials in its endpoint; put them in environment variables instead`);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`${name} has an endpoint that is not http(s): ${url.protocol}`);
-  if (url.pathname !== '/' || url.search || url.hash) fail(`${name} has an endpoint with a path or query (${url.origin}${url.pathname}); the bucket and prefix go in s3://`);
+  if (url.username || url.password)
+    fail(`${name} has credentials in its endpoint; put them in environment variables instead`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    fail(`${name} has an endpoint that is not http(s): ${url.protocol}`);
+  if (url.pathname !== '/' || url.search || url.hash)
+    fail(
+      `${name} has an endpoint with a path or query (${url.origin}${url.pathname}); the bucket and prefix go in s3://`,
+    );
   return url.origin;
 }
 
-function readCredentials(credentialsName: string | undefined, name: string, env: NodeJS.ProcessEnv): TargetCredentials | undefined {
+function readCredentials(
+  credentialsName: string | undefined,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): TargetCredentials | undefined {
   if (credentialsName !== undefined && !CREDENTIALS_NAME.test(credentialsName)) {
-    fail(`${name} has credentials="${credentialsName}"; use an upper-case variable prefix such as credentials=STATUS_R2`);
+    fail(
+      `${name} has credentials="${credentialsName}"; use an upper-case variable prefix such as credentials=STATUS_R2`,
+    );
   }
   const base = credentialsName ?? 'AWS';
   const idVariable = `${base}_ACCESS_KEY_ID`;
@@ -151,7 +173,9 @@ function readCredentials(credentialsName: string | undefined, name: string, env:
   if (id && secret) return new TargetCredentials(id, secret, env[`${base}_SESSION_TOKEN`] || undefined);
   if (credentialsName !== undefined || id || secret) {
     const missing = [id ? null : idVariable, secret ? null : secretVariable].filter(Boolean).join(' and ');
-    fail(`${name} needs ${idVariable} and ${secretVariable}, but ${missing} ${missing.includes(' and ') ? 'are' : 'is'} not set`);
+    fail(
+      `${name} needs ${idVariable} and ${secretVariable}, but ${missing} ${missing.includes(' and ') ? 'are' : 'is'} not set`,
+    );
   }
   return undefined;
 }

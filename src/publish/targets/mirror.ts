@@ -90,7 +90,6 @@ function mergeSyncs(older: PendingSync, newer: PendingSync): PendingSync {
   };
 }
 
-
 async function readIfPresent(file: string): Promise<Buffer | null> {
   try {
     return await readFile(file);
@@ -108,7 +107,6 @@ async function exists(file: string): Promise<boolean> {
     return false;
   }
 }
-
 
 const md5 = (body: Buffer) => createHash('md5').update(body).digest();
 
@@ -160,7 +158,11 @@ export class TargetMirror {
       endpoint: options.target.endpoint,
       forcePathStyle: options.target.pathStyle,
       credentials: credentials
-        ? { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken }
+        ? {
+            accessKeyId: credentials.accessKeyId,
+            secretAccessKey: credentials.secretAccessKey,
+            sessionToken: credentials.sessionToken,
+          }
         : undefined,
       // The SDK's default flexible checksums are refused by some S3-compatible servers (and as
       // aws-chunked bodies stored framing and all by others); Content-MD5 checks each upload instead.
@@ -191,7 +193,8 @@ export class TargetMirror {
 
   get status(): TargetStatus {
     let behind = 0;
-    if (this.#newest !== null) behind = this.#held === undefined ? this.#pushedSinceStart.size : Math.max(0, this.#newest - (this.#held ?? 0));
+    if (this.#newest !== null)
+      behind = this.#held === undefined ? this.#pushedSinceStart.size : Math.max(0, this.#newest - (this.#held ?? 0));
     return {
       target: this.#target.name,
       revision: this.#held ?? null,
@@ -221,7 +224,10 @@ export class TargetMirror {
       try {
         await this.#sync(sync);
         if (this.#failingSince) {
-          this.#log.info('publish target recovered', { target: this.#target.name, failedForMs: this.#now().getTime() - this.#failingSince.getTime() });
+          this.#log.info('publish target recovered', {
+            target: this.#target.name,
+            failedForMs: this.#now().getTime() - this.#failingSince.getTime(),
+          });
         }
         this.#failures = 0;
         this.#failingSince = null;
@@ -235,7 +241,12 @@ export class TargetMirror {
         this.#failingSince ??= at;
         this.#failures++;
         const delay = Math.min(this.#maxDelayMs, this.#firstDelayMs * 2 ** (this.#failures - 1));
-        this.#log.warn('publish target failed; trying again', { target: this.#target.name, error: message, retryInMs: delay, behind: this.status.behind });
+        this.#log.warn('publish target failed; trying again', {
+          target: this.#target.name,
+          error: message,
+          retryInMs: delay,
+          behind: this.status.behind,
+        });
         await this.#sleep(delay);
       }
     }
@@ -266,15 +277,23 @@ export class TargetMirror {
     }
     if (this.#held !== null && sync.revision < this.#held) {
       // Equal revisions go through: a revision's deferred files arrive after its first sync.
-      this.#log.info('publish target holds a newer revision; change not mirrored', { target: this.#target.name, revision: sync.revision, held: this.#held });
+      this.#log.info('publish target holds a newer revision; change not mirrored', {
+        target: this.#target.name,
+        revision: sync.revision,
+        held: this.#held,
+      });
       return;
     }
     const full = sync.full || !this.#synced;
     const counts = full ? await this.#syncTree(sync.siteDir) : await this.#syncFiles(sync);
-    await this.#put(REVISION_KEY, Buffer.from(JSON.stringify({ revision: sync.revision, at: this.#now().toISOString() })), {
-      contentType: 'application/json; charset=utf-8',
-      cacheControl: 'no-store',
-    });
+    await this.#put(
+      REVISION_KEY,
+      Buffer.from(JSON.stringify({ revision: sync.revision, at: this.#now().toISOString() })),
+      {
+        contentType: 'application/json; charset=utf-8',
+        cacheControl: 'no-store',
+      },
+    );
     this.#held = sync.revision;
     this.#synced = true;
     this.#log.info('publish target synced', {
@@ -295,10 +314,14 @@ export class TargetMirror {
     if (!local.includes('index.html')) throw new Error(`the site tree ${root} has no index.html; it is not mirrored`);
     const remote = await this.#listObjects('');
     const changed: string[] = [];
-    await forEachConcurrently(local, async (file) => {
-      const body = await readIfPresent(path.join(root, file));
-      if (body && md5(body).toString('hex') !== remote.get(file)) changed.push(file);
-    }, this.#concurrency);
+    await forEachConcurrently(
+      local,
+      async (file) => {
+        const body = await readIfPresent(path.join(root, file));
+        if (body && md5(body).toString('hex') !== remote.get(file)) changed.push(file);
+      },
+      this.#concurrency,
+    );
     const { uploaded } = await this.#upload(root, changed);
     const present = new Set(local);
     const stale = [...remote.keys()].filter((file) => !present.has(file));
@@ -314,7 +337,8 @@ export class TargetMirror {
     const stale = new Set(missing);
     for (const removed of sync.removed) {
       const candidates = removed.endsWith('/') ? [...(await this.#listObjects(removed)).keys()] : [removed];
-      for (const file of candidates) if (isSiteFile(file) && !(await exists(path.join(sync.siteDir, file)))) stale.add(file);
+      for (const file of candidates)
+        if (isSiteFile(file) && !(await exists(path.join(sync.siteDir, file)))) stale.add(file);
     }
     await this.#delete([...stale]);
     return { uploaded, deleted: stale.size };
@@ -324,36 +348,52 @@ export class TargetMirror {
     let uploaded = 0;
     const missing: string[] = [];
     for (const stage of groupByStage(files)) {
-      await forEachConcurrently(stage, async (file) => {
-        const body = await readIfPresent(path.join(root, file));
-        if (!body) {
-          missing.push(file);
-          return;
-        }
-        await this.#put(file, body, { contentType: contentTypeOf(file), cacheControl: cacheControlOf(urlPathOf(file), 200) });
-        uploaded++;
-      }, this.#concurrency);
+      await forEachConcurrently(
+        stage,
+        async (file) => {
+          const body = await readIfPresent(path.join(root, file));
+          if (!body) {
+            missing.push(file);
+            return;
+          }
+          await this.#put(file, body, {
+            contentType: contentTypeOf(file),
+            cacheControl: cacheControlOf(urlPathOf(file), 200),
+          });
+          uploaded++;
+        },
+        this.#concurrency,
+      );
     }
     return { uploaded, missing };
   }
 
   async #delete(files: string[]): Promise<void> {
     // One DeleteObject per file: Google Cloud Storage's XML API has no DeleteObjects.
-    await forEachConcurrently(files, async (file) => {
-      await this.#send(`DeleteObject ${file}`, (o) => this.#client.send(new DeleteObjectCommand({ Bucket: this.#target.bucket, Key: this.#target.prefix + file }), o));
-    }, this.#concurrency);
+    await forEachConcurrently(
+      files,
+      async (file) => {
+        await this.#send(`DeleteObject ${file}`, (o) =>
+          this.#client.send(
+            new DeleteObjectCommand({ Bucket: this.#target.bucket, Key: this.#target.prefix + file }),
+            o,
+          ),
+        );
+      },
+      this.#concurrency,
+    );
   }
 
   async #put(file: string, body: Buffer, headers: { contentType: string; cacheControl: string }): Promise<void> {
     await this.#send(`PutObject ${file}`, (o) =>
       this.#client.send(
         new PutObjectCommand({
-        Bucket: this.#target.bucket,
-        Key: this.#target.prefix + file,
-        Body: body,
-        ContentLength: body.length,
-        ContentMD5: md5(body).toString('base64'),
-        ContentType: headers.contentType,
+          Bucket: this.#target.bucket,
+          Key: this.#target.prefix + file,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: md5(body).toString('base64'),
+          ContentType: headers.contentType,
           CacheControl: headers.cacheControl,
         }),
         o,
@@ -361,14 +401,20 @@ export class TargetMirror {
     );
   }
 
-  /** The site's objects under `under` (site-relative), by site-relative path, with their MD5 (ETag). The record is left out. */
+  /**
+   * The site's objects under `under` (site-relative), by site-relative path, with their MD5 (ETag). The record is left
+   * out.
+   */
   async #listObjects(under: string): Promise<Map<string, string>> {
     const objects = new Map<string, string>();
     const prefix = this.#target.prefix + under;
     let token: string | undefined;
     do {
       const page = await this.#send(`ListObjectsV2 ${under || '/'}`, (o) =>
-        this.#client.send(new ListObjectsV2Command({ Bucket: this.#target.bucket, Prefix: prefix, ContinuationToken: token }), o),
+        this.#client.send(
+          new ListObjectsV2Command({ Bucket: this.#target.bucket, Prefix: prefix, ContinuationToken: token }),
+          o,
+        ),
       );
       for (const object of page.Contents ?? []) {
         const file = object.Key?.slice(this.#target.prefix.length);
@@ -383,7 +429,10 @@ export class TargetMirror {
     let text: string;
     try {
       text = await this.#send(`GetObject ${REVISION_KEY}`, async (o) => {
-        const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#target.bucket, Key: this.#target.prefix + REVISION_KEY }), o);
+        const object = await this.#client.send(
+          new GetObjectCommand({ Bucket: this.#target.bucket, Key: this.#target.prefix + REVISION_KEY }),
+          o,
+        );
         return (await object.Body?.transformToString()) ?? '';
       });
     } catch (error) {
@@ -398,12 +447,17 @@ export class TargetMirror {
       }
     })();
     if (typeof revision === 'number' && Number.isSafeInteger(revision)) return revision;
-    this.#log.warn('publish target has an unreadable revision record; it is rewritten after the next sync', { target: this.#target.name });
+    this.#log.warn('publish target has an unreadable revision record; it is rewritten after the next sync', {
+      target: this.#target.name,
+    });
     return null;
   }
 
   // The SDK's own retries (3 attempts, with backoff for throttling and 5xx) run inside each send.
-  async #send<Output>(what: string, request: (options: { abortSignal: AbortSignal }) => Promise<Output>): Promise<Output> {
+  async #send<Output>(
+    what: string,
+    request: (options: { abortSignal: AbortSignal }) => Promise<Output>,
+  ): Promise<Output> {
     try {
       return await request({ abortSignal: this.#abort.signal });
     } catch (error) {
@@ -416,7 +470,8 @@ export class TargetMirror {
   #describe(error: unknown): string {
     let message: string;
     if (error instanceof TargetRequestError) message = error.message;
-    else if (error instanceof S3ServiceException) message = `${error.name} (HTTP ${error.$metadata.httpStatusCode ?? 'no response'}): ${error.message}`;
+    else if (error instanceof S3ServiceException)
+      message = `${error.name} (HTTP ${error.$metadata.httpStatusCode ?? 'no response'}): ${error.message}`;
     else if (error instanceof Error) message = `${error.name}: ${error.message}`;
     else message = String(error);
     for (const secret of this.#target.credentials?.secrets ?? []) message = message.replaceAll(secret, '[credentials]');

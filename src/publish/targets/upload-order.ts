@@ -15,7 +15,8 @@ const INCIDENT_PAGE = /^([a-z]{2,3}(-[A-Za-z0-9]{2,8})?\/)?incidents\//;
 
 export function uploadStageOf(file: string): UploadStage {
   if (file.startsWith('_astro/')) return 'assets';
-  if (file.endsWith('.html')) return FRONT_PAGE.test(file) ? 'front pages' : INCIDENT_PAGE.test(file) ? 'incident pages' : 'pages';
+  if (file.endsWith('.html'))
+    return FRONT_PAGE.test(file) ? 'front pages' : INCIDENT_PAGE.test(file) ? 'incident pages' : 'pages';
   if (ASSET.test(file) && !BADGE.test(file)) return 'assets';
   return 'data';
 }

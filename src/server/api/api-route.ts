@@ -49,7 +49,8 @@ export async function readJsonBody(request: Request): Promise<unknown> {
     throw new HttpError(415, 'unsupported_media_type', 'send the body as JSON with "Content-Type: application/json"');
   }
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `the body must be at most ${MAX_BODY_BYTES / 1024} KB`);
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, 'payload_too_large', `the body must be at most ${MAX_BODY_BYTES / 1024} KB`);
   const reader = request.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -75,7 +76,8 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 function parseIfMatch(header: string | null): number | undefined {
   if (!header) return undefined;
   const match = header.trim().match(/^(?:W\/)?"?(\d+)"?$/);
-  if (!match) throw new HttpError(400, 'invalid_if_match', 'If-Match must name a version, like "3"', { field: 'If-Match' });
+  if (!match)
+    throw new HttpError(400, 'invalid_if_match', 'If-Match must name a version, like "3"', { field: 'If-Match' });
   return Number(match[1]);
 }
 
@@ -91,7 +93,10 @@ export function services(locals: App.Locals): HeraldServices {
 }
 
 /** After a committed change: publish what it affects and say in a header how that went. */
-export async function publishCommitted(herald: HeraldServices, committed: Committed<unknown>): Promise<Record<string, string>> {
+export async function publishCommitted(
+  herald: HeraldServices,
+  committed: Committed<unknown>,
+): Promise<Record<string, string>> {
   if (!committed.scope) return {};
   try {
     const result = await herald.publisher.publishChange(committed.scope);
@@ -119,15 +124,23 @@ export function apiRoute<S extends z.ZodType | undefined = undefined>(
       const principal = requirePrincipal(context.locals, options.role);
       const herald = services(context.locals);
       // Every path parameter of the API is an id: one of another shape names nothing (404), and never reaches a query.
-      if (Object.values(context.params).some((value) => value !== undefined && !isId(value))) throw notFound('item', '');
+      if (Object.values(context.params).some((value) => value !== undefined && !isId(value)))
+        throw notFound('item', '');
       const ifMatch = parseIfMatch(context.request.headers.get('if-match'));
       let input: unknown;
       if (options.body) {
         let raw = await readJsonBody(context.request);
-        if (options.wrapper && typeof raw === 'object' && raw !== null && Object.keys(raw).length === 1 && options.wrapper in raw) {
+        if (
+          options.wrapper &&
+          typeof raw === 'object' &&
+          raw !== null &&
+          Object.keys(raw).length === 1 &&
+          options.wrapper in raw
+        ) {
           raw = (raw as Record<string, unknown>)[options.wrapper];
         }
-        if (ifMatch !== undefined && typeof raw === 'object' && raw !== null && !('version' in raw)) raw = { ...raw, version: ifMatch };
+        if (ifMatch !== undefined && typeof raw === 'object' && raw !== null && !('version' in raw))
+          raw = { ...raw, version: ifMatch };
         input = options.body.parse(raw);
       }
       const actor = actorOf(principal);
@@ -151,7 +164,11 @@ export function apiRoute<S extends z.ZodType | undefined = undefined>(
       return json(result, options.status ?? 200, typeof version === 'number' ? { etag: `"${version}"` } : {});
     } catch (error) {
       const response = errorResponse(error);
-      if (response.status === 500) context.locals.herald?.log.error('admin API request failed', { path: context.url.pathname, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+      if (response.status === 500)
+        context.locals.herald?.log.error('admin API request failed', {
+          path: context.url.pathname,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
       return response;
     }
   };

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { LoginInput } from '../../auth/login.ts';
 import { ComponentInput, ComponentPatch, GroupInput, GroupPatch, ReorderInput } from '../components/component-input.ts';
 import { AuditQuery } from '../audit/read-audit-log.ts';
-import { IncidentCreateInput, IncidentPatch, IncidentQuery, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
+import {
+  IncidentCreateInput,
+  IncidentPatch,
+  IncidentQuery,
+  UpdateEdit,
+  UpdateInput,
+} from '../incidents/incident-input.ts';
 import { PostmortemInput } from '../incidents/postmortem.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
@@ -28,7 +34,8 @@ interface Operation {
 /** PUT does what PATCH does (Statuspage clients send either), so both come from one entry. */
 const patchOrPut = (patch: Operation) => ({ patch, put: { ...patch, summary: 'Same as PATCH' } });
 
-const schema = (type: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(type, { io, unrepresentable: 'any' });
+const schema = (type: z.ZodType, io: 'input' | 'output' = 'input') =>
+  z.toJSONSchema(type, { io, unrepresentable: 'any' });
 
 export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   '/session': {
@@ -38,11 +45,20 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/components': {
     get: { summary: 'List components', role: 'viewer' },
-    post: { summary: 'Create a component (body may be wrapped as {"component": {...}})', role: 'editor', body: ComponentInput, success: 201 },
+    post: {
+      summary: 'Create a component (body may be wrapped as {"component": {...}})',
+      role: 'editor',
+      body: ComponentInput,
+      success: 201,
+    },
   },
   '/components/{id}': {
     get: { summary: 'Get a component', role: 'viewer' },
-    ...patchOrPut({ summary: 'Edit a component (status, name, group, position, hidden...)', role: 'editor', body: ComponentPatch }),
+    ...patchOrPut({
+      summary: 'Edit a component (status, name, group, position, hidden...)',
+      role: 'editor',
+      body: ComponentPatch,
+    }),
     delete: { summary: 'Delete a component', role: 'editor', success: 204 },
   },
   '/components/reorder': {
@@ -58,27 +74,58 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     delete: { summary: 'Delete a group (its components stay, ungrouped)', role: 'editor', success: 204 },
   },
   '/incidents': {
-    get: { summary: 'List incidents and maintenances, newest first (?kind, ?unresolved, ?limit, ?after)', role: 'viewer', query: IncidentQuery },
-    post: { summary: 'Open an incident or schedule a maintenance with its first update (Statuspage shape accepted)', role: 'editor', body: IncidentCreateInput, success: 201 },
+    get: {
+      summary: 'List incidents and maintenances, newest first (?kind, ?unresolved, ?limit, ?after)',
+      role: 'viewer',
+      query: IncidentQuery,
+    },
+    post: {
+      summary: 'Open an incident or schedule a maintenance with its first update (Statuspage shape accepted)',
+      role: 'editor',
+      body: IncidentCreateInput,
+      success: 201,
+    },
   },
   '/incidents/{id}': {
     get: { summary: 'Get an incident with its updates', role: 'viewer' },
-    ...patchOrPut({ summary: 'Statuspage-style edit: a status or body posts an update; other fields edit in place', role: 'editor', body: IncidentPatch }),
+    ...patchOrPut({
+      summary: 'Statuspage-style edit: a status or body posts an update; other fields edit in place',
+      role: 'editor',
+      body: IncidentPatch,
+    }),
     delete: { summary: 'Delete an incident', role: 'editor', success: 204 },
   },
   '/incidents/{id}/postmortem': {
-    put: { summary: 'Save the postmortem (Markdown); "publish": true publishes it (resolved incidents only; status becomes postmortem), false keeps it a draft', role: 'editor', body: PostmortemInput },
-    delete: { summary: 'Unpublish the postmortem (status back to resolved; the text stays as a draft)', role: 'editor' },
+    put: {
+      summary:
+        'Save the postmortem (Markdown); "publish": true publishes it (resolved incidents only; status becomes postmortem), false keeps it a draft',
+      role: 'editor',
+      body: PostmortemInput,
+    },
+    delete: {
+      summary: 'Unpublish the postmortem (status back to resolved; the text stays as a draft)',
+      role: 'editor',
+    },
   },
   '/incidents/{id}/updates': {
-    post: { summary: 'Post an update: status, message, component changes, next update in N minutes', role: 'editor', body: UpdateInput, success: 201 },
+    post: {
+      summary: 'Post an update: status, message, component changes, next update in N minutes',
+      role: 'editor',
+      body: UpdateInput,
+      success: 201,
+    },
   },
   '/incidents/{id}/updates/{updateId}': {
     ...patchOrPut({ summary: "Correct an update's text", role: 'editor', body: UpdateEdit }),
   },
   '/templates': {
     get: { summary: 'List templates', role: 'viewer' },
-    post: { summary: 'Create a template ({{variables}} are checked when saved)', role: 'editor', body: TemplateInput, success: 201 },
+    post: {
+      summary: 'Create a template ({{variables}} are checked when saved)',
+      role: 'editor',
+      body: TemplateInput,
+      success: 201,
+    },
   },
   '/templates/{id}': {
     get: { summary: 'Get a template', role: 'viewer' },
@@ -87,26 +134,55 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/page': {
     get: { summary: 'Page settings', role: 'viewer' },
-    ...patchOrPut({ summary: 'Edit page settings (name, time zone, branding, default language, uptime weight, reminders, visitor webhooks)', role: 'admin', body: SettingsPatch }),
+    ...patchOrPut({
+      summary:
+        'Edit page settings (name, time zone, branding, default language, uptime weight, reminders, visitor webhooks)',
+      role: 'admin',
+      body: SettingsPatch,
+    }),
   },
   '/users': {
     get: { summary: 'List users', role: 'admin' },
-    post: { summary: 'Invite a user with a role and an initial password', role: 'admin', body: UserInput, success: 201 },
+    post: {
+      summary: 'Invite a user with a role and an initial password',
+      role: 'admin',
+      body: UserInput,
+      success: 201,
+    },
   },
   '/users/{id}': {
-    ...patchOrPut({ summary: "Change a user's name, role or password (ends their sessions)", role: 'admin', body: UserPatch }),
+    ...patchOrPut({
+      summary: "Change a user's name, role or password (ends their sessions)",
+      role: 'admin',
+      body: UserPatch,
+    }),
     delete: { summary: 'Remove a user', role: 'admin', success: 204 },
   },
   '/api-tokens': {
-    get: { summary: 'List API tokens with their creators (never the tokens themselves)', role: 'admin', response: z.array(TokenResource) },
-    post: { summary: 'Create an API token; the answer shows it once', role: 'admin', body: TokenInput, response: CreatedTokenResource, success: 201 },
+    get: {
+      summary: 'List API tokens with their creators (never the tokens themselves)',
+      role: 'admin',
+      response: z.array(TokenResource),
+    },
+    post: {
+      summary: 'Create an API token; the answer shows it once',
+      role: 'admin',
+      body: TokenInput,
+      response: CreatedTokenResource,
+      success: 201,
+    },
   },
   '/api-tokens/{id}': {
     delete: { summary: 'Revoke a token; it stops working at once', role: 'admin', response: TokenResource },
   },
   '/webhooks': {
     get: { summary: 'List webhook endpoints with their state (never their secrets)', role: 'admin' },
-    post: { summary: 'Register a webhook endpoint (https URL, events); the answer shows its signing secret once', role: 'admin', body: WebhookInput, success: 201 },
+    post: {
+      summary: 'Register a webhook endpoint (https URL, events); the answer shows its signing secret once',
+      role: 'admin',
+      body: WebhookInput,
+      success: 201,
+    },
   },
   '/webhooks/{id}': {
     delete: { summary: 'Remove a webhook endpoint and its pending deliveries', role: 'admin', success: 204 },
@@ -118,7 +194,11 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     post: { summary: 'Queue a "test" event for the endpoint', role: 'admin', success: 202 },
   },
   '/audit-log': {
-    get: { summary: 'Who changed what, newest first (?entity_type, ?entity_id, ?actor_id, ?action, ?before_id, ?limit)', role: 'viewer', query: AuditQuery },
+    get: {
+      summary: 'Who changed what, newest first (?entity_type, ?entity_id, ?actor_id, ?action, ?before_id, ?limit)',
+      role: 'viewer',
+      query: AuditQuery,
+    },
   },
   '/publish': {
     get: { summary: 'Last publish: time, revision, error', role: 'viewer' },
@@ -145,25 +225,50 @@ export function openApiDocument(siteUrl: string) {
   for (const [path, methods] of Object.entries(OPERATIONS)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(methods) as Array<[Method, Operation]>) {
-      const parameters: unknown[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-z]{12}$' } }));
+      const parameters: unknown[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: '^[0-9a-z]{12}$' },
+      }));
       const query = op.query ? ((schema(op.query) as { properties?: Record<string, unknown> }).properties ?? {}) : {};
-      for (const [name, parameter] of Object.entries(query)) parameters.push({ name, in: 'query', required: false, schema: parameter });
+      for (const [name, parameter] of Object.entries(query))
+        parameters.push({ name, in: 'query', required: false, schema: parameter });
       const responses: Record<string, unknown> = {
-        [String(op.success ?? 200)]: { description: 'Success', ...(op.response ? { content: { 'application/json': { schema: schema(op.response, 'output') } } } : {}) },
+        [String(op.success ?? 200)]: {
+          description: 'Success',
+          ...(op.response ? { content: { 'application/json': { schema: schema(op.response, 'output') } } } : {}),
+        },
         '400': { description: 'Malformed JSON', content: { 'application/json': { schema: ERROR } } },
-        '422': { description: 'A field is invalid; `field` names it', content: { 'application/json': { schema: ERROR } } },
+        '422': {
+          description: 'A field is invalid; `field` names it',
+          content: { 'application/json': { schema: ERROR } },
+        },
       };
       if (op.role !== 'none') {
-        responses['401'] = { description: 'No valid session or token', content: { 'application/json': { schema: ERROR } } };
-        responses['403'] = { description: `Needs the ${op.role} role`, content: { 'application/json': { schema: ERROR } } };
+        responses['401'] = {
+          description: 'No valid session or token',
+          content: { 'application/json': { schema: ERROR } },
+        };
+        responses['403'] = {
+          description: `Needs the ${op.role} role`,
+          content: { 'application/json': { schema: ERROR } },
+        };
       }
-      if (path.includes('{')) responses['404'] = { description: 'No such resource', content: { 'application/json': { schema: ERROR } } };
-      if (op.body && method !== 'post') responses['409'] = { description: 'Stale version (If-Match or `version`)', content: { 'application/json': { schema: ERROR } } };
+      if (path.includes('{'))
+        responses['404'] = { description: 'No such resource', content: { 'application/json': { schema: ERROR } } };
+      if (op.body && method !== 'post')
+        responses['409'] = {
+          description: 'Stale version (If-Match or `version`)',
+          content: { 'application/json': { schema: ERROR } },
+        };
       paths[path]![method] = {
         summary: op.summary,
         'x-herald-role': op.role,
         ...(parameters.length ? { parameters } : {}),
-        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        ...(op.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } }
+          : {}),
         responses,
         ...(op.role === 'none' ? { security: [] } : {}),
       };
@@ -174,12 +279,17 @@ export function openApiDocument(siteUrl: string) {
     info: {
       title: 'Herald admin API',
       version: '1',
-      description: "Manage components, incidents, maintenances, templates, users and API tokens. Field names follow Atlassian Statuspage's manage API; bodies may be wrapped as Statuspage wraps them. Writes on existing resources take a version (If-Match or `version`) and answer 409 when it is stale.",
+      description:
+        "Manage components, incidents, maintenances, templates, users and API tokens. Field names follow Atlassian Statuspage's manage API; bodies may be wrapped as Statuspage wraps them. Writes on existing resources take a version (If-Match or `version`) and answer 409 when it is stale.",
     },
     servers: [{ url: `${siteUrl.replace(/\/$/, '')}/api/admin/v1` }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API token (hrld_...); "Authorization: OAuth <token>" works too' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token (hrld_...); "Authorization: OAuth <token>" works too',
+        },
         session: { type: 'apiKey', in: 'cookie', name: 'herald_session' },
       },
     },

@@ -22,11 +22,15 @@ const EVERYTHING = { everything: true } as const;
 
 async function checkGroup(tx: Transaction, groupId: string | null | undefined): Promise<void> {
   if (!groupId) return;
-  const [group] = await tx.select({ id: componentGroups.id }).from(componentGroups).where(eq(componentGroups.id, groupId));
+  const [group] = await tx
+    .select({ id: componentGroups.id })
+    .from(componentGroups)
+    .where(eq(componentGroups.id, groupId));
   if (!group) throw new HttpError(422, 'unknown_group', `no group with id "${groupId}"`, { field: 'group_id' });
 }
 
-const parseDate = (value: string | null | undefined) => (value ? new Date(`${value}T00:00:00Z`) : value === null ? null : undefined);
+const parseDate = (value: string | null | undefined) =>
+  value ? new Date(`${value}T00:00:00Z`) : value === null ? null : undefined;
 
 export async function listComponents(db: Queryable) {
   const rows = await db.select().from(components).orderBy(asc(components.position), asc(components.name));
@@ -63,14 +67,24 @@ export function createComponent(ctx: ChangeContext, input: ComponentInput) {
       .returning();
     await tx.insert(componentStatusChanges).values({ componentId: id, status: row!.status, changedAt: ctx.now });
     const value = componentResource(row!);
-    return { value, scope: EVERYTHING, audit: [{ action: 'component.create', entityType: 'component', entityId: id, after: value }] };
+    return {
+      value,
+      scope: EVERYTHING,
+      audit: [{ action: 'component.create', entityType: 'component', entityId: id, after: value }],
+    };
   });
 }
 
-/** Shown on the index, the JSON, badges and widget only: a change to nothing else needs no incident page, history or feed. */
+/**
+ * Shown on the index, the JSON, badges and widget only: a change to nothing else needs no incident page, history or
+ * feed.
+ */
 const PAGE_LEVEL_FIELDS = new Set(['status', 'description', 'updated_at', 'version']);
 
-function componentUpdateScope(before: ReturnType<typeof componentResource>, after: ReturnType<typeof componentResource>) {
+function componentUpdateScope(
+  before: ReturnType<typeof componentResource>,
+  after: ReturnType<typeof componentResource>,
+) {
   const changed = (Object.keys(after) as Array<keyof typeof after>).filter((field) => before[field] !== after[field]);
   return changed.every((field) => PAGE_LEVEL_FIELDS.has(field)) ? { componentIds: [after.id] } : EVERYTHING;
 }
@@ -98,11 +112,18 @@ export function updateComponent(ctx: ChangeContext, id: string, patch: Component
       .returning();
     if (patch.status && patch.status !== current.status) {
       await tx.insert(componentStatusChanges).values({ componentId: id, status: patch.status, changedAt: ctx.now });
-      await enqueueWebhooks(tx, { transitions: [{ id, name: row!.name, oldStatus: current.status, newStatus: patch.status }], now: ctx.now });
+      await enqueueWebhooks(tx, {
+        transitions: [{ id, name: row!.name, oldStatus: current.status, newStatus: patch.status }],
+        now: ctx.now,
+      });
     }
     const before = componentResource(current);
     const value = componentResource(row!);
-    return { value, scope: componentUpdateScope(before, value), audit: [{ action: 'component.update', entityType: 'component', entityId: id, before, after: value }] };
+    return {
+      value,
+      scope: componentUpdateScope(before, value),
+      audit: [{ action: 'component.update', entityType: 'component', entityId: id, before, after: value }],
+    };
   });
 }
 
@@ -110,19 +131,37 @@ export function deleteComponent(ctx: ChangeContext, id: string, version: number 
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<typeof components.$inferSelect>(tx, components, 'component', id, version);
     await tx.delete(components).where(eq(components.id, id));
-    return { value: null, scope: EVERYTHING, audit: [{ action: 'component.delete', entityType: 'component', entityId: id, before: componentResource(current) }] };
+    return {
+      value: null,
+      scope: EVERYTHING,
+      audit: [
+        { action: 'component.delete', entityType: 'component', entityId: id, before: componentResource(current) },
+      ],
+    };
   });
 }
 
 async function memberIds(db: Queryable, groupId: string): Promise<string[]> {
-  const rows = await db.select({ id: components.id }).from(components).where(eq(components.groupId, groupId)).orderBy(asc(components.position));
+  const rows = await db
+    .select({ id: components.id })
+    .from(components)
+    .where(eq(components.groupId, groupId))
+    .orderBy(asc(components.position));
   return rows.map((r) => r.id);
 }
 
 export async function listGroups(db: Queryable) {
   const groups = await db.select().from(componentGroups).orderBy(asc(componentGroups.position));
-  const members = await db.select({ id: components.id, groupId: components.groupId }).from(components).orderBy(asc(components.position));
-  return groups.map((g) => groupResource(g, members.filter((m) => m.groupId === g.id).map((m) => m.id)));
+  const members = await db
+    .select({ id: components.id, groupId: components.groupId })
+    .from(components)
+    .orderBy(asc(components.position));
+  return groups.map((g) =>
+    groupResource(
+      g,
+      members.filter((m) => m.groupId === g.id).map((m) => m.id),
+    ),
+  );
 }
 
 export async function getGroup(db: Queryable, id: string) {
@@ -137,9 +176,13 @@ async function assignMembers(tx: Transaction, groupId: string, ids: string[], no
   const found = await tx.select({ id: components.id }).from(components).where(inArray(components.id, ids));
   const known = new Set(found.map((f) => f.id));
   const missing = ids.find((id) => !known.has(id));
-  if (missing) throw new HttpError(422, 'unknown_component', `no component with id "${missing}"`, { field: 'components' });
+  if (missing)
+    throw new HttpError(422, 'unknown_component', `no component with id "${missing}"`, { field: 'components' });
   for (const [position, id] of ids.entries()) {
-    await tx.update(components).set({ groupId, position: position + 1, updatedAt: now, version: nextVersion(components) }).where(eq(components.id, id));
+    await tx
+      .update(components)
+      .set({ groupId, position: position + 1, updatedAt: now, version: nextVersion(components) })
+      .where(eq(components.id, id));
   }
 }
 
@@ -148,30 +191,63 @@ export function createGroup(ctx: ChangeContext, input: GroupInput) {
     const id = newId();
     const [row] = await tx
       .insert(componentGroups)
-      .values({ id, name: input.name, description: input.description ?? null, position: input.position ?? 0, hidden: input.hidden ?? false, createdAt: ctx.now, updatedAt: ctx.now })
+      .values({
+        id,
+        name: input.name,
+        description: input.description ?? null,
+        position: input.position ?? 0,
+        hidden: input.hidden ?? false,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      })
       .returning();
     await assignMembers(tx, id, input.components ?? [], ctx.now);
     const value = groupResource(row!, await memberIds(tx, id));
-    return { value, scope: EVERYTHING, audit: [{ action: 'group.create', entityType: 'group', entityId: id, after: value }] };
+    return {
+      value,
+      scope: EVERYTHING,
+      audit: [{ action: 'group.create', entityType: 'group', entityId: id, after: value }],
+    };
   });
 }
 
 export function updateGroup(ctx: ChangeContext, id: string, patch: GroupPatch) {
   return runChange(ctx, async (tx) => {
-    const current = await lockForChange<typeof componentGroups.$inferSelect>(tx, componentGroups, 'group', id, patch.version);
+    const current = await lockForChange<typeof componentGroups.$inferSelect>(
+      tx,
+      componentGroups,
+      'group',
+      id,
+      patch.version,
+    );
     const before = groupResource(current, await memberIds(tx, id));
     const [row] = await tx
       .update(componentGroups)
-      .set({ name: patch.name, description: patch.description, position: patch.position, hidden: patch.hidden, updatedAt: ctx.now, version: nextVersion(componentGroups) })
+      .set({
+        name: patch.name,
+        description: patch.description,
+        position: patch.position,
+        hidden: patch.hidden,
+        updatedAt: ctx.now,
+        version: nextVersion(componentGroups),
+      })
       .where(eq(componentGroups.id, id))
       .returning();
     if (patch.components) {
       const leaving = before.components.filter((c) => !patch.components!.includes(c));
-      if (leaving.length) await tx.update(components).set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) }).where(inArray(components.id, leaving));
+      if (leaving.length)
+        await tx
+          .update(components)
+          .set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) })
+          .where(inArray(components.id, leaving));
       await assignMembers(tx, id, patch.components, ctx.now);
     }
     const value = groupResource(row!, await memberIds(tx, id));
-    return { value, scope: EVERYTHING, audit: [{ action: 'group.update', entityType: 'group', entityId: id, before, after: value }] };
+    return {
+      value,
+      scope: EVERYTHING,
+      audit: [{ action: 'group.update', entityType: 'group', entityId: id, before, after: value }],
+    };
   });
 }
 
@@ -181,9 +257,16 @@ export function deleteGroup(ctx: ChangeContext, id: string, version: number | un
     const current = await lockForChange<typeof componentGroups.$inferSelect>(tx, componentGroups, 'group', id, version);
     const before = groupResource(current, await memberIds(tx, id));
     // Its members change too (ungrouped): a form opened on one before must be stale now.
-    await tx.update(components).set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) }).where(eq(components.groupId, id));
+    await tx
+      .update(components)
+      .set({ groupId: null, updatedAt: ctx.now, version: nextVersion(components) })
+      .where(eq(components.groupId, id));
     await tx.delete(componentGroups).where(eq(componentGroups.id, id));
-    return { value: null, scope: EVERYTHING, audit: [{ action: 'group.delete', entityType: 'group', entityId: id, before }] };
+    return {
+      value: null,
+      scope: EVERYTHING,
+      audit: [{ action: 'group.delete', entityType: 'group', entityId: id, before }],
+    };
   });
 }
 
@@ -196,10 +279,17 @@ export function repositionItems(ctx: ChangeContext, moves: readonly Positioned[]
     for (const move of moves) {
       const table = move.kind === 'group' ? componentGroups : components;
       await lockForChange(tx, table, move.kind, move.id, move.version);
-      await tx.update(table).set({ position: move.position, updatedAt: ctx.now, version: nextVersion(table) }).where(eq(table.id, move.id));
+      await tx
+        .update(table)
+        .set({ position: move.position, updatedAt: ctx.now, version: nextVersion(table) })
+        .where(eq(table.id, move.id));
     }
     const after = moves.map(({ kind, id, position }) => ({ kind, id, position }));
-    return { value: { moved: moves.length }, scope: moves.length > 0 ? EVERYTHING : undefined, audit: moves.length > 0 ? [{ action: 'components.reorder', entityType: 'component', entityId: null, after }] : [] };
+    return {
+      value: { moved: moves.length },
+      scope: moves.length > 0 ? EVERYTHING : undefined,
+      audit: moves.length > 0 ? [{ action: 'components.reorder', entityType: 'component', entityId: null, after }] : [],
+    };
   });
 }
 
@@ -209,10 +299,22 @@ export function reorderTopLevel(ctx: ChangeContext, order: string[]) {
     const groups = new Set((await tx.select({ id: componentGroups.id }).from(componentGroups)).map((g) => g.id));
     const comps = new Set((await tx.select({ id: components.id }).from(components)).map((c) => c.id));
     for (const [index, id] of order.entries()) {
-      if (groups.has(id)) await tx.update(componentGroups).set({ position: index + 1, updatedAt: ctx.now, version: nextVersion(componentGroups) }).where(eq(componentGroups.id, id));
-      else if (comps.has(id)) await tx.update(components).set({ position: index + 1, updatedAt: ctx.now, version: nextVersion(components) }).where(eq(components.id, id));
+      if (groups.has(id))
+        await tx
+          .update(componentGroups)
+          .set({ position: index + 1, updatedAt: ctx.now, version: nextVersion(componentGroups) })
+          .where(eq(componentGroups.id, id));
+      else if (comps.has(id))
+        await tx
+          .update(components)
+          .set({ position: index + 1, updatedAt: ctx.now, version: nextVersion(components) })
+          .where(eq(components.id, id));
       else throw new HttpError(422, 'unknown_id', `no group or component with id "${id}"`, { field: `order.${index}` });
     }
-    return { value: { order }, scope: EVERYTHING, audit: [{ action: 'components.reorder', entityType: 'component', entityId: null, after: { order } }] };
+    return {
+      value: { order },
+      scope: EVERYTHING,
+      audit: [{ action: 'components.reorder', entityType: 'component', entityId: null, after: { order } }],
+    };
   });
 }

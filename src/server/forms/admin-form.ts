@@ -3,7 +3,16 @@ import type { Principal } from '../../auth/principal.ts';
 import { roleAllows, type Role } from '../../domain/vocabulary.ts';
 import type { ChangeContext, Committed } from '../change.ts';
 import type { HeraldServices } from '../services.ts';
-import { adminPage, attempt, changeContext, NOTICES, noticeOf, publishAll, unknownIntent, type PublishNotice } from './admin-page.ts';
+import {
+  adminPage,
+  attempt,
+  changeContext,
+  NOTICES,
+  noticeOf,
+  publishAll,
+  unknownIntent,
+  type PublishNotice,
+} from './admin-page.ts';
 import { submittedValues, textOf, type FormInput } from './form-fields.ts';
 import { FormState } from './form-state.ts';
 
@@ -67,9 +76,15 @@ export interface Show<R> {
 export interface FormAction<R> {
   /** The least role that may submit this action; checked on every submit, whatever the page showed. */
   role: Role;
-  /** What the action changes, for its messages ("Someone else changed this component…"); may depend on what the page is about. */
+  /**
+   * What the action changes, for its messages ("Someone else changed this component…"); may depend on what the page is
+   * about.
+   */
   what?: string | ((page: { herald: HeraldServices; params: Record<string, string | undefined> }) => Promise<string>);
-  /** Which form on the page this action's form is (its FormState key); default "<intent>-<id>", or "<intent>" without an id. */
+  /**
+   * Which form on the page this action's form is (its FormState key); default "<intent>-<id>", or "<intent>" without an
+   * id.
+   */
   key?: (id: string, fields: PostedForm) => string;
   run: (ctx: ActionContext) => Promise<Redirect | Show<R>>;
 }
@@ -113,7 +128,10 @@ function withNotice(to: string, notice: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}notice=${notice}${fragment}`;
 }
 
-export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminFormOptions<V, R>): Promise<Response | AdminForm<V, R>> {
+export async function adminForm<V, R = never>(
+  Astro: AdminAstro,
+  options: AdminFormOptions<V, R>,
+): Promise<Response | AdminForm<V, R>> {
   const base = adminPage(Astro.locals);
   const allowed = roleAllows(base.principal.role, options.role ?? 'viewer');
   const viewer: AdminViewer = { ...base, allowed, url: Astro.url, method: Astro.request.method, params: Astro.params };
@@ -131,7 +149,10 @@ export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminF
     if (!action) return unknownIntent(Astro.url, fields);
     intent = posted;
     const id = textOf(fields, 'id');
-    const what = typeof action.what === 'function' ? await action.what({ herald: base.herald, params: Astro.params }) : (action.what ?? options.what);
+    const what =
+      typeof action.what === 'function'
+        ? await action.what({ herald: base.herald, params: Astro.params })
+        : (action.what ?? options.what);
     const outcome = await attempt(base.herald, what, async () => {
       const change = changeContext(Astro.locals, action.role);
       const done = await action.run({ herald: base.herald, change, fields, id, params: Astro.params });
@@ -164,7 +185,8 @@ export async function adminForm<V, R = never>(Astro: AdminAstro, options: AdminF
     if (version !== undefined) submitted = submitted.with({ version });
   }
   const shown = submitted;
-  const form = (key: string, values?: ConstructorParameters<typeof FormState>[1]) => (shown?.key === key ? shown : new FormState(key, values));
+  const form = (key: string, values?: ConstructorParameters<typeof FormState>[1]) =>
+    shown?.key === key ? shown : new FormState(key, values);
   return {
     ...viewer,
     view,

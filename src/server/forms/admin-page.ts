@@ -20,7 +20,12 @@ export interface AdminPage {
 
 export function adminPage(locals: App.Locals): AdminPage {
   const principal = requirePrincipal(locals, 'viewer');
-  return { herald: services(locals), principal, canEdit: roleAllows(principal.role, 'editor'), isAdmin: roleAllows(principal.role, 'admin') };
+  return {
+    herald: services(locals),
+    principal,
+    canEdit: roleAllows(principal.role, 'editor'),
+    isAdmin: roleAllows(principal.role, 'admin'),
+  };
 }
 
 /** The role is checked on every submit, whatever the page showed. */
@@ -34,7 +39,10 @@ export function changeContext(locals: App.Locals, role: Role): ChangeContext {
 export type PublishNotice = 'published' | 'saved' | 'publish_failed';
 
 /** Publishes each committed change that the public can see (the publisher merges them). */
-export async function publishAll(herald: HeraldServices, committed: ReadonlyArray<Committed<unknown>>): Promise<PublishNotice> {
+export async function publishAll(
+  herald: HeraldServices,
+  committed: ReadonlyArray<Committed<unknown>>,
+): Promise<PublishNotice> {
   const results = await Promise.all(committed.map((c) => publishCommitted(herald, c)));
   if (results.some((r) => r['herald-publish']?.startsWith('failed'))) return 'publish_failed';
   return committed.some((c) => c.scope) ? 'published' : 'saved';
@@ -48,7 +56,10 @@ export async function attempt<T>(herald: HeraldServices, what: string, action: (
     return { ok: true, value: await action() };
   } catch (error) {
     const formError = formErrorOf(error, what);
-    if (formError.status >= 500) herald.log.error('admin form change failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    if (formError.status >= 500)
+      herald.log.error('admin form change failed', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     return { ok: false, error: formError };
   }
 }
@@ -56,7 +67,10 @@ export async function attempt<T>(herald: HeraldServices, what: string, action: (
 export const NOTICES: Record<string, { text: string; warn?: boolean }> = {
   published: { text: 'Saved and published.' },
   saved: { text: 'Saved.' },
-  publish_failed: { text: 'Saved, but the public page could not be updated; see the publish status above.', warn: true },
+  publish_failed: {
+    text: 'Saved, but the public page could not be updated; see the publish status above.',
+    warn: true,
+  },
   deleted: { text: 'Deleted.' },
   revoked: { text: 'Token revoked; scripts using it are refused from now on.' },
   webhook_removed: { text: 'Webhook removed.' },

@@ -1,7 +1,16 @@
 import { RuleViolation } from '../../domain/errors.ts';
 import { ComponentInput, ComponentPatch, GroupInput, GroupPatch } from '../components/component-input.ts';
 import type { Positioned } from '../components/manage-components.ts';
-import { defined, integerOf, isChecked, nullableText, optionalText, textOf, versionOf, type FormInput } from './form-fields.ts';
+import {
+  defined,
+  integerOf,
+  isChecked,
+  nullableText,
+  optionalText,
+  textOf,
+  versionOf,
+  type FormInput,
+} from './form-fields.ts';
 
 function componentFields(form: FormInput) {
   return defined({
@@ -67,9 +76,14 @@ export function formToPositionChanges(form: FormInput, items: readonly Positione
     if (!form.has(name)) continue;
     const value = integerOf(form, name);
     if (value === undefined || value < 0 || value > MAX_POSITION) {
-      throw new RuleViolation('invalid_field', `must be a whole number from 0 to ${MAX_POSITION.toLocaleString('en-US')}`, name);
+      throw new RuleViolation(
+        'invalid_field',
+        `must be a whole number from 0 to ${MAX_POSITION.toLocaleString('en-US')}`,
+        name,
+      );
     }
-    if (value !== item.position) changes.push({ ...item, position: value, version: integerOf(form, `version.${item.id}`) ?? item.version });
+    if (value !== item.position)
+      changes.push({ ...item, position: value, version: integerOf(form, `version.${item.id}`) ?? item.version });
   }
   return changes;
 }

@@ -18,7 +18,10 @@ const byPosition = (a: Named, b: Named) => a.position - b.position || a.name.loc
 type Grouped = { group_id: string | null } | { groupId: string | null };
 const groupOf = (c: Grouped) => ('groupId' in c ? c.groupId : c.group_id);
 
-export function sectionsOf<G extends Named, C extends Named & Grouped>(groups: readonly G[], components: readonly C[]): ComponentSection<G, C>[] {
+export function sectionsOf<G extends Named, C extends Named & Grouped>(
+  groups: readonly G[],
+  components: readonly C[],
+): ComponentSection<G, C>[] {
   const known = new Set(groups.map((g) => g.id));
   const entries: Array<ComponentSection<G, C> & { sort: Named }> = groups.map((group) => ({
     group,
@@ -30,5 +33,7 @@ export function sectionsOf<G extends Named, C extends Named & Grouped>(groups: r
     if (groupId && known.has(groupId)) continue;
     entries.push({ group: null, sort: component, components: [component] });
   }
-  return entries.sort((a, b) => byPosition(a.sort, b.sort)).map(({ group, components: members }) => ({ group, components: members }));
+  return entries
+    .sort((a, b) => byPosition(a.sort, b.sort))
+    .map(({ group, components: members }) => ({ group, components: members }));
 }

@@ -77,7 +77,12 @@ export function defined<T extends Record<string, unknown>>(value: T): Partial<T>
 /** The version the form was rendered with (a hidden field); required for edits made in the admin form. */
 export function versionOf(form: FormInput): number {
   const version = integerOf(form, 'version');
-  if (typeof version !== 'number' || version < 1) throw new RuleViolation('invalid_field', 'the form is missing the version it was made from; reload the page', 'version');
+  if (typeof version !== 'number' || version < 1)
+    throw new RuleViolation(
+      'invalid_field',
+      'the form is missing the version it was made from; reload the page',
+      'version',
+    );
   return version;
 }
 

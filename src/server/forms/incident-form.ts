@@ -1,6 +1,16 @@
 import { RuleViolation } from '../../domain/errors.ts';
 import { IncidentCreateInput, UpdateEdit, UpdateInput } from '../incidents/incident-input.ts';
-import { defined, type FormInput, isChecked, listOf, nullableIntegerOf, optionalText, prefixedEntries, textOf, versionOf } from './form-fields.ts';
+import {
+  defined,
+  type FormInput,
+  isChecked,
+  listOf,
+  nullableIntegerOf,
+  optionalText,
+  prefixedEntries,
+  textOf,
+  versionOf,
+} from './form-fields.ts';
 import { zonedLocalToUtc } from '../../domain/format.ts';
 
 // The admin form's incident and maintenance fields carry the JSON API's names
@@ -36,7 +46,8 @@ function windowEdge(form: FormInput, name: 'scheduled_for' | 'scheduled_until', 
 export function formToMaintenanceInput(form: Form, timeZone: string): IncidentCreateInput {
   const start = windowEdge(form, 'scheduled_for', timeZone);
   const end = windowEdge(form, 'scheduled_until', timeZone);
-  if (start && end && end <= start) throw new RuleViolation('invalid_field', 'must be after the start', 'scheduled_until');
+  if (start && end && end <= start)
+    throw new RuleViolation('invalid_field', 'must be after the start', 'scheduled_until');
   return IncidentCreateInput.parse(
     defined({
       kind: 'maintenance',
@@ -73,6 +84,7 @@ export function formToUpdateEdit(form: FormInput): UpdateEdit {
 
 /** Deleting needs the box ticked: there is no undo. */
 export function formToDeletion(form: FormInput): { version: number } {
-  if (!isChecked(form, 'confirm')) throw new RuleViolation('confirmation_required', 'tick "I am sure" to delete', 'confirm');
+  if (!isChecked(form, 'confirm'))
+    throw new RuleViolation('confirmation_required', 'tick "I am sure" to delete', 'confirm');
   return { version: versionOf(form) };
 }

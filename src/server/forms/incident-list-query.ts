@@ -6,7 +6,9 @@ import { ID_PATTERN } from '../../infra/ids.ts';
 // asks for something that does not exist says so instead of showing something else.
 
 const IncidentListParams = z.object({
-  kind: z.enum(['incident', 'maintenance', 'all'], { error: 'must be one of incident, maintenance, all' }).default('incident'),
+  kind: z
+    .enum(['incident', 'maintenance', 'all'], { error: 'must be one of incident, maintenance, all' })
+    .default('incident'),
   filter: z.enum(['active', 'all'], { error: 'must be active or all' }).default('all'),
   after: z.string().regex(ID_PATTERN, 'must be a 12-character incident id').optional(),
 });
@@ -20,7 +22,11 @@ export interface IncidentListQuery {
 /** The list's query; throws (a 422 naming the parameter) for a value outside its set. Empty values are absent. */
 export function incidentListQueryOf(params: URLSearchParams): IncidentListQuery {
   const given = (name: string) => params.get(name) || undefined;
-  const { kind, filter, after } = IncidentListParams.parse({ kind: given('kind'), filter: given('filter'), after: given('after') });
+  const { kind, filter, after } = IncidentListParams.parse({
+    kind: given('kind'),
+    filter: given('filter'),
+    after: given('after'),
+  });
   return { kind, filter, after };
 }
 

@@ -22,9 +22,15 @@ import { chosenTemplate, fillRemainingVariables, templateFormValues, templateVal
 // it shows, and the actions its forms send (post an update or preview it, resolve, correct an
 // update's text, delete, and the postmortem's preview, draft and publish).
 
-/** The page, its components, the incident's own templates, and the incident as a view (null when there is none with this id). */
+/**
+ * The page, its components, the incident's own templates, and the incident as a view (null when there is none with this
+ * id).
+ */
 async function loadSetup(herald: HeraldServices, id: string) {
-  const [snapshot, templates] = await Promise.all([readAdminSnapshot(herald, isId(id) ? [id] : []), listTemplates(herald.db)]);
+  const [snapshot, templates] = await Promise.all([
+    readAdminSnapshot(herald, isId(id) ? [id] : []),
+    listTemplates(herald.db),
+  ]);
   const { now, components, groups } = snapshot;
   const view = snapshot.incidents[0] ?? null;
   // An incident's kind never changes: the templates of its kind stay the same after a reload.
@@ -41,9 +47,17 @@ function existing(setup: Setup, id: string): IncidentView {
 }
 
 /** The template variables of an update to `view`, with the components and next-update time the form names. */
-function updateValues(setup: Setup, view: IncidentView, changes: Record<string, string> | undefined, minutes: number | null | undefined, language: Language) {
+function updateValues(
+  setup: Setup,
+  view: IncidentView,
+  changes: Record<string, string> | undefined,
+  minutes: number | null | undefined,
+  language: Language,
+) {
   return templateValues({
-    componentNames: setup.components.filter((c) => view.componentIds.includes(c.id) || (changes && c.id in changes)).map((c) => c.name),
+    componentNames: setup.components
+      .filter((c) => view.componentIds.includes(c.id) || (changes && c.id in changes))
+      .map((c) => c.name),
     pageName: setup.settings.name,
     timeZone: setup.settings.time_zone,
     language,
@@ -65,9 +79,20 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
   const closed = isClosedStatus(view.status);
   const affectedNames = components.filter((c) => view.componentIds.includes(c.id)).map((c) => c.name);
   // Maintenance runs to a published window; only incidents promise the next update by default.
-  const updateDefaults = { status: view.status, next_update_in_minutes: what === 'maintenance' ? '' : '60', deliver_notifications: true, version: facts.version };
+  const updateDefaults = {
+    status: view.status,
+    next_update_in_minutes: what === 'maintenance' ? '' : '60',
+    deliver_notifications: true,
+    version: facts.version,
+  };
   // Components and the next update time are filled in on submit, from what the form says then.
-  const known = templateValues({ componentNames: [], pageName: settings.name, timeZone: settings.time_zone, incidentName: view.name, language: picked.language });
+  const known = templateValues({
+    componentNames: [],
+    pageName: settings.name,
+    timeZone: settings.time_zone,
+    incidentName: view.name,
+    language: picked.language,
+  });
   const tz = settings.time_zone;
   return {
     ...setup,
@@ -81,19 +106,29 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
       overdue: !closed && view.nextUpdateDueAt !== null && view.nextUpdateDueAt.getTime() < now.getTime(),
       statuses: allowedNextStatuses(view.kind, view.status),
       impacts: IMPACTS.filter((i) => i !== 'maintenance'),
-      componentStatuses: view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
+      componentStatuses:
+        view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
       deliveryCounts: await deliveryCountsByUpdate(herald.db, view.id),
-      updateValues: picked.template ? { ...updateDefaults, ...templateFormValues(picked.template, picked.language, known) } : updateDefaults,
+      updateValues: picked.template
+        ? { ...updateDefaults, ...templateFormValues(picked.template, picked.language, known) }
+        : updateDefaults,
       resolveValues: {
         status: what === 'maintenance' ? 'completed' : 'resolved',
-        body: what === 'maintenance' ? 'The scheduled maintenance has been completed.' : 'This incident has been resolved.',
+        body:
+          what === 'maintenance' ? 'The scheduled maintenance has been completed.' : 'This incident has been resolved.',
         deliver_notifications: true,
         version: facts.version,
       },
       postmortemValues: {
         body:
           view.postmortemBody ??
-          defaultPostmortem({ incidentName: view.name, componentNames: affectedNames, startedAt: view.startedAt, resolvedAt: view.resolvedAt, timeZone: tz }),
+          defaultPostmortem({
+            incidentName: view.name,
+            componentNames: affectedNames,
+            startedAt: view.startedAt,
+            resolvedAt: view.resolvedAt,
+            timeZone: tz,
+          }),
         version: facts.version,
       },
     },
@@ -111,7 +146,14 @@ async function updateInput(herald: HeraldServices, id: string, fields: PostedFor
   const current = existing(setup, id);
   const parsed = formToUpdateInput(fields);
   const language = languageOr(textOf(fields, 'template_language'), setup.settings.default_language);
-  return { setup, current, input: fillRemainingVariables(parsed, updateValues(setup, current, parsed.components, parsed.next_update_in_minutes, language)) };
+  return {
+    setup,
+    current,
+    input: fillRemainingVariables(
+      parsed,
+      updateValues(setup, current, parsed.components, parsed.next_update_in_minutes, language),
+    ),
+  };
 }
 
 /** Messages name what the page is about: "this maintenance" or "this incident". */
@@ -131,10 +173,19 @@ const savePostmortemAs: FormAction<IncidentPagePreview>['run'] = async ({ change
   const input = formToPostmortemInput(fields);
   const committed = await savePostmortem(change, id, input);
   // A draft re-renders the site too (the incident's updated_at moves), but nothing of it is public.
-  return { committed, to: backTo(id, '#postmortem-heading'), notice: (published) => (input.publish || published === 'publish_failed' ? published : 'saved') };
+  return {
+    committed,
+    to: backTo(id, '#postmortem-heading'),
+    notice: (published) => (input.publish || published === 'publish_failed' ? published : 'saved'),
+  };
 };
 
-const postmortemAction = (run: FormAction<IncidentPagePreview>['run']): FormAction<IncidentPagePreview> => ({ role: 'editor', what: 'incident', key: () => 'postmortem', run });
+const postmortemAction = (run: FormAction<IncidentPagePreview>['run']): FormAction<IncidentPagePreview> => ({
+  role: 'editor',
+  what: 'incident',
+  key: () => 'postmortem',
+  run,
+});
 
 /** Every action of the page, by the intent its submit button sends. */
 export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePreview>> = {
@@ -156,7 +207,10 @@ export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePrevie
     run: async ({ change, fields, params }) => {
       const id = params.id ?? '';
       const updateId = textOf(fields, 'update_id');
-      return { committed: await editUpdate(change, id, updateId, formToUpdateEdit(fields)), to: backTo(id, `#update-${updateId}`) };
+      return {
+        committed: await editUpdate(change, id, updateId, formToUpdateEdit(fields)),
+        to: backTo(id, `#update-${updateId}`),
+      };
     },
   },
   delete: {
@@ -171,14 +225,22 @@ export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePrevie
   postmortem_preview: postmortemAction(async ({ herald, change, fields, params }) => {
     const id = params.id ?? '';
     const current = existing(await loadSetup(herald, id), id);
-    return { show: { of: 'postmortem', incident: previewPostmortem(current, formToPostmortemInput(fields), change.now) }, keepInput: true };
+    return {
+      show: { of: 'postmortem', incident: previewPostmortem(current, formToPostmortemInput(fields), change.now) },
+      keepInput: true,
+    };
   }),
   postmortem_draft: postmortemAction(savePostmortemAs),
   postmortem_publish: postmortemAction(savePostmortemAs),
 };
 
-/** After a version conflict, the form carries the version stored now: the update's for a text edit, else the incident's. */
-export function incidentPageVersion(page: IncidentPage, refused: { intent: string; fields: PostedForm }): number | undefined {
+/**
+ * After a version conflict, the form carries the version stored now: the update's for a text edit, else the incident's.
+ */
+export function incidentPageVersion(
+  page: IncidentPage,
+  refused: { intent: string; fields: PostedForm },
+): number | undefined {
   const facts = page.found?.facts;
   return refused.intent === 'edit_update' ? facts?.updateVersions[textOf(refused.fields, 'update_id')] : facts?.version;
 }

@@ -14,7 +14,14 @@ import type { HeraldServices } from '../services.ts';
  * its components and groups, and the incidents named; no uptime history.
  */
 export function readAdminSnapshot(herald: HeraldServices, incidentIds: readonly string[] = []): Promise<Snapshot> {
-  return readSnapshot(herald.db, { pageId: 'admin', siteUrl: herald.siteUrl, appUrl: herald.appUrl, now: herald.now(), incidents: incidentIds, history: 'none' });
+  return readSnapshot(herald.db, {
+    pageId: 'admin',
+    siteUrl: herald.siteUrl,
+    appUrl: herald.appUrl,
+    now: herald.now(),
+    incidents: incidentIds,
+    history: 'none',
+  });
 }
 
 /** What the admin's forms and layout use of the page's settings, from a snapshot's page. */
@@ -31,9 +38,19 @@ interface PreviewRequest {
   next_update_in_minutes?: number | null | undefined;
 }
 
-function preview(snapshot: Snapshot, current: IncidentView | null, base: Omit<IncidentView, 'updates' | 'status' | 'impact' | 'startedAt' | 'monitoringAt' | 'resolvedAt' | 'nextUpdateDueAt' | 'componentIds'>, request: PreviewRequest): IncidentView {
+function preview(
+  snapshot: Snapshot,
+  current: IncidentView | null,
+  base: Omit<
+    IncidentView,
+    'updates' | 'status' | 'impact' | 'startedAt' | 'monitoringAt' | 'resolvedAt' | 'nextUpdateDueAt' | 'componentIds'
+  >,
+  request: PreviewRequest,
+): IncidentView {
   const now = snapshot.now;
-  const components = new Map<string, ComponentRef>(snapshot.components.map((c) => [c.id, { id: c.id, name: c.name, status: c.status }]));
+  const components = new Map<string, ComponentRef>(
+    snapshot.components.map((c) => [c.id, { id: c.id, name: c.name, status: c.status }]),
+  );
   // Throws the same RuleViolation (naming the field) that posting the update would.
   const next = nextIncidentState({
     current,
@@ -97,6 +114,16 @@ export function previewNewIncident(snapshot: Snapshot, input: IncidentCreateInpu
 
 /** The incident as the public page would show it with this update posted. */
 export function previewUpdate(snapshot: Snapshot, current: IncidentView, input: UpdateInput): IncidentView {
-  const { updates: _u, status: _s, impact: _i, startedAt: _st, monitoringAt: _m, resolvedAt: _r, nextUpdateDueAt: _n, componentIds: _c, ...base } = current;
+  const {
+    updates: _u,
+    status: _s,
+    impact: _i,
+    startedAt: _st,
+    monitoringAt: _m,
+    resolvedAt: _r,
+    nextUpdateDueAt: _n,
+    componentIds: _c,
+    ...base
+  } = current;
   return preview(snapshot, current, { ...base, updatedAt: snapshot.now }, input);
 }

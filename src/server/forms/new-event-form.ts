@@ -16,16 +16,24 @@ export type NewEventKind = 'incident' | 'maintenance';
 
 export async function loadNewEventSetup(herald: HeraldServices, kind: NewEventKind) {
   const [snapshot, all] = await Promise.all([readAdminSnapshot(herald), listTemplates(herald.db)]);
-  const templates = all.filter((t) => (kind === 'incident' ? t.kind === 'incident' : t.kind === 'maintenance' && t.status === 'scheduled'));
+  const templates = all.filter((t) =>
+    kind === 'incident' ? t.kind === 'incident' : t.kind === 'maintenance' && t.status === 'scheduled',
+  );
   const { now, components, groups } = snapshot;
   return { now, settings: formSettingsOf(snapshot.page), components, groups, templates, snapshot };
 }
 
 export type NewEventSetup = Awaited<ReturnType<typeof loadNewEventSetup>>;
 
-const namesOf = (setup: NewEventSetup, ids: (id: string) => boolean) => setup.components.filter((c) => ids(c.id)).map((c) => c.name);
+const namesOf = (setup: NewEventSetup, ids: (id: string) => boolean) =>
+  setup.components.filter((c) => ids(c.id)).map((c) => c.name);
 
-function incidentValues(setup: NewEventSetup, changes: Record<string, string> | undefined, minutes: number | null | undefined, language: Language) {
+function incidentValues(
+  setup: NewEventSetup,
+  changes: Record<string, string> | undefined,
+  minutes: number | null | undefined,
+  language: Language,
+) {
   return templateValues({
     componentNames: namesOf(setup, (id) => changes !== undefined && id in changes),
     pageName: setup.settings.name,
@@ -35,8 +43,21 @@ function incidentValues(setup: NewEventSetup, changes: Record<string, string> | 
   });
 }
 
-function maintenanceValues(setup: NewEventSetup, ids: readonly string[], start: Date | undefined, end: Date | undefined, language: Language) {
-  return templateValues({ componentNames: namesOf(setup, (id) => ids.includes(id)), pageName: setup.settings.name, timeZone: setup.settings.time_zone, startAt: start, endAt: end, language });
+function maintenanceValues(
+  setup: NewEventSetup,
+  ids: readonly string[],
+  start: Date | undefined,
+  end: Date | undefined,
+  language: Language,
+) {
+  return templateValues({
+    componentNames: namesOf(setup, (id) => ids.includes(id)),
+    pageName: setup.settings.name,
+    timeZone: setup.settings.time_zone,
+    startAt: start,
+    endAt: end,
+    language,
+  });
 }
 
 const FORM_DEFAULTS: Record<NewEventKind, Record<string, string | boolean>> = {
@@ -51,19 +72,40 @@ const FORM_DEFAULTS: Record<NewEventKind, Record<string, string | boolean>> = {
  */
 export function newEventForm(setup: NewEventSetup, kind: NewEventKind, method: string, url: URL) {
   const picked = chosenTemplate(method, url, setup.templates, setup.settings.default_language);
-  const known = kind === 'incident' ? incidentValues(setup, undefined, undefined, picked.language) : maintenanceValues(setup, [], undefined, undefined, picked.language);
-  const values = picked.template ? { ...FORM_DEFAULTS[kind], ...templateFormValues(picked.template, picked.language, known) } : FORM_DEFAULTS[kind];
+  const known =
+    kind === 'incident'
+      ? incidentValues(setup, undefined, undefined, picked.language)
+      : maintenanceValues(setup, [], undefined, undefined, picked.language);
+  const values = picked.template
+    ? { ...FORM_DEFAULTS[kind], ...templateFormValues(picked.template, picked.language, known) }
+    : FORM_DEFAULTS[kind];
   return { picked, values };
 }
 
 /** A submitted form as the create use case's input, with the template variables it left filled in. */
-export async function newEventInput(herald: HeraldServices, kind: NewEventKind, form: FormInput & Pick<FormData, 'keys'>) {
+export async function newEventInput(
+  herald: HeraldServices,
+  kind: NewEventKind,
+  form: FormInput & Pick<FormData, 'keys'>,
+) {
   const setup = await loadNewEventSetup(herald, kind);
   const language = languageOr(textOf(form, 'template_language'), setup.settings.default_language);
   if (kind === 'incident') {
     const parsed = formToIncidentInput(form);
-    return { setup, input: fillRemainingVariables(parsed, incidentValues(setup, parsed.components, parsed.next_update_in_minutes, language)) };
+    return {
+      setup,
+      input: fillRemainingVariables(
+        parsed,
+        incidentValues(setup, parsed.components, parsed.next_update_in_minutes, language),
+      ),
+    };
   }
   const parsed = formToMaintenanceInput(form, setup.settings.time_zone);
-  return { setup, input: fillRemainingVariables(parsed, maintenanceValues(setup, parsed.component_ids ?? [], parsed.scheduled_for, parsed.scheduled_until, language)) };
+  return {
+    setup,
+    input: fillRemainingVariables(
+      parsed,
+      maintenanceValues(setup, parsed.component_ids ?? [], parsed.scheduled_for, parsed.scheduled_until, language),
+    ),
+  };
 }

@@ -8,12 +8,21 @@ import { type FormInput, textOf, versionOf } from './form-fields.ts';
 /** Save draft keeps it off the page (withdrawing it if it was published); Publish publishes or updates it. */
 export function formToPostmortemInput(form: FormInput): PostmortemInput {
   const intent = textOf(form, 'intent');
-  return PostmortemInput.parse({ body: textOf(form, 'body'), publish: intent === 'postmortem_publish', version: versionOf(form) });
+  return PostmortemInput.parse({
+    body: textOf(form, 'body'),
+    publish: intent === 'postmortem_publish',
+    version: versionOf(form),
+  });
 }
 
 /** The incident page as it will read with this postmortem published. */
 export function previewPostmortem(current: IncidentView, input: PostmortemInput, now: Date): IncidentView {
   // Throws the same RuleViolation (naming the field) that publishing would.
   const plan = planPostmortem(current, { type: 'save', publish: true }, now);
-  return { ...current, status: plan.status, postmortemBody: input.body, postmortemPublishedAt: plan.postmortemPublishedAt };
+  return {
+    ...current,
+    status: plan.status,
+    postmortemBody: input.body,
+    postmortemPublishedAt: plan.postmortemPublishedAt,
+  };
 }

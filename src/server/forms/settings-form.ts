@@ -33,10 +33,16 @@ export function formToSettingsPatch(form: FormInput): SettingsPatch {
     brand_color: textOf(form, 'brand_color').trim(),
     logo_url: nullableText(form, 'logo_url')?.trim() ?? null,
     support_url: nullableText(form, 'support_url')?.trim() ?? null,
-    partial_outage_weight: sent(form, 'partial_outage_weight', () => decimalOf(form, 'partial_outage_weight', 'must be a number from 0 to 1')),
-    reminder_interval_minutes: sent(form, 'reminder_interval_minutes', () => requiredIntegerOf(form, 'reminder_interval_minutes')),
+    partial_outage_weight: sent(form, 'partial_outage_weight', () =>
+      decimalOf(form, 'partial_outage_weight', 'must be a number from 0 to 1'),
+    ),
+    reminder_interval_minutes: sent(form, 'reminder_interval_minutes', () =>
+      requiredIntegerOf(form, 'reminder_interval_minutes'),
+    ),
     stale_incident_hours: sent(form, 'stale_incident_hours', () => requiredIntegerOf(form, 'stale_incident_hours')),
-    maintenance_reminder_minutes: sent(form, 'maintenance_reminder_minutes', () => requiredIntegerOf(form, 'maintenance_reminder_minutes')),
+    maintenance_reminder_minutes: sent(form, 'maintenance_reminder_minutes', () =>
+      requiredIntegerOf(form, 'maintenance_reminder_minutes'),
+    ),
     visitor_webhooks: sent(form, 'visitor_webhooks', () => form.getAll('visitor_webhooks').includes('true')),
     default_language: sent(form, 'default_language', () => textOf(form, 'default_language')),
     version: versionOf(form),

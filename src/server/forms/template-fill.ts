@@ -17,7 +17,8 @@ export interface TemplateFacts {
 
 /** The values a template can use that the form already knows; unknown ones stay as written. */
 export function templateValues(facts: TemplateFacts): Partial<Record<TemplateVariable, string>> {
-  const at = (d: Date | null | undefined, format: (d: Date, tz: string, language?: Language) => string) => (d ? format(d, facts.timeZone, facts.language) : undefined);
+  const at = (d: Date | null | undefined, format: (d: Date, tz: string, language?: Language) => string) =>
+    d ? format(d, facts.timeZone, facts.language) : undefined;
   const values: Partial<Record<TemplateVariable, string | undefined>> = {
     component: facts.componentNames[0],
     components: facts.componentNames.length > 0 ? facts.componentNames.join(', ') : undefined,
@@ -27,12 +28,19 @@ export function templateValues(facts: TemplateFacts): Partial<Record<TemplateVar
     start_time: at(facts.startAt, formatDateTime),
     end_time: at(facts.endAt, formatDateTime),
   };
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as Partial<Record<TemplateVariable, string>>;
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as Partial<
+    Record<TemplateVariable, string>
+  >;
 }
 
 /** The template's wording in the language (its main wording when it has none there), filled in. */
 export function fillTemplate(
-  template: { title: string; body: string; status: EventStatus; translations?: Partial<Record<Language, { title: string; body: string }>> },
+  template: {
+    title: string;
+    body: string;
+    status: EventStatus;
+    translations?: Partial<Record<Language, { title: string; body: string }>>;
+  },
   values: Partial<Record<TemplateVariable, string>>,
   language?: Language,
 ): { name: string; body: string; status: EventStatus } {
@@ -44,8 +52,15 @@ export function fillTemplate(
  * Variables still in a form's text when it is previewed or published ({{components}} from a
  * template chosen before the components were) are filled from what the form says by then.
  */
-export function fillRemainingVariables<T extends { name?: string | undefined; body: string }>(input: T, values: Partial<Record<TemplateVariable, string>>): T {
-  return { ...input, ...(input.name !== undefined ? { name: renderTemplate(input.name, values) } : {}), body: renderTemplate(input.body, values) };
+export function fillRemainingVariables<T extends { name?: string | undefined; body: string }>(
+  input: T,
+  values: Partial<Record<TemplateVariable, string>>,
+): T {
+  return {
+    ...input,
+    ...(input.name !== undefined ? { name: renderTemplate(input.name, values) } : {}),
+    body: renderTemplate(input.body, values),
+  };
 }
 
 type TemplateWording = Parameters<typeof fillTemplate>[0] & { id: string };
@@ -60,15 +75,25 @@ interface TemplateChoice<T extends TemplateWording> {
 }
 
 /** What the template picker asked for (?template=, ?template_language=), among the page's templates. */
-export function chosenTemplate<T extends TemplateWording>(method: string, url: URL, templates: readonly T[], defaultLanguage: Language): TemplateChoice<T> {
+export function chosenTemplate<T extends TemplateWording>(
+  method: string,
+  url: URL,
+  templates: readonly T[],
+  defaultLanguage: Language,
+): TemplateChoice<T> {
   const language = languageOr(url.searchParams.get('template_language'), defaultLanguage);
   const id = method === 'GET' ? url.searchParams.get('template') : null;
   const template = id ? (templates.find((t) => t.id === id) ?? null) : null;
-  const notice = id && !template ? { text: 'That template no longer exists; the form is blank.', warn: true as const } : undefined;
+  const notice =
+    id && !template ? { text: 'That template no longer exists; the form is blank.', warn: true as const } : undefined;
   return { template, language, notice };
 }
 
 /** A form's values from a template: its wording filled in, and the picker's choice kept for the next submit. */
-export function templateFormValues(template: TemplateWording, language: Language, values: Partial<Record<TemplateVariable, string>>) {
+export function templateFormValues(
+  template: TemplateWording,
+  language: Language,
+  values: Partial<Record<TemplateVariable, string>>,
+) {
   return { template: template.id, template_language: language, ...fillTemplate(template, values, language) };
 }

@@ -19,21 +19,30 @@ export interface UpdateRequest {
   impactOverride: Impact | undefined;
 }
 
-
 /**
  * The single writer of an incident's derived state: its status and timestamps, its
  * components' statuses (with their history, for uptime), and the update row itself.
  */
 export async function applyUpdate(
   tx: Transaction,
-  incident: { id: string; kind: EventKind; impact: Impact; nextUpdateDueAt: Date | null; state: EventState | null; componentIds: string[] },
+  incident: {
+    id: string;
+    kind: EventKind;
+    impact: Impact;
+    nextUpdateDueAt: Date | null;
+    state: EventState | null;
+    componentIds: string[];
+  },
   request: UpdateRequest,
   now: Date,
 ) {
-  const componentRows = await tx.select({ id: components.id, name: components.name, status: components.status }).from(components);
+  const componentRows = await tx
+    .select({ id: components.id, name: components.name, status: components.status })
+    .from(components);
   const componentMap = new Map<string, ComponentRef>(componentRows.map((c) => [c.id, c]));
   for (const [index, id] of request.componentIds.entries()) {
-    if (!componentMap.has(id)) throw new RuleViolation('unknown_component', `no component with id "${id}"`, `component_ids.${index}`);
+    if (!componentMap.has(id))
+      throw new RuleViolation('unknown_component', `no component with id "${id}"`, `component_ids.${index}`);
   }
   const next = nextIncidentState({
     current: incident.state,
@@ -51,8 +60,13 @@ export async function applyUpdate(
 
   for (const t of next.transitions) {
     if (t.oldStatus === t.newStatus) continue;
-    await tx.update(components).set({ status: t.newStatus, updatedAt: now, version: sql`${components.version} + 1` }).where(eq(components.id, t.id));
-    await tx.insert(componentStatusChanges).values({ componentId: t.id, status: t.newStatus, changedAt: now, incidentId: incident.id });
+    await tx
+      .update(components)
+      .set({ status: t.newStatus, updatedAt: now, version: sql`${components.version} + 1` })
+      .where(eq(components.id, t.id));
+    await tx
+      .insert(componentStatusChanges)
+      .values({ componentId: t.id, status: t.newStatus, changedAt: now, incidentId: incident.id });
   }
   if (next.componentIds.length > 0) {
     await tx
@@ -93,7 +107,6 @@ export async function applyUpdate(
     },
   };
 }
-
 
 export async function saveIncidentFields(tx: Transaction, id: string, fields: Partial<typeof incidents.$inferInsert>) {
   const [row] = await tx

@@ -8,13 +8,24 @@ import { text } from '../../infra/text-input.ts';
 
 const componentId = z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character component id');
 const body = text(10_000, { required: true });
-const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-21T14:30:00Z' }).transform((s) => new Date(s));
+const timestamp = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-21T14:30:00Z' })
+  .transform((s) => new Date(s));
 const version = z.number().int().positive().optional();
 
-const componentChanges = z.record(componentId, z.enum(COMPONENT_STATUSES, { message: `must be one of ${COMPONENT_STATUSES.join(', ')}` }));
+const componentChanges = z.record(
+  componentId,
+  z.enum(COMPONENT_STATUSES, { message: `must be one of ${COMPONENT_STATUSES.join(', ')}` }),
+);
 
 /** Minutes until the next promised update; null withdraws the promise. */
-const nextUpdate = z.number().int().min(1, 'must be at least 1 minute').max(7 * 24 * 60, 'must be at most 7 days').nullable().optional();
+const nextUpdate = z
+  .number()
+  .int()
+  .min(1, 'must be at least 1 minute')
+  .max(7 * 24 * 60, 'must be at most 7 days')
+  .nullable()
+  .optional();
 
 const name = text(200, { required: true });
 
@@ -35,7 +46,10 @@ const windowFields = {
   scheduled_auto_completed: z.boolean().optional(),
 };
 
-function checkWindow(input: { scheduled_for?: Date | undefined; scheduled_until?: Date | undefined }, ctx: z.RefinementCtx): void {
+function checkWindow(
+  input: { scheduled_for?: Date | undefined; scheduled_until?: Date | undefined },
+  ctx: z.RefinementCtx,
+): void {
   if (input.scheduled_for && input.scheduled_until && input.scheduled_until <= input.scheduled_for) {
     ctx.addIssue({ code: 'custom', path: ['scheduled_until'], message: 'must be after scheduled_for' });
   }
@@ -58,7 +72,11 @@ export const IncidentCreateInput = z
   .superRefine((input, ctx) => {
     const maintenance = input.kind === 'maintenance' || input.scheduled_for !== undefined;
     if (maintenance && (!input.scheduled_for || !input.scheduled_until)) {
-      ctx.addIssue({ code: 'custom', path: [input.scheduled_for ? 'scheduled_until' : 'scheduled_for'], message: 'is required for a scheduled maintenance' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [input.scheduled_for ? 'scheduled_until' : 'scheduled_for'],
+        message: 'is required for a scheduled maintenance',
+      });
     }
     checkWindow(input, ctx);
   });
@@ -88,9 +106,15 @@ export type IncidentPatch = z.infer<typeof IncidentPatch>;
 /** GET /incidents: the query string, each parameter checked (a kind not in the list is a 422, not an empty list). */
 export const IncidentQuery = z.strictObject({
   kind: z.enum(EVENT_KINDS).optional(),
-  unresolved: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  unresolved: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  after: z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character incident id').optional(),
+  after: z
+    .string()
+    .regex(/^[0-9a-z]{12}$/, 'must be a 12-character incident id')
+    .optional(),
 });
 
 export const UpdateEdit = z.strictObject({

@@ -34,8 +34,14 @@ export interface IncidentFormFacts {
 export async function incidentFormFacts(db: Queryable, id: string): Promise<IncidentFormFacts | null> {
   if (!isId(id)) return null;
   const [[row], updates] = await Promise.all([
-    db.select({ version: incidents.version, autoStart: incidents.autoStart, autoComplete: incidents.autoComplete }).from(incidents).where(eq(incidents.id, id)),
-    db.select({ id: incidentUpdates.id, version: incidentUpdates.version }).from(incidentUpdates).where(eq(incidentUpdates.incidentId, id)),
+    db
+      .select({ version: incidents.version, autoStart: incidents.autoStart, autoComplete: incidents.autoComplete })
+      .from(incidents)
+      .where(eq(incidents.id, id)),
+    db
+      .select({ id: incidentUpdates.id, version: incidentUpdates.version })
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, id)),
   ]);
   return row ? { ...row, updateVersions: Object.fromEntries(updates.map((u) => [u.id, u.version])) } : null;
 }
@@ -43,7 +49,10 @@ export async function incidentFormFacts(db: Queryable, id: string): Promise<Inci
 /** An incident's updates and affected components, for a change that already holds its (locked) row. */
 export async function incidentParts(db: Queryable, id: string) {
   const updates = await selectUpdates(db, [id]);
-  const links = await db.select({ componentId: incidentComponents.componentId }).from(incidentComponents).where(eq(incidentComponents.incidentId, id));
+  const links = await db
+    .select({ componentId: incidentComponents.componentId })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, id));
   return { updates, componentIds: links.map((l) => l.componentId) };
 }
 
@@ -62,8 +71,17 @@ export async function listIncidents(db: Queryable, options: IncidentListOptions)
   if (options.kind) conditions.push(eq(incidents.kind, options.kind));
   if (options.unresolved) conditions.push(isNull(incidents.resolvedAt));
   if (options.after) {
-    const [cursor] = await db.select({ createdAt: incidents.createdAt, id: incidents.id }).from(incidents).where(eq(incidents.id, options.after));
-    if (cursor) conditions.push(or(lt(incidents.createdAt, cursor.createdAt), and(eq(incidents.createdAt, cursor.createdAt), lt(incidents.id, cursor.id)))!);
+    const [cursor] = await db
+      .select({ createdAt: incidents.createdAt, id: incidents.id })
+      .from(incidents)
+      .where(eq(incidents.id, options.after));
+    if (cursor)
+      conditions.push(
+        or(
+          lt(incidents.createdAt, cursor.createdAt),
+          and(eq(incidents.createdAt, cursor.createdAt), lt(incidents.id, cursor.id)),
+        )!,
+      );
   }
   const rows = await db
     .select()

@@ -17,7 +17,11 @@ import { incidentParts } from './incident-queries.ts';
 
 type IncidentRow = typeof incidents.$inferSelect;
 
-function updateRequest(input: UpdateInput | IncidentCreateInput | IncidentPatch, status: UpdateRequest['status'], body: string): UpdateRequest {
+function updateRequest(
+  input: UpdateInput | IncidentCreateInput | IncidentPatch,
+  status: UpdateRequest['status'],
+  body: string,
+): UpdateRequest {
   return {
     status,
     body,
@@ -57,46 +61,75 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
       ctx.now,
     );
     // A scheduled maintenance "starts" at its window, not when it was announced.
-    const row = await saveIncidentFields(tx, id, { ...fields, startedAt: status === 'scheduled' ? startedAt : fields.startedAt });
-    if (update.deliverNotifications) await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
+    const row = await saveIncidentFields(tx, id, {
+      ...fields,
+      startedAt: status === 'scheduled' ? startedAt : fields.startedAt,
+    });
+    if (update.deliverNotifications)
+      await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
     const event = update.deliverNotifications ? webhookEventOfUpdate(kind, null, status) : null;
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = incidentResource(row, [update], componentIds);
-    return { value, scope: { incidentIds: [id] }, audit: [{ action: `${kind}.create`, entityType: kind, entityId: id, after: value }] };
+    return {
+      value,
+      scope: { incidentIds: [id] },
+      audit: [{ action: `${kind}.create`, entityType: kind, entityId: id, after: value }],
+    };
   });
   return committed;
 }
 
 // Every update goes through here, so it reads the incident once (locked, with its updates
 // and links) and builds the audit's before and the answer from what it has and what it wrote.
-async function postUpdateIn(ctx: ChangeContext, id: string, input: UpdateInput | IncidentPatch, body: string, newStatus: UpdateRequest['status'] | undefined) {
+async function postUpdateIn(
+  ctx: ChangeContext,
+  id: string,
+  input: UpdateInput | IncidentPatch,
+  body: string,
+  newStatus: UpdateRequest['status'] | undefined,
+) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
     const status = newStatus ?? current.status;
     const { updates, componentIds: linked } = await incidentParts(tx, id);
     const { fields, update, componentIds } = await applyUpdate(
       tx,
-      { id, kind: current.kind, impact: current.impact, nextUpdateDueAt: current.nextUpdateDueAt, state: current, componentIds: linked },
+      {
+        id,
+        kind: current.kind,
+        impact: current.impact,
+        nextUpdateDueAt: current.nextUpdateDueAt,
+        state: current,
+        componentIds: linked,
+      },
       updateRequest(input, status, body),
       ctx.now,
     );
     const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
     const row = await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input, current) });
-    if (update.deliverNotifications) await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
-    const event = update.deliverNotifications ? webhookEventOfUpdate(current.kind, current.status, fields.status) : null;
+    if (update.deliverNotifications)
+      await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
+    const event = update.deliverNotifications
+      ? webhookEventOfUpdate(current.kind, current.status, fields.status)
+      : null;
     await enqueueWebhooks(tx, { incident: { id, event }, transitions: update.affectedComponents, now: ctx.now });
     const value = incidentResource(row, [...updates, update], componentIds);
     const action = fields.resolvedAt && !current.resolvedAt ? `${current.kind}.resolve` : `${current.kind}.update`;
     // The audit keeps what this update changed: the incident's fields before and after, and the update it posted.
     const after = incidentResource(row, [update], componentIds);
-    return { value, scope: { incidentIds: [id] }, audit: [{ action, entityType: current.kind, entityId: id, before: incidentFields(current, linked), after }] };
+    return {
+      value,
+      scope: { incidentIds: [id] },
+      audit: [{ action, entityType: current.kind, entityId: id, before: incidentFields(current, linked), after }],
+    };
   });
 }
 
 function maintenanceWindow(input: UpdateInput | IncidentPatch, current: IncidentRow) {
   if (!('scheduled_for' in input)) return {};
   // A window moved later gets its "starts in …" reminder again, before the new start.
-  const movedLater = input.scheduled_for && current.scheduledFor && input.scheduled_for.getTime() > current.scheduledFor.getTime();
+  const movedLater =
+    input.scheduled_for && current.scheduledFor && input.scheduled_for.getTime() > current.scheduledFor.getTime();
   return {
     ...(input.scheduled_for ? { scheduledFor: input.scheduled_for } : {}),
     ...(movedLater ? { maintenanceRemindedAt: null } : {}),
@@ -117,7 +150,8 @@ export function postUpdate(ctx: ChangeContext, id: string, input: UpdateInput) {
  */
 export async function patchIncident(ctx: ChangeContext, id: string, patch: IncidentPatch) {
   if (patch.status !== undefined || patch.body !== undefined) {
-    if (patch.body === undefined) throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
+    if (patch.body === undefined)
+      throw new RuleViolation('invalid_field', 'body: is required when posting an update', 'body');
     return postUpdateIn(ctx, id, patch, patch.body, patch.status);
   }
   return runChange(ctx, async (tx) => {
@@ -127,13 +161,33 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
       ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
-        ? { nextUpdateDueAt: nextUpdateDueAfter({ closed: false, current: current.nextUpdateDueAt, inMinutes: patch.next_update_in_minutes, now: ctx.now }), overdueRemindedAt: null }
+        ? {
+            nextUpdateDueAt: nextUpdateDueAfter({
+              closed: false,
+              current: current.nextUpdateDueAt,
+              inMinutes: patch.next_update_in_minutes,
+              now: ctx.now,
+            }),
+            overdueRemindedAt: null,
+          }
         : {}),
       ...maintenanceWindow(patch, current),
       updatedAt: ctx.now,
     });
     const value = incidentResource(row, updates, componentIds);
-    return { value, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.edit`, entityType: current.kind, entityId: id, before: incidentFields(current, componentIds), after: incidentFields(row, componentIds) }] };
+    return {
+      value,
+      scope: { incidentIds: [id] },
+      audit: [
+        {
+          action: `${current.kind}.edit`,
+          entityType: current.kind,
+          entityId: id,
+          before: incidentFields(current, componentIds),
+          after: incidentFields(row, componentIds),
+        },
+      ],
+    };
   });
 }
 
@@ -146,12 +200,29 @@ export function editUpdate(ctx: ChangeContext, incidentId: string, updateId: str
     if (edit.version !== undefined && edit.version !== current.version) throw staleVersion('update', current.version);
     const [row] = await tx
       .update(incidentUpdates)
-      .set({ body: stripControlCharacters(edit.body), displayAt: edit.display_at ?? current.displayAt, updatedAt: ctx.now, version: current.version + 1 })
+      .set({
+        body: stripControlCharacters(edit.body),
+        displayAt: edit.display_at ?? current.displayAt,
+        updatedAt: ctx.now,
+        version: current.version + 1,
+      })
       .where(eq(incidentUpdates.id, updateId))
       .returning();
     await saveIncidentFields(tx, incidentId, { updatedAt: ctx.now });
     const value = updateResource(row!);
-    return { value, scope: { incidentIds: [incidentId] }, audit: [{ action: 'update.edit', entityType: 'update', entityId: updateId, before: updateResource(current), after: value }] };
+    return {
+      value,
+      scope: { incidentIds: [incidentId] },
+      audit: [
+        {
+          action: 'update.edit',
+          entityType: 'update',
+          entityId: updateId,
+          before: updateResource(current),
+          after: value,
+        },
+      ],
+    };
   });
 }
 
@@ -162,6 +233,10 @@ export function deleteIncident(ctx: ChangeContext, id: string, version: number |
     const { updates, componentIds } = await incidentParts(tx, id);
     const before = incidentResource(current, updates, componentIds);
     await tx.delete(incidents).where(eq(incidents.id, id));
-    return { value: null, scope: { incidentIds: [id] }, audit: [{ action: `${current.kind}.delete`, entityType: current.kind, entityId: id, before }] };
+    return {
+      value: null,
+      scope: { incidentIds: [id] },
+      audit: [{ action: `${current.kind}.delete`, entityType: current.kind, entityId: id, before }],
+    };
   });
 }

@@ -23,7 +23,14 @@ export type PostmortemInput = z.infer<typeof PostmortemInput>;
 
 type IncidentRow = typeof incidents.$inferSelect;
 
-function changePostmortem(ctx: ChangeContext, id: string, version: number | undefined, action: PostmortemAction, body?: string, notify = true) {
+function changePostmortem(
+  ctx: ChangeContext,
+  id: string,
+  version: number | undefined,
+  action: PostmortemAction,
+  body?: string,
+  notify = true,
+) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, version);
     const { updates, componentIds } = await incidentParts(tx, id);
@@ -43,13 +50,32 @@ function changePostmortem(ctx: ChangeContext, id: string, version: number | unde
     }
     const value = incidentResource(row, updates, componentIds);
     // A draft is not public, but the incident's updated_at in the public JSON moves with it.
-    return { value, scope: { incidentIds: [id] }, audit: [{ action: `postmortem.${plan.action}`, entityType: 'incident', entityId: id, before: incidentFields(current, componentIds), after: incidentFields(row, componentIds) }] };
+    return {
+      value,
+      scope: { incidentIds: [id] },
+      audit: [
+        {
+          action: `postmortem.${plan.action}`,
+          entityType: 'incident',
+          entityId: id,
+          before: incidentFields(current, componentIds),
+          after: incidentFields(row, componentIds),
+        },
+      ],
+    };
   });
 }
 
 /** Saves the postmortem's text, and publishes or withdraws it as asked. */
 export function savePostmortem(ctx: ChangeContext, id: string, input: PostmortemInput) {
-  return changePostmortem(ctx, id, input.version, { type: 'save', publish: input.publish }, input.body, input.deliver_notifications ?? true);
+  return changePostmortem(
+    ctx,
+    id,
+    input.version,
+    { type: 'save', publish: input.publish },
+    input.body,
+    input.deliver_notifications ?? true,
+  );
 }
 
 /** Takes a published postmortem off the public page; the text stays as a draft. */

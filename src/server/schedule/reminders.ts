@@ -39,14 +39,25 @@ async function incidentEditors(tx: Transaction | Database, incident: { id: strin
     select a.actor_id from audit_log a join incident_updates u on u.id = a.entity_id
     where a.actor_type = 'user' and a.entity_type = 'update' and u.incident_id = ${incident.id}`;
   const editors = rowsOf<{ id: string; email: string }>(
-    await tx.execute(sql`select u.id, u.email from users u where u.role in ('admin', 'editor') and u.id in (${actors}) order by u.email`),
+    await tx.execute(
+      sql`select u.id, u.email from users u where u.role in ('admin', 'editor') and u.id in (${actors}) order by u.email`,
+    ),
   );
   if (editors.length > 0) return editors;
-  return tx.select({ id: users.id, email: users.email }).from(users).where(inArray(users.role, ['admin', 'editor'])).orderBy(asc(users.email));
+  return tx
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.role, ['admin', 'editor']))
+    .orderBy(asc(users.email));
 }
 
-/** Emails the editors of every incident whose promised update is overdue (again after the interval); returns their ids. */
-export async function remindOverdueIncidents(db: Database, now: Date): Promise<{ reminded: string[]; errors: string[] }> {
+/**
+ * Emails the editors of every incident whose promised update is overdue (again after the interval); returns their ids.
+ */
+export async function remindOverdueIncidents(
+  db: Database,
+  now: Date,
+): Promise<{ reminded: string[]; errors: string[] }> {
   const settings = await reminderSettings(db);
   const repeatBefore = new Date(now.getTime() - settings.intervalMinutes * MINUTE);
   const candidates = await db
@@ -72,7 +83,11 @@ export async function remindOverdueIncidents(db: Database, now: Date): Promise<{
         remindedAt: now.toISOString(),
       };
       const editors = await incidentEditors(tx, incident);
-      await enqueueStaffEmails(tx, editors.map((e) => ({ userId: e.id, to: e.email, incidentId: incident.id, message })), now);
+      await enqueueStaffEmails(
+        tx,
+        editors.map((e) => ({ userId: e.id, to: e.email, incidentId: incident.id, message })),
+        now,
+      );
       await tx.update(incidents).set({ overdueRemindedAt: now }).where(eq(incidents.id, id));
       return true;
     }),
@@ -83,7 +98,10 @@ export async function remindOverdueIncidents(db: Database, now: Date): Promise<{
  * Queues "starts in …" for every scheduled maintenance now within the lead time whose
  * subscribers were told of it, once each; returns their ids.
  */
-export async function remindUpcomingMaintenances(db: Database, now: Date): Promise<{ reminded: string[]; errors: string[] }> {
+export async function remindUpcomingMaintenances(
+  db: Database,
+  now: Date,
+): Promise<{ reminded: string[]; errors: string[] }> {
   const settings = await reminderSettings(db);
   const lead = settings.maintenanceLeadMinutes;
   if (lead <= 0) return { reminded: [], errors: [] };
@@ -116,7 +134,10 @@ export async function remindUpcomingMaintenances(db: Database, now: Date): Promi
 }
 
 /** Each reminder in its own transaction: one that fails (and is tried again next minute) does not stop the others. */
-async function forEachReminder(candidates: Array<{ id: string }>, remind: (id: string) => Promise<boolean>): Promise<{ reminded: string[]; errors: string[] }> {
+async function forEachReminder(
+  candidates: Array<{ id: string }>,
+  remind: (id: string) => Promise<boolean>,
+): Promise<{ reminded: string[]; errors: string[] }> {
   const reminded: string[] = [];
   const errors: string[] = [];
   for (const { id } of candidates) {

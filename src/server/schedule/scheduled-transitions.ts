@@ -28,7 +28,13 @@ export interface TickResult {
 const STARTED = 'Maintenance has started.';
 const COMPLETED = 'Maintenance has been completed.';
 
-async function transition(ctx: ChangeContext, id: string, version: number, status: 'in_progress' | 'completed', body: string): Promise<boolean> {
+async function transition(
+  ctx: ChangeContext,
+  id: string,
+  version: number,
+  status: 'in_progress' | 'completed',
+  body: string,
+): Promise<boolean> {
   try {
     await postUpdate(ctx, id, { status, body, version });
     return true;
@@ -40,28 +46,58 @@ async function transition(ctx: ChangeContext, id: string, version: number, statu
   }
 }
 
-export async function runScheduledTransitions(db: Database, now: Date, previousRun: Date | null, origin?: string): Promise<TickResult> {
+export async function runScheduledTransitions(
+  db: Database,
+  now: Date,
+  previousRun: Date | null,
+  origin?: string,
+): Promise<TickResult> {
   const ctx: ChangeContext = { db, actor: SYSTEM_ACTOR, now, ...(origin ? { origin } : {}) };
-  const result: TickResult = { started: [], completed: [], republish: [], remindedOverdue: [], remindedMaintenance: [], reminderErrors: [] };
+  const result: TickResult = {
+    started: [],
+    completed: [],
+    republish: [],
+    remindedOverdue: [],
+    remindedMaintenance: [],
+    reminderErrors: [],
+  };
 
   const toStart = await db
     .select({ id: incidents.id, version: incidents.version })
     .from(incidents)
-    .where(and(eq(incidents.kind, 'maintenance'), eq(incidents.status, 'scheduled'), eq(incidents.autoStart, true), lte(incidents.scheduledFor, now)));
-  for (const m of toStart) if (await transition(ctx, m.id, m.version, 'in_progress', STARTED)) result.started.push(m.id);
+    .where(
+      and(
+        eq(incidents.kind, 'maintenance'),
+        eq(incidents.status, 'scheduled'),
+        eq(incidents.autoStart, true),
+        lte(incidents.scheduledFor, now),
+      ),
+    );
+  for (const m of toStart)
+    if (await transition(ctx, m.id, m.version, 'in_progress', STARTED)) result.started.push(m.id);
 
   const toComplete = await db
     .select({ id: incidents.id, version: incidents.version })
     .from(incidents)
-    .where(and(eq(incidents.kind, 'maintenance'), inArray(incidents.status, ['in_progress', 'verifying']), eq(incidents.autoComplete, true), lte(incidents.scheduledUntil, now)));
-  for (const m of toComplete) if (await transition(ctx, m.id, m.version, 'completed', COMPLETED)) result.completed.push(m.id);
+    .where(
+      and(
+        eq(incidents.kind, 'maintenance'),
+        inArray(incidents.status, ['in_progress', 'verifying']),
+        eq(incidents.autoComplete, true),
+        lte(incidents.scheduledUntil, now),
+      ),
+    );
+  for (const m of toComplete)
+    if (await transition(ctx, m.id, m.version, 'completed', COMPLETED)) result.completed.push(m.id);
 
   // A promise that fell due since the last run: the page must now say the update is overdue.
   const since = previousRun ?? new Date(now.getTime() - 2 * 60_000);
   const overdue = await db
     .select({ id: incidents.id })
     .from(incidents)
-    .where(and(isNull(incidents.resolvedAt), gt(incidents.nextUpdateDueAt, since), lte(incidents.nextUpdateDueAt, now)));
+    .where(
+      and(isNull(incidents.resolvedAt), gt(incidents.nextUpdateDueAt, since), lte(incidents.nextUpdateDueAt, now)),
+    );
   if (overdue.length > 0) result.republish.push({ incidentIds: overdue.map((o) => o.id) });
 
   // After the starts: a window that just opened gets no "starts in" email.
@@ -72,7 +108,10 @@ export async function runScheduledTransitions(db: Database, now: Date, previousR
   result.reminderErrors = [...maintenance.errors, ...overdueReminders.errors];
 
   if (previousRun) {
-    const [settings] = await db.select({ timeZone: pageSettings.timeZone }).from(pageSettings).where(eq(pageSettings.id, 1));
+    const [settings] = await db
+      .select({ timeZone: pageSettings.timeZone })
+      .from(pageSettings)
+      .where(eq(pageSettings.id, 1));
     const zone = settings?.timeZone ?? 'Etc/UTC';
     if (dayKey(previousRun, zone) !== dayKey(now, zone)) result.republish.push({ incidentIds: [] });
   }

@@ -22,7 +22,12 @@ export async function startJobs(options: { handle: DatabaseHandle; gate: Publish
   // when it was quiet for a minute, so an outage does not flood the log.
   let lastOutageLog = 0;
   boss.on('error', (error: unknown) => {
-    const message = error instanceof Error ? error.message : typeof error === 'object' && error && 'message' in error ? String(error.message) : JSON.stringify(error);
+    const message =
+      error instanceof Error
+        ? error.message
+        : typeof error === 'object' && error && 'message' in error
+          ? String(error.message)
+          : JSON.stringify(error);
     if (isDatabaseUnavailable(error) || /terminat|connect|closed|not currently accepting/i.test(message)) {
       const now = Date.now();
       if (now - lastOutageLog < 60_000) return;
@@ -44,15 +49,22 @@ export async function startJobs(options: { handle: DatabaseHandle; gate: Publish
     for (const scope of result.republish) {
       // No data changed, so no transaction announced it: tell the publishing instance directly.
       if (gate.isLeader) await gate.publishChange(scope);
-      else await handle.db.execute(sql`select pg_notify(${PUBLISH_CHANNEL}, ${JSON.stringify({ origin: gate.instanceId, scope })})`);
+      else
+        await handle.db.execute(
+          sql`select pg_notify(${PUBLISH_CHANNEL}, ${JSON.stringify({ origin: gate.instanceId, scope })})`,
+        );
     }
     for (const id of [...result.started, ...result.completed]) {
       if (gate.isLeader) await gate.publishChange({ incidentIds: [id] });
     }
-    if (result.started.length || result.completed.length) log.info('scheduled maintenance moved on', { started: result.started, completed: result.completed });
-    if (result.remindedOverdue.length) log.info('reminded editors of overdue updates', { incidents: result.remindedOverdue });
-    if (result.remindedMaintenance.length) log.info('reminded subscribers of upcoming maintenance', { maintenances: result.remindedMaintenance });
-    if (result.reminderErrors.length) log.error('some reminders could not be queued; trying again next minute', { errors: result.reminderErrors });
+    if (result.started.length || result.completed.length)
+      log.info('scheduled maintenance moved on', { started: result.started, completed: result.completed });
+    if (result.remindedOverdue.length)
+      log.info('reminded editors of overdue updates', { incidents: result.remindedOverdue });
+    if (result.remindedMaintenance.length)
+      log.info('reminded subscribers of upcoming maintenance', { maintenances: result.remindedMaintenance });
+    if (result.reminderErrors.length)
+      log.error('some reminders could not be queued; trying again next minute', { errors: result.reminderErrors });
   });
   return boss;
 }

@@ -17,7 +17,10 @@ const wholeNumber = (min: number, max: number, unit: 'minute' | 'hour') => {
     .max(max, `must be at most ${count(max)}`);
 };
 
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500).check(storable);
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .max(500)
+  .check(storable);
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -32,7 +35,10 @@ export const SettingsPatch = z.strictObject({
   name: text(120, { required: true }).optional(),
   homepage_url: httpUrl.nullable().optional(),
   time_zone: text(100).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
-  brand_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2563eb').optional(),
+  brand_color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2563eb')
+    .optional(),
   logo_url: httpUrl.nullable().optional(),
   support_url: httpUrl.nullable().optional(),
   /** How much of a partial outage counts as downtime: 0 none of it, 1 all of it. */
@@ -101,6 +107,18 @@ export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
       .where(eq(pageSettings.id, 1))
       .returning();
     const value = settingsResource(row!);
-    return { value, scope: { everything: true }, audit: [{ action: 'settings.update', entityType: 'settings', entityId: null, before: settingsResource(current), after: value }] };
+    return {
+      value,
+      scope: { everything: true },
+      audit: [
+        {
+          action: 'settings.update',
+          entityType: 'settings',
+          entityId: null,
+          before: settingsResource(current),
+          after: value,
+        },
+      ],
+    };
   });
 }

@@ -13,7 +13,9 @@ import { text } from '../../infra/text-input.ts';
 // addresses are pending like any other: they receive a confirmation and nothing else
 // until they confirm.
 
-/** The admin's search: odd text finds nothing; text the database cannot compare, or a status not in the list, is a 422. */
+/**
+ * The admin's search: odd text finds nothing; text the database cannot compare, or a status not in the list, is a 422.
+ */
 export const SubscriberFilter = z.object({
   q: text(254).optional(),
   status: z.enum(SUBSCRIBER_STATUSES, { error: `must be one of ${SUBSCRIBER_STATUSES.join(', ')}` }).optional(),
@@ -22,11 +24,19 @@ export type SubscriberFilter = z.infer<typeof SubscriberFilter>;
 
 function where(filter: SubscriberFilter): SQL | undefined {
   const likeEscaped = filter.q ? `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-  return and(likeEscaped ? ilike(subscribers.email, likeEscaped) : undefined, filter.status ? eq(subscribers.status, filter.status) : undefined);
+  return and(
+    likeEscaped ? ilike(subscribers.email, likeEscaped) : undefined,
+    filter.status ? eq(subscribers.status, filter.status) : undefined,
+  );
 }
 
 export async function listSubscribers(db: Queryable, filter: SubscriberFilter, limit = 200) {
-  const rows = await db.select().from(subscribers).where(where(filter)).orderBy(desc(subscribers.createdAt), subscribers.email).limit(limit);
+  const rows = await db
+    .select()
+    .from(subscribers)
+    .where(where(filter))
+    .orderBy(desc(subscribers.createdAt), subscribers.email)
+    .limit(limit);
   const ids = rows.filter((r) => !r.allComponents).map((r) => r.id);
   const [chosenComponents, chosenGroups] = ids.length
     ? await Promise.all([
@@ -42,8 +52,14 @@ export async function listSubscribers(db: Queryable, filter: SubscriberFilter, l
 }
 
 export async function subscriberCounts(db: Queryable): Promise<Record<SubscriberStatus | 'total', number>> {
-  const rows = await db.select({ status: subscribers.status, n: count() }).from(subscribers).groupBy(subscribers.status);
-  const counts = Object.fromEntries([...SUBSCRIBER_STATUSES, 'total'].map((s) => [s, 0])) as Record<SubscriberStatus | 'total', number>;
+  const rows = await db
+    .select({ status: subscribers.status, n: count() })
+    .from(subscribers)
+    .groupBy(subscribers.status);
+  const counts = Object.fromEntries([...SUBSCRIBER_STATUSES, 'total'].map((s) => [s, 0])) as Record<
+    SubscriberStatus | 'total',
+    number
+  >;
   for (const row of rows) {
     counts[row.status] = Number(row.n);
     counts.total += Number(row.n);
@@ -62,7 +78,16 @@ export async function exportSubscribersCsv(db: Queryable): Promise<string> {
   const lines = ['email,status,components,groups,maintenance,created_at,confirmed_at,language'];
   for (const r of rows) {
     lines.push(
-      [r.email, r.status, r.allComponents ? 'all' : r.componentIds.join(' '), r.groupIds.join(' '), r.maintenance ? 'yes' : 'no', r.createdAt.toISOString(), r.confirmedAt?.toISOString() ?? '', r.language]
+      [
+        r.email,
+        r.status,
+        r.allComponents ? 'all' : r.componentIds.join(' '),
+        r.groupIds.join(' '),
+        r.maintenance ? 'yes' : 'no',
+        r.createdAt.toISOString(),
+        r.confirmedAt?.toISOString() ?? '',
+        r.language,
+      ]
         .map(csvField)
         .join(','),
     );
@@ -72,8 +97,14 @@ export async function exportSubscribersCsv(db: Queryable): Promise<string> {
 
 /** The addresses in a CSV (the first column, or the column named "email"); a header row is optional. */
 export function parseSubscriberCsv(text: string): { emails: string[]; invalid: string[] } {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const header = lines[0]?.toLowerCase().split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const header = lines[0]
+    ?.toLowerCase()
+    .split(',')
+    .map((h) => h.trim().replace(/^"|"$/g, ''));
   const column = header && header.includes('email') ? header.indexOf('email') : 0;
   const body = header && header.includes('email') ? lines.slice(1) : lines;
   const emails = new Set<string>();
@@ -95,14 +126,32 @@ export async function importSubscribers(ctx: ChangeContext, csv: string) {
       const chunk = emails.slice(i, i + 1000);
       const rows = await tx
         .insert(subscribers)
-        .values(chunk.map((email) => ({ id: newId(), email, status: 'pending' as const, createdAt: ctx.now, confirmationSentAt: ctx.now })))
+        .values(
+          chunk.map((email) => ({
+            id: newId(),
+            email,
+            status: 'pending' as const,
+            createdAt: ctx.now,
+            confirmationSentAt: ctx.now,
+          })),
+        )
         .onConflictDoNothing()
         .returning({ id: subscribers.id });
       added = added.concat(rows.map((r) => r.id));
     }
     await enqueueConfirmations(tx, added, ctx.now);
     const value = { added: added.length, existing: emails.length - added.length, invalid };
-    return { value, audit: [{ action: 'subscribers.import', entityType: 'subscriber', entityId: null, after: { added: value.added, existing: value.existing, invalid: invalid.length } }] };
+    return {
+      value,
+      audit: [
+        {
+          action: 'subscribers.import',
+          entityType: 'subscriber',
+          entityId: null,
+          after: { added: value.added, existing: value.existing, invalid: invalid.length },
+        },
+      ],
+    };
   });
 }
 
@@ -111,7 +160,17 @@ export async function removeSubscriber(ctx: ChangeContext, id: string) {
     if (!isId(id)) throw notFound('subscriber', id);
     const [row] = await tx.delete(subscribers).where(eq(subscribers.id, id)).returning();
     if (!row) throw notFound('subscriber', id);
-    return { value: null, audit: [{ action: 'subscriber.remove', entityType: 'subscriber', entityId: id, before: { email: row.email, status: row.status } }] };
+    return {
+      value: null,
+      audit: [
+        {
+          action: 'subscriber.remove',
+          entityType: 'subscriber',
+          entityId: id,
+          before: { email: row.email, status: row.status },
+        },
+      ],
+    };
   });
 }
 

@@ -1,7 +1,15 @@
 import { and, count, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database, Queryable, Transaction } from '../../db/client.ts';
-import { componentGroups, components, deliveries, notifications, subscriberComponents, subscriberGroups, subscribers } from '../../db/schema.ts';
+import {
+  componentGroups,
+  components,
+  deliveries,
+  notifications,
+  subscriberComponents,
+  subscriberGroups,
+  subscribers,
+} from '../../db/schema.ts';
 import { isPendingExpired, normalizeEmail, type TokenPurpose } from '../../domain/subscriptions.ts';
 import { languageOr, localeFor, type Locale } from '../../domain/i18n/translator.ts';
 import { LANGUAGES, type Language } from '../../domain/vocabulary.ts';
@@ -27,20 +35,36 @@ async function confirmationsSince(tx: Transaction, subscriberId: string, since: 
     .select({ n: count() })
     .from(deliveries)
     .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-    .where(and(eq(deliveries.subscriberId, subscriberId), eq(notifications.kind, 'confirmation'), gt(notifications.createdAt, since)));
+    .where(
+      and(
+        eq(deliveries.subscriberId, subscriberId),
+        eq(notifications.kind, 'confirmation'),
+        gt(notifications.createdAt, since),
+      ),
+    );
   return row?.n ?? 0;
 }
 
 export const Preferences = z.object({
   scope: z.enum(['all', 'some']).default('all'),
-  component_ids: z.array(z.string().regex(/^[0-9a-z]{12}$/)).max(500).default([]),
-  group_ids: z.array(z.string().regex(/^[0-9a-z]{12}$/)).max(500).default([]),
+  component_ids: z
+    .array(z.string().regex(/^[0-9a-z]{12}$/))
+    .max(500)
+    .default([]),
+  group_ids: z
+    .array(z.string().regex(/^[0-9a-z]{12}$/))
+    .max(500)
+    .default([]),
   maintenance: z.boolean().default(true),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
 export const SubscribeInput = Preferences.extend({
-  email: z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address such as you@example.com')),
+  email: z
+    .string()
+    .trim()
+    .max(254, 'must be at most 254 characters')
+    .pipe(z.email('must be an email address such as you@example.com')),
   /** The language of the page subscribed on: the subscriber's emails and pages speak it. */
   language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
 });
@@ -48,7 +72,10 @@ export type SubscribeInput = z.infer<typeof SubscribeInput>;
 
 /** Components and groups the public may choose from (hidden ones are not offered or accepted). */
 export async function subscriptionChoices(db: Queryable) {
-  const groups = await db.select({ id: componentGroups.id, name: componentGroups.name, hidden: componentGroups.hidden }).from(componentGroups).orderBy(componentGroups.position, componentGroups.name);
+  const groups = await db
+    .select({ id: componentGroups.id, name: componentGroups.name, hidden: componentGroups.hidden })
+    .from(componentGroups)
+    .orderBy(componentGroups.position, componentGroups.name);
   const rows = await db
     .select({ id: components.id, name: components.name, groupId: components.groupId })
     .from(components)
@@ -57,8 +84,14 @@ export async function subscriptionChoices(db: Queryable) {
     .orderBy(components.position, components.name);
   const visibleGroups = groups.filter((g) => !g.hidden && rows.some((c) => c.groupId === g.id));
   return {
-    groups: visibleGroups.map((g) => ({ id: g.id, name: g.name, components: rows.filter((c) => c.groupId === g.id).map(({ id, name }) => ({ id, name })) })),
-    ungrouped: rows.filter((c) => !c.groupId || !visibleGroups.some((g) => g.id === c.groupId)).map(({ id, name }) => ({ id, name })),
+    groups: visibleGroups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      components: rows.filter((c) => c.groupId === g.id).map(({ id, name }) => ({ id, name })),
+    })),
+    ungrouped: rows
+      .filter((c) => !c.groupId || !visibleGroups.some((g) => g.id === c.groupId))
+      .map(({ id, name }) => ({ id, name })),
   };
 }
 
@@ -71,11 +104,18 @@ async function writeChoices(tx: Transaction, subscriberId: string, preferences: 
   const chosenGroups = some ? [...new Set(preferences.group_ids)].filter((id) => groupIds.has(id)) : [];
   // "Some" with nothing chosen would be a subscription that never sends anything: everything instead.
   const all = !some || (chosenComponents.length === 0 && chosenGroups.length === 0);
-  await tx.update(subscribers).set({ allComponents: all, maintenance: preferences.maintenance }).where(eq(subscribers.id, subscriberId));
+  await tx
+    .update(subscribers)
+    .set({ allComponents: all, maintenance: preferences.maintenance })
+    .where(eq(subscribers.id, subscriberId));
   await tx.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriberId));
   await tx.delete(subscriberGroups).where(eq(subscriberGroups.subscriberId, subscriberId));
-  if (!all && chosenComponents.length) await tx.insert(subscriberComponents).values(chosenComponents.map((componentId) => ({ subscriberId, componentId })));
-  if (!all && chosenGroups.length) await tx.insert(subscriberGroups).values(chosenGroups.map((groupId) => ({ subscriberId, groupId })));
+  if (!all && chosenComponents.length)
+    await tx
+      .insert(subscriberComponents)
+      .values(chosenComponents.map((componentId) => ({ subscriberId, componentId })));
+  if (!all && chosenGroups.length)
+    await tx.insert(subscriberGroups).values(chosenGroups.map((groupId) => ({ subscriberId, groupId })));
 }
 
 /**
@@ -86,17 +126,35 @@ async function writeChoices(tx: Transaction, subscriberId: string, preferences: 
 export async function requestSubscription(db: Database, input: SubscribeInput, now: Date): Promise<void> {
   const email = normalizeEmail(input.email);
   await db.transaction(async (tx) => {
-    await tx.insert(subscribers).values({ id: newId(), email, status: 'pending', createdAt: now, ...(input.language ? { language: input.language } : {}) }).onConflictDoNothing();
+    await tx
+      .insert(subscribers)
+      .values({
+        id: newId(),
+        email,
+        status: 'pending',
+        createdAt: now,
+        ...(input.language ? { language: input.language } : {}),
+      })
+      .onConflictDoNothing();
     const [subscriber] = await tx.select().from(subscribers).where(eq(subscribers.email, email)).for('update');
     if (!subscriber || subscriber.status === 'confirmed' || subscriber.status === 'quarantined') return;
     const fresh = subscriber.status === 'pending' && subscriber.confirmationSentAt === null;
-    const restart = subscriber.status === 'unsubscribed' || (subscriber.status === 'pending' && isPendingExpired(subscriber.createdAt, now));
-    const cooled = !subscriber.confirmationSentAt || now.getTime() - subscriber.confirmationSentAt.getTime() >= CONFIRMATION_COOLDOWN_MS;
+    const restart =
+      subscriber.status === 'unsubscribed' ||
+      (subscriber.status === 'pending' && isPendingExpired(subscriber.createdAt, now));
+    const cooled =
+      !subscriber.confirmationSentAt ||
+      now.getTime() - subscriber.confirmationSentAt.getTime() >= CONFIRMATION_COOLDOWN_MS;
     if (!fresh && !cooled) return;
     if ((await confirmationsSince(tx, subscriber.id, new Date(now.getTime() - DAY_MS))) >= DAILY_CONFIRMATIONS) return;
     await tx
       .update(subscribers)
-      .set({ status: 'pending', confirmationSentAt: now, ...(input.language ? { language: input.language } : {}), ...(restart ? { createdAt: now, unsubscribedAt: null } : {}) })
+      .set({
+        status: 'pending',
+        confirmationSentAt: now,
+        ...(input.language ? { language: input.language } : {}),
+        ...(restart ? { createdAt: now, unsubscribedAt: null } : {}),
+      })
       .where(eq(subscribers.id, subscriber.id));
     await writeChoices(tx, subscriber.id, input);
     await enqueueConfirmations(tx, [subscriber.id], now);
@@ -119,7 +177,10 @@ export async function confirmSubscription(db: Database, token: string | null, no
   if (!subscriber) return 'invalid';
   if (subscriber.status === 'confirmed') return 'already';
   if (subscriber.status !== 'pending' || isPendingExpired(subscriber.createdAt, now)) return 'invalid';
-  await db.update(subscribers).set({ status: 'confirmed', confirmedAt: now }).where(and(eq(subscribers.id, subscriber.id), eq(subscribers.status, 'pending')));
+  await db
+    .update(subscribers)
+    .set({ status: 'confirmed', confirmedAt: now })
+    .where(and(eq(subscribers.id, subscriber.id), eq(subscribers.status, 'pending')));
   return 'confirmed';
 }
 
@@ -152,19 +213,35 @@ export async function loadSubscription(db: Queryable, token: string | null): Pro
   };
 }
 
-/** The words of a subscriber's link pages: the language they subscribed in when any of their links' tokens names them, else the page's. */
-export async function subscriberLocale(db: Queryable, token: string | null, defaultLanguage: Language): Promise<Locale> {
+/**
+ * The words of a subscriber's link pages: the language they subscribed in when any of their links' tokens names them,
+ * else the page's.
+ */
+export async function subscriberLocale(
+  db: Queryable,
+  token: string | null,
+  defaultLanguage: Language,
+): Promise<Locale> {
   const subscriber = await subscriberByToken(db, ['confirm', 'manage', 'unsubscribe'], token);
   return localeFor(subscriber ? languageOr(subscriber.language, defaultLanguage) : defaultLanguage, defaultLanguage);
 }
 
 /** Saves the choice of components; a manage link also re-subscribes someone who had left. */
-export async function savePreferences(db: Database, token: string | null, preferences: Preferences, now: Date): Promise<boolean> {
+export async function savePreferences(
+  db: Database,
+  token: string | null,
+  preferences: Preferences,
+  now: Date,
+): Promise<boolean> {
   const subscriber = await subscriberByToken(db, ['manage'], token);
   if (!subscriber || subscriber.status === 'quarantined') return false;
   await db.transaction(async (tx) => {
     await writeChoices(tx, subscriber.id, preferences);
-    if (subscriber.status === 'unsubscribed') await tx.update(subscribers).set({ status: 'confirmed', confirmedAt: now, unsubscribedAt: null }).where(eq(subscribers.id, subscriber.id));
+    if (subscriber.status === 'unsubscribed')
+      await tx
+        .update(subscribers)
+        .set({ status: 'confirmed', confirmedAt: now, unsubscribedAt: null })
+        .where(eq(subscribers.id, subscriber.id));
   });
   return true;
 }

@@ -27,7 +27,8 @@ export class SubscribeLimiter {
     const ipHits = this.#recent(`ip:${limitKey(ip)}`, now, DAY_MS);
     const lastHour = ipHits.filter((t) => now - t < HOUR_MS);
     if (lastHour.length >= this.perIp) return { ipBlockedForMs: lastHour[0]! + HOUR_MS - now, addressOverLimit: false };
-    if (ipHits.length >= this.perIpPerDay) return { ipBlockedForMs: ipHits[ipHits.length - this.perIpPerDay]! + DAY_MS - now, addressOverLimit: false };
+    if (ipHits.length >= this.perIpPerDay)
+      return { ipBlockedForMs: ipHits[ipHits.length - this.perIpPerDay]! + DAY_MS - now, addressOverLimit: false };
     ipHits.push(now);
     const addressHits = this.#recent(`email:${email}`, now, HOUR_MS);
     addressHits.push(now);

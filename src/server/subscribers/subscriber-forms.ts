@@ -13,8 +13,13 @@ export function formToPreferences(form: FormInput): Preferences {
   });
 }
 
-/** The manage form's choice, or why it was refused (values no page of ours sends, such as a malformed id): a 4xx, never a 500. */
-export function readPreferences(form: FormInput): { ok: true; preferences: Preferences } | { ok: false; error: FormError } {
+/**
+ * The manage form's choice, or why it was refused (values no page of ours sends, such as a malformed id): a 4xx, never
+ * a 500.
+ */
+export function readPreferences(
+  form: FormInput,
+): { ok: true; preferences: Preferences } | { ok: false; error: FormError } {
   try {
     return { ok: true, preferences: formToPreferences(form) };
   } catch (error) {
@@ -24,7 +29,11 @@ export function readPreferences(form: FormInput): { ok: true; preferences: Prefe
 
 export function formToSubscribeInput(form: FormInput): SubscribeInput {
   const language = textOf(form, 'language');
-  return SubscribeInput.parse({ ...formToPreferences(form), email: textOf(form, 'email'), ...(language ? { language } : {}) });
+  return SubscribeInput.parse({
+    ...formToPreferences(form),
+    email: textOf(form, 'email'),
+    ...(language ? { language } : {}),
+  });
 }
 
 /** A submitted form as values to show again. */

@@ -27,8 +27,19 @@ export function templateResource(t: TemplateRow) {
   };
 }
 
-function check(kind: EventKind, status: EventStatus, title: string, body: string, translations: TemplateTranslations = {}): void {
-  if ((kind === 'incident') !== isIncidentStatus(status)) throw new RuleViolation('invalid_status', `"${status}" is not a status a${kind === 'incident' ? 'n incident' : ' maintenance'} can have`, 'status');
+function check(
+  kind: EventKind,
+  status: EventStatus,
+  title: string,
+  body: string,
+  translations: TemplateTranslations = {},
+): void {
+  if ((kind === 'incident') !== isIncidentStatus(status))
+    throw new RuleViolation(
+      'invalid_status',
+      `"${status}" is not a status a${kind === 'incident' ? 'n incident' : ' maintenance'} can have`,
+      'status',
+    );
   checkTemplateText(title, 'title');
   checkTemplateText(body, 'body');
   for (const [language, text] of Object.entries(translations)) {
@@ -54,7 +65,17 @@ export function createTemplate(ctx: ChangeContext, input: TemplateInput) {
   return runChange(ctx, async (tx) => {
     const [row] = await tx
       .insert(templates)
-      .values({ id: newId(), name: input.name, kind, status: input.status, title: input.title, body: input.body, translations: input.translations ?? {}, createdAt: ctx.now, updatedAt: ctx.now })
+      .values({
+        id: newId(),
+        name: input.name,
+        kind,
+        status: input.status,
+        title: input.title,
+        body: input.body,
+        translations: input.translations ?? {},
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      })
       .returning();
     const value = templateResource(row!);
     return { value, audit: [{ action: 'template.create', entityType: 'template', entityId: row!.id, after: value }] };
@@ -64,15 +85,38 @@ export function createTemplate(ctx: ChangeContext, input: TemplateInput) {
 export function updateTemplate(ctx: ChangeContext, id: string, patch: TemplatePatch) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<TemplateRow>(tx, templates, 'template', id, patch.version);
-    const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as TemplateRow;
+    const next = {
+      ...current,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    } as TemplateRow;
     check(next.kind, next.status, next.title, next.body, next.translations as TemplateTranslations);
     const [row] = await tx
       .update(templates)
-      .set({ name: next.name, kind: next.kind, status: next.status, title: next.title, body: next.body, translations: next.translations, updatedAt: ctx.now, version: nextVersion(templates) })
+      .set({
+        name: next.name,
+        kind: next.kind,
+        status: next.status,
+        title: next.title,
+        body: next.body,
+        translations: next.translations,
+        updatedAt: ctx.now,
+        version: nextVersion(templates),
+      })
       .where(eq(templates.id, id))
       .returning();
     const value = templateResource(row!);
-    return { value, audit: [{ action: 'template.update', entityType: 'template', entityId: id, before: templateResource(current), after: value }] };
+    return {
+      value,
+      audit: [
+        {
+          action: 'template.update',
+          entityType: 'template',
+          entityId: id,
+          before: templateResource(current),
+          after: value,
+        },
+      ],
+    };
   });
 }
 
@@ -80,23 +124,70 @@ export function deleteTemplate(ctx: ChangeContext, id: string, version: number |
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<TemplateRow>(tx, templates, 'template', id, version);
     await tx.delete(templates).where(eq(templates.id, id));
-    return { value: null, audit: [{ action: 'template.delete', entityType: 'template', entityId: id, before: templateResource(current) }] };
+    return {
+      value: null,
+      audit: [{ action: 'template.delete', entityType: 'template', entityId: id, before: templateResource(current) }],
+    };
   });
 }
 
 const DEFAULT_TEMPLATES: Array<Omit<TemplateInput, 'kind'> & { kind: EventKind }> = [
-  { name: 'Investigating', kind: 'incident', status: 'investigating', title: 'Degraded performance of {{component}}', body: 'We are investigating reports of problems with {{components}}. We will post an update by {{next_update}}.' },
-  { name: 'Identified', kind: 'incident', status: 'identified', title: 'Problems with {{component}}', body: 'We have identified the cause of the problems with {{components}} and are working on a fix. Next update by {{next_update}}.' },
-  { name: 'Monitoring', kind: 'incident', status: 'monitoring', title: 'Problems with {{component}}', body: 'A fix has been applied and {{components}} is recovering. We are monitoring the results.' },
-  { name: 'Resolved', kind: 'incident', status: 'resolved', title: 'Problems with {{component}}', body: 'This incident has been resolved. {{components}} is working normally again. We apologise for the disruption.' },
-  { name: 'Scheduled maintenance', kind: 'maintenance', status: 'scheduled', title: 'Scheduled maintenance of {{component}}', body: 'We will carry out maintenance on {{components}} from {{start_time}} to {{end_time}}. Short interruptions are possible during this window.' },
-  { name: 'Maintenance in progress', kind: 'maintenance', status: 'in_progress', title: 'Scheduled maintenance of {{component}}', body: 'Maintenance on {{components}} is in progress.' },
-  { name: 'Maintenance completed', kind: 'maintenance', status: 'completed', title: 'Scheduled maintenance of {{component}}', body: 'Maintenance on {{components}} has been completed.' },
+  {
+    name: 'Investigating',
+    kind: 'incident',
+    status: 'investigating',
+    title: 'Degraded performance of {{component}}',
+    body: 'We are investigating reports of problems with {{components}}. We will post an update by {{next_update}}.',
+  },
+  {
+    name: 'Identified',
+    kind: 'incident',
+    status: 'identified',
+    title: 'Problems with {{component}}',
+    body: 'We have identified the cause of the problems with {{components}} and are working on a fix. Next update by {{next_update}}.',
+  },
+  {
+    name: 'Monitoring',
+    kind: 'incident',
+    status: 'monitoring',
+    title: 'Problems with {{component}}',
+    body: 'A fix has been applied and {{components}} is recovering. We are monitoring the results.',
+  },
+  {
+    name: 'Resolved',
+    kind: 'incident',
+    status: 'resolved',
+    title: 'Problems with {{component}}',
+    body: 'This incident has been resolved. {{components}} is working normally again. We apologise for the disruption.',
+  },
+  {
+    name: 'Scheduled maintenance',
+    kind: 'maintenance',
+    status: 'scheduled',
+    title: 'Scheduled maintenance of {{component}}',
+    body: 'We will carry out maintenance on {{components}} from {{start_time}} to {{end_time}}. Short interruptions are possible during this window.',
+  },
+  {
+    name: 'Maintenance in progress',
+    kind: 'maintenance',
+    status: 'in_progress',
+    title: 'Scheduled maintenance of {{component}}',
+    body: 'Maintenance on {{components}} is in progress.',
+  },
+  {
+    name: 'Maintenance completed',
+    kind: 'maintenance',
+    status: 'completed',
+    title: 'Scheduled maintenance of {{component}}',
+    body: 'Maintenance on {{components}} has been completed.',
+  },
 ];
 
 /** Seeds the default wording into an empty template list. */
 export async function seedDefaultTemplates(db: Queryable, now: Date): Promise<void> {
   const [any] = await db.select({ id: templates.id }).from(templates).limit(1);
   if (any) return;
-  await db.insert(templates).values(DEFAULT_TEMPLATES.map((t) => ({ id: newId(), ...t, createdAt: now, updatedAt: now })));
+  await db
+    .insert(templates)
+    .values(DEFAULT_TEMPLATES.map((t) => ({ id: newId(), ...t, createdAt: now, updatedAt: now })));
 }

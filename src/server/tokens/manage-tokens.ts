@@ -12,7 +12,11 @@ import { text } from '../../infra/text-input.ts';
 export const TokenInput = z.strictObject({
   name: text(120, { required: true }),
   role: z.enum(ROLES),
-  expires_at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).transform((s) => new Date(s)).nullable().optional(),
+  expires_at: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 time' })
+    .transform((s) => new Date(s))
+    .nullable()
+    .optional(),
 });
 export type TokenInput = z.infer<typeof TokenInput>;
 
@@ -23,18 +27,27 @@ export const TokenResource = z.object({
   id: z.string(),
   name: z.string(),
   role: z.enum(ROLES).describe('the role the token was given'),
-  effective_role: z.enum(ROLES).nullable().describe("the role it acts with: the lower of its role and its creator's current role; null once its creator is removed"),
+  effective_role: z
+    .enum(ROLES)
+    .nullable()
+    .describe(
+      "the role it acts with: the lower of its role and its creator's current role; null once its creator is removed",
+    ),
   created_by: z
     .object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() })
     .nullable()
-    .describe('the user whose token it is (name and email null once they are removed); null for a token made by Herald itself'),
+    .describe(
+      'the user whose token it is (name and email null once they are removed); null for a token made by Herald itself',
+    ),
   created_at: time,
   expires_at: time.nullable(),
   last_used_at: time.nullable(),
   revoked_at: time.nullable(),
 });
 export type TokenResource = z.infer<typeof TokenResource>;
-export const CreatedTokenResource = TokenResource.extend({ token: z.string().describe('the token itself; shown in this answer only') });
+export const CreatedTokenResource = TokenResource.extend({
+  token: z.string().describe('the token itself; shown in this answer only'),
+});
 
 type TokenRow = typeof apiTokens.$inferSelect;
 type UserRow = typeof users.$inferSelect;
@@ -52,7 +65,8 @@ export function tokenResource({ token: t, creator }: TokenWithCreator): TokenRes
     name: t.name,
     role: t.role,
     effective_role: effectiveTokenRole(t.role, t.createdBy, creator?.role ?? null),
-    created_by: t.createdBy === null ? null : { id: t.createdBy, name: creator?.name ?? null, email: creator?.email ?? null },
+    created_by:
+      t.createdBy === null ? null : { id: t.createdBy, name: creator?.name ?? null, email: creator?.email ?? null },
     created_at: t.createdAt.toISOString(),
     expires_at: iso(t.expiresAt),
     last_used_at: iso(t.lastUsedAt),
@@ -80,7 +94,10 @@ export async function listTokens(db: Queryable): Promise<TokenResource[]> {
 async function ownerOf(tx: Transaction, actor: Actor): Promise<string | null> {
   if (actor.type === 'system') return null;
   if (actor.type === 'user') return actor.id;
-  const [maker] = await tx.select({ createdBy: apiTokens.createdBy }).from(apiTokens).where(eq(apiTokens.id, actor.id ?? ''));
+  const [maker] = await tx
+    .select({ createdBy: apiTokens.createdBy })
+    .from(apiTokens)
+    .where(eq(apiTokens.id, actor.id ?? ''));
   if (!maker) throw new HttpError(401, 'invalid_token', 'the API token is unknown, revoked or expired');
   return maker.createdBy;
 }
@@ -94,9 +111,20 @@ export function createToken(ctx: ChangeContext, input: TokenInput) {
     const { token, tokenHash } = generateApiToken();
     const createdBy = await ownerOf(tx, ctx.actor);
     const id = newId();
-    await tx.insert(apiTokens).values({ id, name: input.name, role: input.role, tokenHash, createdBy, createdAt: ctx.now, expiresAt: input.expires_at ?? null });
+    await tx.insert(apiTokens).values({
+      id,
+      name: input.name,
+      role: input.role,
+      tokenHash,
+      createdBy,
+      createdAt: ctx.now,
+      expiresAt: input.expires_at ?? null,
+    });
     const value = tokenResource((await tokensWithCreator(tx, eq(apiTokens.id, id)))[0]!);
-    return { value: { ...value, token }, audit: [{ action: 'token.create', entityType: 'token', entityId: id, after: value }] };
+    return {
+      value: { ...value, token },
+      audit: [{ action: 'token.create', entityType: 'token', entityId: id, after: value }],
+    };
   });
 }
 
@@ -106,9 +134,18 @@ export function revokeToken(ctx: ChangeContext, id: string) {
     const [current] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).for('update');
     if (!current) throw notFound('token', id);
     const [before] = await tokensWithCreator(tx, eq(apiTokens.id, id));
-    const [row] = await tx.update(apiTokens).set({ revokedAt: current.revokedAt ?? ctx.now }).where(eq(apiTokens.id, id)).returning();
+    const [row] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: current.revokedAt ?? ctx.now })
+      .where(eq(apiTokens.id, id))
+      .returning();
     const value = tokenResource({ token: row!, creator: before!.creator });
-    return { value, audit: [{ action: 'token.revoke', entityType: 'token', entityId: id, before: tokenResource(before!), after: value }] };
+    return {
+      value,
+      audit: [
+        { action: 'token.revoke', entityType: 'token', entityId: id, before: tokenResource(before!), after: value },
+      ],
+    };
   });
 }
 
@@ -116,7 +153,11 @@ export function revokeToken(ctx: ChangeContext, id: string) {
 export async function revokeTokensOf(tx: Transaction, creator: UserRow, now: Date): Promise<AuditEntry[]> {
   const live = await tokensWithCreator(tx, and(eq(apiTokens.createdBy, creator.id), isNull(apiTokens.revokedAt)));
   if (live.length === 0) return [];
-  const revoked = await tx.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.createdBy, creator.id), isNull(apiTokens.revokedAt))).returning();
+  const revoked = await tx
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.createdBy, creator.id), isNull(apiTokens.revokedAt)))
+    .returning();
   const byId = new Map(revoked.map((row) => [row.id, row]));
   return live.map((before) => ({
     action: 'token.revoke',
@@ -134,12 +175,16 @@ export async function revokeTokensOf(tx: Transaction, creator: UserRow, now: Dat
  */
 export async function recappedTokensOf(tx: Transaction, before: UserRow, after: UserRow): Promise<AuditEntry[]> {
   if (before.role === after.role) return [];
-  const live = await tx.select().from(apiTokens).where(and(eq(apiTokens.createdBy, after.id), isNull(apiTokens.revokedAt)));
+  const live = await tx
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.createdBy, after.id), isNull(apiTokens.revokedAt)));
   const entries: AuditEntry[] = [];
   for (const token of live) {
     const was = tokenResource({ token, creator: before });
     const is = tokenResource({ token, creator: after });
-    if (was.effective_role !== is.effective_role) entries.push({ action: 'token.recap', entityType: 'token', entityId: token.id, before: was, after: is });
+    if (was.effective_role !== is.effective_role)
+      entries.push({ action: 'token.recap', entityType: 'token', entityId: token.id, before: was, after: is });
   }
   return entries;
 }

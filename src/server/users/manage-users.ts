@@ -12,7 +12,10 @@ import { text } from '../../infra/text-input.ts';
 import { recappedTokensOf, revokeTokensOf } from '../tokens/manage-tokens.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
-const email = z.email('must be an email address').max(254).transform((e) => e.toLowerCase());
+const email = z
+  .email('must be an email address')
+  .max(254)
+  .transform((e) => e.toLowerCase());
 // Never stored as text, but a lone surrogate would hash as U+FFFD, the same as any other.
 const password = text(200, { min: MIN_PASSWORD_LENGTH, trim: false });
 
@@ -36,7 +39,15 @@ type UserRow = typeof users.$inferSelect;
 
 /** Never includes the password hash. */
 export function userResource(u: UserRow) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, created_at: u.createdAt.toISOString(), updated_at: u.updatedAt.toISOString(), version: u.version };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.updatedAt.toISOString(),
+    version: u.version,
+  };
 }
 
 export async function listUsers(db: Queryable) {
@@ -51,8 +62,20 @@ async function emailTaken(db: Queryable, address: string): Promise<boolean> {
 export async function createUser(ctx: ChangeContext, input: UserInput) {
   const passwordHash = await hashPassword(input.password);
   return runChange(ctx, async (tx) => {
-    if (await emailTaken(tx, input.email)) throw new HttpError(409, 'email_taken', 'a user with this email exists already', { field: 'email' });
-    const [row] = await tx.insert(users).values({ id: newId(), email: input.email, name: input.name, role: input.role, passwordHash, createdAt: ctx.now, updatedAt: ctx.now }).returning();
+    if (await emailTaken(tx, input.email))
+      throw new HttpError(409, 'email_taken', 'a user with this email exists already', { field: 'email' });
+    const [row] = await tx
+      .insert(users)
+      .values({
+        id: newId(),
+        email: input.email,
+        name: input.name,
+        role: input.role,
+        passwordHash,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      })
+      .returning();
     const value = userResource(row!);
     return { value, audit: [{ action: 'user.create', entityType: 'user', entityId: row!.id, after: value }] };
   });
@@ -64,7 +87,9 @@ export async function createUser(ctx: ChangeContext, input: UserInput) {
  * finds itself the last admin instead of both succeeding.
  */
 async function lockAdmins(tx: Transaction): Promise<number> {
-  return (await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).orderBy(asc(users.id)).for('update')).length;
+  return (
+    await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).orderBy(asc(users.id)).for('update')
+  ).length;
 }
 
 /** A password or role change ends all of the user's sessions; a role change caps (or uncaps) their API tokens. */
@@ -74,7 +99,9 @@ export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatc
     const admins = patch.role && patch.role !== 'admin' ? await lockAdmins(tx) : null;
     const current = await lockForChange<UserRow>(tx, users, 'user', id, patch.version);
     if (admins !== null && current.role === 'admin' && admins <= 1) {
-      throw new HttpError(409, 'last_admin', 'Herald needs at least one admin; make someone else admin first', { field: 'role' });
+      throw new HttpError(409, 'last_admin', 'Herald needs at least one admin; make someone else admin first', {
+        field: 'role',
+      });
     }
     const [row] = await tx
       .update(users)
@@ -83,7 +110,13 @@ export async function updateUser(ctx: ChangeContext, id: string, patch: UserPatc
       .returning();
     if (passwordHash || (patch.role && patch.role !== current.role)) await invalidateUserSessions(tx, id);
     const value = userResource(row!);
-    const userEntry = { action: passwordHash ? 'user.password_reset' : 'user.update', entityType: 'user', entityId: id, before: userResource(current), after: value };
+    const userEntry = {
+      action: passwordHash ? 'user.password_reset' : 'user.update',
+      entityType: 'user',
+      entityId: id,
+      before: userResource(current),
+      after: value,
+    };
     return { value, audit: [userEntry, ...(await recappedTokensOf(tx, current, row!))] };
   });
 }
@@ -92,19 +125,31 @@ export function deleteUser(ctx: ChangeContext, id: string, version: number | und
   return runChange(ctx, async (tx) => {
     const admins = await lockAdmins(tx);
     const current = await lockForChange<UserRow>(tx, users, 'user', id, version);
-    if (current.role === 'admin' && admins <= 1) throw new HttpError(409, 'last_admin', 'Herald needs at least one admin', { field: 'id' });
+    if (current.role === 'admin' && admins <= 1)
+      throw new HttpError(409, 'last_admin', 'Herald needs at least one admin', { field: 'id' });
     // Sessions go with the row (cascade); API tokens are kept, revoked, so the list still shows them.
     const revoked = await revokeTokensOf(tx, current, ctx.now);
     await tx.delete(users).where(eq(users.id, id));
-    return { value: null, audit: [{ action: 'user.delete', entityType: 'user', entityId: id, before: userResource(current) }, ...revoked] };
+    return {
+      value: null,
+      audit: [{ action: 'user.delete', entityType: 'user', entityId: id, before: userResource(current) }, ...revoked],
+    };
   });
 }
 
 /** At start: HERALD_ADMIN_EMAIL + HERALD_ADMIN_PASSWORD create the first admin when there is no user yet. */
-export async function ensureFirstAdmin(db: Database, emailAddress: string, plainPassword: string, now: Date): Promise<'created' | 'exists'> {
+export async function ensureFirstAdmin(
+  db: Database,
+  emailAddress: string,
+  plainPassword: string,
+  now: Date,
+): Promise<'created' | 'exists'> {
   const [row] = await db.select({ n: count() }).from(users);
   if ((row?.n ?? 0) > 0) return 'exists';
   const input = UserInput.parse({ email: emailAddress, name: 'Admin', role: 'admin', password: plainPassword });
-  await createUser({ db, now, actor: { type: 'system', id: null, label: 'Herald (HERALD_ADMIN_EMAIL)', role: 'admin' } }, input);
+  await createUser(
+    { db, now, actor: { type: 'system', id: null, label: 'Herald (HERALD_ADMIN_EMAIL)', role: 'admin' } },
+    input,
+  );
   return 'created';
 }

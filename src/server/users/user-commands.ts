@@ -12,7 +12,13 @@ import { createUser, updateUser, UserInput, UserPatch } from './manage-users.ts'
 // command itself (PostgreSQL, or no server running).
 
 export const UserCommand = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('create'), email: z.string(), name: z.string().optional(), role: z.enum(ROLES), password: z.string().optional() }),
+  z.strictObject({
+    action: z.literal('create'),
+    email: z.string(),
+    name: z.string().optional(),
+    role: z.enum(ROLES),
+    password: z.string().optional(),
+  }),
   z.strictObject({ action: z.literal('reset-password'), email: z.string(), password: z.string().optional() }),
 ]);
 export type UserCommand = z.infer<typeof UserCommand>;
@@ -20,11 +26,20 @@ export type UserCommand = z.infer<typeof UserCommand>;
 const CLI_ACTOR: Actor = { type: 'system', id: null, label: 'npm run user', role: 'admin' };
 
 /** Runs the command; returns the password to hand over (generated when none was given). */
-export async function runUserCommand(db: Database, command: UserCommand, now: Date): Promise<{ email: string; password: string; generated: boolean }> {
+export async function runUserCommand(
+  db: Database,
+  command: UserCommand,
+  now: Date,
+): Promise<{ email: string; password: string; generated: boolean }> {
   const password = command.password ?? randomBytes(12).toString('base64url');
   const ctx = { db, actor: CLI_ACTOR, now };
   if (command.action === 'create') {
-    const input = UserInput.parse({ email: command.email, name: command.name ?? command.email.split('@')[0], role: command.role, password });
+    const input = UserInput.parse({
+      email: command.email,
+      name: command.name ?? command.email.split('@')[0],
+      role: command.role,
+      password,
+    });
     await createUser(ctx, input);
     return { email: input.email, password, generated: !command.password };
   }

@@ -12,9 +12,16 @@ import { isId, newId } from '../../infra/ids.ts';
 import { storable, text } from '../../infra/text-input.ts';
 
 export const WebhookInput = z.strictObject({
-  url: z.string({ error: 'is required' }).trim().min(1, 'is required').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`).check(storable),
+  url: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`)
+    .check(storable),
   events: z
-    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { error: 'must be a list of events' })
+    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), {
+      error: 'must be a list of events',
+    })
     .min(1, 'choose at least one event')
     .transform((events) => [...new Set(events)]),
   description: text(200).nullable().optional(),
@@ -22,7 +29,12 @@ export const WebhookInput = z.strictObject({
 export type WebhookInput = z.infer<typeof WebhookInput>;
 
 /** Who registers: visitors' endpoints are marked self-service, and their actor says so in the audit log. */
-export const VISITOR_ACTOR: Actor = { type: 'system', id: null, label: 'Visitor (self-service webhook)', role: 'viewer' };
+export const VISITOR_ACTOR: Actor = {
+  type: 'system',
+  id: null,
+  label: 'Visitor (self-service webhook)',
+  role: 'viewer',
+};
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -64,7 +76,10 @@ function auditedWebhook(e: EndpointRow) {
 
 /** Visitors' endpoints that still receive events. */
 export async function activeVisitorWebhooks(db: Queryable): Promise<number> {
-  const [row] = await db.select({ count: count() }).from(webhookEndpoints).where(and(eq(webhookEndpoints.selfService, true), isNull(webhookEndpoints.quarantinedAt)));
+  const [row] = await db
+    .select({ count: count() })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.selfService, true), isNull(webhookEndpoints.quarantinedAt)));
   return Number(row?.count ?? 0);
 }
 
@@ -75,7 +90,12 @@ export async function listWebhooks(db: Queryable) {
 /** The latest deliveries of the given endpoints, newest first (for the admin). */
 export async function recentDeliveries(db: Queryable, endpointIds: string[], limit = 100) {
   if (endpointIds.length === 0) return [];
-  const rows = await db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, endpointIds)).orderBy(desc(webhookDeliveries.id)).limit(limit);
+  const rows = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(inArray(webhookDeliveries.endpointId, endpointIds))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(limit);
   return rows.map((d) => ({
     id: d.id,
     endpoint_id: d.endpointId,
@@ -96,7 +116,11 @@ export async function visitorWebhooksEnabled(db: Queryable): Promise<boolean> {
 }
 
 /** Registers an endpoint; the answer carries its signing secret, once. */
-export function createWebhook(ctx: ChangeContext, input: WebhookInput, options: { allowPrivate: boolean; selfService?: boolean }) {
+export function createWebhook(
+  ctx: ChangeContext,
+  input: WebhookInput,
+  options: { allowPrivate: boolean; selfService?: boolean },
+) {
   const checked = checkWebhookUrl(input.url, { allowPrivate: options.allowPrivate });
   if (!checked.ok) throw new HttpError(422, 'invalid_field', checked.message, { field: 'url' });
   return runChange(ctx, async (tx) => {
@@ -104,9 +128,21 @@ export function createWebhook(ctx: ChangeContext, input: WebhookInput, options: 
     const description = input.description ? stripControlCharacters(input.description) : null;
     const [row] = await tx
       .insert(webhookEndpoints)
-      .values({ id: newId(), url: checked.url, secret, events: input.events, description, selfService: options.selfService ?? false, createdBy: ctx.actor.id, createdAt: ctx.now })
+      .values({
+        id: newId(),
+        url: checked.url,
+        secret,
+        events: input.events,
+        description,
+        selfService: options.selfService ?? false,
+        createdBy: ctx.actor.id,
+        createdAt: ctx.now,
+      })
       .returning();
-    return { value: { ...webhookResource(row!), secret }, audit: [{ action: 'webhook.create', entityType: 'webhook', entityId: row!.id, after: auditedWebhook(row!) }] };
+    return {
+      value: { ...webhookResource(row!), secret },
+      audit: [{ action: 'webhook.create', entityType: 'webhook', entityId: row!.id, after: auditedWebhook(row!) }],
+    };
   });
 }
 
@@ -122,7 +158,10 @@ export function deleteWebhook(ctx: ChangeContext, id: string) {
   return runChange(ctx, async (tx) => {
     const current = await lockEndpoint(tx, id);
     await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
-    return { value: null, audit: [{ action: 'webhook.delete', entityType: 'webhook', entityId: id, before: auditedWebhook(current) }] };
+    return {
+      value: null,
+      audit: [{ action: 'webhook.delete', entityType: 'webhook', entityId: id, before: auditedWebhook(current) }],
+    };
   });
 }
 
@@ -135,7 +174,18 @@ export function reenableWebhook(ctx: ChangeContext, id: string) {
       .set({ quarantinedAt: null, quarantineReason: null, consecutiveFailures: 0 })
       .where(eq(webhookEndpoints.id, id))
       .returning();
-    return { value: webhookResource(row!), audit: [{ action: 'webhook.reenable', entityType: 'webhook', entityId: id, before: auditedWebhook(current), after: auditedWebhook(row!) }] };
+    return {
+      value: webhookResource(row!),
+      audit: [
+        {
+          action: 'webhook.reenable',
+          entityType: 'webhook',
+          entityId: id,
+          before: auditedWebhook(current),
+          after: auditedWebhook(row!),
+        },
+      ],
+    };
   });
 }
 
@@ -143,7 +193,8 @@ export function reenableWebhook(ctx: ChangeContext, id: string) {
 export function sendTestWebhook(ctx: ChangeContext, id: string) {
   return runChange(ctx, async (tx) => {
     const current = await lockEndpoint(tx, id);
-    if (current.quarantinedAt) throw new HttpError(409, 'webhook_inactive', 'the webhook is quarantined; re-enable it first');
+    if (current.quarantinedAt)
+      throw new HttpError(409, 'webhook_inactive', 'the webhook is quarantined; re-enable it first');
     await enqueueTestWebhook(tx, id, ctx.now);
     const value = webhookResource(current);
     return { value, audit: [{ action: 'webhook.test', entityType: 'webhook', entityId: id }] };
@@ -151,9 +202,21 @@ export function sendTestWebhook(ctx: ChangeContext, id: string) {
 }
 
 /** The endpoint a visitor's removal link names, if the link is genuine. */
-export async function findWebhookForRemoval(db: Queryable, id: string, token: string): Promise<{ id: string; url: string } | null> {
+export async function findWebhookForRemoval(
+  db: Queryable,
+  id: string,
+  token: string,
+): Promise<{ id: string; url: string } | null> {
   if (!isId(id)) return null;
-  const [row] = await db.select({ id: webhookEndpoints.id, url: webhookEndpoints.url, secret: webhookEndpoints.secret, selfService: webhookEndpoints.selfService }).from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+  const [row] = await db
+    .select({
+      id: webhookEndpoints.id,
+      url: webhookEndpoints.url,
+      secret: webhookEndpoints.secret,
+      selfService: webhookEndpoints.selfService,
+    })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.id, id));
   if (!row || !row.selfService || !isRemovalToken(row.secret, row.id, token)) return null;
   return { id: row.id, url: row.url };
 }

@@ -1,10 +1,20 @@
 import { listOf, textOf, type FormInput } from '../forms/form-fields.ts';
 import { formErrorOf, type FormError } from '../forms/form-state.ts';
 import type { HeraldServices } from '../services.ts';
-import { activeVisitorWebhooks, createWebhook, VISITOR_ACTOR, visitorWebhooksEnabled, WebhookInput } from './manage-webhooks.ts';
+import {
+  activeVisitorWebhooks,
+  createWebhook,
+  VISITOR_ACTOR,
+  visitorWebhooksEnabled,
+  WebhookInput,
+} from './manage-webhooks.ts';
 
 export function formToWebhookInput(form: FormInput): WebhookInput {
-  return WebhookInput.parse({ url: textOf(form, 'url'), events: listOf(form, 'events'), description: textOf(form, 'description').trim() || null });
+  return WebhookInput.parse({
+    url: textOf(form, 'url'),
+    events: listOf(form, 'events'),
+    description: textOf(form, 'description').trim() || null,
+  });
 }
 
 export type VisitorWebhookResult =
@@ -30,19 +40,31 @@ const hostOf = (url: string) => {
  * registered over and over under other paths), a cap on visitors' endpoints, and never a
  * private address, whatever HERALD_WEBHOOKS_ALLOW_PRIVATE says (that is for the admins' own receivers).
  */
-export async function submitVisitorWebhook(herald: HeraldServices, form: FormInput, clientIp: string): Promise<VisitorWebhookResult> {
+export async function submitVisitorWebhook(
+  herald: HeraldServices,
+  form: FormInput,
+  clientIp: string,
+): Promise<VisitorWebhookResult> {
   if (!(await visitorWebhooksEnabled(herald.db))) return { result: 'disabled' };
   const now = herald.now();
   try {
     const input = formToWebhookInput(form);
     const limit = herald.notify.limiter.check(`webhook:${hostOf(input.url)}`, clientIp, now.getTime());
-    if (limit.ipBlockedForMs > 0) return { result: 'limited', retryAfterSeconds: Math.ceil(limit.ipBlockedForMs / 1000) };
-    if (limit.addressOverLimit || (await activeVisitorWebhooks(herald.db)) >= MAX_VISITOR_WEBHOOKS) return { result: 'limited', retryAfterSeconds: 3600 };
-    const { value } = await createWebhook({ db: herald.db, actor: VISITOR_ACTOR, now }, input, { allowPrivate: false, selfService: true });
+    if (limit.ipBlockedForMs > 0)
+      return { result: 'limited', retryAfterSeconds: Math.ceil(limit.ipBlockedForMs / 1000) };
+    if (limit.addressOverLimit || (await activeVisitorWebhooks(herald.db)) >= MAX_VISITOR_WEBHOOKS)
+      return { result: 'limited', retryAfterSeconds: 3600 };
+    const { value } = await createWebhook({ db: herald.db, actor: VISITOR_ACTOR, now }, input, {
+      allowPrivate: false,
+      selfService: true,
+    });
     return { result: 'created', url: value.url, secret: value.secret };
   } catch (error) {
     const formError = formErrorOf(error, 'webhook');
-    if (formError.status >= 500) herald.log.error('visitor webhook registration failed', { error: error instanceof Error ? error.message : String(error) });
+    if (formError.status >= 500)
+      herald.log.error('visitor webhook registration failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     return { result: 'invalid', error: formError };
   }
 }

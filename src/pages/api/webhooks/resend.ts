@@ -12,7 +12,12 @@ export const POST: APIRoute = async ({ request, locals }) => {
     // At most BODY_LIMITS.inboundWebhook: the server refuses a larger body before this runs.
     const body = await request.text();
     const header = (name: string) => request.headers.get(name);
-    verifyWebhookSignature(secret, { id: header('svix-id'), timestamp: header('svix-timestamp'), signature: header('svix-signature') }, body, herald.now());
+    verifyWebhookSignature(
+      secret,
+      { id: header('svix-id'), timestamp: header('svix-timestamp'), signature: header('svix-signature') },
+      body,
+      herald.now(),
+    );
     return json(await applyResendEvent(herald.db, body, herald.now()));
   } catch (error) {
     return errorResponse(error);

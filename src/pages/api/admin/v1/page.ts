@@ -3,5 +3,7 @@ import { getSettings, SettingsPatch, updateSettings } from '../../../../server/s
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald }) => getSettings(herald.db));
 
-export const PATCH = apiRoute({ role: 'admin', body: SettingsPatch, wrapper: 'page' }, ({ change, input }) => updateSettings(change, input));
+export const PATCH = apiRoute({ role: 'admin', body: SettingsPatch, wrapper: 'page' }, ({ change, input }) =>
+  updateSettings(change, input),
+);
 export const PUT = PATCH;

@@ -11,7 +11,9 @@ export const POST: APIRoute = async ({ request, locals }) => {
     const herald = services(locals);
     const input = LoginInput.parse(await readJsonBody(request));
     const session = await logIn(herald, input, requestClientAddress(locals));
-    return json({ user: session.user, expires_at: session.expiresAt.toISOString() }, 200, { 'set-cookie': sessionCookie(session.token, session.expiresAt, herald.secureCookies) });
+    return json({ user: session.user, expires_at: session.expiresAt.toISOString() }, 200, {
+      'set-cookie': sessionCookie(session.token, session.expiresAt, herald.secureCookies),
+    });
   } catch (error) {
     return errorResponse(error);
   }
@@ -20,7 +22,8 @@ export const POST: APIRoute = async ({ request, locals }) => {
 export const GET: APIRoute = ({ locals }) => {
   try {
     const principal = requirePrincipal(locals, 'viewer');
-    const { sessionToken: _secret, ...visible } = principal.kind === 'user' ? principal : { ...principal, sessionToken: undefined };
+    const { sessionToken: _secret, ...visible } =
+      principal.kind === 'user' ? principal : { ...principal, sessionToken: undefined };
     return json({ principal: visible });
   } catch (error) {
     return errorResponse(error);

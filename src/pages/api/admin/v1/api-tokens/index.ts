@@ -3,4 +3,7 @@ import { createToken, listTokens, TokenInput } from '../../../../../server/token
 
 export const GET = apiRoute({ role: 'admin' }, ({ herald }) => listTokens(herald.db));
 
-export const POST = apiRoute({ role: 'admin', body: TokenInput, wrapper: 'api_token', status: 201 }, ({ change, input }) => createToken(change, input));
+export const POST = apiRoute(
+  { role: 'admin', body: TokenInput, wrapper: 'api_token', status: 201 },
+  ({ change, input }) => createToken(change, input),
+);

@@ -4,4 +4,7 @@ import { createGroup, listGroups } from '../../../../../server/components/manage
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald }) => listGroups(herald.db));
 
-export const POST = apiRoute({ role: 'editor', body: GroupInput, wrapper: 'component_group', status: 201 }, ({ change, input }) => createGroup(change, input));
+export const POST = apiRoute(
+  { role: 'editor', body: GroupInput, wrapper: 'component_group', status: 201 },
+  ({ change, input }) => createGroup(change, input),
+);

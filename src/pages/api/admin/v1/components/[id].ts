@@ -4,7 +4,12 @@ import { deleteComponent, getComponent, updateComponent } from '../../../../../s
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald, params }) => getComponent(herald.db, params.id!));
 
-export const PATCH = apiRoute({ role: 'editor', body: ComponentPatch, wrapper: 'component' }, ({ change, params, input }) => updateComponent(change, params.id!, input));
+export const PATCH = apiRoute(
+  { role: 'editor', body: ComponentPatch, wrapper: 'component' },
+  ({ change, params, input }) => updateComponent(change, params.id!, input),
+);
 export const PUT = PATCH;
 
-export const DELETE = apiRoute({ role: 'editor' }, ({ change, params, ifMatch }) => deleteComponent(change, params.id!, ifMatch));
+export const DELETE = apiRoute({ role: 'editor' }, ({ change, params, ifMatch }) =>
+  deleteComponent(change, params.id!, ifMatch),
+);

@@ -4,4 +4,7 @@ import { createComponent, listComponents } from '../../../../../server/component
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald }) => listComponents(herald.db));
 
-export const POST = apiRoute({ role: 'editor', body: ComponentInput, wrapper: 'component', status: 201 }, ({ change, input }) => createComponent(change, input));
+export const POST = apiRoute(
+  { role: 'editor', body: ComponentInput, wrapper: 'component', status: 201 },
+  ({ change, input }) => createComponent(change, input),
+);

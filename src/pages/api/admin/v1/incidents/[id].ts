@@ -5,7 +5,12 @@ import { deleteIncident, patchIncident } from '../../../../../server/incidents/m
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald, params }) => getIncident(herald.db, params.id!));
 
-export const PATCH = apiRoute({ role: 'editor', body: IncidentPatch, wrapper: 'incident' }, ({ change, params, input }) => patchIncident(change, params.id!, input));
+export const PATCH = apiRoute(
+  { role: 'editor', body: IncidentPatch, wrapper: 'incident' },
+  ({ change, params, input }) => patchIncident(change, params.id!, input),
+);
 export const PUT = PATCH;
 
-export const DELETE = apiRoute({ role: 'editor' }, ({ change, params, ifMatch }) => deleteIncident(change, params.id!, ifMatch));
+export const DELETE = apiRoute({ role: 'editor' }, ({ change, params, ifMatch }) =>
+  deleteIncident(change, params.id!, ifMatch),
+);

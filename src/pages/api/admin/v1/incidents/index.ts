@@ -3,6 +3,11 @@ import { IncidentCreateInput, IncidentQuery } from '../../../../../server/incide
 import { listIncidents } from '../../../../../server/incidents/incident-queries.ts';
 import { createIncident } from '../../../../../server/incidents/manage-incidents.ts';
 
-export const GET = apiRoute({ role: 'viewer' }, ({ herald, url }) => listIncidents(herald.db, IncidentQuery.parse(Object.fromEntries(url.searchParams))));
+export const GET = apiRoute({ role: 'viewer' }, ({ herald, url }) =>
+  listIncidents(herald.db, IncidentQuery.parse(Object.fromEntries(url.searchParams))),
+);
 
-export const POST = apiRoute({ role: 'editor', body: IncidentCreateInput, wrapper: 'incident', status: 201 }, ({ change, input }) => createIncident(change, input));
+export const POST = apiRoute(
+  { role: 'editor', body: IncidentCreateInput, wrapper: 'incident', status: 201 },
+  ({ change, input }) => createIncident(change, input),
+);

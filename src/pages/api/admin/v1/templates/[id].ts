@@ -4,7 +4,12 @@ import { deleteTemplate, getTemplate, updateTemplate } from '../../../../../serv
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald, params }) => getTemplate(herald.db, params.id!));
 
-export const PATCH = apiRoute({ role: 'editor', body: TemplatePatch, wrapper: 'template' }, ({ change, params, input }) => updateTemplate(change, params.id!, input));
+export const PATCH = apiRoute(
+  { role: 'editor', body: TemplatePatch, wrapper: 'template' },
+  ({ change, params, input }) => updateTemplate(change, params.id!, input),
+);
 export const PUT = PATCH;
 
-export const DELETE = apiRoute({ role: 'editor' }, ({ change, params, ifMatch }) => deleteTemplate(change, params.id!, ifMatch));
+export const DELETE = apiRoute({ role: 'editor' }, ({ change, params, ifMatch }) =>
+  deleteTemplate(change, params.id!, ifMatch),
+);

@@ -4,4 +4,7 @@ import { createTemplate, listTemplates } from '../../../../../server/templates/m
 
 export const GET = apiRoute({ role: 'viewer' }, ({ herald }) => listTemplates(herald.db));
 
-export const POST = apiRoute({ role: 'editor', body: TemplateInput, wrapper: 'template', status: 201 }, ({ change, input }) => createTemplate(change, input));
+export const POST = apiRoute(
+  { role: 'editor', body: TemplateInput, wrapper: 'template', status: 201 },
+  ({ change, input }) => createTemplate(change, input),
+);

@@ -3,4 +3,6 @@ import { createUser, listUsers, UserInput } from '../../../../../server/users/ma
 
 export const GET = apiRoute({ role: 'admin' }, ({ herald }) => listUsers(herald.db));
 
-export const POST = apiRoute({ role: 'admin', body: UserInput, wrapper: 'user', status: 201 }, ({ change, input }) => createUser(change, input));
+export const POST = apiRoute({ role: 'admin', body: UserInput, wrapper: 'user', status: 201 }, ({ change, input }) =>
+  createUser(change, input),
+);

@@ -4,6 +4,7 @@ import { createWebhook, listWebhooks, WebhookInput } from '../../../../../server
 export const GET = apiRoute({ role: 'admin' }, ({ herald }) => listWebhooks(herald.db));
 
 /** The answer carries the signing secret, once. */
-export const POST = apiRoute({ role: 'admin', body: WebhookInput, wrapper: 'webhook', status: 201 }, ({ herald, change, input }) =>
-  createWebhook(change, input, { allowPrivate: herald.notify.webhooksAllowPrivate }),
+export const POST = apiRoute(
+  { role: 'admin', body: WebhookInput, wrapper: 'webhook', status: 201 },
+  ({ herald, change, input }) => createWebhook(change, input, { allowPrivate: herald.notify.webhooksAllowPrivate }),
 );
