@@ -3,7 +3,13 @@ import path from 'node:path';
 import { readAtOneMoment, type Database } from '../db/client.ts';
 import { loadChanges, loadSnapshot } from '../db/snapshot-queries.ts';
 import { sameUptimeEvents, todayStandsStill } from '../domain/page-uptime.ts';
-import { advanceSnapshot, findIncident, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
+import {
+  advanceSnapshot,
+  findIncident,
+  publicComponents,
+  type IncidentView,
+  type Snapshot,
+} from '../domain/snapshot.ts';
 import type { Logger } from '../infra/log.ts';
 import { availableParallelism } from 'node:os';
 import type { AstroHandler } from './astro-handler.ts';
@@ -12,6 +18,7 @@ import {
   forEachRoute,
   FULL_PUBLISH_BATCH,
   inBatches,
+  renderExisting,
   renderIntoLiveTree,
   renderIntoNewTree,
   renderPublicRoute,
@@ -20,6 +27,7 @@ import { RenderThread, RenderThreadLost } from './render-thread.ts';
 import {
   affectedRoutes,
   allPublicRoutes,
+  componentRoutes,
   historyRoute,
   incidentRoute,
   inEveryLanguage,
@@ -38,6 +46,7 @@ import {
   swapSiteDirectory,
   TreeWriter,
   writeFileAtomic,
+  writeFileIfChanged,
   writeTreeRevision,
 } from './site-directory.ts';
 
@@ -97,6 +106,10 @@ const DEFER_MS = 100;
 const DEFERRED_SLICE = 6;
 /** ...and a change publish takes along those left waiting longer than this. */
 const MAX_DEFER_MS = 2000;
+/** A site-wide change's sweep renders this many routes per job on the render thread... */
+const SWEEP_SLICE_THREAD = 64;
+/** ...and this many at a time on this thread, between changes, when there is no render thread. */
+const SWEEP_SLICE_HERE = 12;
 /** A deferred render that failed is tried again after this, change or no change. */
 const DEFERRED_RETRY_MS = 5000;
 /**
@@ -173,12 +186,21 @@ export interface ChangeScope {
    * that show component statuses re-render, incident pages and history do not.
    */
   componentIds?: readonly string[];
-  /** Anything else (names, groups, order, settings): re-render everything. */
+  /**
+   * Something any page may show changed (a component's or group's name, grouping, order or
+   * visibility; the page's name, colours or links): the pages visitors watch first (the
+   * index, /api/v2, widget data, badges, the embed card) publish at once, as for any change;
+   * then the pages naming the components in `componentIds`, then every other page, in the
+   * background (see the sweep), while later changes go first.
+   */
+  siteWide?: boolean;
+  /** Anything that moves routes or cached figures (a deletion, the default language, the time zone): a full publish. */
   everything?: boolean;
 }
 
 interface PendingWork {
   full: boolean;
+  siteWide: boolean;
   incidentIds: Set<string>;
   componentIds: Set<string>;
   waiters: Array<{ resolve: (r: PublishResult) => void; reject: (e: unknown) => void }>;
@@ -211,6 +233,16 @@ export class Publisher {
   #deferredDue = false;
   /** When the oldest deferred route was left for later (performance.now()). */
   #deferredSince: number | null = null;
+  /**
+   * The background sweep of a site-wide change: every route, the pages naming what changed
+   * first, rendered a slice at a time from the newest snapshot, while changes go first.
+   */
+  #sweep = new Map<string, PublicRoute>();
+  #sweeping: Promise<void> | null = null;
+  /** Bumped by a full publish: a sweep slice rendered before it is thrown away. */
+  #sweepGeneration = 0;
+  /** Routes other publishes wrote while a sweep slice rendered: its older bytes must not replace theirs. */
+  #writtenSince = new Set<string>();
   #failures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -239,6 +271,7 @@ export class Publisher {
   publishChange(scope: ChangeScope): Promise<PublishResult> {
     return this.#enqueue({
       full: scope.everything ?? false,
+      siteWide: scope.siteWide ?? false,
       incidentIds: scope.incidentIds,
       componentIds: scope.componentIds,
     });
@@ -246,20 +279,28 @@ export class Publisher {
 
   /** Resolves once no publish is queued or running (for graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.#running || this.#deferTimer) {
+    while (this.#running || this.#deferTimer || this.#sweeping) {
       if (this.#running) await this.#running.catch(() => {});
+      else if (this.#sweeping) await this.#sweeping;
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await this.#pruning;
   }
 
+  /** Routes a site-wide change left to the background sweep, not yet rendered. */
+  get sweepBacklog(): number {
+    return this.#sweep.size;
+  }
+
   #enqueue(request: {
     full: boolean;
+    siteWide?: boolean;
     incidentIds?: readonly string[];
     componentIds?: readonly string[];
   }): Promise<PublishResult> {
-    this.#pending ??= { full: false, incidentIds: new Set(), componentIds: new Set(), waiters: [] };
+    this.#pending ??= { full: false, siteWide: false, incidentIds: new Set(), componentIds: new Set(), waiters: [] };
     this.#pending.full ||= request.full;
+    this.#pending.siteWide ||= request.siteWide ?? false;
     for (const id of request.incidentIds ?? []) this.#pending.incidentIds.add(id);
     for (const id of request.componentIds ?? []) this.#pending.componentIds.add(id);
     const result = new Promise<PublishResult>((resolve, reject) => this.#pending!.waiters.push({ resolve, reject }));
@@ -282,7 +323,7 @@ export class Publisher {
           const result =
             work.full || !live || !this.#held
               ? await this.#publishFull()
-              : await this.#publishIncremental(live, this.#held, work.incidentIds, work.componentIds);
+              : await this.#publishIncremental(live, this.#held, work);
           this.#status = {
             revision: result.revision,
             publishedAt: this.#now(),
@@ -341,19 +382,14 @@ export class Publisher {
     const routes = [...this.#deferred.values()].slice(0, DEFERRED_SLICE);
     for (const route of routes) this.#deferred.delete(route.path);
     if (this.#deferred.size === 0) this.#clearDeferred();
+    if (this.#sweeping) for (const route of routes) this.#writtenSince.add(route.path);
     try {
-      const written = () =>
-        this.#announce({
-          revision: snapshot.revision,
-          siteDir: dir,
-          kind: 'files',
-          written: routes.filter((route) => routeExists(snapshot, route)).map((route) => route.file),
-          removed: [],
-        });
+      const announce = (written: string[]) =>
+        this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'files', written, removed: [] });
       if (this.#thread && this.#threadHolds === snapshot.revision) {
         try {
-          await this.#thread.run({ type: 'render', revision: snapshot.revision, routes, dir });
-          return written();
+          const { written = [] } = await this.#thread.run({ type: 'render', revision: snapshot.revision, routes, dir });
+          return announce(written);
         } catch (error) {
           // A page that fails to render is retried like one failing here; a lost thread hands its work to this one.
           if (!(error instanceof RenderThreadLost)) throw error;
@@ -363,8 +399,7 @@ export class Publisher {
           });
         }
       }
-      await renderIntoLiveTree(this.#options.handler, this.#options.siteUrl, snapshot, routes, dir);
-      written();
+      announce(await renderIntoLiveTree(this.#options.handler, this.#options.siteUrl, snapshot, routes, dir));
     } catch (error) {
       for (const route of routes) this.#deferred.set(route.path, route);
       this.#deferredDue = false;
@@ -399,6 +434,7 @@ export class Publisher {
     this.#retryTimer = setTimeout(() => {
       this.#enqueue({
         full: work.full,
+        siteWide: work.siteWide,
         incidentIds: [...work.incidentIds],
         componentIds: [...work.componentIds],
       }).catch(() => {});
@@ -413,6 +449,8 @@ export class Publisher {
   /** Stops retries and the render thread; the publisher may not be used afterwards. */
   async close(): Promise<void> {
     this.#closed = true;
+    // A sweep left unfinished is done by the next start's full publish.
+    this.#sweep.clear();
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#deferTimer);
     this.#deferTimer = undefined;
@@ -426,6 +464,9 @@ export class Publisher {
     // The snapshot held so far goes before the next one is read, here and on the render
     // thread: holding both raised the peak by two snapshots (about 120 MB at 10,000 incidents).
     this.#held = null;
+    // The fresh tree has every route: a sweep under way is done.
+    this.#sweep.clear();
+    this.#sweepGeneration++;
     if (this.#threadHolds !== null) void this.#thread?.run({ type: 'release' }).catch(() => {});
     this.#threadHolds = null;
     const snapshot = await readAtOneMoment(db, (tx) =>
@@ -523,8 +564,7 @@ export class Publisher {
   async #publishIncremental(
     dir: string,
     previous: Snapshot,
-    incidentIds: ReadonlySet<string>,
-    componentIds: ReadonlySet<string>,
+    { incidentIds, componentIds, siteWide }: Pick<PendingWork, 'incidentIds' | 'componentIds' | 'siteWide'>,
   ): Promise<PublishResult> {
     const started = performance.now();
     const { db, siteUrl } = this.#options;
@@ -571,9 +611,14 @@ export class Publisher {
       if (readTreeRevision(dir) > snapshot.revision)
         return publishResult('incremental', snapshot.revision, dir, started);
       const renderedMs = performance.now() - started;
-      for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
+      for (const [route, body] of rendered) {
+        writeFileAtomic(path.join(dir, route.file), body);
+        if (this.#sweeping) this.#writtenSince.add(route.path);
+        this.#sweep.delete(route.path);
+      }
       writeTreeRevision(dir, snapshot.revision);
       const removed = await this.#removeGone(dir, previous, snapshot, incidentIds);
+      if (siteWide) this.#queueSweep(snapshot, componentIds, new Set(rendered.map(([route]) => route.path)));
       this.#announce({
         revision: snapshot.revision,
         siteDir: dir,
@@ -607,6 +652,78 @@ export class Publisher {
   }
 
   /**
+   * Leaves every route of the site to the background sweep, but those just written: the
+   * pages naming the components the change is about first (incident pages in the default
+   * language), then the rest in the order of a full publish (the default language first).
+   */
+  #queueSweep(snapshot: Snapshot, componentIds: ReadonlySet<string>, written: ReadonlySet<string>): void {
+    const naming = snapshot.incidents
+      .filter((incident) => incident.componentIds.some((id) => componentIds.has(id)))
+      .map((incident) => incidentRoute(incident.id));
+    for (const route of [...naming, ...allPublicRoutes(snapshot)])
+      if (!written.has(route.path) && !this.#deferred.has(route.path)) this.#sweep.set(route.path, route);
+    this.#sweeping ??= this.#runSweep().finally(() => {
+      this.#sweeping = null;
+    });
+  }
+
+  /**
+   * Renders the sweep a slice at a time from the newest snapshot: on the render thread when it
+   * holds that snapshot (while this thread publishes any change that comes meanwhile), else
+   * here in smaller slices, each started only when no publish is running. This thread writes
+   * each slice in one synchronous run, but not over a route a publish wrote meanwhile, and
+   * only the files whose bytes changed (most pages do not show a renamed component).
+   */
+  async #runSweep(): Promise<void> {
+    const generation = this.#sweepGeneration;
+    while (this.#sweep.size > 0 && generation === this.#sweepGeneration && !this.#closed) {
+      while (this.#running) await this.#running.catch(() => {});
+      const snapshot = this.#held;
+      const dir = await currentSiteDirectory(this.#options.dataDir);
+      if (!snapshot || !dir || generation !== this.#sweepGeneration) return;
+      const onThread = this.#thread !== null && this.#threadHolds === snapshot.revision;
+      const routes = [...this.#sweep.values()].slice(0, onThread ? SWEEP_SLICE_THREAD : SWEEP_SLICE_HERE);
+      for (const route of routes) this.#sweep.delete(route.path);
+      this.#writtenSince.clear();
+      let bodies: Array<[string, Uint8Array]>;
+      try {
+        bodies = onThread
+          ? ((await this.#thread!.run({ type: 'bodies', revision: snapshot.revision, routes })).bodies ?? [])
+          : (await renderExisting(this.#options.handler, this.#options.siteUrl, snapshot, routes)).map(
+              ([route, body]): [string, Uint8Array] => [route.path, body],
+            );
+      } catch (error) {
+        if (generation !== this.#sweepGeneration) return;
+        for (const route of routes) if (!this.#sweep.has(route.path)) this.#sweep.set(route.path, route);
+        if (error instanceof RenderThreadLost) {
+          this.#threadHolds = null;
+          continue;
+        }
+        this.#options.log.warn('could not render pages of a site-wide change; trying again shortly', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, DEFERRED_RETRY_MS).unref());
+        continue;
+      }
+      if (generation !== this.#sweepGeneration || (await currentSiteDirectory(this.#options.dataDir)) !== dir) return;
+      const files = new Map(routes.map((route) => [route.path, route.file]));
+      const written = bodies
+        .filter(([route]) => !this.#writtenSince.has(route))
+        .map(([route, body]) => [files.get(route)!, body] as const)
+        .filter(([file, body]) => writeFileIfChanged(path.join(dir, file), body))
+        .map(([file]) => file);
+      if (written.length > 0)
+        this.#announce({
+          revision: this.#held?.revision ?? snapshot.revision,
+          siteDir: dir,
+          kind: 'files',
+          written,
+          removed: [],
+        });
+    }
+  }
+
+  /**
    * Takes down the pages a change made obsolete, in every language: a deleted incident's, history pages past the last.
    */
   async #removeGone(
@@ -618,9 +735,15 @@ export class Publisher {
     const gone: PublicRoute[] = [];
     for (let n = historyPageCount(snapshot) + 1; n <= historyPageCount(previous); n++) gone.push(historyRoute(n));
     for (const id of incidentIds) if (!findIncident(snapshot, id)) gone.push(incidentRoute(id));
-    const removed = gone
-      .flatMap((route) => inEveryLanguage(snapshot, route))
-      .map((copy) => `${path.dirname(copy.file)}/`);
+    // A component hidden since: its badge and feeds go (a deleted one goes with a full publish).
+    const shown = new Set(publicComponents(snapshot).map((component) => component.id));
+    for (const component of publicComponents(previous))
+      if (!shown.has(component.id)) gone.push(...componentRoutes(component.id));
+    const removed = [
+      ...new Set(
+        gone.flatMap((route) => inEveryLanguage(snapshot, route)).map((copy) => `${path.dirname(copy.file)}/`),
+      ),
+    ];
     for (const directory of removed) await rm(path.join(dir, directory), { recursive: true, force: true });
     return removed;
   }

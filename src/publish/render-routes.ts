@@ -5,7 +5,7 @@ import { addInlineScriptHashes } from './content-security-policy.ts';
 import { NOT_FOUND_ROUTE, pagePathOf, routeExists, type PublicRoute } from './routes.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { forEachConcurrently } from './site-files.ts';
-import { readTreeRevision, writeFileAtomic, type TreeWriter } from './site-directory.ts';
+import { readTreeRevision, writeFileIfChanged, type TreeWriter } from './site-directory.ts';
 
 /**
  * Astro's rendering yields to the event loop between steps; with several routes in
@@ -79,10 +79,27 @@ export async function renderPublicRoute(
   return Buffer.from(addInlineScriptHashes(rendered.body.toString('utf8')));
 }
 
+/** Renders the routes that still exist in the snapshot (a change's deferred routes may be gone by now). */
+export async function renderExisting(
+  handler: AstroHandler,
+  siteUrl: string,
+  snapshot: Snapshot,
+  routes: readonly PublicRoute[],
+): Promise<Array<readonly [PublicRoute, Buffer]>> {
+  const rendered: Array<readonly [PublicRoute, Buffer]> = [];
+  await forEachRoute(
+    routes.filter((route) => routeExists(snapshot, route)),
+    async (route) => {
+      rendered.push([route, await renderPublicRoute(handler, siteUrl, snapshot, route)]);
+    },
+  );
+  return rendered;
+}
+
 /**
- * Renders the routes that still exist in the snapshot and writes them into the live tree,
- * unless a newer change has published there meanwhile (its files stand). Nothing is written
- * when a render fails.
+ * Renders the routes that still exist in the snapshot and writes those whose bytes changed
+ * into the live tree, unless a newer change has published there meanwhile (its files stand).
+ * Nothing is written when a render fails. Returns the files written.
  */
 export async function renderIntoLiveTree(
   handler: AstroHandler,
@@ -90,12 +107,10 @@ export async function renderIntoLiveTree(
   snapshot: Snapshot,
   routes: readonly PublicRoute[],
   dir: string,
-): Promise<void> {
-  const rendered = await Promise.all(
-    routes
-      .filter((route) => routeExists(snapshot, route))
-      .map(async (route) => [route, await renderPublicRoute(handler, siteUrl, snapshot, route)] as const),
-  );
-  if (readTreeRevision(dir) > snapshot.revision) return;
-  for (const [route, body] of rendered) writeFileAtomic(path.join(dir, route.file), body);
+): Promise<string[]> {
+  const rendered = await renderExisting(handler, siteUrl, snapshot, routes);
+  if (readTreeRevision(dir) > snapshot.revision) return [];
+  return rendered
+    .filter(([route, body]) => writeFileIfChanged(path.join(dir, route.file), body))
+    .map(([route]) => route.file);
 }

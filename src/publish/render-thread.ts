@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RenderJob, RenderReply, RenderSetup } from './render-worker.ts';
+import type { RenderJob, RenderOutput, RenderReply, RenderSetup } from './render-worker.ts';
 
 /**
  * V8 sizes a thread's young generation by the machine's memory (128 MB on a 24 GB machine),
@@ -22,14 +22,14 @@ export class RenderThread {
   readonly #script: URL;
   #worker: Worker | null = null;
   #nextId = 0;
-  readonly #waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  readonly #waiting = new Map<number, { resolve: (output: RenderOutput) => void; reject: (error: Error) => void }>();
 
   constructor(setup: RenderSetup, script = new URL('./render-worker.ts', import.meta.url)) {
     this.#setup = setup;
     this.#script = script;
   }
 
-  run(job: RenderJob): Promise<void> {
+  run(job: RenderJob): Promise<RenderOutput> {
     const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -50,7 +50,7 @@ export class RenderThread {
       const waiter = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);
       if (this.#waiting.size === 0) worker.unref(); // an idle render thread must not keep the process alive
-      if (reply.ok) waiter?.resolve();
+      if (reply.ok) waiter?.resolve({ written: reply.written, bodies: reply.bodies });
       else waiter?.reject(reply.lost ? new RenderThreadLost(reply.message) : new Error(reply.message));
     });
     const fail = (cause: Error) => {

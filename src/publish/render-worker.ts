@@ -7,7 +7,7 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { advanceSnapshot, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { loadAstroHandler, type AstroHandler } from './astro-handler.ts';
-import { afterBatch, renderIntoLiveTree, renderIntoNewTree } from './render-routes.ts';
+import { afterBatch, renderExisting, renderIntoLiveTree, renderIntoNewTree } from './render-routes.ts';
 import type { PublicRoute } from './routes.ts';
 import { TreeWriter } from './site-directory.ts';
 
@@ -37,11 +37,21 @@ export type RenderJob =
       changed: IncidentView[];
       ids: string[];
     }
-  /** Render routes of the held snapshot (it must be at `revision`) into the live tree. */
-  | { type: 'render'; revision: number; routes: PublicRoute[]; dir: string };
+  /** Render routes of the held snapshot (it must be at `revision`) into the live tree; answers the files written. */
+  | { type: 'render'; revision: number; routes: PublicRoute[]; dir: string }
+  /** Render routes of the held snapshot and hand their bytes back: the main thread writes them (see the publisher's sweep). */
+  | { type: 'bodies'; revision: number; routes: PublicRoute[] };
+
+/** What a job answers: the files a 'render' wrote, the bytes a 'bodies' rendered (by route path). */
+export interface RenderOutput {
+  written?: string[];
+  bodies?: Array<[path: string, body: Uint8Array]>;
+}
 
 /** `lost`: the thread does not hold the snapshot the job needs (it must be handed one again). */
-export type RenderReply = { id: number } & ({ ok: true } | { ok: false; message: string; lost?: boolean });
+export type RenderReply = { id: number } & (
+  ({ ok: true } & RenderOutput) | { ok: false; message: string; lost?: boolean }
+);
 
 // Nothing here is urgent, while the main thread answers requests and renders what a change
 // makes visitors wait for: on two cores, this thread's work took turns with it, adding
@@ -69,21 +79,21 @@ class NotHeld extends Error {}
 const notHeld = (revision: number) =>
   new NotHeld(`the render thread holds revision ${held?.revision ?? 'none'}, not ${revision}`);
 
-async function run(job: RenderJob): Promise<void> {
+async function run(job: RenderJob): Promise<RenderOutput> {
   switch (job.type) {
     case 'full': {
       const snapshot = held;
       if (snapshot?.revision !== job.revision) throw notHeld(job.revision);
       await renderIntoNewTree(await astro(), setup.siteUrl, snapshot, job.routes, treeWriter(job.dir));
       afterBatch();
-      return;
+      return {};
     }
     case 'hold':
       held = job.snapshot;
-      return;
+      return {};
     case 'release':
       held = null;
-      return;
+      return {};
     case 'advance':
       if (held?.revision !== job.from) throw notHeld(job.from);
       held = advanceSnapshot(
@@ -92,11 +102,17 @@ async function run(job: RenderJob): Promise<void> {
         job.changed,
         job.ids,
       );
-      return;
+      return {};
     case 'render': {
       const snapshot = held;
       if (snapshot?.revision !== job.revision) throw notHeld(job.revision);
-      await renderIntoLiveTree(await astro(), setup.siteUrl, snapshot, job.routes, job.dir);
+      return { written: await renderIntoLiveTree(await astro(), setup.siteUrl, snapshot, job.routes, job.dir) };
+    }
+    case 'bodies': {
+      const snapshot = held;
+      if (snapshot?.revision !== job.revision) throw notHeld(job.revision);
+      const rendered = await renderExisting(await astro(), setup.siteUrl, snapshot, job.routes);
+      return { bodies: rendered.map(([route, body]) => [route.path, body]) };
     }
   }
 }
@@ -106,8 +122,8 @@ let previous: Promise<void> = Promise.resolve();
 parentPort?.on('message', ({ id, job }: { id: number; job: RenderJob }) => {
   previous = previous.then(async () => {
     try {
-      await run(job);
-      parentPort!.postMessage({ id, ok: true } satisfies RenderReply);
+      const output = await run(job);
+      parentPort!.postMessage({ id, ok: true, ...output } satisfies RenderReply);
     } catch (error) {
       parentPort!.postMessage({
         id,

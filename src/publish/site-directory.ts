@@ -33,6 +33,20 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, mode
   siteChanged();
 }
 
+/**
+ * writeFileAtomic, unless the file already holds exactly `content`: a re-render that changed
+ * nothing writes nothing, so nothing is uploaded or purged for it. Returns whether it wrote.
+ */
+export function writeFileIfChanged(file: string, content: Uint8Array): boolean {
+  try {
+    if (Buffer.from(content.buffer, content.byteOffset, content.byteLength).equals(readFileSync(file))) return false;
+  } catch {
+    // Not there yet (or unreadable): write it.
+  }
+  writeFileAtomic(file, content);
+  return true;
+}
+
 // Who is told, in this thread, that the live site's files may have changed: the file server
 // (static-files.ts), which otherwise trusts what it keeps in memory for a moment.
 const siteChangeListeners = new Set<() => void>();

@@ -4,11 +4,19 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, insertDataset } from '../../src/db/dataset.ts';
-import { components, incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
+import {
+  componentGroups,
+  components,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  siteState,
+} from '../../src/db/schema.ts';
 import { Publisher } from '../../src/publish/publisher.ts';
 import { RenderThread } from '../../src/publish/render-thread.ts';
 import { SYSTEM_ACTOR } from '../../src/server/change.ts';
-import { updateComponent } from '../../src/server/components/manage-components.ts';
+import { createComponent, updateComponent, updateGroup } from '../../src/server/components/manage-components.ts';
+import { updateSettings } from '../../src/server/settings/manage-settings.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/database.ts';
 import { builtHandler, DIST_DIR, SITE_URL } from '../helpers/site.ts';
@@ -170,4 +178,56 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
     expect(whole.get('incidents/equivalent01/index.html')?.toString()).toContain('A stuck queue.');
     expect(whole.has(`incidents/${old!.id}/index.html`)).toBe(false);
   }, 120_000);
+
+  it.each([
+    ['on the render thread', true],
+    ['on this thread alone', false],
+  ])(
+    'ends in the same files after site-wide changes published as changes, the rest swept in the background %s',
+    async (_where, renderThread) => {
+      const changing = await publisher({ renderThread });
+      await changing.publisher.publishAll();
+      const ctx = { db: database.db, actor: SYSTEM_ACTOR, now: NOW };
+      const shown = await database.db.select().from(components).where(eq(components.hidden, false));
+      const [group] = await database.db.select().from(componentGroups).limit(1);
+      const [named] = await database.db
+        .select({ id: incidentComponents.incidentId })
+        .from(incidentComponents)
+        .where(eq(incidentComponents.componentId, shown[0]!.id))
+        .limit(1);
+
+      // A rename: the index and the Statuspage JSON name it as soon as the change is published.
+      const renamed = await updateComponent(ctx, shown[0]!.id, { name: 'Payments Gateway' });
+      const result = await changing.publisher.publishChange(renamed.scope!);
+      expect(result.kind).toBe('incremental');
+      const index = await readFile(path.join(changing.site, 'index.html'), 'utf8');
+      const summary = JSON.parse(await readFile(path.join(changing.site, 'api/v2/summary.json'), 'utf8'));
+      expect(index).toContain('Payments Gateway');
+      expect(summary.components.find((c: { id: string }) => c.id === shown[0]!.id).name).toBe('Payments Gateway');
+      expect(changing.publisher.sweepBacklog).toBeGreaterThan(100);
+
+      // Meanwhile a hidden component, a regrouped one, a new one and the page's name.
+      const hidden = await updateComponent(ctx, shown[1]!.id, { hidden: true });
+      await changing.publisher.publishChange(hidden.scope!);
+      const regrouped = await updateGroup(ctx, group!.id, { name: 'Core platform', components: [shown[2]!.id] });
+      await changing.publisher.publishChange(regrouped.scope!);
+      const created = await createComponent(ctx, { name: 'Status webhooks' });
+      await changing.publisher.publishChange(created.scope!);
+      const settings = await updateSettings(ctx, { name: 'Acme Status', brand_color: '#0f766e' });
+      expect(settings.scope).toEqual({ siteWide: true });
+      await changing.publisher.publishChange(settings.scope!);
+      await changing.publisher.idle();
+      expect(changing.publisher.sweepBacklog).toBe(0);
+
+      const whole = await publisher();
+      await whole.publisher.publishAll();
+      const byChanges = await readTree(changing.site);
+      const fresh = await readTree(whole.site);
+      expect(differences(byChanges, fresh)).toEqual([]);
+      expect(fresh.has(`components/${shown[1]!.id}/badge.svg`)).toBe(false);
+      expect(fresh.get(`incidents/${named!.id}/index.html`)?.toString()).toContain('Payments Gateway');
+      expect(fresh.get('zh-TW/index.html')?.toString()).toContain('Acme Status');
+    },
+    180_000,
+  );
 });

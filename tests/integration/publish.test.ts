@@ -275,9 +275,14 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(summary.components.find((c: { id: string }) => c.id === component.id).status).toBe('major_outage');
     expect(await (await fetch(`${site.url}/components/${component.id}/badge.svg`)).text()).toMatch(/major outage/i);
 
+    // A rename may show on any page: published as a change (the index and the JSON at once),
+    // every other page in the background.
     const renamed = await updateComponent(ctx, component.id, { name: 'Renamed service' });
-    expect(renamed.scope).toEqual({ everything: true });
-    expect((await site.publisher.publishChange(renamed.scope!)).kind).toBe('full');
+    expect(renamed.scope).toEqual({ siteWide: true, componentIds: [component.id] });
+    expect((await site.publisher.publishChange(renamed.scope!)).kind).toBe('incremental');
+    expect(await (await fetch(`${site.url}/`)).text()).toContain('Renamed service');
+    const renamedSummary = await (await fetch(`${site.url}/api/v2/summary.json`)).json();
+    expect(renamedSummary.components.find((c: { id: string }) => c.id === component.id).name).toBe('Renamed service');
   });
 
   it('shows the latest five updates of an active incident on the index, and links to all of them', async () => {

@@ -17,8 +17,12 @@ export interface Positioned {
   version: number;
 }
 
-// Components and groups change what every public page shows, so each change re-renders all.
+// Components and groups can show on any public page. A name, grouping, order or visibility
+// change publishes site-wide: the pages visitors watch at once, the rest in the background
+// (see ChangeScope). A deletion takes the component's status history with it and publishes
+// everything afresh.
 const EVERYTHING = { everything: true } as const;
+const siteWide = (componentIds: readonly string[]) => ({ siteWide: true, componentIds }) as const;
 
 async function checkGroup(tx: Transaction, groupId: string | null | undefined): Promise<void> {
   if (!groupId) return;
@@ -69,7 +73,7 @@ export function createComponent(ctx: ChangeContext, input: ComponentInput) {
     const value = componentResource(row!);
     return {
       value,
-      scope: EVERYTHING,
+      scope: siteWide([id]),
       audit: [{ action: 'component.create', entityType: 'component', entityId: id, after: value }],
     };
   });
@@ -86,7 +90,7 @@ function componentUpdateScope(
   after: ReturnType<typeof componentResource>,
 ) {
   const changed = (Object.keys(after) as Array<keyof typeof after>).filter((field) => before[field] !== after[field]);
-  return changed.every((field) => PAGE_LEVEL_FIELDS.has(field)) ? { componentIds: [after.id] } : EVERYTHING;
+  return changed.every((field) => PAGE_LEVEL_FIELDS.has(field)) ? { componentIds: [after.id] } : siteWide([after.id]);
 }
 
 export function updateComponent(ctx: ChangeContext, id: string, patch: ComponentPatch) {
@@ -205,7 +209,7 @@ export function createGroup(ctx: ChangeContext, input: GroupInput) {
     const value = groupResource(row!, await memberIds(tx, id));
     return {
       value,
-      scope: EVERYTHING,
+      scope: siteWide(value.components),
       audit: [{ action: 'group.create', entityType: 'group', entityId: id, after: value }],
     };
   });
@@ -245,7 +249,7 @@ export function updateGroup(ctx: ChangeContext, id: string, patch: GroupPatch) {
     const value = groupResource(row!, await memberIds(tx, id));
     return {
       value,
-      scope: EVERYTHING,
+      scope: siteWide([...new Set([...before.components, ...value.components])]),
       audit: [{ action: 'group.update', entityType: 'group', entityId: id, before, after: value }],
     };
   });
@@ -287,7 +291,7 @@ export function repositionItems(ctx: ChangeContext, moves: readonly Positioned[]
     const after = moves.map(({ kind, id, position }) => ({ kind, id, position }));
     return {
       value: { moved: moves.length },
-      scope: moves.length > 0 ? EVERYTHING : undefined,
+      scope: moves.length > 0 ? siteWide(moves.filter((m) => m.kind === 'component').map((m) => m.id)) : undefined,
       audit: moves.length > 0 ? [{ action: 'components.reorder', entityType: 'component', entityId: null, after }] : [],
     };
   });
@@ -313,7 +317,7 @@ export function reorderTopLevel(ctx: ChangeContext, order: string[]) {
     }
     return {
       value: { order },
-      scope: EVERYTHING,
+      scope: siteWide([]),
       audit: [{ action: 'components.reorder', entityType: 'component', entityId: null, after: { order } }],
     };
   });

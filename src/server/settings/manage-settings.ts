@@ -109,7 +109,12 @@ export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
     const value = settingsResource(row!);
     return {
       value,
-      scope: { everything: true },
+      // The default language moves every route, the time zone every day of the history and
+      // uptime figures: a full publish. Anything else any page may show publishes site-wide.
+      scope:
+        value.default_language !== languageOr(current.defaultLanguage, 'en') || value.time_zone !== current.timeZone
+          ? { everything: true }
+          : { siteWide: true },
       audit: [
         {
           action: 'settings.update',
