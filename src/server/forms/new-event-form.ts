@@ -1,16 +1,23 @@
+import { allowedNextStatuses } from '../../domain/incident-lifecycle.ts';
 import { languageOr } from '../../domain/i18n/translator.ts';
-import type { Language } from '../../domain/vocabulary.ts';
+import type { IncidentView } from '../../domain/snapshot.ts';
+import { TEMPLATE_VARIABLE_HELP } from '../../domain/templates.ts';
+import { IMPACTS, type Language } from '../../domain/vocabulary.ts';
+import { createIncident } from '../incidents/manage-incidents.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
-import { textOf, type FormInput } from './form-fields.ts';
+import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
+import { sectionsOf } from './component-order.ts';
+import { textOf } from './form-fields.ts';
 import { formToIncidentInput, formToMaintenanceInput } from './incident-form.ts';
-import { formSettingsOf, readAdminSnapshot } from './incident-preview.ts';
+import { formSettingsOf, previewNewIncident, readAdminSnapshot } from './incident-preview.ts';
 import { chosenTemplate, fillRemainingVariables, templateFormValues, templateValues } from './template-fill.ts';
 
 // What the "new incident" and "schedule maintenance" pages know before the user types: the
 // page's settings, components and templates, and the snapshot a preview is drawn on. The same
 // load serves showing the form and turning a submit into the use case's input, so the
-// variables filled in on submit are the ones the form offered.
+// variables filled in on submit are the ones the form offered. Both pages' loaders and actions
+// (preview, publish) are at the end.
 
 export type NewEventKind = 'incident' | 'maintenance';
 
@@ -83,11 +90,7 @@ export function newEventForm(setup: NewEventSetup, kind: NewEventKind, method: s
 }
 
 /** A submitted form as the create use case's input, with the template variables it left filled in. */
-export async function newEventInput(
-  herald: HeraldServices,
-  kind: NewEventKind,
-  form: FormInput & Pick<FormData, 'keys'>,
-) {
+export async function newEventInput(herald: HeraldServices, kind: NewEventKind, form: PostedForm) {
   const setup = await loadNewEventSetup(herald, kind);
   const language = languageOr(textOf(form, 'template_language'), setup.settings.default_language);
   if (kind === 'incident') {
@@ -109,3 +112,70 @@ export async function newEventInput(
     ),
   };
 }
+
+/** The "new incident" page (src/pages/admin/incidents/new.astro): its setup and the form's first values. */
+export async function loadNewIncidentPage({ herald, method, url }: AdminViewer) {
+  const setup = await loadNewEventSetup(herald, 'incident');
+  return { ...setup, ...newEventForm(setup, 'incident', method, url) };
+}
+
+/** The "schedule maintenance" page (src/pages/admin/maintenances/new.astro), with its components in the order shown. */
+export async function loadNewMaintenancePage({ herald, method, url }: AdminViewer) {
+  const setup = await loadNewEventSetup(herald, 'maintenance');
+  return {
+    ...setup,
+    ...newEventForm(setup, 'maintenance', method, url),
+    sections: sectionsOf(setup.groups, setup.components),
+  };
+}
+
+/** Preview the event as its public page would show it, or publish it and go to its admin page. */
+function newEventActions(kind: NewEventKind): Record<string, FormAction<IncidentView>> {
+  return {
+    preview: {
+      role: 'editor',
+      key: () => kind,
+      run: async ({ herald, fields }) => {
+        const { setup, input } = await newEventInput(herald, kind, fields);
+        return { show: previewNewIncident(setup.snapshot, input), keepInput: true };
+      },
+    },
+    publish: {
+      role: 'editor',
+      key: () => kind,
+      run: async ({ herald, change, fields }) => {
+        const committed = await createIncident(change, (await newEventInput(herald, kind, fields)).input);
+        return { committed, to: `/admin/incidents/${committed.value.id}/` };
+      },
+    },
+  };
+}
+
+export const NEW_INCIDENT_ACTIONS = newEventActions('incident');
+export const NEW_MAINTENANCE_ACTIONS = newEventActions('maintenance');
+
+/** A new incident starts in one of these statuses, and may override its impact with any but "maintenance". */
+export const NEW_INCIDENT_STATUSES = allowedNextStatuses('incident', null);
+export const INCIDENT_IMPACTS = IMPACTS.filter((i) => i !== 'maintenance');
+
+/** The template variables, as the new-incident form's hint lists them. */
+export const TEMPLATE_VARIABLE_LIST = Object.keys(TEMPLATE_VARIABLE_HELP)
+  .map((v) => `{{${v}}}`)
+  .join(', ');
+
+export const NEW_INCIDENT_LABELS = {
+  name: 'Name',
+  status: 'Status',
+  impact_override: 'Impact',
+  next_update_in_minutes: 'Next update in',
+  body: 'Message',
+  deliver_notifications: 'Notify subscribers',
+};
+
+export const NEW_MAINTENANCE_LABELS = {
+  name: 'Name',
+  scheduled_for: 'Start',
+  scheduled_until: 'End',
+  component_ids: 'Components',
+  body: 'Message',
+};
