@@ -224,11 +224,80 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     console.log(
       `${driver}: full publish of ${full.files} files: ${(full.durationMs / 1000).toFixed(2)} s (${Math.round(full.durationMs / percentile(latencies, 50))}x the p50 change)`,
     );
+    await benchRenames(driver, base, headers, created.id, publisher, shows);
     server.closeAllConnections();
     server.close();
     await publisher.close();
     await rm(dataDir, { recursive: true, force: true });
   });
+}
+
+/**
+ * Component renames through the admin API (BENCH_RENAMES, 40), each followed by an incident
+ * update: the time until / and /api/v2/summary.json both show the new name, and until they
+ * show the update, while the renames' background sweeps of the other 30,000 pages run (they
+ * are not waited for: a comms lead renaming during an incident does not wait either). Then
+ * how long the last sweep took to finish.
+ */
+async function benchRenames(
+  driver: string,
+  base: string,
+  headers: Record<string, string>,
+  incidentId: string,
+  publisher: Publisher,
+  shows: (pathname: string, text: string) => Promise<boolean>,
+): Promise<void> {
+  const renames = Number(process.env.BENCH_RENAMES ?? 40);
+  const [component] = (await (await fetch(`${base}/api/admin/v1/components`, { headers })).json()) as Array<{
+    id: string;
+  }>;
+  const renamed: number[] = [];
+  const updated: number[] = [];
+  const backlog: number[] = [];
+  const visible = async (text: string) => {
+    while (!((await shows('/', text)) && (await shows('/api/v2/summary.json', text))))
+      await new Promise((r) => setImmediate(r));
+  };
+  for (let n = 0; n < renames; n++) {
+    const name = `Renamed ${n} ${Math.random().toString(36).slice(2, 8)}`;
+    let started = performance.now();
+    const response = await fetch(`${base}/api/admin/v1/components/${component!.id}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ name }),
+    });
+    if (response.status !== 200) throw new Error(`rename ${n} answered ${response.status}: ${await response.text()}`);
+    await visible(name);
+    renamed.push(performance.now() - started);
+    backlog.push(publisher.sweepBacklog);
+    await new Promise((r) => setTimeout(r, 200));
+    const text = `During a sweep ${n} ${Math.random().toString(36).slice(2)}`;
+    started = performance.now();
+    const posted = await fetch(`${base}/api/admin/v1/incidents/${incidentId}/updates`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ status: 'monitoring', body: text }),
+    });
+    if (posted.status !== 201) throw new Error(`update ${n} answered ${posted.status}: ${await posted.text()}`);
+    await visible(text);
+    updated.push(performance.now() - started);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const lastSweep = performance.now();
+  await publisher.idle();
+  const sweptMs = performance.now() - lastSweep;
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  renamed.sort((a, b) => a - b);
+  updated.sort((a, b) => a - b);
+  console.log(
+    `${driver}: component rename visible on / and /api/v2/summary.json (${renames} renames, the pages of each swept in the background): p50 ${ms(percentile(renamed, 50))}, p95 ${ms(percentile(renamed, 95))}, max ${ms(renamed.at(-1)!)} (target p95 < 200 ms)`,
+  );
+  console.log(
+    `${driver}: incident update visible while those sweeps ran: p50 ${ms(percentile(updated, 50))}, p95 ${ms(percentile(updated, 95))}, max ${ms(updated.at(-1)!)}; routes waiting in the sweep after each rename: median ${percentile(
+      backlog.sort((a, b) => a - b),
+      50,
+    )}; the last sweep finished ${(sweptMs / 1000).toFixed(1)} s after the last change`,
+  );
 }
 
 /**
