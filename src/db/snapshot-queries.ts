@@ -4,6 +4,7 @@ import type { IncidentView, PageInfo, Snapshot, UpdateView } from '../domain/sna
 import { DEFAULT_PARTIAL_OUTAGE_WEIGHT, type StatusChange } from '../domain/uptime.ts';
 import type { ComponentStatus } from '../domain/vocabulary.ts';
 import type { Queryable } from './client.ts';
+import { jsonColumn } from './sql-rows.ts';
 import {
   componentGroups,
   components,
@@ -196,8 +197,7 @@ export async function selectUpdates(db: Queryable, incidentIds?: readonly string
     })
     .from(t)
     .where(inArray(t.incidentId, incidentIds as string[]));
-  // PGlite parses json; postgres.js too, unless told otherwise: take either.
-  const list: unknown[][] = typeof row?.packed === 'string' ? JSON.parse(row.packed) : (row?.packed ?? []);
+  const list = jsonColumn<unknown[][] | null>(row?.packed ?? null) ?? [];
   return list.map(
     (values) =>
       Object.fromEntries(

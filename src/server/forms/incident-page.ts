@@ -2,7 +2,7 @@ import { defaultPostmortem } from '../../domain/postmortem.ts';
 import { allowedNextStatuses, isClosedStatus } from '../../domain/incident-lifecycle.ts';
 import { languageOr } from '../../domain/i18n/translator.ts';
 import type { IncidentView } from '../../domain/snapshot.ts';
-import { COMPONENT_STATUSES, IMPACTS, type Language } from '../../domain/vocabulary.ts';
+import { COMPONENT_STATUSES, type Language } from '../../domain/vocabulary.ts';
 import { deliveryCountsByUpdate } from '../../notify/enqueue.ts';
 import { notFound } from '../../infra/errors.ts';
 import { isId } from '../../infra/ids.ts';
@@ -15,6 +15,7 @@ import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
 import { textOf } from './form-fields.ts';
 import { formToDeletion, formToUpdateEdit, formToUpdateInput } from './incident-form.ts';
 import { formSettingsOf, previewUpdate, readAdminSnapshot } from './incident-preview.ts';
+import { INCIDENT_IMPACTS } from './new-event-form.ts';
 import { formToPostmortemInput, previewPostmortem } from './postmortem-form.ts';
 import { chosenTemplate, fillRemainingVariables, templateFormValues, templateValues } from './template-fill.ts';
 
@@ -105,7 +106,7 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
       affectedNames,
       overdue: !closed && view.nextUpdateDueAt !== null && view.nextUpdateDueAt.getTime() < now.getTime(),
       statuses: allowedNextStatuses(view.kind, view.status),
-      impacts: IMPACTS.filter((i) => i !== 'maintenance'),
+      impacts: INCIDENT_IMPACTS,
       componentStatuses:
         view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
       deliveryCounts: await deliveryCountsByUpdate(herald.db, view.id),
