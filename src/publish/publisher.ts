@@ -24,6 +24,7 @@ import {
   renderPublicRoute,
 } from './render-routes.ts';
 import { RenderThread, RenderThreadLost } from './render-thread.ts';
+import { listSiteFiles } from './site-files.ts';
 import {
   affectedRoutes,
   allPublicRoutes,
@@ -42,6 +43,7 @@ import {
   createSiteDirectory,
   currentSiteDirectory,
   readTreeRevision,
+  removeStaleFiles,
   siteChanged,
   swapSiteDirectory,
   TreeWriter,
@@ -548,6 +550,9 @@ export class Publisher {
         await rm(dir, { recursive: true, force: true });
         return publishResult('full', snapshot.revision, live, started);
       }
+      // A reused tree still has what the site no longer does (a deleted incident's pages...).
+      const assets = await listSiteFiles(path.join(distDir, 'client'));
+      await removeStaleFiles(dir, new Set([...assets, ...routes.map((route) => route.file)]));
       writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
       this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'full', written: [], removed: [] });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdir, readdir, readlink, rename, rm, rmdir, stat, symlink, utimes } from 'node:fs/promises';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -79,7 +79,12 @@ export function writeTreeRevision(dir: string, revision: number): void {
   writeFileAtomic(treeRevisionFile(dir), String(revision));
 }
 
-/** Writes files into a directory that is not live yet, creating each folder once. */
+/**
+ * Writes files into a directory that is not live yet, creating each folder once. The tree may
+ * be one a previous full publish retired (see createSiteDirectory): a file that already holds
+ * exactly this content is left alone, and one that differs is replaced by a rename, so that a
+ * reader still holding the retired tree never sees half a file.
+ */
 export class TreeWriter {
   readonly root: string;
   readonly #folders = new Set<string>();
@@ -88,8 +93,21 @@ export class TreeWriter {
     this.root = root;
   }
 
-  write(relativeFile: string, content: string | Uint8Array): void {
+  write(relativeFile: string, content: Uint8Array): void {
     const file = path.join(this.root, relativeFile);
+    let existing: Buffer | null = null;
+    try {
+      existing = readFileSync(file);
+    } catch {
+      // A new file.
+    }
+    if (existing) {
+      if (existing.equals(content)) return;
+      const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+      writeFileSync(temp, content);
+      renameSync(temp, file);
+      return;
+    }
     const folder = path.dirname(file);
     if (!this.#folders.has(folder)) {
       // The parent usually exists already; a recursive mkdir would stat every level again.
@@ -104,16 +122,45 @@ export class TreeWriter {
   }
 }
 
-/** A fresh directory for a full publish, seeded with the built static assets. */
+/**
+ * A directory for a full publish, with the built static assets copied in. It is the tree the
+ * previous full publish retired when there is one, renamed: its folders and its unchanged files
+ * are reused (creating 10,000 folders takes seconds on a slow disk, and most pages have not
+ * changed), and removeStaleFiles then takes out what the site no longer has. Else a fresh one.
+ */
 export async function createSiteDirectory(dataDir: string, assetsDir: string, revision: number): Promise<string> {
-  const dir = path.join(
-    dataDir,
-    SITES_DIR,
-    `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
-  );
-  await mkdir(dir, { recursive: true });
+  const sitesDir = path.join(dataDir, SITES_DIR);
+  const dir = path.join(sitesDir, `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  const retired = (await olderTrees(dataDir))[0];
+  if (retired) {
+    await rename(path.join(sitesDir, retired), dir);
+    const now = new Date();
+    await utimes(dir, now, now); // a publish in progress, not an abandoned one (see pruneSiteDirectories)
+  } else {
+    await mkdir(dir, { recursive: true });
+  }
   await cp(assetsDir, dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Removes from a tree every file but `keep` (site-relative) and its revision marker, and the
+ * folders left empty: after a full publish into a reused tree, the pages of deleted incidents,
+ * hidden components and vanished history pages, and temp files of an interrupted write.
+ */
+export async function removeStaleFiles(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const folders = new Set<string>();
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    if (keep.has(file) || file === path.basename(treeRevisionFile(dir))) continue;
+    await rm(path.join(dir, file), { force: true });
+    for (let folder = path.dirname(file); folder !== '.'; folder = path.dirname(folder)) folders.add(folder);
+  }
+  // Deepest first; a folder still holding something stays.
+  for (const folder of [...folders].sort((a, b) => b.length - a.length))
+    await rmdir(path.join(dir, folder)).catch(() => {});
 }
 
 /**
@@ -139,6 +186,24 @@ export async function currentSiteDirectory(dataDir: string): Promise<string | nu
 }
 
 const revisionOf = (name: string) => Number.parseInt(name.slice(1), 10) || 0;
+
+/** The live tree, and the names of the other trees under sites/. */
+async function siteTrees(dataDir: string): Promise<{ live: string | null; others: string[] }> {
+  const live = await currentSiteDirectory(dataDir);
+  const sitesDir = path.join(dataDir, SITES_DIR);
+  const entries = await readdir(sitesDir, { withFileTypes: true }).catch(() => []);
+  const others = entries.filter((e) => e.isDirectory() && path.join(sitesDir, e.name) !== live).map((e) => e.name);
+  return { live, others };
+}
+
+/** The trees older than the live one (retired by earlier full publishes), newest first. */
+async function olderTrees(dataDir: string): Promise<string[]> {
+  const { live, others } = await siteTrees(dataDir);
+  const liveRevision = live ? revisionOf(path.basename(live)) : 0;
+  return others
+    .filter((name) => revisionOf(name) <= liveRevision)
+    .sort((a, b) => revisionOf(b) - revisionOf(a) || b.localeCompare(a));
+}
 const ABANDONED_AFTER_MS = 10 * 60_000;
 
 /**
@@ -147,15 +212,10 @@ const ABANDONED_AFTER_MS = 10 * 60_000;
  * unless they have not been touched for a while: then their publish died.
  */
 async function pruneSiteDirectories(dataDir: string, keepPrevious: number): Promise<void> {
-  const live = await currentSiteDirectory(dataDir);
+  const { live, others } = await siteTrees(dataDir);
   const liveRevision = live ? revisionOf(path.basename(live)) : 0;
   const sitesDir = path.join(dataDir, SITES_DIR);
-  const entries = await readdir(sitesDir, { withFileTypes: true }).catch(() => []);
-  const others = entries.filter((e) => e.isDirectory() && path.join(sitesDir, e.name) !== live).map((e) => e.name);
-  const older = others
-    .filter((name) => revisionOf(name) <= liveRevision)
-    .sort((a, b) => revisionOf(b) - revisionOf(a) || b.localeCompare(a));
-  const doomed = older.slice(keepPrevious);
+  const doomed = (await olderTrees(dataDir)).slice(keepPrevious);
   for (const name of others.filter((n) => revisionOf(n) > liveRevision)) {
     const info = await stat(path.join(sitesDir, name)).catch(() => null);
     if (info && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS) doomed.push(name);

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
@@ -230,4 +231,38 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
     },
     180_000,
   );
+
+  it('reuses the tree a full publish retired, and ends in the very files of a fresh one', async () => {
+    const reusing = await publisher({ renderThread: true, fullPublishBatch: 40 });
+    const sites = path.join(path.dirname(reusing.site), 'sites');
+    await reusing.publisher.publishAll();
+    await reusing.publisher.publishAll();
+    const [retired] = (await readdir(sites)).filter((name) => path.join(sites, name) !== realpathSync(reusing.site));
+    const marker = path.join(sites, retired!, 'incidents', 'left-behind', 'index.html');
+    await mkdir(path.dirname(marker), { recursive: true });
+    await writeFile(marker, 'a page of an incident deleted since');
+
+    // Between the publishes: an incident deleted, one updated, a component hidden.
+    const [old] = await database.db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(eq(incidents.status, 'resolved'))
+      .limit(2);
+    await bumpRevision(database.db, (tx) => tx.delete(incidents).where(eq(incidents.id, old!.id)));
+    const [shown] = await database.db.select().from(components).where(eq(components.hidden, false)).limit(1);
+    await bumpRevision(database.db, (tx) =>
+      tx.update(components).set({ hidden: true }).where(eq(components.id, shown!.id)),
+    );
+    const third = await reusing.publisher.publishAll();
+    expect(path.basename(third.directory)).not.toBe(retired);
+    expect(await readdir(sites)).not.toContain(retired); // renamed into the new tree, not copied
+
+    const fresh = await publisher();
+    await fresh.publisher.publishAll();
+    const reused = await readTree(reusing.site);
+    expect(differences(reused, await readTree(fresh.site))).toEqual([]);
+    expect(reused.has('incidents/left-behind/index.html')).toBe(false);
+    expect(reused.has(`incidents/${old!.id}/index.html`)).toBe(false);
+    expect(reused.has(`components/${shown!.id}/badge.svg`)).toBe(false);
+  }, 120_000);
 });
