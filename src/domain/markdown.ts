@@ -62,7 +62,7 @@ export function stripControlCharacters(text: string): string {
 // Sanitizing dominates page rendering, and publishes re-render the same bodies again and
 // again; the output depends on the text alone, so it is remembered (bounded, oldest out).
 const rendered = new Map<string, string>();
-const RENDER_CACHE_SIZE = 20_000;
+const RENDER_CACHE_SIZE = 2_000;
 
 export function renderMarkdown(markdown: string): string {
   const cached = rendered.get(markdown);

@@ -123,6 +123,7 @@ const DEFERRED_RETRY_MS = 5000;
 const CALENDAR_CLOCK_MS = 60_000;
 /** 0 <= elapsed < limit: a clock set back does not count as within. */
 const isWithin = (elapsedMs: number, limitMs: number) => elapsedMs >= 0 && elapsedMs < limitMs;
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface PublishResult {
   kind: 'full' | 'incremental';
@@ -477,9 +478,11 @@ export class Publisher {
     this.#held = snapshot;
     this.#calendarAsOf = snapshot.now.getTime();
     const loadedMs = performance.now() - started;
-    const dir = await createSiteDirectory(dataDir, path.join(distDir, 'client'), snapshot.revision);
+    const { dir, reused } = await createSiteDirectory(dataDir, path.join(distDir, 'client'), snapshot.revision);
     try {
-      const routes = allPublicRoutes(snapshot);
+      // A page's copies in each language side by side: what they share (an update's rendered
+      // markdown) is still in its cache when the next copy renders.
+      const routes = allPublicRoutes(snapshot).sort((a, b) => compareText(pagePathOf(a), pagePathOf(b)));
       // Nobody reads this tree before the swap, so plain synchronous writes are safe here,
       // and several times faster than a thread-pool round trip per file.
       const tree = new TreeWriter(dir);
@@ -551,8 +554,10 @@ export class Publisher {
         return publishResult('full', snapshot.revision, live, started);
       }
       // A reused tree still has what the site no longer does (a deleted incident's pages...).
-      const assets = await listSiteFiles(path.join(distDir, 'client'));
-      await removeStaleFiles(dir, new Set([...assets, ...routes.map((route) => route.file)]));
+      if (reused) {
+        const assets = await listSiteFiles(path.join(distDir, 'client'));
+        await removeStaleFiles(dir, new Set([...assets, ...routes.map((route) => route.file)]));
+      }
       writeTreeRevision(dir, snapshot.revision);
       const { pruned } = await swapSiteDirectory(dataDir, dir);
       this.#announce({ revision: snapshot.revision, siteDir: dir, kind: 'full', written: [], removed: [] });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readlink, rename, rm, rmdir, stat, symlink, utimes } from 'node:fs/promises';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // Layout under the data directory:
@@ -128,7 +128,11 @@ export class TreeWriter {
  * are reused (creating 10,000 folders takes seconds on a slow disk, and most pages have not
  * changed), and removeStaleFiles then takes out what the site no longer has. Else a fresh one.
  */
-export async function createSiteDirectory(dataDir: string, assetsDir: string, revision: number): Promise<string> {
+export async function createSiteDirectory(
+  dataDir: string,
+  assetsDir: string,
+  revision: number,
+): Promise<{ dir: string; reused: boolean }> {
   const sitesDir = path.join(dataDir, SITES_DIR);
   const dir = path.join(sitesDir, `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
   const retired = (await olderTrees(dataDir))[0];
@@ -140,7 +144,7 @@ export async function createSiteDirectory(dataDir: string, assetsDir: string, re
     await mkdir(dir, { recursive: true });
   }
   await cp(assetsDir, dir, { recursive: true });
-  return dir;
+  return { dir, reused: retired !== undefined };
 }
 
 /**
@@ -149,7 +153,9 @@ export async function createSiteDirectory(dataDir: string, assetsDir: string, re
  * hidden components and vanished history pages, and temp files of an interrupted write.
  */
 export async function removeStaleFiles(dir: string, keep: ReadonlySet<string>): Promise<void> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  // Synchronous: for 30,000 files, 0.1 s where the promise version takes over a second (a
+  // thread-pool round trip per folder).
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   const folders = new Set<string>();
   for (const entry of entries) {
     if (!entry.isFile()) continue;
