@@ -195,7 +195,9 @@ export class PublishCoordinator implements PublishGate {
   async #catchUp(): Promise<void> {
     this.#catchUpDue = false;
     try {
-      await this.#publisher.idle(); // a change publish under way moves the revision it holds
+      // A change publish under way moves the revision it holds (a site-wide sweep in the
+      // background does not, and may take a minute).
+      await this.#publisher.idle({ sweep: false });
       const [state] = await this.#handle.db.select({ revision: siteState.revision }).from(siteState).limit(1);
       const status = this.#publisher.status;
       const current = this.#publishedOnce && !status.error && state?.revision === status.revision;

@@ -63,6 +63,8 @@ export interface PublisherOptions {
    * later (default: when there are two cores); false: all on this one. Tests hand in their own.
    */
   renderThread?: boolean | RenderThread;
+  /** How long a failed deferred or swept render waits before it is tried again (default 5 s); tests make it short. */
+  retryDelayMs?: number;
   /** How many routes a full publish renders per batch (default FULL_PUBLISH_BATCH); tests make it small. */
   fullPublishBatch?: number;
   siteUrl: string;
@@ -112,6 +114,8 @@ const MAX_DEFER_MS = 2000;
 const SWEEP_SLICE_THREAD = 64;
 /** ...and this many at a time on this thread, between changes, when there is no render thread. */
 const SWEEP_SLICE_HERE = 12;
+/** A sweep route that fails to render alone this many times keeps its old page (and is logged). */
+const SWEEP_ATTEMPTS = 3;
 /** A deferred render that failed is tried again after this, change or no change. */
 const DEFERRED_RETRY_MS = 5000;
 /**
@@ -246,6 +250,8 @@ export class Publisher {
   #sweepGeneration = 0;
   /** Routes other publishes wrote while a sweep slice rendered: its older bytes must not replace theirs. */
   #writtenSince = new Set<string>();
+  /** Routes of the sweep whose slice failed, rendered alone from then on, by failures alone. */
+  #sweepFailures = new Map<string, number>();
   #failures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -280,11 +286,15 @@ export class Publisher {
     });
   }
 
-  /** Resolves once no publish is queued or running (for graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.#running || this.#deferTimer || this.#sweeping) {
+  /**
+   * Resolves once no publish is queued or running, nor (unless `sweep: false`) the background
+   * sweep of a site-wide change.
+   */
+  async idle(options: { sweep?: boolean } = {}): Promise<void> {
+    const sweep = options.sweep ?? true;
+    while (this.#running || this.#deferTimer || (sweep && this.#sweeping)) {
       if (this.#running) await this.#running.catch(() => {});
-      else if (this.#sweeping) await this.#sweeping;
+      else if (sweep && this.#sweeping) await this.#sweeping;
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await this.#pruning;
@@ -409,7 +419,7 @@ export class Publisher {
       this.#options.log.warn('could not render deferred routes; trying again shortly', {
         error: error instanceof Error ? error.message : String(error),
       });
-      this.#armDeferred(DEFERRED_RETRY_MS);
+      this.#armDeferred(this.#options.retryDelayMs ?? DEFERRED_RETRY_MS);
     }
   }
 
@@ -469,6 +479,7 @@ export class Publisher {
     this.#held = null;
     // The fresh tree has every route: a sweep under way is done.
     this.#sweep.clear();
+    this.#sweepFailures.clear();
     this.#sweepGeneration++;
     if (this.#threadHolds !== null) void this.#thread?.run({ type: 'release' }).catch(() => {});
     this.#threadHolds = null;
@@ -672,8 +683,14 @@ export class Publisher {
       .map((incident) => incidentRoute(incident.id));
     for (const route of [...naming, ...allPublicRoutes(snapshot)])
       if (!written.has(route.path) && !this.#deferred.has(route.path)) this.#sweep.set(route.path, route);
+    this.#startSweep();
+  }
+
+  #startSweep(): void {
     this.#sweeping ??= this.#runSweep().finally(() => {
       this.#sweeping = null;
+      // A site-wide change queued while this runner was finishing (after a full publish, say).
+      if (this.#sweep.size > 0 && !this.#closed && this.#held) this.#startSweep();
     });
   }
 
@@ -685,16 +702,17 @@ export class Publisher {
    * only the files whose bytes changed (most pages do not show a renamed component).
    */
   async #runSweep(): Promise<void> {
-    const generation = this.#sweepGeneration;
-    while (this.#sweep.size > 0 && generation === this.#sweepGeneration && !this.#closed) {
+    while (this.#sweep.size > 0 && !this.#closed) {
       while (this.#running) await this.#running.catch(() => {});
-      const snapshot = this.#held;
       const dir = await currentSiteDirectory(this.#options.dataDir);
-      if (!snapshot || !dir || generation !== this.#sweepGeneration) return;
-      const onThread = this.#thread !== null && this.#threadHolds === snapshot.revision;
-      const routes = [...this.#sweep.values()].slice(0, onThread ? SWEEP_SLICE_THREAD : SWEEP_SLICE_HERE);
-      for (const route of routes) this.#sweep.delete(route.path);
+      // Taken together, with no await between: the slice renders from this snapshot, and what
+      // publishes write from here on stands over it.
+      const snapshot = this.#held;
+      const generation = this.#sweepGeneration;
       this.#writtenSince.clear();
+      if (!snapshot || !dir || this.#sweep.size === 0) return;
+      const onThread = this.#thread !== null && this.#threadHolds === snapshot.revision;
+      const routes = this.#takeSweepSlice(onThread ? SWEEP_SLICE_THREAD : SWEEP_SLICE_HERE);
       let bodies: Array<[string, Uint8Array]>;
       try {
         bodies = onThread
@@ -703,34 +721,66 @@ export class Publisher {
               ([route, body]): [string, Uint8Array] => [route.path, body],
             );
       } catch (error) {
-        if (generation !== this.#sweepGeneration) return;
-        for (const route of routes) if (!this.#sweep.has(route.path)) this.#sweep.set(route.path, route);
+        if (generation !== this.#sweepGeneration) continue; // a full publish wrote every route meanwhile
         if (error instanceof RenderThreadLost) {
           this.#threadHolds = null;
+          for (const route of routes) if (!this.#sweep.has(route.path)) this.#sweep.set(route.path, route);
           continue;
         }
-        this.#options.log.warn('could not render pages of a site-wide change; trying again shortly', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-        await new Promise((resolve) => setTimeout(resolve, DEFERRED_RETRY_MS).unref());
+        this.#sweepFailed(routes, error);
+        await new Promise((resolve) => setTimeout(resolve, this.#options.retryDelayMs ?? DEFERRED_RETRY_MS).unref());
         continue;
       }
-      if (generation !== this.#sweepGeneration || (await currentSiteDirectory(this.#options.dataDir)) !== dir) return;
-      const files = new Map(routes.map((route) => [route.path, route.file]));
+      const live = await currentSiteDirectory(this.#options.dataDir);
+      const newest = this.#held;
+      if (generation !== this.#sweepGeneration || live !== dir || !newest) continue;
+      for (const route of routes) this.#sweepFailures.delete(route.path);
+      // Not over what a newer publish wrote, nor back where it removed a page (a deleted
+      // incident's, a component hidden since, a history page past the last).
+      const byPath = new Map(routes.map((route) => [route.path, route]));
       const written = bodies
-        .filter(([route]) => !this.#writtenSince.has(route))
-        .map(([route, body]) => [files.get(route)!, body] as const)
-        .filter(([file, body]) => writeFileIfChanged(path.join(dir, file), body))
-        .map(([file]) => file);
+        .map(([route, body]) => [byPath.get(route)!, body] as const)
+        .filter(([route]) => !this.#writtenSince.has(route.path) && routeExists(newest, route))
+        .filter(([route, body]) => writeFileIfChanged(path.join(dir, route.file), body))
+        .map(([route]) => route.file);
       if (written.length > 0)
-        this.#announce({
-          revision: this.#held?.revision ?? snapshot.revision,
-          siteDir: dir,
-          kind: 'files',
-          written,
-          removed: [],
-        });
+        this.#announce({ revision: newest.revision, siteDir: dir, kind: 'files', written, removed: [] });
     }
+  }
+
+  /**
+   * The next routes of the sweep. A route whose slice failed is rendered alone, so that one
+   * page that cannot render holds up no other.
+   */
+  #takeSweepSlice(size: number): PublicRoute[] {
+    const routes: PublicRoute[] = [];
+    for (const route of this.#sweep.values()) {
+      const alone = this.#sweepFailures.has(route.path);
+      if (alone && routes.length > 0) break;
+      routes.push(route);
+      if (alone || routes.length === size) break;
+    }
+    for (const route of routes) this.#sweep.delete(route.path);
+    return routes;
+  }
+
+  /** A slice failed: its routes go back, each to be rendered alone; one that failed alone three times is given up. */
+  #sweepFailed(routes: readonly PublicRoute[], error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const route of routes) {
+      const failures = (this.#sweepFailures.get(route.path) ?? 0) + (routes.length === 1 ? 1 : 0);
+      if (failures >= SWEEP_ATTEMPTS) {
+        this.#sweepFailures.delete(route.path);
+        this.#options.log.error('a page of a site-wide change could not be rendered; it keeps its old content', {
+          route: route.path,
+          error: message,
+        });
+        continue;
+      }
+      this.#sweepFailures.set(route.path, failures);
+      if (!this.#sweep.has(route.path)) this.#sweep.set(route.path, route);
+    }
+    this.#options.log.warn('could not render pages of a site-wide change; trying again shortly', { error: message });
   }
 
   /**

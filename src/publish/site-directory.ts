@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readlink, rename, rm, rmdir, stat, symlink, utimes } from 'node:fs/promises';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cp, mkdir, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 // Layout under the data directory:
@@ -114,6 +123,8 @@ export class TreeWriter {
       try {
         mkdirSync(folder);
       } catch {
+        // Never the tree itself: gone means another process took it, and this publish must fail.
+        if (!existsSync(this.root)) throw new Error(`the tree ${this.root} is gone`);
         mkdirSync(folder, { recursive: true });
       }
       this.#folders.add(folder);
@@ -135,16 +146,22 @@ export async function createSiteDirectory(
 ): Promise<{ dir: string; reused: boolean }> {
   const sitesDir = path.join(dataDir, SITES_DIR);
   const dir = path.join(sitesDir, `r${revision}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
-  const retired = (await olderTrees(dataDir))[0];
-  if (retired) {
-    await rename(path.join(sitesDir, retired), dir);
-    const now = new Date();
-    await utimes(dir, now, now); // a publish in progress, not an abandoned one (see pruneSiteDirectories)
-  } else {
-    await mkdir(dir, { recursive: true });
+  const retired = await retiredTree(dataDir);
+  try {
+    if (retired) {
+      await rename(path.join(sitesDir, retired), dir);
+      await rm(path.join(dir, RETIRED_MARKER), { force: true });
+      const now = new Date();
+      await utimes(dir, now, now); // a publish in progress, not an abandoned one (see pruneSiteDirectories)
+    } else {
+      await mkdir(dir, { recursive: true });
+    }
+    await cp(assetsDir, dir, { recursive: true });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  await cp(assetsDir, dir, { recursive: true });
-  return { dir, reused: retired !== undefined };
+  return { dir, reused: retired !== null };
 }
 
 /**
@@ -161,12 +178,17 @@ export async function removeStaleFiles(dir: string, keep: ReadonlySet<string>): 
     if (!entry.isFile()) continue;
     const file = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
     if (keep.has(file) || file === path.basename(treeRevisionFile(dir))) continue;
-    await rm(path.join(dir, file), { force: true });
+    rmSync(path.join(dir, file), { force: true });
     for (let folder = path.dirname(file); folder !== '.'; folder = path.dirname(folder)) folders.add(folder);
   }
   // Deepest first; a folder still holding something stays.
-  for (const folder of [...folders].sort((a, b) => b.length - a.length))
-    await rmdir(path.join(dir, folder)).catch(() => {});
+  for (const folder of [...folders].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(path.join(dir, folder));
+    } catch {
+      // Not empty: it still holds pages.
+    }
+  }
 }
 
 /**
@@ -176,10 +198,13 @@ export async function removeStaleFiles(dir: string, keep: ReadonlySet<string>): 
  */
 export async function swapSiteDirectory(dataDir: string, dir: string): Promise<{ pruned: Promise<void> }> {
   const link = siteRoot(dataDir);
+  const previous = await currentSiteDirectory(dataDir);
   const temp = `${link}.${randomBytes(6).toString('hex')}.tmp`;
   await symlink(path.relative(dataDir, dir), temp);
   await rename(temp, link);
   siteChanged();
+  // Only a tree that was live and is no more may be reused (not another process's tree in the making).
+  if (previous && previous !== dir) await writeFile(path.join(previous, RETIRED_MARKER), '').catch(() => {});
   return { pruned: pruneSiteDirectories(dataDir, 1) };
 }
 
@@ -200,6 +225,16 @@ async function siteTrees(dataDir: string): Promise<{ live: string | null; others
   const entries = await readdir(sitesDir, { withFileTypes: true }).catch(() => []);
   const others = entries.filter((e) => e.isDirectory() && path.join(sitesDir, e.name) !== live).map((e) => e.name);
   return { live, others };
+}
+
+/** Marks a tree that was live and was swapped out: the next full publish may reuse it. */
+const RETIRED_MARKER = '.herald-retired';
+
+/** The newest tree that was live and was swapped out, if any (see createSiteDirectory). */
+async function retiredTree(dataDir: string): Promise<string | null> {
+  const sitesDir = path.join(dataDir, SITES_DIR);
+  for (const name of await olderTrees(dataDir)) if (existsSync(path.join(sitesDir, name, RETIRED_MARKER))) return name;
+  return null;
 }
 
 /** The trees older than the live one (retired by earlier full publishes), newest first. */

@@ -191,11 +191,11 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
       const ctx = { db: database.db, actor: SYSTEM_ACTOR, now: NOW };
       const shown = await database.db.select().from(components).where(eq(components.hidden, false));
       const [group] = await database.db.select().from(componentGroups).limit(1);
-      const [named] = await database.db
+      const [named, doomed] = await database.db
         .select({ id: incidentComponents.incidentId })
         .from(incidentComponents)
         .where(eq(incidentComponents.componentId, shown[0]!.id))
-        .limit(1);
+        .limit(2);
 
       // A rename: the index and the Statuspage JSON name it as soon as the change is published.
       const renamed = await updateComponent(ctx, shown[0]!.id, { name: 'Payments Gateway' });
@@ -207,7 +207,10 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
       expect(summary.components.find((c: { id: string }) => c.id === shown[0]!.id).name).toBe('Payments Gateway');
       expect(changing.publisher.sweepBacklog).toBeGreaterThan(100);
 
-      // Meanwhile a hidden component, a regrouped one, a new one and the page's name.
+      // Meanwhile an incident the sweep renders first is deleted: its page must stay gone.
+      await bumpRevision(database.db, (tx) => tx.delete(incidents).where(eq(incidents.id, doomed!.id)));
+      await changing.publisher.publishChange({ incidentIds: [doomed!.id] });
+      // A hidden component, a regrouped one, a new one and the page's name.
       const hidden = await updateComponent(ctx, shown[1]!.id, { hidden: true });
       await changing.publisher.publishChange(hidden.scope!);
       const regrouped = await updateGroup(ctx, group!.id, { name: 'Core platform', components: [shown[2]!.id] });
@@ -216,6 +219,8 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
       await changing.publisher.publishChange(created.scope!);
       const settings = await updateSettings(ctx, { name: 'Acme Status', brand_color: '#0f766e' });
       expect(settings.scope).toEqual({ siteWide: true });
+      // Settings no published page shows publish nothing.
+      expect((await updateSettings(ctx, { reminder_interval_minutes: 45 })).scope).toBeUndefined();
       await changing.publisher.publishChange(settings.scope!);
       await changing.publisher.idle();
       expect(changing.publisher.sweepBacklog).toBe(0);
@@ -227,6 +232,7 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
       expect(differences(byChanges, fresh)).toEqual([]);
       expect(fresh.has(`components/${shown[1]!.id}/badge.svg`)).toBe(false);
       expect(fresh.get(`incidents/${named!.id}/index.html`)?.toString()).toContain('Payments Gateway');
+      expect(byChanges.has(`incidents/${doomed!.id}/index.html`)).toBe(false);
       expect(fresh.get('zh-TW/index.html')?.toString()).toContain('Acme Status');
     },
     180_000,

@@ -285,6 +285,46 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
     expect(renamedSummary.components.find((c: { id: string }) => c.id === component.id).name).toBe('Renamed service');
   });
 
+  it('sweeps the pages of a rename in the background, and gives up on a page that never renders without holding up the rest', async () => {
+    const data = await seed(site);
+    const publisher = new Publisher({
+      db: site.database.db,
+      handler: instrumented.handler,
+      dataDir: site.dataDir,
+      distDir: DIST_DIR,
+      siteUrl: SITE_URL,
+      log: silentLogger,
+      renderThread: false,
+      retryDelayMs: 10,
+      now: () => NOW,
+    });
+    try {
+      await publisher.publishAll();
+      const shown = new Set(data.components.filter((c) => !c.hidden).map((c) => c.id));
+      const link = data.links.find(
+        (l) => shown.has(l.componentId) && data.links.filter((o) => o.componentId === l.componentId).length >= 2,
+      )!;
+      const component = data.components.find((c) => c.id === link.componentId)!;
+      const [broken, fine] = data.links
+        .filter((l) => l.componentId === component.id)
+        .map((l) => ({ id: l.incidentId }));
+      instrumented.state.failWhen = (url) => url.startsWith(`/incidents/${broken!.id}/`);
+      const ctx = { db: site.database.db, actor: SYSTEM_ACTOR, now: NOW };
+      const renamed = await updateComponent(ctx, component.id, { name: 'Renamed service' });
+      expect((await publisher.publishChange(renamed.scope!)).kind).toBe('incremental');
+      await publisher.idle();
+      expect(publisher.sweepBacklog).toBe(0);
+      const root = path.join(site.dataDir, 'site');
+      expect(await readFile(path.join(root, 'zh-TW', 'index.html'), 'utf8')).toContain('Renamed service');
+      expect(await readFile(path.join(root, 'incidents', fine!.id, 'index.html'), 'utf8')).toContain('Renamed service');
+      // The page that cannot render keeps its old content.
+      expect(await readFile(path.join(root, 'incidents', broken!.id, 'index.html'), 'utf8')).toContain(component.name);
+    } finally {
+      instrumented.state.failWhen = () => false;
+      await publisher.close();
+    }
+  });
+
   it('shows the latest five updates of an active incident on the index, and links to all of them', async () => {
     await seed(site);
     await addIncident(site, 'longincident', 'Long running trouble');

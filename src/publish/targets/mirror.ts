@@ -340,6 +340,11 @@ export class TargetMirror {
       for (const file of candidates)
         if (isSiteFile(file) && !(await exists(path.join(sync.siteDir, file)))) stale.add(file);
     }
+    // A tree a full publish has taken over since (renamed to be rendered into anew) has none
+    // of its files: that is no reason to delete them from the bucket. The sync fails and is
+    // tried again, by then merged with the full publish's.
+    if (stale.size > 0 && !(await exists(path.join(sync.siteDir, 'index.html'))))
+      throw new Error(`the site tree ${sync.siteDir} is gone; nothing deleted`);
     await this.#delete([...stale]);
     return { uploaded, deleted: stale.size };
   }

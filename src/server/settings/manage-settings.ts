@@ -83,6 +83,26 @@ export async function getSettings(db: Queryable) {
   return settingsResource(row!);
 }
 
+/** The settings the published pages show; the others (reminders, visitor webhooks) are the admin's and the dynamic pages'. */
+const PUBLISHED_SETTINGS = [
+  'name',
+  'homepage_url',
+  'brand_color',
+  'logo_url',
+  'support_url',
+  'partial_outage_weight',
+] as const;
+
+/**
+ * The default language moves every route, the time zone every day of the history and uptime
+ * figures: a full publish. Another setting the pages show publishes site-wide; the rest, nothing.
+ */
+function settingsScope(before: ReturnType<typeof settingsResource>, after: ReturnType<typeof settingsResource>) {
+  if (before.default_language !== after.default_language || before.time_zone !== after.time_zone)
+    return { everything: true };
+  return PUBLISHED_SETTINGS.some((field) => before[field] !== after[field]) ? { siteWide: true } : undefined;
+}
+
 export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<SettingsRow>(tx, pageSettings, 'page settings', 1, patch.version);
@@ -109,12 +129,7 @@ export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
     const value = settingsResource(row!);
     return {
       value,
-      // The default language moves every route, the time zone every day of the history and
-      // uptime figures: a full publish. Anything else any page may show publishes site-wide.
-      scope:
-        value.default_language !== languageOr(current.defaultLanguage, 'en') || value.time_zone !== current.timeZone
-          ? { everything: true }
-          : { siteWide: true },
+      scope: settingsScope(settingsResource(current), value),
       audit: [
         {
           action: 'settings.update',
