@@ -1,7 +1,7 @@
 import { feedPath } from '../domain/feeds.ts';
 import { monthKey } from '../domain/format.ts';
 import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
-import { findIncident, publicComponents, type Snapshot } from '../domain/snapshot.ts';
+import { findIncident, publicComponents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { STATUSPAGE_API_FILES } from '../domain/statuspage-json.ts';
 import { LANGUAGES, type Language } from '../domain/vocabulary.ts';
 
@@ -53,14 +53,27 @@ export function embedRoutes(): PublicRoute[] {
   return [file('/widget.json'), file('/badge.svg'), file(feedPath('rss')), file(feedPath('atom')), page('/embed/')];
 }
 
-/** A component's badge and feeds. */
+/** A component's badge, feeds and maintenance calendar. */
 export function componentRoutes(componentId: string): PublicRoute[] {
   return [
     file(`/components/${componentId}/badge.svg`),
     file(feedPath('rss', componentId)),
     file(feedPath('atom', componentId)),
+    file(`/components/${componentId}/maintenance.ics`),
   ];
 }
+
+/** The page's maintenance calendar. */
+export const CALENDAR_ROUTE = file('/maintenance.ics');
+
+/** One maintenance window's calendar file, beside its page. */
+export function windowCalendarRoute(incidentId: string): PublicRoute {
+  return file(`/incidents/${incidentId}/calendar.ics`);
+}
+
+/** Whether an incident has a calendar file: a maintenance with a window. */
+const hasCalendar = (incident: IncidentView | undefined) =>
+  incident?.kind === 'maintenance' && incident.scheduledFor !== null;
 
 export const INDEX_ROUTE = page('/');
 export const NOT_FOUND_ROUTE: PublicRoute = { path: '/404/', file: '404.html' };
@@ -77,7 +90,9 @@ export function otherLanguages(snapshot: Snapshot): Language[] {
 // Pages and feeds have words; the Statuspage JSON, the widget data (it carries every
 // language's words itself) and the badges have one copy for all languages.
 // The embedding documentation is written in English only: one copy, which says so.
-const LANGUAGE_NEUTRAL = /^\/(api\/v2\/|widget\.json$|badge\.svg$|components\/[^/]+\/badge\.svg$|embed-docs\/$)/;
+// The calendars are written in the page's default language: one copy each.
+const LANGUAGE_NEUTRAL =
+  /^\/(api\/v2\/|widget\.json$|badge\.svg$|components\/[^/]+\/badge\.svg$|embed-docs\/$|.*\.ics$)/;
 
 /** The Astro page a route renders: its path without the language prefix. */
 export function pagePathOf(route: PublicRoute): string {
@@ -93,6 +108,8 @@ export function routeExists(snapshot: Snapshot, route: PublicRoute): boolean {
   const pagePath = pagePathOf(route);
   const incident = /^\/incidents\/([^/]+)\/$/.exec(pagePath);
   if (incident) return findIncident(snapshot, incident[1]) !== undefined;
+  const calendar = /^\/incidents\/([^/]+)\/calendar\.ics$/.exec(pagePath);
+  if (calendar) return hasCalendar(findIncident(snapshot, calendar[1]));
   const history = /^\/history\/(\d+)\/$/.exec(pagePath);
   if (history) return Number(history[1]) <= historyPageCount(snapshot);
   const component = /^\/components\/([^/]+)\//.exec(pagePath);
@@ -133,7 +150,11 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
     ...embedRoutes(),
   ];
   for (let n = 1; n <= historyPageCount(snapshot); n++) routes.push(historyRoute(n));
-  for (const incident of snapshot.incidents) routes.push(incidentRoute(incident.id));
+  routes.push(CALENDAR_ROUTE);
+  for (const incident of snapshot.incidents) {
+    routes.push(incidentRoute(incident.id));
+    if (hasCalendar(incident)) routes.push(windowCalendarRoute(incident.id));
+  }
   for (const component of publicComponents(snapshot)) routes.push(...componentRoutes(component.id));
   return withLanguages(snapshot, routes);
 }
@@ -159,8 +180,11 @@ export function affectedRoutes(
   const pageCount = historyPageCount(snapshot);
   if (options.allHistory) for (let n = 2; n <= pageCount; n++) add(historyRoute(n));
   const changed = [...incidentIds].map((id) => findIncident(snapshot, id)).filter((incident) => incident !== undefined);
+  if (changed.some((incident) => incident.kind === 'maintenance') || changed.length < incidentIds.size)
+    add(CALENDAR_ROUTE);
   for (const incident of changed) {
     add(incidentRoute(incident.id));
+    if (hasCalendar(incident)) add(windowCalendarRoute(incident.id));
     add(
       historyRoute(
         Math.min(pageCount, historyPageOfMonth(snapshot, monthKey(incident.startedAt, snapshot.page.timeZone))),

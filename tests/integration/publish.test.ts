@@ -1,3 +1,4 @@
+import ICAL from 'ical.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { getPriority } from 'node:os';
@@ -323,6 +324,32 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
       instrumented.state.failWhen = () => false;
       await publisher.close();
     }
+  });
+
+  it('publishes the maintenance calendars, served as text/calendar and linked from the pages', async () => {
+    const data = await seed(site);
+    await site.publisher.publishAll();
+    const window = data.incidents.find((i) => i.kind === 'maintenance' && i.status === 'scheduled')!;
+    const calendar = await fetch(`${site.url}/maintenance.ics`);
+    expect(calendar.status).toBe(200);
+    expect(calendar.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    const parsed = new ICAL.Component(ICAL.parse(await calendar.text()));
+    const uids = parsed.getAllSubcomponents('vevent').map((e) => String(e.getFirstPropertyValue('uid')));
+    expect(uids).toContain(`${window.id}@${new URL(SITE_URL).host}`);
+    const one = await fetch(`${site.url}/incidents/${window.id}/calendar.ics`);
+    expect(one.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    expect(new ICAL.Component(ICAL.parse(await one.text())).getAllSubcomponents('vevent')).toHaveLength(1);
+    expect(await (await fetch(`${site.url}/`)).text()).toContain('href="/maintenance.ics"');
+    expect(await (await fetch(`${site.url}/incidents/${window.id}/`)).text()).toContain(
+      `href="/incidents/${window.id}/calendar.ics"`,
+    );
+    // A window's change reaches its calendars with the change.
+    await site.database.db
+      .update(incidents)
+      .set({ name: 'Moved window', updatedAt: new Date(NOW.getTime() + 60_000) })
+      .where(eq(incidents.id, window.id));
+    await site.publisher.publishChange({ incidentIds: [window.id] });
+    expect(await (await fetch(`${site.url}/maintenance.ics`)).text()).toContain('SUMMARY:Moved window');
   });
 
   it('shows the latest five updates of an active incident on the index, and links to all of them', async () => {

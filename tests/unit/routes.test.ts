@@ -3,7 +3,15 @@ import { splitLanguagePrefix } from '../../src/domain/i18n/translator.ts';
 import { affectedRoutes, allPublicRoutes } from '../../src/publish/routes.ts';
 
 const routeLanguage = (path: string) => splitLanguagePrefix(path).language;
-import { makeComponent, makeGroup, makeIncident, makePage, makeSnapshot, makeUpdate } from './fixtures.ts';
+import {
+  makeComponent,
+  makeGroup,
+  makeIncident,
+  makeMaintenance,
+  makePage,
+  makeSnapshot,
+  makeUpdate,
+} from './fixtures.ts';
 
 // Which files a publish writes. A route left out of a change is a stale file on the site.
 
@@ -33,6 +41,7 @@ const componentPaths = (id: string) => [
   `/components/${id}/badge.svg`,
   `/components/${id}/history.rss`,
   `/components/${id}/history.atom`,
+  `/components/${id}/maintenance.ics`,
 ];
 
 describe('allPublicRoutes', () => {
@@ -77,6 +86,40 @@ describe('affectedRoutes', () => {
       ...componentPaths('api'),
       ...componentPaths('web'),
     ]);
+  });
+});
+
+describe('the maintenance calendars', () => {
+  const window = makeMaintenance({
+    id: 'mwindow',
+    componentIds: ['web'],
+    scheduledFor: new Date('2026-03-20T02:00:00Z'),
+    scheduledUntil: new Date('2026-03-20T04:00:00Z'),
+  });
+  const withWindow = makeSnapshot({ ...snapshot, page: {}, incidents: [...snapshot.incidents, window] });
+
+  it("are published once (in the page's language): the page's, each component's and each window's", () => {
+    const all = paths(allPublicRoutes(withWindow));
+    expect(all.filter((p) => p.endsWith('.ics')).sort()).toEqual([
+      '/components/api/maintenance.ics',
+      '/components/web/maintenance.ics',
+      '/incidents/mwindow/calendar.ics',
+      '/maintenance.ics',
+    ]);
+    expect(files(allPublicRoutes(withWindow))).toContain('incidents/mwindow/calendar.ics');
+  });
+
+  it('are re-rendered when a window changes or goes, and not for an incident', () => {
+    const changed = paths(affectedRoutes(withWindow, new Set(['mwindow'])));
+    expect(changed).toEqual(
+      expect.arrayContaining([
+        '/maintenance.ics',
+        '/incidents/mwindow/calendar.ics',
+        '/components/web/maintenance.ics',
+      ]),
+    );
+    expect(paths(affectedRoutes(withWindow, new Set(['gone'])))).toContain('/maintenance.ics');
+    expect(paths(affectedRoutes(withWindow, new Set(['bare'])))).not.toContain('/maintenance.ics');
   });
 });
 

@@ -123,6 +123,8 @@ export const en = {
   'subscribe.choose': 'Choose components',
   'subscribe.wholeGroup': '(all of it)',
   'subscribe.maintenance': 'Also tell me about scheduled maintenance',
+  'calendar.add': 'Add scheduled maintenance to your calendar',
+  'calendar.addWindow': 'Add to calendar',
   'subscribe.submit': 'Subscribe',
   'subscribe.note': "We'll email you a link to confirm. Every email has a one-click unsubscribe link.",
   'subscribe.title': 'Subscribe to updates',

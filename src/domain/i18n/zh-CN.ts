@@ -121,6 +121,8 @@ export const zhCN: Catalogue = {
   'subscribe.choose': '选择组件',
   'subscribe.wholeGroup': '（整个分组）',
   'subscribe.maintenance': '同时通知我计划维护',
+  'calendar.add': '将计划维护添加到日历',
+  'calendar.addWindow': '添加到日历',
   'subscribe.submit': '订阅',
   'subscribe.note': '我们会向您发送确认链接。每封邮件都附有一键退订链接。',
   'subscribe.title': '订阅更新',

@@ -121,6 +121,8 @@ export const zhTW: Catalogue = {
   'subscribe.choose': '選擇元件',
   'subscribe.wholeGroup': '（整個群組）',
   'subscribe.maintenance': '同時通知我排定的維護',
+  'calendar.add': '將排定的維護加入行事曆',
+  'calendar.addWindow': '加入行事曆',
   'subscribe.submit': '訂閱',
   'subscribe.note': '我們會寄送確認連結給您。每封郵件都附有一鍵取消訂閱的連結。',
   'subscribe.title': '訂閱更新',
