@@ -250,6 +250,8 @@ export class Publisher {
   #sweepGeneration = 0;
   /** Routes other publishes wrote while a sweep slice rendered: its older bytes must not replace theirs. */
   #writtenSince = new Set<string>();
+  /** Set when routes join the sweep; the runner clears it each time it looks (see #startSweep). */
+  #sweepQueued = false;
   /** Routes of the sweep whose slice failed, rendered alone from then on, by failures alone. */
   #sweepFailures = new Map<string, number>();
   #failures = 0;
@@ -683,14 +685,15 @@ export class Publisher {
       .map((incident) => incidentRoute(incident.id));
     for (const route of [...naming, ...allPublicRoutes(snapshot)])
       if (!written.has(route.path) && !this.#deferred.has(route.path)) this.#sweep.set(route.path, route);
+    this.#sweepQueued = true;
     this.#startSweep();
   }
 
   #startSweep(): void {
     this.#sweeping ??= this.#runSweep().finally(() => {
       this.#sweeping = null;
-      // A site-wide change queued while this runner was finishing (after a full publish, say).
-      if (this.#sweep.size > 0 && !this.#closed && this.#held) this.#startSweep();
+      // Work queued after the runner last looked (as it was finishing) gets a runner of its own.
+      if (this.#sweepQueued && !this.#closed) this.#startSweep();
     });
   }
 
@@ -702,7 +705,9 @@ export class Publisher {
    * only the files whose bytes changed (most pages do not show a renamed component).
    */
   async #runSweep(): Promise<void> {
-    while (this.#sweep.size > 0 && !this.#closed) {
+    for (;;) {
+      this.#sweepQueued = false;
+      if (this.#sweep.size === 0 || this.#closed) return;
       while (this.#running) await this.#running.catch(() => {});
       const dir = await currentSiteDirectory(this.#options.dataDir);
       // Taken together, with no await between: the slice renders from this snapshot, and what
