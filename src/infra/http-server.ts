@@ -70,6 +70,8 @@ async function health(deps: ServerDeps, res: ServerResponse): Promise<void> {
       published_at: publish.publishedAt?.toISOString() ?? null,
       duration_ms: publish.durationMs,
       error: failure(publish.error),
+      // Pages of a rename or settings change still being re-rendered in the background.
+      backlog: publish.backlog,
     },
     ...(distribution && {
       targets: distribution.targets.map((t) => ({

@@ -96,7 +96,7 @@ export class PublishCoordinator implements PublishGate {
     const revision = readTreeRevision(root);
     if (revision < 0) return this.#publisher.status;
     const publishedAt = statSync(treeRevisionFile(root), { throwIfNoEntry: false })?.mtime ?? null;
-    return { revision, publishedAt, durationMs: null, error: null };
+    return { revision, publishedAt, durationMs: null, error: null, backlog: 0 };
   }
 
   /** Takes the publisher role if free (a full publish follows), and keeps trying. */

@@ -182,6 +182,8 @@ export interface PublishStatus {
   publishedAt: Date | null;
   durationMs: number | null;
   error: { message: string; at: Date } | null;
+  /** Pages a site-wide change (a rename, settings) still re-renders in the background. */
+  backlog: number;
 }
 
 /** What a change touched; the publisher works out the routes from it. */
@@ -222,7 +224,7 @@ export class Publisher {
   readonly #options: PublisherOptions;
   #pending: PendingWork | null = null;
   #running: Promise<void> | null = null;
-  #status: PublishStatus = { revision: null, publishedAt: null, durationMs: null, error: null };
+  #status: Omit<PublishStatus, 'backlog'> = { revision: null, publishedAt: null, durationMs: null, error: null };
   readonly #thread: RenderThread | null;
   #pruning: Promise<void> = Promise.resolve();
   /**
@@ -270,7 +272,7 @@ export class Publisher {
   }
 
   get status(): PublishStatus {
-    return { ...this.#status };
+    return { ...this.#status, backlog: this.#sweep.size };
   }
 
   /** Renders every route into a fresh directory and swaps it in. */

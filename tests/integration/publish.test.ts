@@ -313,8 +313,11 @@ describe.each(DRIVERS)('publishing on %s', (driver) => {
       const ctx = { db: site.database.db, actor: SYSTEM_ACTOR, now: NOW };
       const renamed = await updateComponent(ctx, component.id, { name: 'Renamed service' });
       expect((await publisher.publishChange(renamed.scope!)).kind).toBe('incremental');
+      // What the admin and /healthz show meanwhile: the pages still to be swept.
+      expect(publisher.status.backlog).toBeGreaterThan(0);
       await publisher.idle();
       expect(publisher.sweepBacklog).toBe(0);
+      expect(publisher.status.backlog).toBe(0);
       const root = path.join(site.dataDir, 'site');
       expect(await readFile(path.join(root, 'zh-TW', 'index.html'), 'utf8')).toContain('Renamed service');
       expect(await readFile(path.join(root, 'incidents', fine!.id, 'index.html'), 'utf8')).toContain('Renamed service');

@@ -307,7 +307,7 @@ describe('serving the published site', () => {
     const healthy = await fetch(`${site.url}/healthz`);
     expect(healthy.status).toBe(200);
     const body = await healthy.json();
-    expect(body).toMatchObject({ status: 'ok', database: 'up', publish: { revision: 1, error: null } });
+    expect(body).toMatchObject({ status: 'ok', database: 'up', publish: { revision: 1, error: null, backlog: 0 } });
     expect(Date.parse(body.publish.published_at)).not.toBeNaN();
 
     // An unexpected driver error: /healthz is public, so its message (it may name hosts or users) stays in the log.
