@@ -864,45 +864,4 @@ describe('previews', () => {
       expect(isRuleViolation(error)).toBe(true);
     }
   });
-
-  it('an explicit impact wins', () => {
-    const input = formToIncidentInput(
-      form({ name: 'x', body: 'y', impact_override: 'minor', [`components.${API}`]: 'major_outage' }),
-    );
-    expect(previewNewIncident(snapshot, input).impact).toBe('minor');
-  });
-
-  it('resolving returns affected components to operational and drops the promise', () => {
-    const current = makeIncident({
-      id: 'inc',
-      componentIds: [WEB],
-      impact: 'minor',
-      nextUpdateDueAt: NOW,
-      updates: [makeUpdate({ id: 'u1', incidentId: 'inc' })],
-    });
-    const view = previewUpdate(
-      snapshot,
-      current,
-      formToUpdateInput(form({ status: 'resolved', body: 'Fixed.', version: '3', next_update_in_minutes: '60' })),
-    );
-    expect(view).toMatchObject({ status: 'resolved', impact: 'minor', nextUpdateDueAt: null });
-    expect(view.resolvedAt).toEqual(NOW);
-    expect(view.updates.map((u) => u.id)).toEqual(['preview', 'u1']);
-    expect(view.updates[0]!.affectedComponents).toEqual([
-      { id: WEB, name: 'Web app', oldStatus: 'degraded_performance', newStatus: 'operational' },
-    ]);
-  });
-
-  it('refuses what publishing would refuse, naming the field', () => {
-    const closed = makeIncident({ id: 'inc', kind: 'maintenance', status: 'completed', impact: 'maintenance' });
-    const run = () =>
-      previewUpdate(snapshot, closed, formToUpdateInput(form({ status: 'scheduled', body: 'Again', version: '1' })));
-    expect(run).toThrow();
-    expect(fieldError(run).field).toBe('status');
-    try {
-      run();
-    } catch (error) {
-      expect(isRuleViolation(error)).toBe(true);
-    }
-  });
 });
