@@ -269,7 +269,7 @@ async function benchRenames(
     if (response.status !== 200) throw new Error(`rename ${n} answered ${response.status}: ${await response.text()}`);
     await visible(name);
     renamed.push(performance.now() - started);
-    backlog.push(publisher.sweepBacklog);
+    backlog.push(publisher.status.backlog);
     await new Promise((r) => setTimeout(r, 200));
     const text = `During a sweep ${n} ${Math.random().toString(36).slice(2)}`;
     started = performance.now();

@@ -304,11 +304,6 @@ export class Publisher {
     await this.#pruning;
   }
 
-  /** Routes a site-wide change left to the background sweep, not yet rendered. */
-  get sweepBacklog(): number {
-    return this.#sweep.size;
-  }
-
   #enqueue(request: {
     full: boolean;
     siteWide?: boolean;

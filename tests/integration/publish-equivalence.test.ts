@@ -205,7 +205,7 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
       const summary = JSON.parse(await readFile(path.join(changing.site, 'api/v2/summary.json'), 'utf8'));
       expect(index).toContain('Payments Gateway');
       expect(summary.components.find((c: { id: string }) => c.id === shown[0]!.id).name).toBe('Payments Gateway');
-      expect(changing.publisher.sweepBacklog).toBeGreaterThan(100);
+      expect(changing.publisher.status.backlog).toBeGreaterThan(100);
 
       // Meanwhile an incident the sweep renders first is deleted: its page must stay gone.
       await bumpRevision(database.db, (tx) => tx.delete(incidents).where(eq(incidents.id, doomed!.id)));
@@ -223,7 +223,7 @@ describe.each(DRIVERS)('a full publish and the sum of change publishes on %s', (
       expect((await updateSettings(ctx, { reminder_interval_minutes: 45 })).scope).toBeUndefined();
       await changing.publisher.publishChange(settings.scope!);
       await changing.publisher.idle();
-      expect(changing.publisher.sweepBacklog).toBe(0);
+      expect(changing.publisher.status.backlog).toBe(0);
 
       const whole = await publisher();
       await whole.publisher.publishAll();
