@@ -1,4 +1,6 @@
+import { eq, sql } from 'drizzle-orm';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { incidents, incidentUpdates, siteState } from '../../src/db/schema.ts';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,4 +98,24 @@ export async function startTestSite(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A new open incident with its first update, committed as a change (the revision moves). */
+export async function addIncident(site: TestSite, at: Date, id: string, name: string): Promise<void> {
+  await site.database.db.transaction(async (tx) => {
+    await tx
+      .insert(incidents)
+      .values({ id, kind: 'incident', name, status: 'investigating', impact: 'minor', startedAt: at });
+    await tx.insert(incidentUpdates).values({
+      id: `u${id.slice(1)}`,
+      incidentId: id,
+      status: 'investigating',
+      body: `Looking into ${name}.`,
+      displayAt: at,
+    });
+    await tx
+      .update(siteState)
+      .set({ revision: sql`${siteState.revision} + 1` })
+      .where(eq(siteState.id, 1));
+  });
 }

@@ -22,30 +22,11 @@ import { silentLogger } from '../../src/infra/log.ts';
 import { StartupError } from '../../src/infra/startup-error.ts';
 import { freePort } from '../helpers/ports.ts';
 import { signIn, startHerald } from '../helpers/process.ts';
-import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
+import { builtHandler, DIST_DIR, SITE_URL, startTestSite, type TestSite, addIncident } from '../helpers/site.ts';
 import { startVarnish, type Varnish } from '../helpers/varnish.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const SITE_HOST = new URL(SITE_URL).host;
-
-async function addIncident(site: TestSite, id: string, name: string) {
-  await site.database.db.transaction(async (tx) => {
-    await tx
-      .insert(incidents)
-      .values({ id, kind: 'incident', name, status: 'investigating', impact: 'minor', startedAt: NOW });
-    await tx.insert(incidentUpdates).values({
-      id: `u${id.slice(1)}`,
-      incidentId: id,
-      status: 'investigating',
-      body: `Looking into ${name}.`,
-      displayAt: NOW,
-    });
-    await tx
-      .update(siteState)
-      .set({ revision: sql`${siteState.revision} + 1` })
-      .where(eq(siteState.id, 1));
-  });
-}
 
 describe('CDN purge through a real Varnish in front of Herald', () => {
   let site: TestSite;
@@ -100,7 +81,7 @@ describe('CDN purge through a real Varnish in front of Herald', () => {
     const incidentPage = `/incidents/${olderIncident}/`;
     await warm('/', '/api/v2/summary.json', '/history/', incidentPage, '/embed-docs/');
 
-    await addIncident(site, 'purged000001', 'Queue backlog');
+    await addIncident(site, NOW, 'purged000001', 'Queue backlog');
     await publisher.publishChange({ incidentIds: ['purged000001'] });
     await publisher.idle();
     await distribution.idle();
