@@ -31,6 +31,12 @@ export function siteRoot(dataDir: string): string {
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o644): void {
   mkdirSync(path.dirname(file), { recursive: true });
+  replaceFile(file, content, mode);
+  siteChanged();
+}
+
+/** Writes a temp file beside `file` and renames it over: a reader sees the old bytes or the new. */
+function replaceFile(file: string, content: string | Uint8Array, mode = 0o644): void {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     writeFileSync(temp, content, { mode });
@@ -39,7 +45,15 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, mode
     rmSync(temp, { force: true });
     throw error;
   }
-  siteChanged();
+}
+
+/** A file's bytes, or null when it is not there (or cannot be read: then it is written anew). */
+function readIfPresent(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -47,11 +61,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, mode
  * nothing writes nothing, so nothing is uploaded or purged for it. Returns whether it wrote.
  */
 export function writeFileIfChanged(file: string, content: Uint8Array): boolean {
-  try {
-    if (Buffer.from(content.buffer, content.byteOffset, content.byteLength).equals(readFileSync(file))) return false;
-  } catch {
-    // Not there yet (or unreadable): write it.
-  }
+  if (readIfPresent(file)?.equals(content)) return false;
   writeFileAtomic(file, content);
   return true;
 }
@@ -104,17 +114,9 @@ export class TreeWriter {
 
   write(relativeFile: string, content: Uint8Array): void {
     const file = path.join(this.root, relativeFile);
-    let existing: Buffer | null = null;
-    try {
-      existing = readFileSync(file);
-    } catch {
-      // A new file.
-    }
+    const existing = readIfPresent(file);
     if (existing) {
-      if (existing.equals(content)) return;
-      const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-      writeFileSync(temp, content);
-      renameSync(temp, file);
+      if (!existing.equals(content)) replaceFile(file, content);
       return;
     }
     const folder = path.dirname(file);
