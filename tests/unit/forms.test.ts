@@ -17,6 +17,7 @@ import {
   submittedValues,
   versionOf,
 } from '../../src/server/forms/form-fields.ts';
+import { attempt } from '../../src/server/forms/admin-page.ts';
 import { fieldId, formErrorOf, FormState } from '../../src/server/forms/form-state.ts';
 import {
   formToDeletion,
@@ -655,6 +656,19 @@ describe('formErrorOf and FormState', () => {
     expect(formErrorOf(staleVersion('page settings', 2), 'these settings').message).toMatch(
       /^Someone else changed these settings;/,
     );
+  });
+
+  it('asks what the form changes only when a refusal needs the word (the incident page asks its kind)', async () => {
+    const herald = { log: { error: () => {} } } as unknown as Parameters<typeof attempt>[0];
+    let asked = 0;
+    const kind = async () => (asked++, 'maintenance');
+    expect(await attempt(herald, kind, async () => 'done')).toEqual({ ok: true, value: 'done' });
+    expect(asked).toBe(0);
+    const refused = await attempt(herald, kind, async () => {
+      throw staleVersion('incident', 3);
+    });
+    expect(asked).toBe(1);
+    expect(!refused.ok && refused.error.message).toMatch(/^Someone else changed this maintenance;/);
   });
 
   it('keeps status, headers and message of HTTP errors; hides unknown ones', () => {

@@ -149,9 +149,10 @@ export async function adminForm<V, R = never>(
     if (!action) return unknownIntent(Astro.url, fields);
     intent = posted;
     const id = textOf(fields, 'id');
-    const what =
+    // Asked only when a message needs it (a refused submit): it may cost a query.
+    const what = async () =>
       typeof action.what === 'function'
-        ? await action.what({ herald: base.herald, params: Astro.params })
+        ? action.what({ herald: base.herald, params: Astro.params })
         : (action.what ?? options.what);
     const outcome = await attempt(base.herald, what, async () => {
       const change = changeContext(Astro.locals, action.role);

@@ -50,12 +50,16 @@ export async function publishAll(
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: FormError };
 
-/** Runs a form's change; expected failures come back as a FormError, unexpected ones are logged too. */
-export async function attempt<T>(herald: HeraldServices, what: string, action: () => Promise<T>): Promise<Outcome<T>> {
+/** Runs a form's change; expected failures come back as a FormError (`what` names the item in its message), unexpected ones are logged too. */
+export async function attempt<T>(
+  herald: HeraldServices,
+  what: string | (() => Promise<string>),
+  action: () => Promise<T>,
+): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await action() };
   } catch (error) {
-    const formError = formErrorOf(error, what);
+    const formError = formErrorOf(error, typeof what === 'string' ? what : await what().catch(() => 'item'));
     if (formError.status >= 500)
       herald.log.error('admin form change failed', {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
