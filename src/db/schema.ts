@@ -15,7 +15,8 @@ import {
   unique,
 } from 'drizzle-orm/pg-core';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
-import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS, ROLES } from '../domain/vocabulary.ts';
+import type { EndpointKind } from '../domain/chat-messages.ts';
+import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS, ROLES, type Language } from '../domain/vocabulary.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_KINDS, SUBSCRIBER_STATUSES } from '../domain/subscriptions.ts';
 import type { EmailMessage } from '../domain/email-message.ts';
 import { STAFF_MESSAGE_KINDS, type StaffEmailMessage } from '../domain/staff-email.ts';
@@ -452,14 +453,23 @@ export const notifyState = pgTable('notify_state', {
   emailsHeldUntil: timestamptz('emails_held_until'),
 });
 
-/** Webhook subscribers: each event is POSTed, signed with the endpoint's secret. */
+/**
+ * Webhook subscribers and chat destinations: each event is POSTed, to a webhook as
+ * Statuspage's JSON signed with the endpoint's secret, to Slack, Teams or Discord as a message.
+ */
 export const webhookEndpoints = pgTable('webhook_endpoints', {
   id: text('id').primaryKey(),
+  /** 'webhook' or a chat service (see ENDPOINT_KINDS). */
+  kind: text('kind').$type<EndpointKind>().notNull().default('webhook'),
   url: text('url').notNull(),
   /** HMAC-SHA256 key for the signature header; shown once when the endpoint is created. */
   secret: text('secret').notNull(),
   /** Event types it wants (see WEBHOOK_EVENTS). */
   events: jsonb('events').$type<string[]>().notNull(),
+  /** Only events about these components (or their groups); null: every event. */
+  componentIds: jsonb('component_ids').$type<string[]>(),
+  /** The language of a chat destination's messages; null: the page's default language. */
+  language: text('language').$type<Language>(),
   description: text('description'),
   /** Registered by a visitor (true) or by an admin. */
   selfService: boolean('self_service').notNull().default(false),

@@ -63,6 +63,7 @@ const EnvSchema = z
       .refine((v) => v === undefined || !/[\r\n]/.test(v), 'must be one line, like "Acme Status <status@acme.com>"'),
     HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
     HERALD_WEBHOOKS_ALLOW_PRIVATE: flag(false),
+    HERALD_TEST_ONLY_CHAT_ANY_HOST: flag(false),
     HERALD_TRUSTED_PROXIES: z
       .string()
       .optional()
@@ -115,6 +116,11 @@ export interface EmailConfig {
   ratePerSecond: number;
   /** Webhooks may target loopback/private addresses and http:// (development only). */
   webhooksAllowPrivate: boolean;
+  /**
+   * HERALD_TEST_ONLY_CHAT_ANY_HOST: Slack, Teams and Discord destinations may point at any
+   * host, for the local fakes in Herald's tests. Never for production.
+   */
+  chatAnyHost: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -149,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       from: e.HERALD_EMAIL_FROM ?? `Status <status@${new URL(siteUrl).hostname}>`,
       ratePerSecond: e.HERALD_EMAIL_RATE,
       webhooksAllowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
+      chatAnyHost: e.HERALD_TEST_ONLY_CHAT_ANY_HOST,
     },
     trustedProxies: e.HERALD_TRUSTED_PROXIES,
     purgers: purgersOf(env, siteUrl),

@@ -130,6 +130,7 @@ export async function startDeliveryWorker(options: {
         appUrl: options.appUrl,
         log,
         allowPrivate: email.webhooksAllowPrivate,
+        chatAnyHost: email.chatAnyHost,
         stop: webhooks.isStopped,
         concurrency,
       }),

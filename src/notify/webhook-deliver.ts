@@ -11,6 +11,7 @@ import {
   WEBHOOK_USER_AGENT,
   webhookBackoffMs,
 } from '../domain/webhooks.ts';
+import { chatMessage, checkChatUrl, type ChatEvent, type EndpointKind } from '../domain/chat-messages.ts';
 import type { Logger } from '../infra/log.ts';
 import { jsonColumn, rowsOf } from '../db/sql-rows.ts';
 import { claimNext, drainInLanes, heldBy, retryAt, type OutboxClaim } from './outbox.ts';
@@ -29,6 +30,8 @@ export interface WebhookDeliveryOptions {
   appUrl?: string;
   log: Logger;
   allowPrivate: boolean;
+  /** HERALD_TEST_ONLY_CHAT_ANY_HOST: chat messages may go to any host (local fakes in tests). */
+  chatAnyHost?: boolean;
   now?: () => Date;
   /** Jitter source for the backoff, [0, 1). */
   random?: () => number;
@@ -43,6 +46,7 @@ export type WebhookOutcome = 'sent' | 'retry' | 'failed' | 'skipped' | 'none';
 interface Claimed extends OutboxClaim {
   id: number;
   endpointId: string;
+  kind: EndpointKind;
   eventType: string;
   payload: unknown;
   url: string;
@@ -58,6 +62,7 @@ async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promis
     const id = Number(row.id);
     const [endpoint] = await tx
       .select({
+        kind: webhookEndpoints.kind,
         url: webhookEndpoints.url,
         secret: webhookEndpoints.secret,
         selfService: webhookEndpoints.selfService,
@@ -72,10 +77,11 @@ async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promis
         .where(eq(webhookDeliveries.id, id));
       return 'skipped';
     }
-    const { url, secret, selfService } = endpoint!;
+    const { kind, url, secret, selfService } = endpoint!;
     return {
       id,
       endpointId: row.endpoint_id,
+      kind,
       eventType: row.event_type,
       payload: jsonColumn<unknown>(row.payload),
       url,
@@ -85,14 +91,17 @@ async function claimDelivery(options: WebhookDeliveryOptions, now: Date): Promis
   });
 }
 
+/** A receiver's Retry-After is honoured up to this; longer asks wait this long. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
 async function settleFailure(
   options: WebhookDeliveryOptions,
   delivery: Claimed,
-  error: string,
-  status: number | null,
+  failure: { error: string; status: number | null; retryAfterMs?: number },
   at: Date,
 ): Promise<WebhookOutcome> {
-  const retry = retryAt(
+  const { error, status } = failure;
+  const backoff = retryAt(
     delivery,
     {
       maxAttempts: options.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS,
@@ -100,6 +109,11 @@ async function settleFailure(
     },
     at,
   );
+  // Rate limited (Slack, Discord and Teams answer 429 with Retry-After): nothing goes to the
+  // destination before the time it named, this delivery and those waiting behind it alike.
+  const asked = failure.retryAfterMs === undefined ? null : Math.min(failure.retryAfterMs, MAX_RETRY_AFTER_MS);
+  const retry =
+    backoff && asked !== null ? new Date(Math.max(backoff.getTime(), at.getTime() + asked)) : backoff;
   await options.db.transaction(async (tx) => {
     await tx
       .update(webhookEndpoints)
@@ -114,6 +128,13 @@ async function settleFailure(
         .update(webhookDeliveries)
         .set({ availableAt: retry, lastError: error, responseStatus: status })
         .where(heldBy(webhookDeliveries, delivery));
+      if (asked !== null)
+        await tx
+          .update(webhookDeliveries)
+          .set({ availableAt: sql`greatest(${webhookDeliveries.availableAt}, ${retry})` })
+          .where(
+            and(eq(webhookDeliveries.endpointId, delivery.endpointId), eq(webhookDeliveries.status, 'pending')),
+          );
       return;
     }
     // A delivery failing for about a day means the endpoint is gone: stop sending it
@@ -139,6 +160,34 @@ async function settleFailure(
   return 'failed';
 }
 
+/**
+ * What is POSTed: a webhook gets Statuspage's JSON, signed; a chat destination its service's
+ * message, and only on that service's hosts (checked again here: the override may be gone).
+ */
+function requestOf(
+  options: WebhookDeliveryOptions,
+  delivery: Claimed,
+  bound: unknown,
+  at: Date,
+): { headers: Record<string, string>; body: string } | { refused: string } {
+  const common = { 'content-type': 'application/json; charset=utf-8', 'user-agent': WEBHOOK_USER_AGENT };
+  if (delivery.kind === 'webhook') {
+    const body = JSON.stringify(bound);
+    return {
+      body,
+      headers: {
+        ...common,
+        [EVENT_HEADER]: delivery.eventType,
+        [DELIVERY_HEADER]: String(delivery.id),
+        [SIGNATURE_HEADER]: signWebhook(delivery.secret, body, at),
+      },
+    };
+  }
+  const check = checkChatUrl(delivery.kind, delivery.url, { anyHost: options.chatAnyHost ?? false });
+  if (!check.ok) return { refused: check.message };
+  return { headers: common, body: JSON.stringify(chatMessage(delivery.kind, bound as ChatEvent)) };
+}
+
 /** Claims, sends and settles one delivery. */
 async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<WebhookOutcome> {
   const now = () => options.now?.() ?? new Date();
@@ -147,23 +196,17 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
   if (delivery === 'skipped') return 'skipped';
   const appUrl = options.appUrl ?? options.siteUrl;
   const unsubscribeUrl = delivery.selfService ? removalUrl(appUrl, delivery.endpointId, delivery.secret) : null;
-  const body = JSON.stringify(
-    bindPayloadToSite(delivery.payload, {
-      siteUrl: options.siteUrl,
-      appUrl,
-      pageId: pageId(options.siteUrl),
-      unsubscribeUrl,
-    }),
-  );
-  const headers = {
-    'content-type': 'application/json; charset=utf-8',
-    'user-agent': WEBHOOK_USER_AGENT,
-    [EVENT_HEADER]: delivery.eventType,
-    [DELIVERY_HEADER]: String(delivery.id),
-    [SIGNATURE_HEADER]: signWebhook(delivery.secret, body, now()),
-  };
+  const bound = bindPayloadToSite(delivery.payload, {
+    siteUrl: options.siteUrl,
+    appUrl,
+    pageId: pageId(options.siteUrl),
+    unsubscribeUrl,
+  });
+  const request = requestOf(options, delivery, bound, now());
+  if ('refused' in request)
+    return settleFailure(options, delivery, { error: `refused: the URL ${request.refused}`, status: null }, now());
   // A visitor's endpoint never reaches a private address, whatever the development flag says.
-  const result = await postWebhook(delivery.url, headers, body, {
+  const result = await postWebhook(delivery.url, request.headers, request.body, {
     allowPrivate: options.allowPrivate && !delivery.selfService,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.resolve ? { resolve: options.resolve } : {}),
@@ -182,8 +225,9 @@ async function deliverNextWebhook(options: WebhookDeliveryOptions): Promise<Webh
     });
     return 'sent';
   }
-  const error = result.outcome === 'refused' ? `refused: ${result.error}` : result.error;
-  return settleFailure(options, delivery, error, result.outcome === 'failed' ? result.status : null, at);
+  if (result.outcome === 'refused')
+    return settleFailure(options, delivery, { error: `refused: ${result.error}`, status: null }, at);
+  return settleFailure(options, delivery, result, at);
 }
 
 /** Sends until nothing is due, `concurrency` at a time; returns how many were sent. */

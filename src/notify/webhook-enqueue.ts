@@ -2,8 +2,16 @@ import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
 import { incidents, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import { readSnapshot } from '../db/snapshot-queries.ts';
+import {
+  componentChatEvent,
+  incidentChatEvent,
+  testChatEvent,
+  type ChatEvent,
+  type EndpointKind,
+} from '../domain/chat-messages.ts';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
-import type { Snapshot } from '../domain/snapshot.ts';
+import { findIncident, type Snapshot } from '../domain/snapshot.ts';
+import type { Language } from '../domain/vocabulary.ts';
 import {
   APP_PLACEHOLDER,
   componentWebhookPayload,
@@ -18,7 +26,9 @@ import { DELIVER_CHANNEL, WEBHOOKS_NOTICE } from './enqueue.ts';
 
 // Webhook deliveries ride the change's transaction, like emails: the change and the rows
 // promising its webhooks commit together or not at all. Each row's payload is frozen here
-// (with the site left as a placeholder, bound when sent), so every retry sends the same body.
+// (with the site left as a placeholder, bound when sent), so every retry sends the same body:
+// Statuspage's JSON for a webhook, the facts of the message (a ChatEvent, in the
+// destination's language) for Slack, Teams and Discord.
 
 export interface WebhookChange {
   /** The incident or maintenance the change is about, and the event it is (null: none, e.g. notifications off). */
@@ -28,11 +38,25 @@ export interface WebhookChange {
   now: Date;
 }
 
-type Endpoint = { id: string; events: string[]; selfService: boolean };
+type Endpoint = {
+  id: string;
+  kind: EndpointKind;
+  events: string[];
+  componentIds: string[] | null;
+  language: Language | null;
+};
+
+const ENDPOINT_COLUMNS = {
+  id: webhookEndpoints.id,
+  kind: webhookEndpoints.kind,
+  events: webhookEndpoints.events,
+  componentIds: webhookEndpoints.componentIds,
+  language: webhookEndpoints.language,
+};
 
 async function activeEndpoints(tx: Transaction): Promise<Endpoint[]> {
   return tx
-    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events, selfService: webhookEndpoints.selfService })
+    .select(ENDPOINT_COLUMNS)
     .from(webhookEndpoints)
     .where(
       and(
@@ -68,18 +92,67 @@ async function payloadSnapshot(tx: Transaction, incidentId: string | undefined, 
 async function insertDeliveries(
   tx: Transaction,
   endpoints: Endpoint[],
-  eventType: string,
+  event: { id: string; type: string; at: Date },
   payload: unknown,
-  now: Date,
 ): Promise<number> {
   if (endpoints.length === 0 || payload === null) return 0;
-  const eventId = newId();
   const rows = await tx
     .insert(webhookDeliveries)
-    .values(endpoints.map((e) => ({ endpointId: e.id, eventId, eventType, payload, availableAt: now, createdAt: now })))
+    .values(
+      endpoints.map((e) => ({
+        endpointId: e.id,
+        eventId: event.id,
+        eventType: event.type,
+        payload,
+        availableAt: event.at,
+        createdAt: event.at,
+      })),
+    )
     .onConflictDoNothing()
     .returning({ id: webhookDeliveries.id });
   return rows.length;
+}
+
+/**
+ * One event to the endpoints that want it: webhooks get `payload`, chat destinations the
+ * ChatEvent of their language (`chat`, asked once per language).
+ */
+async function deliverEvent(
+  tx: Transaction,
+  snapshot: Snapshot,
+  endpoints: Endpoint[],
+  event: { type: string; at: Date },
+  payload: unknown,
+  chat: (language: Language) => ChatEvent | null,
+): Promise<number> {
+  const withId = { ...event, id: newId() };
+  let count = await insertDeliveries(
+    tx,
+    endpoints.filter((e) => e.kind === 'webhook'),
+    withId,
+    payload,
+  );
+  const byLanguage = new Map<Language, Endpoint[]>();
+  for (const endpoint of endpoints.filter((e) => e.kind !== 'webhook')) {
+    const language = endpoint.language ?? snapshot.page.defaultLanguage;
+    byLanguage.set(language, [...(byLanguage.get(language) ?? []), endpoint]);
+  }
+  for (const [language, chosen] of byLanguage) count += await insertDeliveries(tx, chosen, withId, chat(language));
+  return count;
+}
+
+/**
+ * Whether an event about these components reaches the endpoint: it chose every event, or one
+ * of the components (directly or through its group). An event naming no component reaches
+ * only endpoints that chose everything, as with email subscriptions.
+ */
+function wantsComponents(endpoint: Endpoint, componentIds: readonly string[], snapshot: Snapshot): boolean {
+  if (endpoint.componentIds === null) return true;
+  const chosen = new Set(endpoint.componentIds);
+  return componentIds.some((id) => {
+    const component = snapshot.components.find((c) => c.id === id);
+    return chosen.has(id) || (component?.groupId != null && chosen.has(component.groupId));
+  });
 }
 
 /** Writes one delivery per active endpoint that wants each event of the change; returns how many. */
@@ -99,17 +172,26 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
   const snapshot = await payloadSnapshot(tx, change.incident?.id, change.now);
   let count = 0;
   if (incidentEvent && change.incident) {
-    count += await insertDeliveries(
+    const id = change.incident.id;
+    const componentIds = findIncident(snapshot, id)?.componentIds ?? [];
+    count += await deliverEvent(
       tx,
-      wanting(incidentEvent),
-      incidentEvent,
-      incidentWebhookPayload(snapshot, change.incident.id),
-      change.now,
+      snapshot,
+      wanting(incidentEvent).filter((e) => wantsComponents(e, componentIds, snapshot)),
+      { type: incidentEvent, at: change.now },
+      incidentWebhookPayload(snapshot, id),
+      (language) => incidentChatEvent(snapshot, id, incidentEvent, language),
     );
   }
   for (const transition of transitions) {
-    const payload = componentWebhookPayload(snapshot, { id: newId(), transition, at: change.now });
-    count += await insertDeliveries(tx, wanting('component.updated'), 'component.updated', payload, change.now);
+    count += await deliverEvent(
+      tx,
+      snapshot,
+      wanting('component.updated').filter((e) => wantsComponents(e, [transition.id], snapshot)),
+      { type: 'component.updated', at: change.now },
+      componentWebhookPayload(snapshot, { id: newId(), transition, at: change.now }),
+      (language) => componentChatEvent(snapshot, transition, language),
+    );
   }
   // Delivered on commit only: a worker starts at once instead of at its next poll.
   if (count > 0) await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${WEBHOOKS_NOTICE})`);
@@ -119,12 +201,10 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
 /** A "test" event for one endpoint, whatever events it chose. */
 export async function enqueueTestWebhook(tx: Transaction, endpointId: string, now: Date): Promise<void> {
   const snapshot = await payloadSnapshot(tx, undefined, now);
-  await insertDeliveries(
-    tx,
-    [{ id: endpointId, events: [], selfService: false }],
-    'test',
-    testWebhookPayload(snapshot),
-    now,
+  const [endpoint] = await tx.select(ENDPOINT_COLUMNS).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+  if (!endpoint) return;
+  await deliverEvent(tx, snapshot, [endpoint], { type: 'test', at: now }, testWebhookPayload(snapshot), (language) =>
+    testChatEvent(snapshot, language),
   );
   await tx.execute(sql`select pg_notify(${DELIVER_CHANNEL}, ${WEBHOOKS_NOTICE})`);
 }

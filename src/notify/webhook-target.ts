@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ADDRESS_KIND_LABELS, classifyAddress } from '../domain/webhooks.ts';
+import { parseRetryAfter } from './transport.ts';
 
 // One webhook POST, refusing private targets at the moment of sending. The name is
 // resolved here, every address it has is checked (one private answer is enough to
@@ -22,7 +23,8 @@ export interface TargetOptions {
 
 export type PostOutcome =
   | { outcome: 'sent'; status: number }
-  | { outcome: 'failed'; status: number | null; error: string }
+  /** `retryAfterMs`: the receiver asked to wait (429 or 503 with Retry-After). */
+  | { outcome: 'failed'; status: number | null; error: string; retryAfterMs?: number }
   /** Nothing was sent: the target is not allowed. */
   | { outcome: 'refused'; error: string };
 
@@ -120,6 +122,13 @@ export async function postWebhook(
               outcome: 'failed',
               status,
               error: `HTTP ${status} redirect${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''} (redirects are not followed)`,
+            });
+          else if ((status === 429 || status === 503) && response.headers['retry-after'] !== undefined)
+            resolve({
+              outcome: 'failed',
+              status,
+              error: `HTTP ${status}`,
+              retryAfterMs: parseRetryAfter(String(response.headers['retry-after']), Date.now()),
             });
           else resolve({ outcome: 'failed', status, error: `HTTP ${status}` });
         };

@@ -18,7 +18,7 @@ export function createServices(options: {
   pingDatabase?: () => Promise<void>;
   /** Publish targets and CDN caches, when any is configured. */
   distribution?: () => DistributionStatus;
-  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> & Partial<Pick<EmailConfig, 'webhooksAllowPrivate'>>;
+  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> & Partial<Pick<EmailConfig, 'webhooksAllowPrivate' | 'chatAnyHost'>>;
 }): HeraldServices {
   return {
     db: options.db,
@@ -36,6 +36,7 @@ export function createServices(options: {
       webhookSecret: options.email?.webhookSecret,
       limiter: new SubscribeLimiter(),
       webhooksAllowPrivate: options.email?.webhooksAllowPrivate ?? false,
+      chatAnyHost: options.email?.chatAnyHost ?? false,
     },
   };
 }

@@ -43,4 +43,6 @@ export interface NotifyServices {
   limiter: SubscribeLimiter;
   /** HERALD_WEBHOOKS_ALLOW_PRIVATE: webhook URLs may be http:// or private addresses. */
   webhooksAllowPrivate: boolean;
+  /** HERALD_TEST_ONLY_CHAT_ANY_HOST: chat destinations may point at any host (tests' fakes). */
+  chatAnyHost: boolean;
 }

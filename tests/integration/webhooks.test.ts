@@ -142,7 +142,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
       expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(request.headers['herald-delivery']).toMatch(/^\d+$/);
       expect(
-        verifyHeraldSignature(hook.secret, request.headers['herald-signature'] as string, request.body, clock),
+        verifyHeraldSignature(hook.secret!, request.headers['herald-signature'] as string, request.body, clock),
       ).toEqual({ ok: true });
       expect(
         verifyHeraldSignature('hrldwh_wrong', request.headers['herald-signature'] as string, request.body, clock),

@@ -135,7 +135,8 @@ export const en = {
   'subscribe.back': 'Back to the status page',
   'subscribe.limited': 'Too many subscription requests from your network. Please try again in {minutes} minutes.',
   'subscribe.invalidEmail': 'Enter a valid email address, like name@example.com.',
-  'subscribe.webhook': 'Receive updates in your own system instead: register a webhook (page in English)',
+  'subscribe.webhook':
+    'Receive updates in your own system or chat instead: register a webhook, or a Slack, Teams or Discord channel (page in English)',
   'subscriber.title': '{title} · {name} status',
 
   'confirm.title': 'Confirm your subscription',
@@ -204,6 +205,9 @@ export const en = {
   'email.maintenanceStarts': 'Scheduled maintenance starts in {time}.',
   'email.window': 'Window: {window}',
   'email.whyMaintenance': 'You receive this because you subscribed to {name} status updates, maintenance included.',
+  'chat.stop': 'Stop these messages',
+  'chat.componentChanged': '{status} (was {previous})',
+  'chat.test': "A test message from {name}'s status page. Nothing has changed.",
 } as const;
 
 export type MessageKey = keyof typeof en;

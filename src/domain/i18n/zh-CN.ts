@@ -132,7 +132,7 @@ export const zhCN: Catalogue = {
   'subscribe.back': '返回状态页面',
   'subscribe.limited': '来自您网络的订阅请求过多。请在 {minutes} 分钟后重试。',
   'subscribe.invalidEmail': '请输入有效的电子邮件地址，例如 name@example.com。',
-  'subscribe.webhook': '改在自己的系统接收更新：注册 webhook（英文页面）',
+  'subscribe.webhook': '改在自己的系统或聊天工具接收更新：注册 webhook，或 Slack、Teams、Discord 频道（英文页面）',
   'subscriber.title': '{title} · {name} 服务状态',
 
   'confirm.title': '确认您的订阅',
@@ -200,4 +200,7 @@ export const zhCN: Catalogue = {
   'email.maintenanceStarts': '计划维护将于 {time}后开始。',
   'email.window': '维护时段：{window}',
   'email.whyMaintenance': '您收到此邮件，是因为您订阅了 {name} 的状态更新（包括维护通知）。',
+  'chat.stop': '停止接收这些消息',
+  'chat.componentChanged': '{status}（原为 {previous}）',
+  'chat.test': '这是 {name} 状态页的测试消息，没有任何变更。',
 };

@@ -132,7 +132,7 @@ export const zhTW: Catalogue = {
   'subscribe.back': '返回狀態頁面',
   'subscribe.limited': '來自您網路的訂閱請求過多。請於 {minutes} 分鐘後再試。',
   'subscribe.invalidEmail': '請輸入有效的電子郵件地址，例如 name@example.com。',
-  'subscribe.webhook': '改在自己的系統接收更新：註冊 webhook（英文頁面）',
+  'subscribe.webhook': '改在自己的系統或聊天工具接收更新：註冊 webhook，或 Slack、Teams、Discord 頻道（英文頁面）',
   'subscriber.title': '{title} · {name} 服務狀態',
 
   'confirm.title': '確認您的訂閱',
@@ -200,4 +200,7 @@ export const zhTW: Catalogue = {
   'email.maintenanceStarts': '排定的維護將於 {time}後開始。',
   'email.window': '維護時段：{window}',
   'email.whyMaintenance': '您收到此郵件，是因為您訂閱了 {name} 的狀態更新（包含維護通知）。',
+  'chat.stop': '停止接收這些訊息',
+  'chat.componentChanged': '{status}（原為 {previous}）',
+  'chat.test': '這是 {name} 狀態頁的測試訊息，沒有任何變更。',
 };

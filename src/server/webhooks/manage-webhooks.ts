@@ -1,7 +1,9 @@
 import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
+import { componentGroups, components, pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
+import { checkChatUrl, ENDPOINT_KINDS, isChatKind, maskChatUrl } from '../../domain/chat-messages.ts';
+import { LANGUAGES } from '../../domain/vocabulary.ts';
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import { enqueueTestWebhook } from '../../notify/webhook-enqueue.ts';
@@ -12,6 +14,10 @@ import { isId, newId } from '../../infra/ids.ts';
 import { storable, text } from '../../infra/text-input.ts';
 
 export const WebhookInput = z.strictObject({
+  kind: z
+    .enum(ENDPOINT_KINDS, { error: `must be one of ${ENDPOINT_KINDS.join(', ')}` })
+    .optional()
+    .default('webhook'),
   url: z
     .string({ error: 'is required' })
     .trim()
@@ -24,6 +30,18 @@ export const WebhookInput = z.strictObject({
     })
     .min(1, 'choose at least one event')
     .transform((events) => [...new Set(events)]),
+  /** Only events about these components or groups; absent or null: every event. */
+  component_ids: z
+    .array(z.string({ error: 'must be a component or group id' }), { error: 'must be a list of component ids' })
+    .max(500, 'must list at most 500 components')
+    .transform((ids) => [...new Set(ids)])
+    .nullable()
+    .optional(),
+  /** A chat destination's language; absent or null: the page's default language. */
+  language: z
+    .enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` })
+    .nullable()
+    .optional(),
   description: text(200).nullable().optional(),
 });
 export type WebhookInput = z.infer<typeof WebhookInput>;
@@ -39,12 +57,15 @@ export const VISITOR_ACTOR: Actor = {
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-/** Never includes the secret. */
+/** Never includes the secret, nor a chat destination's URL (its key) beyond a masked form. */
 export function webhookResource(e: EndpointRow) {
   return {
     id: e.id,
-    url: e.url,
+    kind: e.kind,
+    url: isChatKind(e.kind) ? maskChatUrl(e.url) : e.url,
     events: e.events,
+    component_ids: e.componentIds,
+    language: e.language,
     description: e.description,
     self_service: e.selfService,
     state: e.quarantinedAt ? 'quarantined' : 'active',
@@ -115,32 +136,66 @@ export async function visitorWebhooksEnabled(db: Queryable): Promise<boolean> {
   return row?.on ?? false;
 }
 
+/** Each listed id must name a component or a group: the field's index names the one that does not. */
+async function checkComponentIds(tx: Queryable, ids: readonly string[] | null | undefined): Promise<void> {
+  if (!ids || ids.length === 0) return;
+  const known = new Set(
+    [
+      ...(await tx.select({ id: components.id }).from(components)),
+      ...(await tx.select({ id: componentGroups.id }).from(componentGroups)),
+    ].map((row) => row.id),
+  );
+  const unknown = ids.findIndex((id) => !known.has(id));
+  if (unknown >= 0)
+    throw new HttpError(422, 'invalid_field', `no component or group has the id "${ids[unknown]}"`, {
+      field: `component_ids.${unknown}`,
+    });
+}
+
+/**
+ * Whether the URL may be registered: any public https URL for a webhook; for Slack, Teams
+ * and Discord, one of that service's webhook URLs (unless the test-only override is on).
+ */
+function checkEndpointUrl(input: WebhookInput, options: { allowPrivate: boolean; chatAnyHost?: boolean }): string {
+  const checked = checkWebhookUrl(input.url, { allowPrivate: options.allowPrivate });
+  if (!checked.ok) throw new HttpError(422, 'invalid_field', checked.message, { field: 'url' });
+  if (isChatKind(input.kind)) {
+    const chat = checkChatUrl(input.kind, checked.url, { anyHost: options.chatAnyHost ?? false });
+    if (!chat.ok) throw new HttpError(422, 'invalid_field', chat.message, { field: 'url' });
+  }
+  return checked.url;
+}
+
 /** Registers an endpoint; the answer carries its signing secret, once. */
 export function createWebhook(
   ctx: ChangeContext,
   input: WebhookInput,
-  options: { allowPrivate: boolean; selfService?: boolean },
+  options: { allowPrivate: boolean; chatAnyHost?: boolean; selfService?: boolean },
 ) {
-  const checked = checkWebhookUrl(input.url, { allowPrivate: options.allowPrivate });
-  if (!checked.ok) throw new HttpError(422, 'invalid_field', checked.message, { field: 'url' });
+  const url = checkEndpointUrl(input, options);
   return runChange(ctx, async (tx) => {
+    await checkComponentIds(tx, input.component_ids);
     const secret = generateWebhookSecret();
     const description = input.description ? stripControlCharacters(input.description) : null;
     const [row] = await tx
       .insert(webhookEndpoints)
       .values({
         id: newId(),
-        url: checked.url,
+        kind: input.kind,
+        url,
         secret,
         events: input.events,
+        componentIds: input.component_ids?.length ? input.component_ids : null,
+        language: isChatKind(input.kind) ? (input.language ?? null) : null,
         description,
         selfService: options.selfService ?? false,
         createdBy: ctx.actor.id,
         createdAt: ctx.now,
       })
       .returning();
+    // A chat destination signs nothing: its secret only keys a visitor's removal link.
     return {
-      value: { ...webhookResource(row!), secret },
+      value: { ...webhookResource(row!), ...(isChatKind(row!.kind) ? {} : { secret }) },
       audit: [{ action: 'webhook.create', entityType: 'webhook', entityId: row!.id, after: auditedWebhook(row!) }],
     };
   });

@@ -1,3 +1,4 @@
+import type { EndpointKind } from '../../domain/chat-messages.ts';
 import { listOf, textOf, type FormInput } from '../forms/form-fields.ts';
 import { formErrorOf, type FormError } from '../forms/form-state.ts';
 import type { HeraldServices } from '../services.ts';
@@ -9,17 +10,22 @@ import {
   WebhookInput,
 } from './manage-webhooks.ts';
 
+/** A form's endpoint: a kind (webhook when not chosen), components (none ticked: every event), a language. */
 export function formToWebhookInput(form: FormInput): WebhookInput {
+  const components = listOf(form, 'component_ids');
   return WebhookInput.parse({
+    kind: textOf(form, 'kind') || 'webhook',
     url: textOf(form, 'url'),
     events: listOf(form, 'events'),
+    component_ids: components.length > 0 ? components : null,
+    language: textOf(form, 'language') || null,
     description: textOf(form, 'description').trim() || null,
   });
 }
 
 export type VisitorWebhookResult =
   | { result: 'disabled' }
-  | { result: 'created'; url: string; secret: string }
+  | { result: 'created'; kind: EndpointKind; url: string; secret: string | undefined }
   | { result: 'invalid'; error: FormError }
   | { result: 'limited'; retryAfterSeconds: number };
 
@@ -58,7 +64,7 @@ export async function submitVisitorWebhook(
       allowPrivate: false,
       selfService: true,
     });
-    return { result: 'created', url: value.url, secret: value.secret };
+    return { result: 'created', kind: value.kind, url: value.url, secret: value.secret };
   } catch (error) {
     const formError = formErrorOf(error, 'webhook');
     if (formError.status >= 500)

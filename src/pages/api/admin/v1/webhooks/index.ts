@@ -6,5 +6,9 @@ export const GET = apiRoute({ role: 'admin' }, ({ herald }) => listWebhooks(hera
 /** The answer carries the signing secret, once. */
 export const POST = apiRoute(
   { role: 'admin', body: WebhookInput, wrapper: 'webhook', status: 201 },
-  ({ herald, change, input }) => createWebhook(change, input, { allowPrivate: herald.notify.webhooksAllowPrivate }),
+  ({ herald, change, input }) =>
+    createWebhook(change, input, {
+      allowPrivate: herald.notify.webhooksAllowPrivate,
+      chatAnyHost: herald.notify.chatAnyHost,
+    }),
 );
