@@ -16,7 +16,14 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
 import type { EndpointKind } from '../domain/chat-messages.ts';
-import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS, ROLES, type Language } from '../domain/vocabulary.ts';
+import {
+  COMPONENT_STATUSES,
+  EVENT_KINDS,
+  EVENT_STATUSES,
+  IMPACTS,
+  ROLES,
+  type Language,
+} from '../domain/vocabulary.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_KINDS, SUBSCRIBER_STATUSES } from '../domain/subscriptions.ts';
 import type { EmailMessage } from '../domain/email-message.ts';
 import { STAFF_MESSAGE_KINDS, type StaffEmailMessage } from '../domain/staff-email.ts';

@@ -112,8 +112,7 @@ async function settleFailure(
   // Rate limited (Slack, Discord and Teams answer 429 with Retry-After): nothing goes to the
   // destination before the time it named, this delivery and those waiting behind it alike.
   const asked = failure.retryAfterMs === undefined ? null : Math.min(failure.retryAfterMs, MAX_RETRY_AFTER_MS);
-  const retry =
-    backoff && asked !== null ? new Date(Math.max(backoff.getTime(), at.getTime() + asked)) : backoff;
+  const retry = backoff && asked !== null ? new Date(Math.max(backoff.getTime(), at.getTime() + asked)) : backoff;
   await options.db.transaction(async (tx) => {
     await tx
       .update(webhookEndpoints)
@@ -132,9 +131,7 @@ async function settleFailure(
         await tx
           .update(webhookDeliveries)
           .set({ availableAt: sql`greatest(${webhookDeliveries.availableAt}, ${retry})` })
-          .where(
-            and(eq(webhookDeliveries.endpointId, delivery.endpointId), eq(webhookDeliveries.status, 'pending')),
-          );
+          .where(and(eq(webhookDeliveries.endpointId, delivery.endpointId), eq(webhookDeliveries.status, 'pending')));
       return;
     }
     // A delivery failing for about a day means the endpoint is gone: stop sending it

@@ -201,7 +201,10 @@ export async function enqueueWebhooks(tx: Transaction, change: WebhookChange): P
 /** A "test" event for one endpoint, whatever events it chose. */
 export async function enqueueTestWebhook(tx: Transaction, endpointId: string, now: Date): Promise<void> {
   const snapshot = await payloadSnapshot(tx, undefined, now);
-  const [endpoint] = await tx.select(ENDPOINT_COLUMNS).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+  const [endpoint] = await tx
+    .select(ENDPOINT_COLUMNS)
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.id, endpointId));
   if (!endpoint) return;
   await deliverEvent(tx, snapshot, [endpoint], { type: 'test', at: now }, testWebhookPayload(snapshot), (language) =>
     testChatEvent(snapshot, language),

@@ -18,7 +18,8 @@ export function createServices(options: {
   pingDatabase?: () => Promise<void>;
   /** Publish targets and CDN caches, when any is configured. */
   distribution?: () => DistributionStatus;
-  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> & Partial<Pick<EmailConfig, 'webhooksAllowPrivate' | 'chatAnyHost'>>;
+  email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> &
+    Partial<Pick<EmailConfig, 'webhooksAllowPrivate' | 'chatAnyHost'>>;
 }): HeraldServices {
   return {
     db: options.db,
