@@ -18,7 +18,14 @@ export default defineConfig({
     launchOptions: {
       // Debian's Chromium: Playwright cannot download its own browser here.
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     },
   },
   webServer: {
@@ -36,6 +43,9 @@ export default defineConfig({
       HERALD_ADMIN_PASSWORD: 'correct-horse-battery',
       SITE_URL: `http://127.0.0.1:${PORT}`,
       DATABASE_URL: '',
+      // The chat test's fake Slack runs on 127.0.0.1 (tests/e2e/chat.spec.ts).
+      HERALD_WEBHOOKS_ALLOW_PRIVATE: '1',
+      HERALD_TEST_ONLY_CHAT_ANY_HOST: '1',
     },
   },
 });

@@ -130,7 +130,7 @@ async function settleFailure(
       if (asked !== null)
         await tx
           .update(webhookDeliveries)
-          .set({ availableAt: sql`greatest(${webhookDeliveries.availableAt}, ${retry})` })
+          .set({ availableAt: sql`greatest(${webhookDeliveries.availableAt}, ${retry.toISOString()}::timestamptz)` })
           .where(and(eq(webhookDeliveries.endpointId, delivery.endpointId), eq(webhookDeliveries.status, 'pending')));
       return;
     }

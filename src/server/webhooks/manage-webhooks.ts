@@ -167,7 +167,7 @@ function checkEndpointUrl(input: WebhookInput, options: { allowPrivate: boolean;
 }
 
 /** Registers an endpoint; the answer carries its signing secret, once. */
-export function createWebhook(
+export async function createWebhook(
   ctx: ChangeContext,
   input: WebhookInput,
   options: { allowPrivate: boolean; chatAnyHost?: boolean; selfService?: boolean },
