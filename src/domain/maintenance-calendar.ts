@@ -36,6 +36,10 @@ export function calendarWindows(snapshot: Snapshot, component?: ComponentView): 
 const sequenceOf = (window: IncidentView) =>
   Math.max(0, Math.floor((window.updatedAt.getTime() - window.createdAt.getTime()) / 1000));
 
+/** Completed without ever being in progress: Herald's way of cancelling a window ("completed" from "scheduled"). */
+export const isCancelledWindow = (window: IncidentView) =>
+  window.status === 'completed' && !window.updates.some((u) => u.status === 'in_progress');
+
 /** The calendar of the page's maintenance, of one component's, or of one window (`only`). */
 export function maintenanceCalendar(
   snapshot: Snapshot,
@@ -76,7 +80,8 @@ export function maintenanceCalendar(
       stamp: window.updatedAt,
       created: window.createdAt,
       lastModified: window.updatedAt,
-      status: ICalEventStatus.CONFIRMED,
+      // A calendar that has the window keeps it, marked cancelled, rather than losing it silently.
+      status: isCancelledWindow(window) ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     });
   }
   return calendar.toString();

@@ -42,6 +42,10 @@ const recent = makeMaintenance({
   componentIds: ['api'],
   scheduledFor: minutesBefore(NOW, 30 * DAY),
   scheduledUntil: minutesBefore(NOW, 30 * DAY - 60),
+  updates: [
+    makeUpdate({ id: 'r3', incidentId: 'mrecent', status: 'completed', body: 'Done.' }),
+    makeUpdate({ id: 'r2', incidentId: 'mrecent', status: 'in_progress', body: 'Started.' }),
+  ],
 });
 const old = makeMaintenance({
   id: 'mold',
@@ -105,6 +109,23 @@ describe('maintenance calendar', () => {
     expect(eventsOf(forDb).map((e) => e.uid)).toEqual(['mupcoming@status.example.com']);
     expect(forDb).toContain('Acme Status: Database');
     expect(eventsOf(maintenanceCalendar(snapshot, { only: recent })).map((e) => e.summary)).toEqual(['Network work']);
+  });
+
+  it('keeps a cancelled window (completed without starting), marked CANCELLED', () => {
+    const cancelled = {
+      ...upcoming,
+      status: 'completed' as const,
+      updatedAt: minutesAfter(upcoming.updatedAt, 1),
+      updates: [
+        makeUpdate({ id: 'c2', incidentId: 'mupcoming', status: 'completed', body: 'Cancelled.' }),
+        ...upcoming.updates,
+      ],
+    };
+    const text = maintenanceCalendar(makeSnapshot({ components: [api, db], incidents: [cancelled, recent] }));
+    const status = Object.fromEntries(
+      eventsOf(text).map((e) => [e.summary, e.component.getFirstPropertyValue('status')]),
+    );
+    expect(status).toEqual({ 'Database upgrade': 'CANCELLED', 'Network work': 'CONFIRMED' });
   });
 
   it("names the calendar in the page's default language", () => {
