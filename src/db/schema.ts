@@ -127,6 +127,34 @@ export const componentStatusChanges = pgTable(
 );
 
 /** Incidents and scheduled maintenances (kind = 'maintenance'), as Statuspage models them. */
+/**
+ * A recurring maintenance window. Each occurrence becomes an ordinary maintenance (an
+ * incidents row naming the series) `announceDays` before it starts, so it is shown,
+ * announced, reminded, started and completed like a one-off window.
+ */
+export const maintenanceSeries = pgTable('maintenance_series', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** The scheduled update each occurrence opens with (markdown). */
+  body: text('body').notNull(),
+  componentIds: jsonb('component_ids').$type<string[]>().notNull(),
+  /** RFC 5545 RRULE, without DTSTART: "FREQ=WEEKLY;BYDAY=SU;UNTIL=20271231T235959Z". */
+  rrule: text('rrule').notNull(),
+  /** The first occurrence's start as wall-clock time in `timeZone`: "2026-12-13T02:00". */
+  startsAtLocal: text('starts_at_local').notNull(),
+  timeZone: text('time_zone').notNull(),
+  durationMinutes: integer('duration_minutes').notNull(),
+  announceDays: integer('announce_days').notNull().default(7),
+  autoStart: boolean('auto_start').notNull().default(true),
+  autoComplete: boolean('auto_complete').notNull().default(true),
+  deliverNotifications: boolean('deliver_notifications').notNull().default(true),
+  /** Occurrences skipped, by their rule start (ISO 8601, UTC). */
+  skipped: jsonb('skipped').$type<string[]>().notNull().default([]),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  version: version(),
+});
+
 export const incidents = pgTable(
   'incidents',
   {
@@ -151,10 +179,17 @@ export const incidents = pgTable(
     overdueRemindedAt: timestamptz('overdue_reminded_at'),
     /** When subscribers were reminded of an upcoming maintenance window. */
     maintenanceRemindedAt: timestamptz('maintenance_reminded_at'),
+    /** The recurring maintenance this window is an occurrence of (see maintenanceSeries). */
+    seriesId: text('series_id').references(() => maintenanceSeries.id, { onDelete: 'set null' }),
+    /** The occurrence's start as the series' rule gives it (its RECURRENCE-ID), whatever it was moved to. */
+    occurrenceStart: timestamptz('occurrence_start'),
+    /** Moved or edited on its own: editing the series leaves it as it is. */
+    detached: boolean('detached').notNull().default(false),
     version: version(),
   },
   (t) => [
     index('incidents_kind_created_idx').on(t.kind, t.createdAt),
+    unique('incidents_series_occurrence_key').on(t.seriesId, t.occurrenceStart),
     index('incidents_open_idx')
       .on(t.kind)
       .where(sql`${t.resolvedAt} is null`),

@@ -11,6 +11,7 @@ import {
   componentStatusChanges,
   incidentComponents,
   incidents,
+  maintenanceSeries,
   incidentUpdates,
   pageSettings,
   siteState,
@@ -47,13 +48,14 @@ export interface SnapshotRead extends SnapshotOptions {
  * revision.
  */
 export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<Snapshot> {
-  const [settingsRows, stateRows, groupRows, componentRows, statusChanges, incidentViews] = await Promise.all([
+  const [settingsRows, stateRows, groupRows, componentRows, statusChanges, incidentViews, seriesRows] = await Promise.all([
     db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
     db.select().from(siteState).where(eq(siteState.id, 1)),
     db.select().from(componentGroups).orderBy(asc(componentGroups.position)),
     db.select().from(components).orderBy(asc(components.position)),
     read.history === 'none' ? {} : loadStatusHistory(db, read.now, read.history === 'full' ? undefined : read.history),
     loadIncidents(db, read.incidents === 'all' ? undefined : read.incidents),
+    db.select().from(maintenanceSeries).orderBy(asc(maintenanceSeries.createdAt), asc(maintenanceSeries.id)),
   ]);
   const state = stateRows[0];
   const site = {
@@ -69,6 +71,9 @@ export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<S
     groups: groupRows.map(({ version: _v, ...g }) => g),
     components: componentRows.map(({ version: _v, ...c }) => c),
     incidents: incidentViews,
+    series: seriesRows.map(
+      ({ version: _v, announceDays: _a, autoStart: _s, autoComplete: _c, deliverNotifications: _d, ...s }) => s,
+    ),
     statusChanges,
   };
 }

@@ -1,7 +1,15 @@
-import ical, { ICalEventStatus } from 'ical-generator';
+import ical, {
+  ICalEventRepeatingFreq,
+  ICalEventStatus,
+  ICalWeekday,
+  type ICalCalendar,
+  type ICalRepeatingOptions,
+} from 'ical-generator';
+import { tzlib_get_ical_block } from 'timezones-ical-library';
 import { localeFor } from './i18n/translator.ts';
 import { markdownToText } from './markdown.ts';
 import { incidentUrl, withSlash } from './site-url.ts';
+import { icalRepeating, inZone, nextOccurrence, zonedInstant, type SeriesView } from './recurrence.ts';
 import { publicComponents, type ComponentView, type IncidentView, type Snapshot } from './snapshot.ts';
 
 // The maintenance calendar (RFC 5545), published as /maintenance.ics, one per component and
@@ -14,9 +22,15 @@ export const CALENDAR_CONTENT_TYPE = 'text/calendar; charset=utf-8';
 /** Windows that ended longer ago than this are left out. */
 const PAST_DAYS = 90;
 
-/** The maintenance windows a calendar lists: those not ended more than 90 days before the snapshot, in start order. */
+const sinceOf = (snapshot: Snapshot) => snapshot.now.getTime() - PAST_DAYS * 86_400_000;
+
+/**
+ * The one-off maintenance windows a calendar lists: those not ended more than 90 days before
+ * the snapshot, in start order. Occurrences of a recurring window are its series' (see calendarSeries).
+ */
 export function calendarWindows(snapshot: Snapshot, component?: ComponentView): IncidentView[] {
-  const since = snapshot.now.getTime() - PAST_DAYS * 86_400_000;
+  const since = sinceOf(snapshot);
+  const series = new Set(snapshot.series.map((s) => s.id));
   return snapshot.incidents
     .filter(
       (i) =>
@@ -24,9 +38,18 @@ export function calendarWindows(snapshot: Snapshot, component?: ComponentView): 
         i.scheduledFor !== null &&
         i.scheduledUntil !== null &&
         i.scheduledUntil.getTime() >= since &&
+        !(i.seriesId !== null && series.has(i.seriesId)) &&
         (!component || i.componentIds.includes(component.id)),
     )
     .sort((a, b) => a.scheduledFor!.getTime() - b.scheduledFor!.getTime() || a.id.localeCompare(b.id));
+}
+
+/** The recurring windows a calendar lists: those with an occurrence in the last 90 days or to come. */
+export function calendarSeries(snapshot: Snapshot, component?: ComponentView): SeriesView[] {
+  const since = new Date(sinceOf(snapshot));
+  return snapshot.series.filter(
+    (s) => (!component || s.componentIds.includes(component.id)) && nextOccurrence(s, since) !== null,
+  );
 }
 
 /**
@@ -50,25 +73,29 @@ export function maintenanceCalendar(
   const host = new URL(withSlash(page.siteUrl)).host;
   const names = new Map(publicComponents(snapshot).map((c) => [c.id, c.name]));
   const calendar = ical({
+    // The VTIMEZONE of each zone a recurring window names, from the IANA data.
+    timezone: { name: null, generator: (zone) => tzlib_get_ical_block(zone)[0] ?? null },
     prodId: { company: 'Herald', product: 'Status page', language: 'EN' },
     name: options.component
       ? `${page.name}: ${options.component.name} — ${locale.t('index.maintenance')}`
       : `${page.name} — ${locale.t('index.maintenance')}`,
     url: withSlash(page.siteUrl),
   });
-  const windows = options.only ? [options.only] : calendarWindows(snapshot, options.component);
-  for (const window of windows) {
-    if (!window.scheduledFor || !window.scheduledUntil) continue;
-    const url = incidentUrl(page.siteUrl, window.id);
-    const latest = window.updates[0];
-    const affected = window.componentIds.map((id) => names.get(id)).filter((name) => name !== undefined);
-    const description = [
-      latest ? markdownToText(latest.body) : '',
+  const describe = (body: string | undefined, componentIds: readonly string[], url: string) => {
+    const affected = componentIds.map((id) => names.get(id)).filter((name) => name !== undefined);
+    return [
+      body ? markdownToText(body) : '',
       affected.length > 0 ? `${locale.t('email.affected')}: ${affected.join(', ')}` : '',
       url,
     ]
       .filter((part) => part !== '')
       .join('\n\n');
+  };
+  const windows = options.only ? [options.only] : calendarWindows(snapshot, options.component);
+  for (const window of windows) {
+    if (!window.scheduledFor || !window.scheduledUntil) continue;
+    const url = incidentUrl(page.siteUrl, window.id);
+    const description = describe(window.updates[0]?.body, window.componentIds, url);
     calendar.createEvent({
       id: `${window.id}@${host}`,
       start: window.scheduledFor,
@@ -84,5 +111,68 @@ export function maintenanceCalendar(
       status: isCancelledWindow(window) ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     });
   }
+  if (!options.only)
+    for (const series of calendarSeries(snapshot, options.component))
+      addSeries(calendar, snapshot, series, { host, describe });
   return calendar.toString();
+}
+
+/**
+ * A recurring window: one event with its RRULE in the series' time zone (DTSTART;TZID and the
+ * zone's VTIMEZONE, so a weekly 02:00 stays 02:00 across daylight-saving changes), EXDATE for
+ * each skipped occurrence, and an override (RECURRENCE-ID) for each occurrence moved on its own.
+ */
+function addSeries(
+  calendar: ICalCalendar,
+  snapshot: Snapshot,
+  series: SeriesView,
+  helpers: { host: string; describe: (body: string, componentIds: readonly string[], url: string) => string },
+): void {
+  const zone = series.timeZone;
+  const start = inZone(zonedInstant(series.startsAtLocal, zone), zone);
+  const uid = `series-${series.id}@${helpers.host}`;
+  const sequence = Math.max(0, Math.floor((series.updatedAt.getTime() - series.createdAt.getTime()) / 1000));
+  const pageUrl = withSlash(snapshot.page.siteUrl);
+  const { byDay, freq, ...rule } = icalRepeating(series.rrule);
+  const repeating: ICalRepeatingOptions = {
+    ...rule,
+    freq: ICalEventRepeatingFreq[freq],
+    ...(byDay ? { byDay: byDay.map((day) => ICalWeekday[day]) } : {}),
+    ...(series.skipped.length > 0 ? { exclude: series.skipped.map((at) => inZone(new Date(at), zone)) } : {}),
+  };
+  calendar.createEvent({
+    id: uid,
+    start,
+    end: start.plus({ minutes: series.durationMinutes }),
+    timezone: zone,
+    repeating,
+    summary: series.name,
+    description: helpers.describe(series.body, series.componentIds, pageUrl),
+    url: pageUrl,
+    sequence,
+    stamp: series.updatedAt,
+    created: series.createdAt,
+    lastModified: series.updatedAt,
+    status: ICalEventStatus.CONFIRMED,
+  });
+  const moved = snapshot.incidents.filter(
+    (i) => i.seriesId === series.id && i.detached && i.occurrenceStart && i.scheduledFor && i.scheduledUntil,
+  );
+  for (const occurrence of moved) {
+    const url = incidentUrl(snapshot.page.siteUrl, occurrence.id);
+    calendar.createEvent({
+      id: uid,
+      recurrenceId: inZone(occurrence.occurrenceStart!, zone),
+      start: inZone(occurrence.scheduledFor!, zone),
+      end: inZone(occurrence.scheduledUntil!, zone),
+      timezone: zone,
+      summary: occurrence.name,
+      description: helpers.describe(occurrence.updates[0]?.body ?? series.body, occurrence.componentIds, url),
+      url,
+      sequence: Math.max(sequence, sequenceOf(occurrence)),
+      stamp: occurrence.updatedAt,
+      lastModified: occurrence.updatedAt,
+      status: isCancelledWindow(occurrence) ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import type { ComponentTransition } from './incident-lifecycle.ts';
+import type { SeriesView } from './recurrence.ts';
 import { isClosedStatus } from './incident-lifecycle.ts';
 import { pageStatus, worstComponentStatus, type PageStatus } from './status-rollup.ts';
 import type { StatusChange } from './uptime.ts';
@@ -85,6 +86,10 @@ export interface IncidentView {
   componentIds: string[];
   /** Newest first. */
   updates: UpdateView[];
+  /** The recurring maintenance it is an occurrence of, the occurrence's rule start, and whether it was moved or edited on its own. */
+  seriesId: string | null;
+  occurrenceStart: Date | null;
+  detached: boolean;
 }
 
 export interface Snapshot {
@@ -96,6 +101,8 @@ export interface Snapshot {
   components: ComponentView[];
   /** Incidents and maintenances, newest first (by start, then creation). */
   incidents: IncidentView[];
+  /** Recurring maintenance windows (each occurrence is also in `incidents` once announced). */
+  series: SeriesView[];
   /**
    * Each component's status history for uptime, oldest first: about the last 13 months,
    * led by the last change before them (the status the window starts in).

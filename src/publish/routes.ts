@@ -159,6 +159,19 @@ export function allPublicRoutes(snapshot: Snapshot): PublicRoute[] {
   return withLanguages(snapshot, routes);
 }
 
+/** The components of the recurring windows that differ between two snapshots, or null when none does. */
+function changedSeriesComponents(previous: Snapshot, snapshot: Snapshot): string[] | null {
+  if (previous.series === snapshot.series) return null;
+  const stamp = (s: Snapshot['series'][number]) => `${s.id} ${s.updatedAt.getTime()}`;
+  const before = new Map(previous.series.map((s) => [stamp(s), s]));
+  const after = new Map(snapshot.series.map((s) => [stamp(s), s]));
+  const differing = [
+    ...previous.series.filter((s) => !after.has(stamp(s))),
+    ...snapshot.series.filter((s) => !before.has(stamp(s))),
+  ];
+  return differing.length === 0 ? null : differing.flatMap((s) => s.componentIds);
+}
+
 /**
  * The routes whose output can change when the given incidents change: the default
  * language's first, then the same pages in the other languages (see PublicRoute).
@@ -180,7 +193,9 @@ export function affectedRoutes(
   const pageCount = historyPageCount(snapshot);
   if (options.allHistory) for (let n = 2; n <= pageCount; n++) add(historyRoute(n));
   const changed = [...incidentIds].map((id) => findIncident(snapshot, id)).filter((incident) => incident !== undefined);
-  if (changed.some((incident) => incident.kind === 'maintenance') || changed.length < incidentIds.size)
+  // A recurring window added, edited, skipped into or removed: the calendars that list it.
+  const seriesChanged = options.previous ? changedSeriesComponents(options.previous, snapshot) : null;
+  if (changed.some((incident) => incident.kind === 'maintenance') || changed.length < incidentIds.size || seriesChanged)
     add(CALENDAR_ROUTE);
   for (const incident of changed) {
     add(incidentRoute(incident.id));
@@ -204,7 +219,7 @@ export function affectedRoutes(
   // Badges and feeds of the components the incidents affect. A deleted incident is gone
   // from the snapshot, and so is the list of components whose feeds showed it: all then.
   const anyDeleted = changed.length < incidentIds.size;
-  const touched = new Set(changed.flatMap((i) => i.componentIds));
+  const touched = new Set([...changed.flatMap((i) => i.componentIds), ...(seriesChanged ?? [])]);
   for (const component of publicComponents(snapshot)) {
     if (anyDeleted || touched.has(component.id) || options.componentIds?.has(component.id))
       componentRoutes(component.id).forEach(add);

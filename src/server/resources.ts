@@ -82,6 +82,8 @@ export function incidentResource(i: IncidentRow, updates: UpdateRow[], component
     postmortem_body: i.postmortemBody,
     postmortem_published_at: iso(i.postmortemPublishedAt),
     component_ids: componentIds,
+    // A recurring maintenance's occurrence: its series, its start by the rule, and whether it was moved on its own.
+    ...(i.seriesId ? { series_id: i.seriesId, occurrence_start: iso(i.occurrenceStart), detached: i.detached } : {}),
     incident_updates: [...updates].sort((a, b) => b.displayAt.getTime() - a.displayAt.getTime()).map(updateResource),
     version: i.version,
   };

@@ -97,8 +97,11 @@ export function makeIncident(overrides: Partial<IncidentView> & Pick<IncidentVie
     postmortemPublishedAt: null,
     componentIds: [],
     updates: [],
+    seriesId: null,
+    occurrenceStart: null,
+    detached: false,
     ...overrides,
-  };
+  } as IncidentView;
 }
 
 export function makeMaintenance(overrides: Partial<IncidentView> & Pick<IncidentView, 'id'>): IncidentView {
@@ -121,7 +124,8 @@ export function makeSnapshot({ page, ...overrides }: SnapshotOverrides = {}): Sn
     groups: [],
     components: [],
     incidents: [],
+    series: [],
     statusChanges: {},
     ...overrides,
-  };
+  } as Snapshot;
 }

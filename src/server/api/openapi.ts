@@ -10,6 +10,7 @@ import {
   UpdateInput,
 } from '../incidents/incident-input.ts';
 import { PostmortemInput } from '../incidents/postmortem.ts';
+import { MoveInput, OccurrenceInput, SeriesInput, SeriesPatch } from '../maintenance/manage-series.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
 import { CreatedTokenResource, TokenInput, TokenResource } from '../tokens/manage-tokens.ts';
@@ -113,6 +114,44 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       role: 'editor',
       body: UpdateInput,
       success: 201,
+    },
+  },
+  '/maintenance-series': {
+    get: { summary: 'List recurring maintenance windows with their next occurrences', role: 'viewer' },
+    post: {
+      summary:
+        'Create a recurring maintenance (an RRULE such as FREQ=WEEKLY;BYDAY=SU over the wall-clock time of starts_at in time_zone); each occurrence is scheduled announce_days ahead',
+      role: 'editor',
+      body: SeriesInput,
+      success: 201,
+    },
+  },
+  '/maintenance-series/{id}': {
+    get: { summary: 'Get a recurring maintenance with its occurrences made so far', role: 'viewer' },
+    ...patchOrPut({
+      summary:
+        'Edit the series: occurrences still to come (not started, not moved on their own) follow; those the new rule drops are cancelled',
+      role: 'editor',
+      body: SeriesPatch,
+    }),
+    delete: {
+      summary: 'Delete the series; its occurrences still to come are cancelled',
+      role: 'editor',
+      success: 204,
+    },
+  },
+  '/maintenance-series/{id}/skip': {
+    post: {
+      summary: 'Skip one occurrence (by its start from next_occurrences); cancelled if already scheduled',
+      role: 'editor',
+      body: OccurrenceInput,
+    },
+  },
+  '/maintenance-series/{id}/move': {
+    post: {
+      summary: 'Move one occurrence to its own window; it stays part of the series, and edits of the series leave it',
+      role: 'editor',
+      body: MoveInput,
     },
   },
   '/incidents/{id}/updates/{updateId}': {

@@ -106,6 +106,9 @@ export function previewNewIncident(snapshot: Snapshot, input: IncidentCreateInpu
       scheduledUntil: input.scheduled_until ?? null,
       postmortemBody: null,
       postmortemPublishedAt: null,
+      seriesId: null,
+      occurrenceStart: null,
+      detached: false,
     },
     { ...input, status },
   );

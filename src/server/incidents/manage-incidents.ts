@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { incidents, incidentUpdates } from '../../db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { incidents, incidentUpdates, maintenanceSeries } from '../../db/schema.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import { nextUpdateDueAfter } from '../../domain/incident-lifecycle.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
@@ -33,11 +33,34 @@ function updateRequest(
   };
 }
 
-/** Opens an incident, or schedules a maintenance, with its first update. */
-export async function createIncident(ctx: ChangeContext, input: IncidentCreateInput) {
+/** A recurring maintenance's occurrence, made when it is already there (or the series is gone). */
+export class OccurrenceNotMade extends Error {}
+
+/**
+ * Opens an incident, or schedules a maintenance, with its first update. `occurrence`: the
+ * maintenance is that occurrence of a recurring window; its series is locked while it is made,
+ * so two instances never make the same occurrence twice.
+ */
+export async function createIncident(
+  ctx: ChangeContext,
+  input: IncidentCreateInput,
+  occurrence?: { seriesId: string; start: Date },
+) {
   const kind = input.kind ?? (input.scheduled_for ? 'maintenance' : 'incident');
   const status = input.status ?? (kind === 'maintenance' ? 'scheduled' : 'investigating');
   const committed = await runChange(ctx, async (tx) => {
+    if (occurrence) {
+      const [series] = await tx
+        .select({ id: maintenanceSeries.id })
+        .from(maintenanceSeries)
+        .where(eq(maintenanceSeries.id, occurrence.seriesId))
+        .for('update');
+      const [made] = await tx
+        .select({ id: incidents.id })
+        .from(incidents)
+        .where(and(eq(incidents.seriesId, occurrence.seriesId), eq(incidents.occurrenceStart, occurrence.start)));
+      if (!series || made) throw new OccurrenceNotMade(series ? 'made already' : 'the series is gone');
+    }
     const id = newId();
     const startedAt = kind === 'maintenance' && status === 'scheduled' ? input.scheduled_for! : ctx.now;
     await tx.insert(incidents).values({
@@ -53,6 +76,8 @@ export async function createIncident(ctx: ChangeContext, input: IncidentCreateIn
       scheduledUntil: input.scheduled_until ?? null,
       autoStart: input.scheduled_auto_in_progress ?? false,
       autoComplete: input.scheduled_auto_completed ?? false,
+      seriesId: occurrence?.seriesId ?? null,
+      occurrenceStart: occurrence?.start ?? null,
     });
     const { fields, update, componentIds } = await applyUpdate(
       tx,
@@ -130,7 +155,12 @@ function maintenanceWindow(input: UpdateInput | IncidentPatch, current: Incident
   // A window moved later gets its "starts in …" reminder again, before the new start.
   const movedLater =
     input.scheduled_for && current.scheduledFor && input.scheduled_for.getTime() > current.scheduledFor.getTime();
+  // An occurrence of a recurring window moved on its own: editing the series leaves it be.
+  const moved =
+    (input.scheduled_for && input.scheduled_for.getTime() !== current.scheduledFor?.getTime()) ||
+    (input.scheduled_until && input.scheduled_until.getTime() !== current.scheduledUntil?.getTime());
   return {
+    ...(current.seriesId && moved ? { detached: true } : {}),
     ...(input.scheduled_for ? { scheduledFor: input.scheduled_for } : {}),
     ...(movedLater ? { maintenanceRemindedAt: null } : {}),
     ...(input.scheduled_until ? { scheduledUntil: input.scheduled_until } : {}),

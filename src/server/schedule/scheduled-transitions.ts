@@ -6,13 +6,16 @@ import type { ChangeScope } from '../../publish/publisher.ts';
 import { SYSTEM_ACTOR, type ChangeContext } from '../change.ts';
 import { isHttpError } from '../../infra/errors.ts';
 import { postUpdate } from '../incidents/manage-incidents.ts';
+import { makeOccurrences } from '../maintenance/manage-series.ts';
 import { remindOverdueIncidents, remindUpcomingMaintenances } from './reminders.ts';
 
-// What time alone changes: maintenance windows opening and closing, promised updates
+// What time alone changes: recurring windows' occurrences coming within notice, maintenance windows opening and closing, promised updates
 // falling due (and reminders about them), and a new day (history and "today"). Runs every minute (pg-boss schedule);
 // `now` is passed in, so tests drive it with any clock.
 
 export interface TickResult {
+  /** Occurrences of recurring windows made (announced) because they come within their series' notice. */
+  announced: string[];
   started: string[];
   completed: string[];
   /** Publishes needed without a data change (overdue promises, a new day). */
@@ -54,6 +57,7 @@ export async function runScheduledTransitions(
 ): Promise<TickResult> {
   const ctx: ChangeContext = { db, actor: SYSTEM_ACTOR, now, ...(origin ? { origin } : {}) };
   const result: TickResult = {
+    announced: [],
     started: [],
     completed: [],
     republish: [],
@@ -61,6 +65,8 @@ export async function runScheduledTransitions(
     remindedMaintenance: [],
     reminderErrors: [],
   };
+
+  result.announced = await makeOccurrences(ctx);
 
   const toStart = await db
     .select({ id: incidents.id, version: incidents.version })

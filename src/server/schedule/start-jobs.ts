@@ -54,9 +54,10 @@ export async function startJobs(options: { handle: DatabaseHandle; gate: Publish
           sql`select pg_notify(${PUBLISH_CHANNEL}, ${JSON.stringify({ origin: gate.instanceId, scope })})`,
         );
     }
-    for (const id of [...result.started, ...result.completed]) {
+    for (const id of [...result.announced, ...result.started, ...result.completed]) {
       if (gate.isLeader) await gate.publishChange({ incidentIds: [id] });
     }
+    if (result.announced.length) log.info('recurring maintenance announced', { maintenances: result.announced });
     if (result.started.length || result.completed.length)
       log.info('scheduled maintenance moved on', { started: result.started, completed: result.completed });
     if (result.remindedOverdue.length)

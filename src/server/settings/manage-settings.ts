@@ -22,7 +22,7 @@ const httpUrl = z
   .max(500)
   .check(storable);
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
