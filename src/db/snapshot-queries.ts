@@ -48,15 +48,18 @@ export interface SnapshotRead extends SnapshotOptions {
  * revision.
  */
 export async function readSnapshot(db: Queryable, read: SnapshotRead): Promise<Snapshot> {
-  const [settingsRows, stateRows, groupRows, componentRows, statusChanges, incidentViews, seriesRows] = await Promise.all([
-    db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
-    db.select().from(siteState).where(eq(siteState.id, 1)),
-    db.select().from(componentGroups).orderBy(asc(componentGroups.position)),
-    db.select().from(components).orderBy(asc(components.position)),
-    read.history === 'none' ? {} : loadStatusHistory(db, read.now, read.history === 'full' ? undefined : read.history),
-    loadIncidents(db, read.incidents === 'all' ? undefined : read.incidents),
-    db.select().from(maintenanceSeries).orderBy(asc(maintenanceSeries.createdAt), asc(maintenanceSeries.id)),
-  ]);
+  const [settingsRows, stateRows, groupRows, componentRows, statusChanges, incidentViews, seriesRows] =
+    await Promise.all([
+      db.select().from(pageSettings).where(eq(pageSettings.id, 1)),
+      db.select().from(siteState).where(eq(siteState.id, 1)),
+      db.select().from(componentGroups).orderBy(asc(componentGroups.position)),
+      db.select().from(components).orderBy(asc(components.position)),
+      read.history === 'none'
+        ? {}
+        : loadStatusHistory(db, read.now, read.history === 'full' ? undefined : read.history),
+      loadIncidents(db, read.incidents === 'all' ? undefined : read.incidents),
+      db.select().from(maintenanceSeries).orderBy(asc(maintenanceSeries.createdAt), asc(maintenanceSeries.id)),
+    ]);
   const state = stateRows[0];
   const site = {
     id: read.pageId ?? pageId(read.siteUrl),

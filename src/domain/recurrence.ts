@@ -176,8 +176,58 @@ export function lastOccurrence(series: SeriesRule): Date | null {
 /** "Every week on Sunday", from the rule, in English (for the admin). */
 export function describeRecurrence(rrule: string): string {
   try {
-    return RRule.fromString(rrule).toText();
+    const text = RRule.fromString(rrule).toText();
+    return text.charAt(0).toUpperCase() + text.slice(1);
   } catch {
     return rrule;
   }
+}
+
+/** The repeats the admin form offers, each drawn from the first window's start. */
+export const REPEAT_CHOICES = ['daily', 'weekly', 'biweekly', 'monthly_weekday', 'monthly_day'] as const;
+export type RepeatChoice = (typeof REPEAT_CHOICES)[number];
+
+/** The labels of REPEAT_CHOICES for a start ("Weekly on Sunday", "Monthly on the second Tuesday"). */
+export function repeatChoiceLabels(startsAtLocal: string | null): Record<RepeatChoice, string> {
+  const start = startsAtLocal && LOCAL_TIME.test(startsAtLocal) ? DateTime.fromISO(startsAtLocal) : null;
+  const weekday = start ? start.setLocale('en').toFormat('cccc') : 'the start’s weekday';
+  const nth = start ? ordinalWeek(start.day) : null;
+  const nthWord = nth === -1 ? 'last' : (['first', 'second', 'third', 'fourth'][(nth ?? 1) - 1] ?? 'first');
+  return {
+    daily: 'Every day',
+    weekly: `Weekly on ${weekday}`,
+    biweekly: `Every two weeks on ${weekday}`,
+    monthly_weekday: start ? `Monthly on the ${nthWord} ${weekday}` : 'Monthly on the same weekday of the month',
+    monthly_day: start ? `Monthly on day ${start.day}` : 'Monthly on the same day of the month',
+  };
+}
+
+/** Which week of the month a day falls in: 1 to 4, or -1 for a fifth (the last). */
+const ordinalWeek = (day: number) => {
+  const n = Math.ceil(day / 7);
+  return n >= 5 ? -1 : n;
+};
+
+/**
+ * The RRULE of a form's choice for a first start given as wall-clock time, ending (when
+ * `untilDate`, "2027-06-30", is given) after the last occurrence on that day in the zone.
+ */
+export function ruleOfChoice(
+  choice: RepeatChoice,
+  startsAtLocal: string,
+  timeZone: string,
+  untilDate: string | null,
+): string {
+  const start = DateTime.fromISO(startsAtLocal);
+  const weekday = [RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR, RRule.SA, RRule.SU][start.weekday - 1]!;
+  const until = untilDate ? DateTime.fromISO(`${untilDate}T23:59:59`, { zone: timeZone }).toUTC().toJSDate() : null;
+  const options = {
+    daily: { freq: RRule.DAILY },
+    weekly: { freq: RRule.WEEKLY, byweekday: [weekday] },
+    biweekly: { freq: RRule.WEEKLY, interval: 2, byweekday: [weekday] },
+    monthly_weekday: { freq: RRule.MONTHLY, byweekday: [weekday.nth(ordinalWeek(start.day))] },
+    monthly_day: { freq: RRule.MONTHLY, bymonthday: [start.day] },
+  }[choice];
+  // The library writes the rule; only its RRULE value is kept (DTSTART is the series' own).
+  return RRule.optionsToString({ ...options, ...(until ? { until } : {}) }).replace(/^RRULE:/, '');
 }

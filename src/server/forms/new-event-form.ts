@@ -4,6 +4,7 @@ import type { IncidentView } from '../../domain/snapshot.ts';
 import { TEMPLATE_VARIABLE_HELP } from '../../domain/templates.ts';
 import { IMPACTS, type Language } from '../../domain/vocabulary.ts';
 import { createIncident } from '../incidents/manage-incidents.ts';
+import { createSeries } from '../maintenance/manage-series.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
@@ -11,6 +12,7 @@ import { sectionsOf } from './component-order.ts';
 import { textOf } from './form-fields.ts';
 import { formToIncidentInput, formToMaintenanceInput } from './incident-form.ts';
 import { formSettingsOf, previewNewIncident, readAdminSnapshot } from './incident-preview.ts';
+import { formToSeriesInput } from './series-form.ts';
 import { chosenTemplate, fillRemainingVariables, templateFormValues, templateValues } from './template-fill.ts';
 
 // What the "new incident" and "schedule maintenance" pages know before the user types: the
@@ -69,7 +71,12 @@ function maintenanceValues(
 
 const FORM_DEFAULTS: Record<NewEventKind, Record<string, string | boolean>> = {
   incident: { status: 'investigating', next_update_in_minutes: '60', deliver_notifications: true },
-  maintenance: { deliver_notifications: true, scheduled_auto_in_progress: true, scheduled_auto_completed: true },
+  maintenance: {
+    deliver_notifications: true,
+    scheduled_auto_in_progress: true,
+    scheduled_auto_completed: true,
+    announce_days: '7',
+  },
 };
 
 /**
@@ -89,7 +96,10 @@ export function newEventForm(setup: NewEventSetup, kind: NewEventKind, method: s
   return { picked, values };
 }
 
-/** A submitted form as the create use case's input, with the template variables it left filled in. */
+/**
+ * A submitted form as the create use case's input, with the template variables it left filled
+ * in; a repeating window keeps {{start_time}} and {{end_time}}, filled in for each occurrence.
+ */
 export async function newEventInput(herald: HeraldServices, kind: NewEventKind, form: PostedForm) {
   const setup = await loadNewEventSetup(herald, kind);
   const language = languageOr(textOf(form, 'template_language'), setup.settings.default_language);
@@ -104,11 +114,18 @@ export async function newEventInput(herald: HeraldServices, kind: NewEventKind, 
     };
   }
   const parsed = formToMaintenanceInput(form, setup.settings.time_zone);
+  const repeats = textOf(form, 'repeat') !== '';
   return {
     setup,
     input: fillRemainingVariables(
       parsed,
-      maintenanceValues(setup, parsed.component_ids ?? [], parsed.scheduled_for, parsed.scheduled_until, language),
+      maintenanceValues(
+        setup,
+        parsed.component_ids ?? [],
+        repeats ? undefined : parsed.scheduled_for,
+        repeats ? undefined : parsed.scheduled_until,
+        language,
+      ),
     ),
   };
 }
@@ -144,7 +161,13 @@ function newEventActions(kind: NewEventKind): Record<string, FormAction<Incident
       role: 'editor',
       key: () => kind,
       run: async ({ herald, change, fields }) => {
-        const committed = await createIncident(change, (await newEventInput(herald, kind, fields)).input);
+        const { setup, input } = await newEventInput(herald, kind, fields);
+        if (kind === 'maintenance' && textOf(fields, 'repeat') !== '') {
+          const timeZone = setup.settings.time_zone;
+          const committed = await createSeries(change, formToSeriesInput(input, fields, timeZone), timeZone);
+          return { committed, to: `/admin/maintenances/recurring#series-${committed.value.id}` };
+        }
+        const committed = await createIncident(change, input);
         return { committed, to: `/admin/incidents/${committed.value.id}/` };
       },
     },
@@ -178,4 +201,8 @@ export const NEW_MAINTENANCE_LABELS = {
   scheduled_until: 'End',
   component_ids: 'Components',
   body: 'Message',
+  repeat: 'Repeat',
+  rrule: 'Custom rule',
+  repeat_until: 'Repeat until',
+  announce_days: 'Announce',
 };

@@ -159,8 +159,11 @@ function maintenanceWindow(input: UpdateInput | IncidentPatch, current: Incident
   const moved =
     (input.scheduled_for && input.scheduled_for.getTime() !== current.scheduledFor?.getTime()) ||
     (input.scheduled_until && input.scheduled_until.getTime() !== current.scheduledUntil?.getTime());
+  // A window not started yet "starts" at its (new) start, as when it was scheduled.
+  const stillScheduled = current.status === 'scheduled' && (!input.status || input.status === 'scheduled');
   return {
     ...(current.seriesId && moved ? { detached: true } : {}),
+    ...(input.scheduled_for && stillScheduled ? { startedAt: input.scheduled_for } : {}),
     ...(input.scheduled_for ? { scheduledFor: input.scheduled_for } : {}),
     ...(movedLater ? { maintenanceRemindedAt: null } : {}),
     ...(input.scheduled_until ? { scheduledUntil: input.scheduled_until } : {}),

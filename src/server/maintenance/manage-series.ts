@@ -1,7 +1,11 @@
 import { and, asc, eq, gte, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { components, incidentComponents, incidents, maintenanceSeries } from '../../db/schema.ts';
+import { components, incidentComponents, incidents, maintenanceSeries, pageSettings } from '../../db/schema.ts';
+import { formatDateTime } from '../../domain/format.ts';
+import { languageOr } from '../../domain/i18n/translator.ts';
+import { renderTemplate } from '../../domain/templates.ts';
+import type { Language } from '../../domain/vocabulary.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import {
   describeRecurrence,
@@ -459,18 +463,33 @@ export async function moveOccurrence(ctx: ChangeContext, id: string, move: z.inf
   );
 }
 
+/** How the page writes times ({{start_time}} in a series' text is each occurrence's own). */
+async function pageClock(db: Queryable): Promise<{ timeZone: string; language: Language }> {
+  const [row] = await db
+    .select({ timeZone: pageSettings.timeZone, language: pageSettings.defaultLanguage })
+    .from(pageSettings)
+    .where(eq(pageSettings.id, 1));
+  return { timeZone: row?.timeZone ?? 'Etc/UTC', language: languageOr(row?.language, 'en') };
+}
+
 /** Makes one occurrence as a scheduled maintenance; its id, or null when it is there already. */
 async function makeOccurrence(ctx: ChangeContext, series: SeriesRow, start: Date): Promise<string | null> {
+  const end = new Date(start.getTime() + series.durationMinutes * 60_000);
+  const { timeZone, language } = await pageClock(ctx.db);
+  const window = {
+    start_time: formatDateTime(start, timeZone, language),
+    end_time: formatDateTime(end, timeZone, language),
+  };
   try {
     const { value } = await createIncident(
       ctx,
       {
         kind: 'maintenance',
-        name: series.name,
-        body: series.body,
+        name: renderTemplate(series.name, window),
+        body: renderTemplate(series.body, window),
         status: 'scheduled',
         scheduled_for: start,
-        scheduled_until: new Date(start.getTime() + series.durationMinutes * 60_000),
+        scheduled_until: end,
         scheduled_auto_in_progress: series.autoStart,
         scheduled_auto_completed: series.autoComplete,
         component_ids: series.componentIds,
