@@ -699,6 +699,34 @@ describe.each(DRIVERS)('webhook registration through the server on %s', (driver)
       0,
     );
 
+    // A Slack channel instead: only Slack's own webhook URLs, never shown whole again.
+    const notSlack = await form('/subscriptions/webhook', [
+      ['kind', 'slack'],
+      ['url', 'https://hooks.example.com/services/T/B/X'],
+      ['events', 'incident.created'],
+    ]);
+    expect(notSlack.status).toBe(422);
+    expect(await notSlack.text()).toContain('is not a Slack webhook URL');
+    const slack = await form('/subscriptions/webhook', [
+      ['kind', 'slack'],
+      ['url', 'https://hooks.slack.com/services/T0001/B0001/visitorkey1234'],
+      ['events', 'incident.created'],
+    ]);
+    expect(slack.status).toBe(201);
+    const slackHtml = await slack.text();
+    expect(slackHtml).toContain('Your Slack channel');
+    expect(slackHtml).not.toContain('visitorkey');
+    expect(slackHtml).not.toContain('hrldwh_');
+    const [slackRow] = await site.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.kind, 'slack'));
+    expect(slackRow).toMatchObject({
+      selfService: true,
+      url: 'https://hooks.slack.com/services/T0001/B0001/visitorkey1234',
+    });
+    const slackRemoval = removalUrl(TEST_SITE_URL, slackRow!.id, slackRow!.secret).slice(TEST_SITE_URL.length);
+    const askSlack = await (await fetch(`${site.url}${slackRemoval}`)).text();
+    expect(askSlack).toContain('https://hooks.slack.com/services/…1234');
+    expect(askSlack).not.toContain('visitorkey');
+
     // The subscribe form's per-client limit (10 an hour) covers webhook registrations too.
     const statuses = [];
     for (let i = 0; i < 10; i++)

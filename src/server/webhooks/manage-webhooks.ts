@@ -266,6 +266,7 @@ export async function findWebhookForRemoval(
   const [row] = await db
     .select({
       id: webhookEndpoints.id,
+      kind: webhookEndpoints.kind,
       url: webhookEndpoints.url,
       secret: webhookEndpoints.secret,
       selfService: webhookEndpoints.selfService,
@@ -273,7 +274,8 @@ export async function findWebhookForRemoval(
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.id, id));
   if (!row || !row.selfService || !isRemovalToken(row.secret, row.id, token)) return null;
-  return { id: row.id, url: row.url };
+  // Everyone in a chat channel has its messages' removal link: they never see the channel's key.
+  return { id: row.id, url: isChatKind(row.kind) ? maskChatUrl(row.url) : row.url };
 }
 
 /** A visitor removes their own webhook with the link from its payloads. */
