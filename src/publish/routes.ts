@@ -1,5 +1,5 @@
 import { feedPath } from '../domain/feeds.ts';
-import { monthKey } from '../domain/format.ts';
+import { dayKey, monthKey } from '../domain/format.ts';
 import { historyPageCount, historyPageOfMonth } from '../domain/history.ts';
 import { findIncident, publicComponents, type IncidentView, type Snapshot } from '../domain/snapshot.ts';
 import { STATUSPAGE_API_FILES } from '../domain/statuspage-json.ts';
@@ -195,7 +195,16 @@ export function affectedRoutes(
   const changed = [...incidentIds].map((id) => findIncident(snapshot, id)).filter((incident) => incident !== undefined);
   // A recurring window added, edited, skipped into or removed: the calendars that list it.
   const seriesChanged = options.previous ? changedSeriesComponents(options.previous, snapshot) : null;
-  if (changed.some((incident) => incident.kind === 'maintenance') || changed.length < incidentIds.size || seriesChanged)
+  // A new day moves the calendars' 90-day edge: windows that ended before it leave them.
+  const newDay =
+    options.previous !== undefined &&
+    dayKey(options.previous.now, snapshot.page.timeZone) !== dayKey(snapshot.now, snapshot.page.timeZone);
+  if (
+    changed.some((incident) => incident.kind === 'maintenance') ||
+    changed.length < incidentIds.size ||
+    seriesChanged ||
+    newDay
+  )
     add(CALENDAR_ROUTE);
   for (const incident of changed) {
     add(incidentRoute(incident.id));
@@ -221,7 +230,7 @@ export function affectedRoutes(
   const anyDeleted = changed.length < incidentIds.size;
   const touched = new Set([...changed.flatMap((i) => i.componentIds), ...(seriesChanged ?? [])]);
   for (const component of publicComponents(snapshot)) {
-    if (anyDeleted || touched.has(component.id) || options.componentIds?.has(component.id))
+    if (anyDeleted || newDay || touched.has(component.id) || options.componentIds?.has(component.id))
       componentRoutes(component.id).forEach(add);
   }
   return withLanguages(snapshot, [...routes.values()]);

@@ -121,6 +121,45 @@ describe('the maintenance calendars', () => {
     expect(paths(affectedRoutes(withWindow, new Set(['gone'])))).toContain('/maintenance.ics');
     expect(paths(affectedRoutes(withWindow, new Set(['bare'])))).not.toContain('/maintenance.ics');
   });
+
+  it('are re-rendered at a new day (the 90-day edge moves) and when a recurring window changes', () => {
+    const sameDay = { ...withWindow, now: new Date(withWindow.now.getTime() - 60_000) };
+    expect(paths(affectedRoutes(withWindow, new Set(), { previous: sameDay }))).not.toContain('/maintenance.ics');
+    const dayBefore = { ...withWindow, now: new Date(withWindow.now.getTime() - 86_400_000) };
+    const newDay = paths(affectedRoutes(withWindow, new Set(), { previous: dayBefore }));
+    expect(newDay).toEqual(
+      expect.arrayContaining([
+        '/maintenance.ics',
+        '/components/api/maintenance.ics',
+        '/components/web/maintenance.ics',
+      ]),
+    );
+    const series = {
+      id: 's1',
+      name: 'Weekly',
+      body: 'Patching.',
+      componentIds: ['api'],
+      rrule: 'FREQ=WEEKLY',
+      startsAtLocal: '2026-03-22T02:00',
+      timeZone: 'Etc/UTC',
+      durationMinutes: 60,
+      skipped: [],
+      createdAt: withWindow.now,
+      updatedAt: withWindow.now,
+    };
+    const withSeries = { ...withWindow, series: [series] };
+    const added = paths(affectedRoutes(withSeries, new Set(), { previous: sameDay }));
+    expect(added).toContain('/maintenance.ics');
+    expect(added).toContain('/components/api/maintenance.ics');
+    expect(added).not.toContain('/components/web/maintenance.ics');
+    const edited = { ...withSeries, series: [{ ...series, updatedAt: new Date(series.updatedAt.getTime() + 1000) }] };
+    expect(paths(affectedRoutes(edited, new Set(), { previous: { ...withSeries, now: sameDay.now } }))).toContain(
+      '/maintenance.ics',
+    );
+    expect(
+      paths(affectedRoutes(withSeries, new Set(), { previous: { ...withSeries, now: sameDay.now } })),
+    ).not.toContain('/maintenance.ics');
+  });
 });
 
 describe('the uptime page', () => {
