@@ -172,6 +172,7 @@ async function main(): Promise<void> {
       appUrl: config.appUrl,
       log,
       email: config.email,
+      secretsKey: config.secretsKey,
       ...(database.client.kind === 'postgres' ? { pingDatabase: database.ping } : {}),
       ...(distribution.active ? { distribution: () => distribution.status } : {}),
     });

@@ -15,6 +15,7 @@ import {
   unique,
 } from 'drizzle-orm/pg-core';
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
+import type { AlertRule, AlertSourceKind, AlertStatus } from '../domain/alerts.ts';
 import type { EndpointKind } from '../domain/chat-messages.ts';
 import {
   COMPONENT_STATUSES,
@@ -22,6 +23,7 @@ import {
   EVENT_STATUSES,
   IMPACTS,
   ROLES,
+  type ComponentStatus,
   type Language,
 } from '../domain/vocabulary.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_KINDS, SUBSCRIBER_STATUSES } from '../domain/subscriptions.ts';
@@ -553,3 +555,99 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_endpoint_idx').on(t.endpointId),
   ],
 );
+
+/**
+ * Where alerts come from: Alertmanager (or Grafana), PagerDuty, or any system posting the
+ * generic shape, each to /api/webhooks/alerts/<id> with its own token.
+ */
+export const alertSources = pgTable('alert_sources', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind').$type<AlertSourceKind>().notNull(),
+  /** SHA-256 of the token, hex; the token is shown once. */
+  tokenHash: text('token_hash').notNull().unique(),
+  /** PagerDuty's signing secret, encrypted with HERALD_SECRETS_KEY (AES-256-GCM); never shown again. */
+  signingSecret: text('signing_secret'),
+  /** Extra ways to find an alert's component, tried before the `component` label. */
+  rules: jsonb('rules').$type<AlertRule[]>().notNull().default([]),
+  /** Severity label values to component statuses, over the defaults. */
+  severities: jsonb('severities').$type<Record<string, ComponentStatus>>().notNull().default({}),
+  /** Change the component's public status at once (without notifying anyone) instead of suggesting. */
+  automatic: boolean('automatic').notNull().default(false),
+  /** An alert must fire this long before it counts (a flapping check does not flip the page). */
+  minFiringSeconds: integer('min_firing_seconds').notNull().default(0),
+  /** Automatic changes to one component at least this far apart. */
+  cooldownSeconds: integer('cooldown_seconds').notNull().default(0),
+  /** A firing alert not heard of for this long is marked stale. */
+  staleAfterMinutes: integer('stale_after_minutes').notNull().default(720),
+  /** The incident template suggestions start from; null: Herald's own wording. */
+  templateId: text('template_id').references(() => templates.id, { onDelete: 'set null' }),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastReceivedAt: timestamptz('last_received_at'),
+  revokedAt: timestamptz('revoked_at'),
+  version: version(),
+});
+
+/** Suggested incidents: prepared from alerts, published or dismissed by a person. */
+export const alertSuggestions = pgTable('alert_suggestions', {
+  id: text('id').primaryKey(),
+  sourceId: text('source_id').references(() => alertSources.id, { onDelete: 'set null' }),
+  status: text('status').$type<'open' | 'published' | 'dismissed'>().notNull().default('open'),
+  name: text('name').notNull(),
+  body: text('body').notNull(),
+  /** The status each affected component would get. */
+  components: jsonb('components').$type<Record<string, ComponentStatus>>().notNull(),
+  incidentId: text('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  decidedBy: text('decided_by'),
+  decidedAt: timestamptz('decided_at'),
+  version: version(),
+});
+
+/** The alert inbox: one row per alert (source and fingerprint), its latest state. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    sourceId: text('source_id')
+      .notNull()
+      .references(() => alertSources.id, { onDelete: 'cascade' }),
+    fingerprint: text('fingerprint').notNull(),
+    status: text('status').$type<AlertStatus>().notNull(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+    annotations: jsonb('annotations').$type<Record<string, string>>().notNull(),
+    /** The component it matched, and the status its severity stands for; null: unmatched. */
+    componentId: text('component_id').references(() => components.id, { onDelete: 'set null' }),
+    componentStatus: componentStatus('component_status'),
+    /** The firing episode's start, and its end once resolved. */
+    startsAt: timestamptz('starts_at').notNull(),
+    endsAt: timestamptz('ends_at'),
+    generatorUrl: text('generator_url'),
+    dashboardUrl: text('dashboard_url'),
+    suggestionId: text('suggestion_id').references(() => alertSuggestions.id, { onDelete: 'set null' }),
+    firstSeenAt: timestamptz('first_seen_at').notNull(),
+    lastReceivedAt: timestamptz('last_received_at').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('alerts_source_fingerprint_key').on(t.sourceId, t.fingerprint),
+    index('alerts_component_idx').on(t.componentId),
+  ],
+);
+
+/**
+ * Components whose status alerts may set (`automatic`, besides sources set so), and the
+ * status automation set last: it returns the component to operational only if that status still stands.
+ */
+export const componentAutomation = pgTable('component_automation', {
+  componentId: text('component_id')
+    .primaryKey()
+    .references(() => components.id, { onDelete: 'cascade' }),
+  automatic: boolean('automatic').notNull().default(false),
+  setStatus: componentStatus('set_status'),
+  setBy: text('set_by').references(() => alertSources.id, { onDelete: 'set null' }),
+  changedAt: timestamptz('changed_at'),
+});

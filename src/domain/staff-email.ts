@@ -11,7 +11,7 @@ import type { EventKind } from './vocabulary.ts';
 // staff outbox when it was written. Pure, like the subscriber emails: the same message and
 // site always give the same email, so a retried send carries the same payload.
 
-export const STAFF_MESSAGE_KINDS = ['overdue_reminder'] as const;
+export const STAFF_MESSAGE_KINDS = ['overdue_reminder', 'alert_suggestion'] as const;
 export type StaffMessageKind = (typeof STAFF_MESSAGE_KINDS)[number];
 
 export interface OverdueReminderMessage {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseSecretsKey } from '../auth/secret-box.ts';
 import { z } from 'zod';
 import { TrustedProxies } from './client-address.ts';
 import { StartupError } from './startup-error.ts';
@@ -64,6 +65,18 @@ const EnvSchema = z
     HERALD_EMAIL_RATE: z.coerce.number().min(0, 'must be 0 (no limit) or more requests per second').default(5),
     HERALD_WEBHOOKS_ALLOW_PRIVATE: flag(false),
     HERALD_TEST_ONLY_CHAT_ANY_HOST: flag(false),
+    HERALD_SECRETS_KEY: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (!v) return undefined;
+        const key = parseSecretsKey(v);
+        if (!key) {
+          ctx.addIssue({ code: 'custom', message: 'must be 32 bytes: 64 hex digits or base64 (openssl rand -hex 32)' });
+          return z.NEVER;
+        }
+        return key;
+      }),
     HERALD_TRUSTED_PROXIES: z
       .string()
       .optional()
@@ -100,6 +113,8 @@ export interface Config {
   email: EmailConfig;
   /** HERALD_TRUSTED_PROXIES: the only peers whose X-Forwarded-For is read (see client-address.ts). */
   trustedProxies: TrustedProxies;
+  /** HERALD_SECRETS_KEY: encrypts secrets Herald must read again (PagerDuty signing secrets). */
+  secretsKey: Buffer | undefined;
   /** The CDN caches purged after each publish (HERALD_PURGE_URLS, Cloudflare, Fastly: see purge.ts). */
   purgers: Purger[];
   /** HERALD_PUBLISH_TO: the buckets the site is mirrored to (see publish/targets/). */
@@ -158,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       chatAnyHost: e.HERALD_TEST_ONLY_CHAT_ANY_HOST,
     },
     trustedProxies: e.HERALD_TRUSTED_PROXIES,
+    secretsKey: e.HERALD_SECRETS_KEY,
     purgers: purgersOf(env, siteUrl),
     targets: parsePublishTargets(env.HERALD_PUBLISH_TO, env),
   };

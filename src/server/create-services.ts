@@ -1,4 +1,5 @@
 import { LoginThrottle } from '../auth/throttle.ts';
+import { ALERT_REQUESTS_PER_MINUTE, WindowLimiter } from './alerts/window-limiter.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
 import type { DistributionStatus } from '../publish/distribution.ts';
@@ -20,6 +21,8 @@ export function createServices(options: {
   distribution?: () => DistributionStatus;
   email?: Pick<EmailConfig, 'resendApiKey' | 'webhookSecret'> &
     Partial<Pick<EmailConfig, 'webhooksAllowPrivate' | 'chatAnyHost'>>;
+  /** HERALD_SECRETS_KEY. */
+  secretsKey?: Buffer | undefined;
 }): HeraldServices {
   return {
     db: options.db,
@@ -39,5 +42,6 @@ export function createServices(options: {
       webhooksAllowPrivate: options.email?.webhooksAllowPrivate ?? false,
       chatAnyHost: options.email?.chatAnyHost ?? false,
     },
+    alerts: { secretsKey: options.secretsKey, limiter: new WindowLimiter(ALERT_REQUESTS_PER_MINUTE, 60_000) },
   };
 }

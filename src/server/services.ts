@@ -1,4 +1,5 @@
 import type { LoginThrottle } from '../auth/throttle.ts';
+import type { WindowLimiter } from './alerts/window-limiter.ts';
 import type { Database } from '../db/client.ts';
 import type { PublishGate } from '../publish/coordinator.ts';
 import type { DistributionStatus } from '../publish/distribution.ts';
@@ -34,6 +35,8 @@ export interface HeraldServices {
   distribution?: () => DistributionStatus;
   /** Subscriber emails: how they leave, the webhook secret, the sign-up rate limits. */
   notify: NotifyServices;
+  /** Alerts from monitoring: the key for sources' signing secrets, and each source's request budget. */
+  alerts: { secretsKey: Buffer | undefined; limiter: WindowLimiter };
 }
 
 export interface NotifyServices {

@@ -15,6 +15,7 @@ import {
   components,
   incidents,
   incidentUpdates,
+  maintenanceSeries,
   subscribers,
   templates,
   users,
@@ -400,7 +401,10 @@ function validOf(schema: Schema, name: string, ids: Record<string, string>): unk
       if (schema.format === 'uri' || name === 'url') return 'https://hooks.example.com/valid';
       if (schema.pattern?.startsWith('^\\d{4}')) return '2026-01-31';
       if (schema.pattern?.startsWith('^#')) return '#123456';
-      return { password: 'correct-horse-battery', time_zone: 'Europe/Berlin' }[name] ?? 'Plain words';
+      return (
+        { password: 'correct-horse-battery', time_zone: 'Europe/Berlin', rrule: 'FREQ=WEEKLY;BYDAY=SU' }[name] ??
+        'Plain words'
+      );
     case 'integer':
     case 'number':
       return Math.max(schema.minimum ?? 1, 1);
@@ -584,6 +588,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         | typeof incidents
         | typeof incidentUpdates
         | typeof templates
+        | typeof maintenanceSeries
         | typeof users
         | typeof apiTokens
         | typeof webhookEndpoints
@@ -635,6 +640,16 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         await admin.post('/webhooks', { url: 'https://hooks.example.com/seeded', events: ['incident.created'] })
       ).body.id;
     if (!(await exists(subscribers, ids.subscribers))) ids.subscribers = (await subscribe()).id;
+    if (!(await exists(maintenanceSeries, ids['maintenance-series'])))
+      ids['maintenance-series'] = (
+        await admin.post('/maintenance-series', {
+          name: 'Weekly',
+          body: 'Planned.',
+          rrule: 'FREQ=WEEKLY;BYDAY=SU',
+          starts_at: '2030-01-06T02:00:00Z',
+          duration_minutes: 60,
+        })
+      ).body.id;
     const settings = (await admin.get('/page')).body;
     if (!settings.visitor_webhooks) expect((await admin.patch('/page', { visitor_webhooks: true })).status).toBe(200);
     for (const [what, id] of Object.entries(ids)) expect(id, what).toMatch(/^[0-9a-z]{12}$/);

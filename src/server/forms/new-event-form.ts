@@ -114,7 +114,7 @@ export async function newEventInput(herald: HeraldServices, kind: NewEventKind, 
     };
   }
   const parsed = formToMaintenanceInput(form, setup.settings.time_zone);
-  const repeats = textOf(form, 'repeat') !== '';
+  const repeats = textOf(form, 'repeat').trim() !== '';
   return {
     setup,
     input: fillRemainingVariables(
@@ -162,7 +162,7 @@ function newEventActions(kind: NewEventKind): Record<string, FormAction<Incident
       key: () => kind,
       run: async ({ herald, change, fields }) => {
         const { setup, input } = await newEventInput(herald, kind, fields);
-        if (kind === 'maintenance' && textOf(fields, 'repeat') !== '') {
+        if (kind === 'maintenance' && textOf(fields, 'repeat').trim() !== '') {
           const timeZone = setup.settings.time_zone;
           const committed = await createSeries(change, formToSeriesInput(input, fields, timeZone), timeZone);
           return { committed, to: `/admin/maintenances/recurring#series-${committed.value.id}` };

@@ -26,7 +26,7 @@ import { listComponents } from '../components/manage-components.ts';
  * form's window, the rule the repeat chosen (or the custom RRULE), announced `announce_days` ahead.
  */
 export function formToSeriesInput(input: IncidentCreateInput, form: FormInput, timeZone: string): SeriesInput {
-  const choice = textOf(form, 'repeat');
+  const choice = textOf(form, 'repeat').trim();
   const start = input.scheduled_for!;
   const end = input.scheduled_until!;
   const startsAtLocal = DateTime.fromJSDate(start, { zone: timeZone }).toFormat("yyyy-MM-dd'T'HH:mm");

@@ -89,12 +89,8 @@ export const OccurrenceInput = z.strictObject({
   /** The occurrence, by its start as the rule gives it (next_occurrences lists them). */
   occurrence: timestamp,
 });
-export const MoveInput = z
-  .strictObject({ occurrence: timestamp, scheduled_for: timestamp, scheduled_until: timestamp })
-  .refine((m) => m.scheduled_until > m.scheduled_for, {
-    path: ['scheduled_until'],
-    message: 'must be after scheduled_for',
-  });
+/** An occurrence's new window (its end after its start: checked once the series is found). */
+export const MoveInput = z.strictObject({ occurrence: timestamp, scheduled_for: timestamp, scheduled_until: timestamp });
 
 const LOCAL_FORMAT = "yyyy-MM-dd'T'HH:mm";
 
@@ -451,6 +447,8 @@ export async function skipOccurrence(ctx: ChangeContext, id: string, occurrence:
 /** Moves one occurrence (made now if it was not yet): it keeps its place in the series, at its own time. */
 export async function moveOccurrence(ctx: ChangeContext, id: string, move: z.infer<typeof MoveInput>) {
   const { series, made } = await occurrenceOf(ctx, id, move.occurrence);
+  if (move.scheduled_until <= move.scheduled_for)
+    throw new HttpError(422, 'invalid_field', 'must be after scheduled_for', { field: 'scheduled_until' });
   const incidentId = made?.id ?? (await makeOccurrence(ctx, series, move.occurrence));
   if (!incidentId) throw new HttpError(409, 'version_conflict', 'the occurrence changed meanwhile; try again');
   return patchIncident(

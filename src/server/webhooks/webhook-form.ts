@@ -14,11 +14,11 @@ import {
 export function formToWebhookInput(form: FormInput): WebhookInput {
   const components = listOf(form, 'component_ids');
   return WebhookInput.parse({
-    kind: textOf(form, 'kind') || 'webhook',
+    kind: textOf(form, 'kind').trim() || 'webhook',
     url: textOf(form, 'url'),
     events: listOf(form, 'events'),
     component_ids: components.length > 0 ? components : null,
-    language: textOf(form, 'language') || null,
+    language: textOf(form, 'language').trim() || null,
     description: textOf(form, 'description').trim() || null,
   });
 }
