@@ -14,6 +14,8 @@ export const BODY_LIMITS = {
   publicForm: 32 * KB,
   // A Resend event (one email's metadata) is a few KB; its signature is checked after reading.
   inboundWebhook: 64 * KB,
+  // An Alertmanager group of many alerts with their labels and annotations.
+  alerts: 1 * MB,
   // The longest admin field is a postmortem (50,000 characters, up to 9 bytes each once a
   // Chinese text is url-encoded) or a template with its translations.
   adminForm: 1 * MB,
@@ -30,6 +32,7 @@ export const BODY_LIMITS = {
 export function bodyLimitOf(pathname: string): number {
   const under = (prefix: string) => pathname === prefix || pathname.startsWith(`${prefix}/`);
   if (under('/subscribe') || under('/subscriptions')) return BODY_LIMITS.publicForm;
+  if (under('/api/webhooks/alerts')) return BODY_LIMITS.alerts;
   if (under('/api/webhooks')) return BODY_LIMITS.inboundWebhook;
   if (under('/api/admin')) return BODY_LIMITS.adminApi;
   if (under('/admin/subscribers')) return BODY_LIMITS.subscriberImport;

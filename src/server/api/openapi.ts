@@ -10,6 +10,8 @@ import {
   UpdateInput,
 } from '../incidents/incident-input.ts';
 import { PostmortemInput } from '../incidents/postmortem.ts';
+import { PublishSuggestionInput } from '../alerts/alert-inbox.ts';
+import { AlertSourceInput, AlertSourcePatch, AutomaticStatusInput } from '../alerts/manage-sources.ts';
 import { MoveInput, OccurrenceInput, SeriesInput, SeriesPatch } from '../maintenance/manage-series.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { TemplateInput, TemplatePatch } from '../templates/template-input.ts';
@@ -61,6 +63,14 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       body: ComponentPatch,
     }),
     delete: { summary: 'Delete a component', role: 'editor', success: 204 },
+  },
+  '/components/{id}/automatic-status': {
+    put: {
+      summary:
+        'Let alerts of every source set this component\'s public status at once ({"automatic": true}), without notifying anyone, or stop it',
+      role: 'editor',
+      body: AutomaticStatusInput,
+    },
   },
   '/components/reorder': {
     post: { summary: 'Order groups and ungrouped components', role: 'editor', body: ReorderInput },
@@ -231,6 +241,45 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/webhooks/{id}/test': {
     post: { summary: 'Queue a "test" event for the endpoint', role: 'admin', success: 202 },
+  },
+  '/alert-sources': {
+    get: {
+      summary: 'List alert sources (Alertmanager, PagerDuty, generic) with their URLs; never tokens or secrets',
+      role: 'admin',
+    },
+    post: {
+      summary:
+        'Create an alert source; the answer shows its token once (monitoring posts to its url with "Authorization: Bearer <token>")',
+      role: 'admin',
+      body: AlertSourceInput,
+      success: 201,
+    },
+  },
+  '/alert-sources/{id}': {
+    ...patchOrPut({
+      summary: 'Edit a source: rules, severities, automatic status, minimum firing time, cooldown, staleness, template',
+      role: 'admin',
+      body: AlertSourcePatch,
+    }),
+    delete: { summary: "Revoke the source's token; its alerts stay in the inbox", role: 'admin' },
+  },
+  '/alerts': {
+    get: {
+      summary:
+        'The alert inbox: every alert (one per fingerprint: firing, resolved or stale) and the suggested incidents',
+      role: 'viewer',
+    },
+  },
+  '/alerts/suggestions/{id}/publish': {
+    post: {
+      summary: 'Publish a suggested incident, with any edits (name, body, component statuses); answers the incident',
+      role: 'editor',
+      body: PublishSuggestionInput,
+      success: 201,
+    },
+  },
+  '/alerts/suggestions/{id}/dismiss': {
+    post: { summary: 'Dismiss a suggested incident; its alerts stay in the inbox', role: 'editor' },
   },
   '/audit-log': {
     get: {

@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR, type ChangeContext } from '../change.ts';
 import { isHttpError } from '../../infra/errors.ts';
 import { postUpdate } from '../incidents/manage-incidents.ts';
 import { makeOccurrences } from '../maintenance/manage-series.ts';
+import { tickAlerts } from '../alerts/process-alerts.ts';
 import { remindOverdueIncidents, remindUpcomingMaintenances } from './reminders.ts';
 
 // What time alone changes: recurring windows' occurrences coming within notice, maintenance windows opening and closing, promised updates
@@ -16,6 +17,8 @@ import { remindOverdueIncidents, remindUpcomingMaintenances } from './reminders.
 export interface TickResult {
   /** Occurrences of recurring windows made (announced) because they come within their series' notice. */
   announced: string[];
+  /** Firing alerts marked stale (not heard of for longer than their source allows). */
+  staleAlerts: number;
   started: string[];
   completed: string[];
   /** Publishes needed without a data change (overdue promises, a new day). */
@@ -58,6 +61,7 @@ export async function runScheduledTransitions(
   const ctx: ChangeContext = { db, actor: SYSTEM_ACTOR, now, ...(origin ? { origin } : {}) };
   const result: TickResult = {
     announced: [],
+    staleAlerts: 0,
     started: [],
     completed: [],
     republish: [],
@@ -67,6 +71,9 @@ export async function runScheduledTransitions(
   };
 
   result.announced = await makeOccurrences(ctx);
+  const alertTick = await tickAlerts(ctx);
+  result.staleAlerts = alertTick.stale;
+  if (alertTick.scope) result.republish.push(alertTick.scope);
 
   const toStart = await db
     .select({ id: incidents.id, version: incidents.version })
