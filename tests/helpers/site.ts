@@ -46,6 +46,7 @@ export async function startTestSite(
     webhookSecret?: string;
     log?: Logger;
     trustedProxies?: string;
+    secretsKey?: Buffer;
   } = {},
 ): Promise<TestSite> {
   const database = await createTestDatabase(driver);
@@ -71,6 +72,7 @@ export async function startTestSite(
     log,
     ...(options.now ? { now: options.now } : {}),
     email: { resendApiKey: undefined, webhookSecret: options.webhookSecret },
+    ...(options.secretsKey ? { secretsKey: options.secretsKey } : {}),
   });
   const server = createServer(
     createRequestListener({

@@ -189,7 +189,7 @@ export async function reconcileComponents(
   componentIds: readonly string[],
 ): Promise<ChangeScope | undefined> {
   if (componentIds.length === 0) return undefined;
-  const [firing, owned, automation, current] = await Promise.all([
+  const [firing, owned, automation, current, cooldowns] = await Promise.all([
     openAlertsOn(ctx.db, componentIds),
     personOwned(ctx.db, componentIds),
     ctx.db
@@ -200,7 +200,9 @@ export async function reconcileComponents(
       .select({ id: components.id, name: components.name, status: components.status })
       .from(components)
       .where(inArray(components.id, [...componentIds])),
+    ctx.db.select({ id: alertSources.id, seconds: alertSources.cooldownSeconds }).from(alertSources),
   ]);
+  const cooldownOf = new Map(cooldowns.map((c) => [c.id, c.seconds * 1000]));
   const changedIds: string[] = [];
   for (const component of current) {
     if (owned.has(component.id)) continue;
@@ -214,7 +216,12 @@ export async function reconcileComponents(
     );
     let desired: ComponentStatus | undefined;
     for (const f of due) desired = worseStatus(desired, f.alert.componentStatus ?? 'partial_outage');
-    const cooldownMs = Math.max(0, ...mine.map((f) => f.cooldownSeconds * 1000));
+    // The cooldown of the sources acting now, and of the one whose change it would follow.
+    const cooldownMs = Math.max(
+      0,
+      ...mine.map((f) => f.cooldownSeconds * 1000),
+      (state?.setBy && cooldownOf.get(state.setBy)) || 0,
+    );
     const cooling = state?.changedAt && ctx.now.getTime() - state.changedAt.getTime() < cooldownMs;
     let next: ComponentStatus | null = null;
     let by: (typeof mine)[number] | undefined;
