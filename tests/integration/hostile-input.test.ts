@@ -10,6 +10,7 @@ import type { Logger } from '../../src/infra/log.ts';
 import { requestSubscription } from '../../src/server/subscribers/manage-subscriptions.ts';
 import { signToken, tokenSecret } from '../../src/notify/tokens.ts';
 import {
+  alertSources,
   apiTokens,
   componentGroups,
   components,
@@ -589,6 +590,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         | typeof incidentUpdates
         | typeof templates
         | typeof maintenanceSeries
+        | typeof alertSources
         | typeof users
         | typeof apiTokens
         | typeof webhookEndpoints
@@ -640,6 +642,17 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         await admin.post('/webhooks', { url: 'https://hooks.example.com/seeded', events: ['incident.created'] })
       ).body.id;
     if (!(await exists(subscribers, ids.subscribers))) ids.subscribers = (await subscribe()).id;
+    if (!(await exists(alertSources, ids['alert-sources']))) {
+      const alertSource = (await admin.post('/alert-sources', { name: 'Prometheus', kind: 'generic' })).body;
+      ids['alert-sources'] = alertSource.id;
+      // A firing alert on a component: a suggested incident to publish or dismiss.
+      const posted = await fetch(`${site.url}/api/webhooks/alerts/${alertSource.id}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alertSource.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'firing', labels: { component: ids.components } }),
+      });
+      ids.suggestions = ((await posted.json()) as { suggestions: string[] }).suggestions[0]!;
+    }
     if (!(await exists(maintenanceSeries, ids['maintenance-series'])))
       ids['maintenance-series'] = (
         await admin.post('/maintenance-series', {
@@ -884,9 +897,11 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
   });
 
   describe('what bad input gets', () => {
+    // Operations whose body carries text (PUT /components/{id}/automatic-status takes one boolean).
     const bodyOperations = operations
-      .filter((o) => o.op.requestBody)
+      .filter((o) => o.op.requestBody && textFieldsOf(o.op.requestBody.content['application/json'].schema).length > 0)
       .map((o) => [`${o.method.toUpperCase()} ${o.apiPath}`, o] as const);
+    // Each path parameter is an item of the collection named before it (/alerts/suggestions/{id}: a suggestion).
     const fillPath = (apiPath: string) =>
       pathParamsOf(apiPath).reduce(
         (url, p) =>
@@ -894,9 +909,12 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
             p,
             p === '{updateId}'
               ? ids.updates!
-              : apiPath.startsWith('/incidents')
-                ? ids.incidents!
-                : ids[apiPath.split('/')[1]!]!,
+              : ids[
+                  apiPath
+                    .slice(0, apiPath.indexOf(p) - 1)
+                    .split('/')
+                    .pop()!
+                ]!,
           ),
         apiPath,
       );
@@ -939,7 +957,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
           'x'.repeat(300),
           'zzzzzzzzzzzz',
         ]) {
-          const url = `/api/admin/v1${fillPath(apiPath).replace(param === '{updateId}' ? ids.updates! : fillPath(apiPath).split('/')[2]!, bad)}`;
+          const url = `/api/admin/v1${fillPath(apiPath.replace(param, bad))}`;
           // A valid body, so that an unknown id is looked up (an invalid one is refused first).
           const schema = op.requestBody?.content['application/json'].schema;
           const answer = await send(method.toUpperCase(), url, {
