@@ -62,6 +62,8 @@ export const pageSettings = pgTable('page_settings', {
   maintenanceReminderMinutes: integer('maintenance_reminder_minutes').notNull().default(60),
   /** Visitors may register webhook URLs themselves (admins always can). */
   visitorWebhooks: boolean('visitor_webhooks').notNull().default(false),
+  /** The users told of a suggested incident from alerts, by email; empty: every admin and editor. */
+  alertStaff: jsonb('alert_staff').$type<string[]>().notNull().default([]),
   updatedAt: updatedAt(),
   version: version(),
 });

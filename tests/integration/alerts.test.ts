@@ -63,6 +63,12 @@ describe.each(DRIVERS)('alerts on %s', (driver) => {
   afterEach(() => site.close());
 
   it('makes a suggested incident from firing alerts, tells the staff, and publishes it in one step', async () => {
+    // The staff on call, chosen in the settings: another editor is not told.
+    await addUser(site, 'dayshift@example.com', 'editor');
+    const unknownStaff = await admin.patch('/page', { alert_staff: ['oncall@example.com', 'nobody@example.com'] });
+    expect(unknownStaff.status).toBe(422);
+    expect(unknownStaff.body.error.field).toBe('alert_staff.1');
+    expect((await admin.patch('/page', { alert_staff: ['OnCall@example.com'] })).status).toBe(200);
     const prometheus = await source();
     expect(prometheus.token).toMatch(/^hrldal_/);
     expect(prometheus.url).toBe(`https://status.example.com/api/webhooks/alerts/${prometheus.id}`);

@@ -393,10 +393,12 @@ async function notifyStaff(
   facts: { components: string[]; alerts: string[]; now: Date },
 ): Promise<void> {
   const [settings] = await tx.select().from(pageSettings).where(eq(pageSettings.id, 1));
+  // The staff list chosen in the settings, else every admin and editor.
+  const chosen = settings?.alertStaff ?? [];
   const staff = await tx
     .select({ id: users.id, email: users.email })
     .from(users)
-    .where(inArray(users.role, ['admin', 'editor']))
+    .where(chosen.length > 0 ? inArray(sql`lower(${users.email})`, chosen) : inArray(users.role, ['admin', 'editor']))
     .orderBy(asc(users.email));
   await enqueueStaffEmails(
     tx,

@@ -44,6 +44,12 @@ export function formToSettingsPatch(form: FormInput): SettingsPatch {
       requiredIntegerOf(form, 'maintenance_reminder_minutes'),
     ),
     visitor_webhooks: sent(form, 'visitor_webhooks', () => form.getAll('visitor_webhooks').includes('true')),
+    // One email per line (or separated by commas); empty: every admin and editor.
+    alert_staff: sent(form, 'alert_staff', () =>
+      textOf(form, 'alert_staff')
+        .split(/[\s,;]+/)
+        .filter((email) => email !== ''),
+    ),
     default_language: sent(form, 'default_language', () => textOf(form, 'default_language')),
     version: versionOf(form),
   });

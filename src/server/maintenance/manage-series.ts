@@ -90,7 +90,11 @@ export const OccurrenceInput = z.strictObject({
   occurrence: timestamp,
 });
 /** An occurrence's new window (its end after its start: checked once the series is found). */
-export const MoveInput = z.strictObject({ occurrence: timestamp, scheduled_for: timestamp, scheduled_until: timestamp });
+export const MoveInput = z.strictObject({
+  occurrence: timestamp,
+  scheduled_for: timestamp,
+  scheduled_until: timestamp,
+});
 
 const LOCAL_FORMAT = "yyyy-MM-dd'T'HH:mm";
 

@@ -1,12 +1,13 @@
 import { languageOr } from '../../domain/i18n/translator.ts';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { pageSettings } from '../../db/schema.ts';
+import { pageSettings, users } from '../../db/schema.ts';
 import { LANGUAGES } from '../../domain/vocabulary.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { storable, text } from '../../infra/text-input.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
+import { HttpError } from '../../infra/errors.ts';
 
 const wholeNumber = (min: number, max: number, unit: 'minute' | 'hour') => {
   const count = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -52,6 +53,17 @@ export const SettingsPatch = z.strictObject({
   /** 0 turns the reminder off. */
   maintenance_reminder_minutes: wholeNumber(0, 10080, 'minute').optional(),
   visitor_webhooks: z.boolean({ error: 'must be true or false' }).optional(),
+  /** Users (by email) told of suggested incidents from alerts; empty: every admin and editor. */
+  alert_staff: z
+    .array(
+      text(254, { required: true }).transform((email) => email.toLowerCase()),
+      {
+        error: 'must be a list of user emails',
+      },
+    )
+    .max(100, 'must list at most 100 users')
+    .transform((emails) => [...new Set(emails)])
+    .optional(),
   default_language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
   version: z.number().int().positive().optional(),
 });
@@ -72,6 +84,7 @@ export function settingsResource(s: SettingsRow) {
     stale_incident_hours: s.staleIncidentHours,
     maintenance_reminder_minutes: s.maintenanceReminderMinutes,
     visitor_webhooks: s.visitorWebhooks,
+    alert_staff: s.alertStaff,
     default_language: languageOr(s.defaultLanguage, 'en'),
     updated_at: s.updatedAt.toISOString(),
     version: s.version,
@@ -103,8 +116,27 @@ function settingsScope(before: ReturnType<typeof settingsResource>, after: Retur
   return PUBLISHED_SETTINGS.some((field) => before[field] !== after[field]) ? { siteWide: true } : undefined;
 }
 
+/** Each listed email must be a user's: the field's index names the one that is not. */
+async function checkAlertStaff(tx: Queryable, emails: readonly string[] | undefined): Promise<void> {
+  if (!emails || emails.length === 0) return;
+  const known = new Set(
+    (
+      await tx
+        .select({ email: users.email })
+        .from(users)
+        .where(inArray(users.email, [...emails]))
+    ).map((u) => u.email.toLowerCase()),
+  );
+  const missing = emails.findIndex((email) => !known.has(email));
+  if (missing >= 0)
+    throw new HttpError(422, 'invalid_field', `no user has the email "${emails[missing]}"`, {
+      field: `alert_staff.${missing}`,
+    });
+}
+
 export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
   return runChange(ctx, async (tx) => {
+    await checkAlertStaff(tx, patch.alert_staff);
     const current = await lockForChange<SettingsRow>(tx, pageSettings, 'page settings', 1, patch.version);
     const [row] = await tx
       .update(pageSettings)
@@ -120,6 +152,7 @@ export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
         staleIncidentHours: patch.stale_incident_hours,
         maintenanceReminderMinutes: patch.maintenance_reminder_minutes,
         visitorWebhooks: patch.visitor_webhooks,
+        alertStaff: patch.alert_staff,
         defaultLanguage: patch.default_language,
         updatedAt: ctx.now,
         version: nextVersion(pageSettings),

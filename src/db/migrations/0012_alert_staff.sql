@@ -1,0 +1,1 @@
+ALTER TABLE "page_settings" ADD COLUMN "alert_staff" jsonb DEFAULT '[]'::jsonb NOT NULL;
