@@ -128,10 +128,32 @@ const PagerDutyPayload = z.object({
   }),
 });
 
+// The words other systems use (Datadog's $ALERT_TRANSITION, Zabbix's PROBLEM and OK), as Herald's two.
+const GENERIC_STATUS_WORDS: Record<string, 'firing' | 'resolved'> = {
+  firing: 'firing',
+  triggered: 'firing',
+  're-triggered': 'firing',
+  alert: 'firing',
+  problem: 'firing',
+  resolved: 'resolved',
+  recovered: 'resolved',
+  ok: 'resolved',
+};
+
 // Herald's generic shape: {"alerts": [...]} or one alert.
 const GenericAlert = z.object({
   fingerprint: z.string().max(200).optional().nullable(),
-  status: z.enum(['firing', 'resolved'], { error: 'must be "firing" or "resolved"' }),
+  status: z.string({ error: 'must be "firing" or "resolved"' }).transform((word, ctx) => {
+    const status = GENERIC_STATUS_WORDS[word.trim().toLowerCase()];
+    if (!status) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be "firing" or "resolved" (or Triggered, Recovered, PROBLEM, OK)',
+      });
+      return z.NEVER;
+    }
+    return status;
+  }),
   labels: stringMap,
   annotations: stringMap,
   starts_at: time,

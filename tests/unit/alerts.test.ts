@@ -98,6 +98,11 @@ describe('reading alert payloads', () => {
     expect(labelFingerprint({ b: '2', a: '1' })).toBe(labelFingerprint({ a: '1', b: '2' }));
     const list = parseAlerts('generic', { alerts: [{ status: 'resolved', fingerprint: 'x', labels: {} }] }, NOW);
     expect(list[0]).toMatchObject({ fingerprint: 'x', status: 'resolved', endsAt: NOW });
+    // Datadog's and Zabbix's words.
+    const words = ['Triggered', 'Re-Triggered', 'PROBLEM', 'Recovered', 'OK'].map(
+      (status) => parseAlerts('generic', { status, labels: {} }, NOW)[0]!.status,
+    );
+    expect(words).toEqual(['firing', 'firing', 'firing', 'resolved', 'resolved']);
   });
 
   it('refuses a body not of the kind, naming the field', () => {
@@ -114,6 +119,7 @@ describe('reading alert payloads', () => {
     expect(refusal('alertmanager', { version: '4' })?.[0]).toBe('alerts');
     expect(refusal('pagerduty', { event: {} })?.[0]).toBe('event.event_type');
     expect(refusal('generic', { status: 'firing', labels: 'x' })).not.toBeNull();
+    expect(refusal('generic', { status: 'smouldering' })?.[1]).toMatch(/must be "firing" or "resolved"/);
     expect(refusal('generic', [])).not.toBeNull();
   });
 
