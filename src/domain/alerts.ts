@@ -160,7 +160,7 @@ const GenericAlert = z.object({
   ends_at: time,
   url: url,
 });
-const GenericPayload = z.union([z.object({ alerts: z.array(GenericAlert).max(MAX_ALERTS) }), GenericAlert]);
+const GenericList = z.object({ alerts: z.array(GenericAlert).max(MAX_ALERTS) });
 
 function zodProblem(error: z.ZodError): AlertPayloadError {
   const issue = error.issues[0]!;
@@ -224,7 +224,9 @@ export function parseAlerts(kind: AlertSourceKind, body: unknown, now: Date): No
       },
     ];
   }
-  const parsed = GenericPayload.safeParse(body);
+  // A list under "alerts", or one alert alone: each read with its own schema, so a refusal names the field.
+  const isList = typeof body === 'object' && body !== null && 'alerts' in body;
+  const parsed = isList ? GenericList.safeParse(body) : GenericAlert.safeParse(body);
   if (!parsed.success) throw zodProblem(parsed.error);
   const list = 'alerts' in parsed.data ? parsed.data.alerts : [parsed.data];
   return list.map((a) => ({
