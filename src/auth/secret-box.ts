@@ -13,9 +13,11 @@ export function parseSecretsKey(text: string): Buffer | null {
   return key.length === 32 ? key : null;
 }
 
-export function sealSecret(key: Buffer, secret: string): string {
+/** `owner` (the source's id) is authenticated with the secret: a box moved to another row does not open. */
+export function sealSecret(key: Buffer, secret: string, owner: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  cipher.setAAD(Buffer.from(owner, 'utf8'));
   const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
   return [VERSION, iv, cipher.getAuthTag(), sealed]
     .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
@@ -23,11 +25,12 @@ export function sealSecret(key: Buffer, secret: string): string {
 }
 
 /** The secret, or null when the box was sealed with another key or altered. */
-export function openSecret(key: Buffer, box: string): string | null {
+export function openSecret(key: Buffer, box: string, owner: string): string | null {
   const [version, iv, tag, sealed] = box.split('.');
   if (version !== VERSION || !iv || !tag || sealed === undefined) return null;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+    decipher.setAAD(Buffer.from(owner, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString('utf8');
   } catch {

@@ -228,8 +228,12 @@ function inlineToken(token: Token, dialect: Dialect): string {
       const inner = inline((token as Tokens.Del).tokens, dialect);
       return dialect === 'slack' ? `~${inner}~` : dialect === 'discord' ? `~~${inner}~~` : inner;
     }
-    case 'codespan':
-      return dialect === 'teams' ? text(token) : `\`${(token as Tokens.Codespan).text.replace(/`/g, "'")}\``;
+    case 'codespan': {
+      if (dialect === 'teams') return text(token);
+      const code = (token as Tokens.Codespan).text.replace(/`/g, "'");
+      // Slack reads <!channel> and <url|text> inside code too.
+      return `\`${dialect === 'slack' ? escapeText.slack(code) : code}\``;
+    }
     case 'br':
       return '\n';
     case 'link':
@@ -279,7 +283,9 @@ function block(token: Token, dialect: Dialect): string {
     }
     case 'code': {
       const code = (token as Tokens.Code).text;
-      return dialect === 'teams' ? escapeText.teams(code) : '```\n' + code.replace(/```/g, "'''") + '\n```';
+      if (dialect === 'teams') return escapeText.teams(code);
+      const fenced = code.replace(/```/g, "'''");
+      return '```\n' + (dialect === 'slack' ? escapeText.slack(fenced) : fenced) + '\n```';
     }
     case 'table': {
       const table = token as Tokens.Table;
@@ -305,11 +311,14 @@ export function chatMarkdown(markdown: string, dialect: Dialect): string {
 }
 
 /** At most `max` characters (code points), ending with an ellipsis when cut; never half an escape. */
+/**
+ * At most `max` UTF-16 code units (what the services count), ending with an ellipsis when cut;
+ * never half a surrogate pair, half an escape ("&am") or a lone backslash.
+ */
 export function clip(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  const cut = chars.slice(0, max - 1).join('');
-  // A cut inside "&amp;" or after a lone backslash would leave broken markup.
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut.replace(/&[a-z]*$|\\$/, '')}…`;
 }
 
@@ -474,8 +483,8 @@ export function discordMessage(event: ChatEvent) {
     `[${esc(parts.link.label)}](${parts.link.url})`,
     ...(parts.unsubscribe ? [`[${esc(parts.unsubscribe.label)}](${parts.unsubscribe.url})`] : []),
   ];
+  // Discord counts UTF-16 code units, as `length` and clip do.
   const used = title.length + fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
-  // clip counts code points; Discord counts UTF-16 units: `used` and the cut stay below both.
   const description = clip(lines.join('\n\n'), Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.total - used));
   return {
     allowed_mentions: { parse: [] as never[] },

@@ -6,6 +6,7 @@ import ical, {
   type ICalRepeatingOptions,
 } from 'ical-generator';
 import { tzlib_get_ical_block } from 'timezones-ical-library';
+import { renderTemplate } from './templates.ts';
 import { localeFor } from './i18n/translator.ts';
 import { markdownToText } from './markdown.ts';
 import { incidentUrl, withSlash } from './site-url.ts';
@@ -18,6 +19,16 @@ import { publicComponents, type ComponentView, type IncidentView, type Snapshot 
 // data: DTSTAMP is the window's last change, not the time of the publish.
 
 export const CALENDAR_CONTENT_TYPE = 'text/calendar; charset=utf-8';
+
+/**
+ * The IANA name calendars know a zone by (US/Eastern is America/New_York) and its VTIMEZONE,
+ * from timezones-ical-library; null for a zone it does not know.
+ */
+export function calendarZone(zone: string): { tzid: string; block: string } | null {
+  const found = tzlib_get_ical_block(zone);
+  if (!Array.isArray(found) || !found[0] || typeof found[1] !== 'string') return null;
+  return { tzid: found[1].replace(/^TZID=/, ''), block: found[0] };
+}
 
 /** Windows that ended longer ago than this are left out. */
 const PAST_DAYS = 90;
@@ -74,7 +85,7 @@ export function maintenanceCalendar(
   const names = new Map(publicComponents(snapshot).map((c) => [c.id, c.name]));
   const calendar = ical({
     // The VTIMEZONE of each zone a recurring window names, from the IANA data.
-    timezone: { name: null, generator: (zone) => tzlib_get_ical_block(zone)[0] ?? null },
+    timezone: { name: null, generator: (zone) => calendarZone(zone)?.block ?? null },
     prodId: { company: 'Herald', product: 'Status page', language: 'EN' },
     name: options.component
       ? `${page.name}: ${options.component.name} — ${locale.t('index.maintenance')}`
@@ -128,8 +139,14 @@ function addSeries(
   series: SeriesView,
   helpers: { host: string; describe: (body: string, componentIds: readonly string[], url: string) => string },
 ): void {
-  const zone = series.timeZone;
-  const start = inZone(zonedInstant(series.startsAtLocal, zone), zone);
+  // The zone by the name its VTIMEZONE carries; one the data does not know is written in UTC.
+  const zone = calendarZone(series.timeZone)?.tzid ?? 'UTC';
+  const start = inZone(zonedInstant(series.startsAtLocal, series.timeZone), zone);
+  // {{start_time}} and {{end_time}} are each occurrence's: the series says its time of day.
+  const times = {
+    start_time: `${start.toFormat('HH:mm')} (${series.timeZone})`,
+    end_time: `${start.plus({ minutes: series.durationMinutes }).toFormat('HH:mm')} (${series.timeZone})`,
+  };
   const uid = `series-${series.id}@${helpers.host}`;
   const sequence = Math.max(0, Math.floor((series.updatedAt.getTime() - series.createdAt.getTime()) / 1000));
   const pageUrl = withSlash(snapshot.page.siteUrl);
@@ -146,8 +163,8 @@ function addSeries(
     end: start.plus({ minutes: series.durationMinutes }),
     timezone: zone,
     repeating,
-    summary: series.name,
-    description: helpers.describe(series.body, series.componentIds, pageUrl),
+    summary: renderTemplate(series.name, times),
+    description: helpers.describe(renderTemplate(series.body, times), series.componentIds, pageUrl),
     url: pageUrl,
     sequence,
     stamp: series.updatedAt,
@@ -155,8 +172,14 @@ function addSeries(
     lastModified: series.updatedAt,
     status: ICalEventStatus.CONFIRMED,
   });
+  // Occurrences that differ from the rule: moved on their own, or cancelled one by one (not skipped: those are EXDATEs).
   const moved = snapshot.incidents.filter(
-    (i) => i.seriesId === series.id && i.detached && i.occurrenceStart && i.scheduledFor && i.scheduledUntil,
+    (i) =>
+      i.seriesId === series.id &&
+      i.occurrenceStart &&
+      i.scheduledFor &&
+      i.scheduledUntil &&
+      (i.detached || (isCancelledWindow(i) && !series.skipped.includes(i.occurrenceStart.toISOString()))),
   );
   for (const occurrence of moved) {
     const url = incidentUrl(snapshot.page.siteUrl, occurrence.id);

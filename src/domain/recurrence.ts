@@ -38,6 +38,15 @@ type ParsedOptions = ReturnType<typeof RRule.parseString>;
 
 /** What is wrong with the rule, or null when Herald can repeat a window by it. */
 export function recurrenceProblem(rrule: string): string | null {
+  try {
+    return ruleProblem(rrule);
+  } catch (error) {
+    // A value rrule reads into something it cannot use (BYDAY=XX).
+    return `is not an RRULE Herald can use (${(error as Error).message})`;
+  }
+}
+
+function ruleProblem(rrule: string): string | null {
   if (/^\s*(DTSTART|RRULE:)/i.test(rrule) || /\n/.test(rrule))
     return 'must be one RRULE value without DTSTART, like FREQ=WEEKLY;BYDAY=SU';
   let options: ParsedOptions;
@@ -51,15 +60,32 @@ export function recurrenceProblem(rrule: string): string | null {
     return `must repeat DAILY, WEEKLY or MONTHLY (FREQ=…)`;
   if (options.byhour != null || options.byminute != null || options.bysecond != null)
     return 'must not set BYHOUR, BYMINUTE or BYSECOND: each occurrence starts at the series start time';
-  if (options.interval !== undefined && (options.interval < 1 || options.interval > MAX_INTERVAL))
-    return `INTERVAL must be from 1 to ${MAX_INTERVAL}`;
-  if (options.count != null && (options.count < 1 || options.count > MAX_COUNT))
-    return `COUNT must be from 1 to ${MAX_COUNT}`;
+  // rrule hands a value that is not a number over as text (INTERVAL=abc): that would never end.
+  const whole = (value: unknown, min: number, max: number, zero = true) =>
+    (Array.isArray(value) ? value : [value]).every(
+      (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max && (zero || v !== 0),
+    );
+  if (options.interval != null && !whole(options.interval, 1, MAX_INTERVAL))
+    return `INTERVAL must be a whole number from 1 to ${MAX_INTERVAL}`;
+  if (options.count != null && !whole(options.count, 1, MAX_COUNT))
+    return `COUNT must be a whole number from 1 to ${MAX_COUNT}`;
+  if (options.bysetpos != null && !whole(options.bysetpos, -366, 366, false))
+    return 'BYSETPOS must be whole numbers from -366 to 366, not 0';
+  if (options.bymonthday != null && !whole(options.bymonthday, -31, 31, false))
+    return 'BYMONTHDAY must be whole numbers from -31 to 31, not 0';
+  if (options.bymonth != null && !whole(options.bymonth, 1, 12)) return 'BYMONTH must be whole numbers from 1 to 12';
+  if (options.until != null && Number.isNaN(new Date(options.until).getTime())) return 'UNTIL must be a date';
   if (options.count != null && options.until != null) return 'must not set both COUNT and UNTIL';
   if (options.byyearday != null || options.byweekno != null) return 'must not set BYYEARDAY or BYWEEKNO';
   const weekdays = weekdaysOf(options);
+  if (weekdays.some((w) => w.weekday < 0 || w.weekday > 6 || (w.n != null && !whole(w.n, -5, 5, false))))
+    return 'BYDAY must name weekdays (MO … SU), numbered from -5 to 5 in a month';
+  if (weekdays.some((w) => w.n) && frequency !== 'MONTHLY')
+    return 'may number a weekday (BYDAY=2TU) only when it repeats MONTHLY';
   if (weekdays.some((w) => w.n) && (weekdays.length > 1 || options.bysetpos != null))
     return 'may number only one weekday (BYDAY=2TU); for more, use BYDAY with BYSETPOS';
+  // The library must take it as it will when expanding it.
+  new RRule({ ...options, dtstart: new Date(Date.UTC(2026, 0, 1)) }).after(new Date(Date.UTC(2026, 0, 1)), true);
   return null;
 }
 
@@ -128,7 +154,8 @@ const fromFloating = (date: Date, timeZone: string) =>
 
 function ruleOf(series: SeriesRule) {
   const options = RRule.parseString(series.rrule);
-  const start = DateTime.fromISO(series.startsAtLocal, { zone: series.timeZone });
+  // The wall time as written, even one the zone skips on the first day (Luxon would move it).
+  const start = DateTime.fromISO(series.startsAtLocal, { zone: 'UTC' });
   // UNTIL is an instant (…Z): compared in floating time, it is its wall-clock time in the zone.
   const until = options.until ? floating(inZone(options.until, series.timeZone)) : null;
   return new RRule({ ...options, dtstart: floating(start), until, tzid: null });

@@ -188,6 +188,25 @@ describe.each(DRIVERS)('recurring maintenance on %s', (driver) => {
     );
   });
 
+  it('keeps making occurrences when a component of the series is deleted, and names zones canonically', async () => {
+    const doomed = (await editor.post('/components', { name: 'Old database' })).body.id;
+    const created = await createWeekly({ component_ids: [componentId, doomed], time_zone: 'Europe/Berlin' });
+    const admin = api(site, (await addToken(site, 'admin')).token);
+    expect((await admin.delete(`/components/${doomed}`)).status).toBe(204);
+    const result = await tick(new Date('2027-03-22T12:00:00Z'));
+    expect(result.jobErrors).toEqual([]);
+    const made = await occurrences(created.id);
+    expect(made.map((o) => o.occurrence)).toContain('2027-04-04T00:00:00.000Z');
+    const latest = (await editor.get(`/incidents/${made.at(-1)!.incident_id}`)).body;
+    expect(latest.component_ids).toEqual([componentId]);
+
+    const aliased = await createWeekly({ name: 'Eastern', time_zone: 'US/Eastern' });
+    expect((await series(aliased.id)).time_zone).toBe('America/New_York');
+    const calendar = await (await fetch(`${site.url}/maintenance.ics`)).text();
+    expect(calendar).toContain('DTSTART;TZID=America/New_York:');
+    expect(calendar).toContain('TZID:America/New_York');
+  });
+
   it('refuses bad input with the field and the reason, and changes nothing', async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ rrule: 'FREQ=HOURLY' }, 'rrule', /DAILY, WEEKLY or MONTHLY/],
@@ -196,6 +215,9 @@ describe.each(DRIVERS)('recurring maintenance on %s', (driver) => {
       [{ rrule: 'FREQ=WEEKLY;UNTIL=20270101T000000Z' }, 'rrule', /gives no occurrence/],
       [{ time_zone: 'Mars/Olympus' }, 'time_zone', /IANA time zone/],
       [{ duration_minutes: 0 }, 'duration_minutes', /at least 1 minute/],
+      [{ announce_days: 0 }, 'announce_days', /at least 1 day/],
+      [{ rrule: 'FREQ=WEEKLY;INTERVAL=abc' }, 'rrule', /INTERVAL must be a whole number/],
+      [{ rrule: 'FREQ=WEEKLY;BYDAY=2TU' }, 'rrule', /only when it repeats MONTHLY/],
       [{ starts_at: 'tomorrow' }, 'starts_at', /ISO 8601/],
       [{ component_ids: ['zzzzzzzzzzzz'] }, 'component_ids.0', /no component/],
     ];

@@ -227,11 +227,15 @@ describe('notifications of one alert, in any order', () => {
 describe('secrets', () => {
   it('seals and opens a signing secret; another key or an altered box opens nothing', () => {
     const key = randomBytes(32);
-    const box = sealSecret(key, 'pd-secret');
+    const box = sealSecret(key, 'pd-secret', 'source1');
     expect(box).not.toContain('pd-secret');
-    expect(openSecret(key, box)).toBe('pd-secret');
-    expect(openSecret(randomBytes(32), box)).toBeNull();
-    expect(openSecret(key, `${box.slice(0, -2)}AA`)).toBeNull();
+    expect(openSecret(key, box, 'source1')).toBe('pd-secret');
+    expect(openSecret(randomBytes(32), box, 'source1')).toBeNull();
+    expect(openSecret(key, `${box.slice(0, -2)}AA`, 'source1')).toBeNull();
+    // Moved to another source's row, it does not open; nor with a shortened tag.
+    expect(openSecret(key, box, 'source2')).toBeNull();
+    const [v, iv, tag, sealed] = box.split('.');
+    expect(openSecret(key, [v, iv, tag!.slice(0, 8), sealed].join('.'), 'source1')).toBeNull();
     expect(parseSecretsKey(key.toString('hex'))).toEqual(key);
     expect(parseSecretsKey(key.toString('base64'))).toEqual(key);
     expect(parseSecretsKey('short')).toBeNull();

@@ -107,6 +107,10 @@ describe('markdown in each chat', () => {
     expect(text).not.toMatch(/<javascript:/);
     expect(text).toContain('• one\n• two');
     expect(text).not.toMatch(/<!channel>|<script>/);
+    // Inside code too: Slack reads its control characters there.
+    expect(chatMarkdown('Run `<!channel> & <https://evil|x>`\n\n```\n<!here>\n```', 'slack')).toBe(
+      'Run `&lt;!channel&gt; &amp; &lt;https://evil|x&gt;`\n\n```\n&lt;!here&gt;\n```',
+    );
   });
 
   it('keeps Discord markdown literal where the update was literal', () => {
@@ -121,7 +125,10 @@ describe('markdown in each chat', () => {
   it('cuts at a limit without breaking an escape', () => {
     expect(clip('abc &amp; def', 7)).toBe('abc …');
     expect(clip('short', 10)).toBe('short');
-    expect([...clip('😀'.repeat(200), 150)]).toHaveLength(150);
+    // UTF-16 units, as Slack and Discord count, and never half an emoji.
+    const emoji = clip('😀'.repeat(200), 150);
+    expect(emoji.length).toBeLessThanOrEqual(150);
+    expect(emoji).toBe(`${'😀'.repeat(74)}…`);
   });
 });
 

@@ -138,14 +138,25 @@ export async function publishSuggestion(ctx: ChangeContext, id: string, input: P
     components: Object.fromEntries(Object.entries(wanted).filter(([componentId]) => existing.has(componentId))),
     deliver_notifications: input.deliver_notifications ?? true,
   });
+  // Claimed at the version read: alerts that joined since make the claim fail, not vanish.
   const claim = (status: 'open' | 'published', from: 'open' | 'published') =>
     ctx.db
       .update(alertSuggestions)
       .set({ status, decidedBy: ctx.actor.id, decidedAt: status === 'open' ? null : ctx.now, updatedAt: ctx.now })
-      .where(and(eq(alertSuggestions.id, id), eq(alertSuggestions.status, from)))
+      .where(
+        and(
+          eq(alertSuggestions.id, id),
+          eq(alertSuggestions.status, from),
+          eq(alertSuggestions.version, suggestion.version),
+        ),
+      )
       .returning({ id: alertSuggestions.id });
   if ((await claim('published', 'open')).length === 0)
-    throw new HttpError(409, 'already_decided', 'the suggestion was decided meanwhile');
+    throw new HttpError(
+      409,
+      'version_conflict',
+      'the suggestion changed meanwhile (more alerts joined it, or it was decided); reload it',
+    );
   let committed;
   try {
     committed = await createIncident(ctx, incidentInput);
@@ -173,12 +184,18 @@ export async function publishSuggestion(ctx: ChangeContext, id: string, input: P
 
 /** Dismisses the suggestion: its alerts stay in the inbox and do not suggest again until they fire anew. */
 export async function dismissSuggestion(ctx: ChangeContext, id: string, version: number | undefined) {
-  await openSuggestion(ctx.db, id, version);
+  const suggestion = await openSuggestion(ctx.db, id, version);
   return runChange(ctx, async (tx) => {
     const [row] = await tx
       .update(alertSuggestions)
       .set({ status: 'dismissed', decidedBy: ctx.actor.id, decidedAt: ctx.now, updatedAt: ctx.now })
-      .where(and(eq(alertSuggestions.id, id), eq(alertSuggestions.status, 'open')))
+      .where(
+        and(
+          eq(alertSuggestions.id, id),
+          eq(alertSuggestions.status, 'open'),
+          eq(alertSuggestions.version, suggestion.version),
+        ),
+      )
       .returning();
     if (!row) throw new HttpError(409, 'already_decided', 'the suggestion was decided meanwhile');
     const value = suggestionResource(row);

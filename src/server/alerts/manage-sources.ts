@@ -146,7 +146,7 @@ async function checkReferences(
   }
 }
 
-function sealed(secretsKey: Buffer | undefined, secret: string): string {
+function sealed(secretsKey: Buffer | undefined, secret: string, owner: string): string {
   if (!secretsKey)
     throw new HttpError(
       422,
@@ -154,7 +154,7 @@ function sealed(secretsKey: Buffer | undefined, secret: string): string {
       'cannot be kept: set HERALD_SECRETS_KEY (openssl rand -hex 32) so Herald can encrypt it',
       { field: 'signing_secret' },
     );
-  return sealSecret(secretsKey, secret);
+  return sealSecret(secretsKey, secret, owner);
 }
 
 /** Creates a source; the answer carries its token, once. */
@@ -164,13 +164,14 @@ export async function createAlertSource(
   options: { appUrl: string; secretsKey: Buffer | undefined },
 ) {
   await checkReferences(ctx.db, input);
-  const signingSecret = input.signing_secret ? sealed(options.secretsKey, input.signing_secret) : null;
+  const id = newId();
+  const signingSecret = input.signing_secret ? sealed(options.secretsKey, input.signing_secret, id) : null;
   const token = `${ALERT_TOKEN_PREFIX}${generateSecret()}`;
   return runChange(ctx, async (tx) => {
     const [row] = await tx
       .insert(alertSources)
       .values({
-        id: newId(),
+        id,
         name: input.name,
         kind: input.kind,
         tokenHash: hashSecret(token),
@@ -202,7 +203,7 @@ export async function updateAlertSource(
   options: { appUrl: string; secretsKey: Buffer | undefined },
 ) {
   await checkReferences(ctx.db, patch);
-  const signingSecret = patch.signing_secret ? sealed(options.secretsKey, patch.signing_secret) : undefined;
+  const signingSecret = patch.signing_secret ? sealed(options.secretsKey, patch.signing_secret, id) : undefined;
   return runChange(ctx, async (tx) => {
     const current = await lockForChange<SourceRow>(tx, alertSources, 'alert source', id, patch.version);
     const [row] = await tx

@@ -93,7 +93,10 @@ async function keepAlert(
       const [row] = await tx.update(alerts).set({ lastReceivedAt: now }).where(eq(alerts.id, stored!.id)).returning();
       return { row: row!, changed: false };
     }
-    const newEpisode = alert.status === 'firing' && stored!.status !== 'firing';
+    // A new firing episode: after a resolve, or one that started later (a stale alert heard of
+    // again with its old start is the same episode, its suggestion and all).
+    const newEpisode =
+      alert.status === 'firing' && (stored!.status === 'resolved' || alert.startsAt > stored!.startsAt);
     const [row] = await tx
       .update(alerts)
       .set({
@@ -103,6 +106,7 @@ async function keepAlert(
         componentId: matchComponent(alert.labels, source.rules, componentList),
         componentStatus: severityStatus(alert.labels, source.severities),
         startsAt: alert.status === 'firing' && !newEpisode ? stored!.startsAt : alert.startsAt,
+        // (A resolve keeps the episode's start: the row says when it began and when it ended.)
         endsAt: alert.endsAt,
         generatorUrl: alert.generatorUrl,
         dashboardUrl: alert.dashboardUrl,
@@ -328,12 +332,14 @@ async function joinSuggestion(
   return ctx.db.transaction(async (tx) => {
     // One open suggestion per source at a time: its row (or the source's) is the lock.
     const [source] = await tx.select().from(alertSources).where(eq(alertSources.id, sourceId)).for('update');
+    // Locked: a publish or dismissal claims it with its version, so alerts never join one that is being decided.
     const [open] = await tx
       .select()
       .from(alertSuggestions)
       .where(and(eq(alertSuggestions.sourceId, sourceId), eq(alertSuggestions.status, 'open')))
       .orderBy(asc(alertSuggestions.createdAt))
-      .limit(1);
+      .limit(1)
+      .for('update');
     const statuses: Record<string, ComponentStatus> = { ...(open?.components ?? {}) };
     for (const f of list)
       statuses[f.alert.componentId!] = worseStatus(

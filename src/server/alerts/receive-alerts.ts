@@ -60,7 +60,7 @@ export async function receiveAlerts(herald: HeraldServices, sourceId: string, po
     });
   if (source.kind === 'pagerduty') {
     const key = herald.alerts.secretsKey;
-    const secret = key && source.signingSecret ? openSecret(key, source.signingSecret) : null;
+    const secret = key && source.signingSecret ? openSecret(key, source.signingSecret, source.id) : null;
     if (secret === null)
       throw new HttpError(
         503,

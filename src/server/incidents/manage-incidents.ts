@@ -44,14 +44,14 @@ export class OccurrenceNotMade extends Error {}
 export async function createIncident(
   ctx: ChangeContext,
   input: IncidentCreateInput,
-  occurrence?: { seriesId: string; start: Date },
+  occurrence?: { seriesId: string; start: Date; wanted?: (series: typeof maintenanceSeries.$inferSelect) => boolean },
 ) {
   const kind = input.kind ?? (input.scheduled_for ? 'maintenance' : 'incident');
   const status = input.status ?? (kind === 'maintenance' ? 'scheduled' : 'investigating');
   const committed = await runChange(ctx, async (tx) => {
     if (occurrence) {
       const [series] = await tx
-        .select({ id: maintenanceSeries.id })
+        .select()
         .from(maintenanceSeries)
         .where(eq(maintenanceSeries.id, occurrence.seriesId))
         .for('update');
@@ -59,7 +59,9 @@ export async function createIncident(
         .select({ id: incidents.id })
         .from(incidents)
         .where(and(eq(incidents.seriesId, occurrence.seriesId), eq(incidents.occurrenceStart, occurrence.start)));
-      if (!series || made) throw new OccurrenceNotMade(series ? 'made already' : 'the series is gone');
+      if (!series) throw new OccurrenceNotMade('the series is gone');
+      if (made) throw new OccurrenceNotMade('made already');
+      if (occurrence.wanted && !occurrence.wanted(series)) throw new OccurrenceNotMade('skipped or no longer in the rule');
     }
     const id = newId();
     const startedAt = kind === 'maintenance' && status === 'scheduled' ? input.scheduled_for! : ctx.now;

@@ -18,6 +18,7 @@ import { HttpError, isHttpError } from '../../infra/errors.ts';
 import { newId } from '../../infra/ids.ts';
 import { storable, text } from '../../infra/text-input.ts';
 import { runChange, type ChangeContext, type Committed } from '../change.ts';
+import { calendarZone } from '../../domain/maintenance-calendar.ts';
 import { createIncident, OccurrenceNotMade, patchIncident, postUpdate } from '../incidents/manage-incidents.ts';
 import { IncidentPatch } from '../incidents/incident-input.ts';
 import { isTimeZone } from '../settings/manage-settings.ts';
@@ -61,7 +62,7 @@ const seriesFields = {
     .min(1, 'must be at least 1 minute')
     .max(7 * 24 * 60, 'must be at most 7 days'),
   time_zone: text(100).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
-  announce_days: z.number().int().min(0, 'must be 0 or more days').max(90, 'must be at most 90 days'),
+  announce_days: z.number().int().min(1, 'must be at least 1 day').max(90, 'must be at most 90 days'),
   auto_start: z.boolean(),
   auto_complete: z.boolean(),
   deliver_notifications: z.boolean(),
@@ -97,6 +98,9 @@ export const MoveInput = z.strictObject({
 });
 
 const LOCAL_FORMAT = "yyyy-MM-dd'T'HH:mm";
+
+/** A zone by its canonical IANA name (US/Eastern is America/New_York), as calendars know it. */
+const canonicalZone = (zone: string) => calendarZone(zone)?.tzid ?? zone;
 
 /**
  * A series change commits first; the occurrences it makes, cancels or brings up to date are
@@ -205,7 +209,7 @@ function checkHasOccurrence(s: Pick<SeriesRow, 'rrule' | 'startsAtLocal' | 'time
 
 /** Creates a recurring maintenance and makes the occurrences due to be announced. */
 export async function createSeries(ctx: ChangeContext, input: SeriesInput, pageTimeZone: string) {
-  const timeZone = input.time_zone ?? pageTimeZone;
+  const timeZone = canonicalZone(input.time_zone ?? pageTimeZone);
   const startsAtLocal = inZone(input.starts_at, timeZone).toFormat(LOCAL_FORMAT);
   checkHasOccurrence({ rrule: input.rrule, startsAtLocal, timeZone });
   await checkComponents(ctx.db, input.component_ids);
@@ -239,7 +243,7 @@ export async function createSeries(ctx: ChangeContext, input: SeriesInput, pageT
       ],
     };
   });
-  return alsoPublishing(committed, await makeOccurrences(ctx, committed.value.id));
+  return alsoPublishing(committed, (await makeOccurrences(ctx, committed.value.id)).made);
 }
 
 /**
@@ -287,12 +291,19 @@ export async function updateSeries(ctx: ChangeContext, id: string, patch: Series
   if (patch.component_ids) await checkComponents(ctx.db, patch.component_ids);
   const committed = await runChange(ctx, async (tx) => {
     const current = await lockForChange<SeriesRow>(tx, maintenanceSeries, 'maintenance_series', id, patch.version);
-    const timeZone = patch.time_zone ?? current.timeZone;
+    const timeZone = patch.time_zone ? canonicalZone(patch.time_zone) : current.timeZone;
     const startsAtLocal = patch.starts_at
       ? inZone(patch.starts_at, timeZone).toFormat(LOCAL_FORMAT)
       : current.startsAtLocal;
     const next = { rrule: patch.rrule ?? current.rrule, startsAtLocal, timeZone };
     checkHasOccurrence(next);
+    // Skipped occurrences are named by their instant: in another zone, the same wall-clock times.
+    const skipped =
+      timeZone === current.timeZone
+        ? current.skipped
+        : current.skipped.map((at) =>
+            zonedInstant(inZone(new Date(at), current.timeZone).toFormat(LOCAL_FORMAT), timeZone).toISOString(),
+          );
     const [row] = await tx
       .update(maintenanceSeries)
       .set({
@@ -300,6 +311,7 @@ export async function updateSeries(ctx: ChangeContext, id: string, patch: Series
         ...(patch.body !== undefined ? { body: stripControlCharacters(patch.body) } : {}),
         ...(patch.component_ids !== undefined ? { componentIds: patch.component_ids } : {}),
         ...next,
+        skipped,
         ...(patch.duration_minutes !== undefined ? { durationMinutes: patch.duration_minutes } : {}),
         ...(patch.announce_days !== undefined ? { announceDays: patch.announce_days } : {}),
         ...(patch.auto_start !== undefined ? { autoStart: patch.auto_start } : {}),
@@ -336,18 +348,20 @@ export async function updateSeries(ctx: ChangeContext, id: string, patch: Series
     else await cancelOccurrence(ctx, occurrence.id, CANCELLED_BY_EDIT, series!.deliverNotifications);
     touched.push(occurrence.id);
   }
-  return alsoPublishing(committed, [...touched, ...(await makeOccurrences(ctx, id))]);
+  return alsoPublishing(committed, [...touched, ...(await makeOccurrences(ctx, id)).made]);
 }
 
 async function refreshOccurrence(ctx: ChangeContext, incidentId: string, series: SeriesRow, start: Date) {
+  const text = await occurrenceText(ctx.db, series, start);
+  const componentIds = await existingComponents(ctx.db, series.componentIds);
   await runChange(ctx, async (tx) => {
     const [row] = await tx
       .update(incidents)
       .set({
-        name: series.name,
+        name: text.name,
         scheduledFor: start,
         startedAt: start,
-        scheduledUntil: new Date(start.getTime() + series.durationMinutes * 60_000),
+        scheduledUntil: text.end,
         autoStart: series.autoStart,
         autoComplete: series.autoComplete,
         updatedAt: ctx.now,
@@ -357,10 +371,10 @@ async function refreshOccurrence(ctx: ChangeContext, incidentId: string, series:
       .returning({ id: incidents.id });
     if (row) {
       await tx.delete(incidentComponents).where(eq(incidentComponents.incidentId, incidentId));
-      if (series.componentIds.length > 0)
+      if (componentIds.length > 0)
         await tx
           .insert(incidentComponents)
-          .values(series.componentIds.map((componentId) => ({ incidentId, componentId })))
+          .values(componentIds.map((componentId) => ({ incidentId, componentId })))
           .onConflictDoNothing();
     }
     return {
@@ -373,10 +387,13 @@ async function refreshOccurrence(ctx: ChangeContext, incidentId: string, series:
 
 /** Removes the series; its occurrences still to come are cancelled, those past stay in the history. */
 export async function deleteSeries(ctx: ChangeContext, id: string, version: number | undefined) {
-  const following = await followingOccurrences(ctx.db, id, ctx.now, { moved: true });
-  const [series] = await ctx.db.select().from(maintenanceSeries).where(eq(maintenanceSeries.id, id));
+  let following: Array<{ id: string }> = [];
+  let notify = true;
   const committed = await runChange(ctx, async (tx) => {
+    // Under the series' lock: no occurrence can be made meanwhile (making one locks it too).
     const current = await lockForChange<SeriesRow>(tx, maintenanceSeries, 'maintenance_series', id, version);
+    following = await followingOccurrences(tx, id, ctx.now, { moved: true });
+    notify = current.deliverNotifications;
     await tx.delete(maintenanceSeries).where(eq(maintenanceSeries.id, id));
     return {
       value: null,
@@ -391,8 +408,7 @@ export async function deleteSeries(ctx: ChangeContext, id: string, version: numb
       ],
     };
   });
-  for (const occurrence of following)
-    await cancelOccurrence(ctx, occurrence.id, CANCELLED_SERIES, series?.deliverNotifications ?? true);
+  for (const occurrence of following) await cancelOccurrence(ctx, occurrence.id, CANCELLED_SERIES, notify);
   return alsoPublishing(
     committed,
     following.map((o) => o.id),
@@ -474,30 +490,51 @@ async function pageClock(db: Queryable): Promise<{ timeZone: string; language: L
   return { timeZone: row?.timeZone ?? 'Etc/UTC', language: languageOr(row?.language, 'en') };
 }
 
-/** Makes one occurrence as a scheduled maintenance; its id, or null when it is there already. */
-async function makeOccurrence(ctx: ChangeContext, series: SeriesRow, start: Date): Promise<string | null> {
+/** An occurrence's name and text, with {{start_time}} and {{end_time}} its own, and its end. */
+async function occurrenceText(db: Queryable, series: SeriesRow, start: Date) {
   const end = new Date(start.getTime() + series.durationMinutes * 60_000);
-  const { timeZone, language } = await pageClock(ctx.db);
+  const { timeZone, language } = await pageClock(db);
   const window = {
     start_time: formatDateTime(start, timeZone, language),
     end_time: formatDateTime(end, timeZone, language),
   };
+  return { name: renderTemplate(series.name, window), body: renderTemplate(series.body, window), end };
+}
+
+/** The series' components that still exist (a deleted one is left out, not an error every minute). */
+async function existingComponents(db: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const known = new Set(
+    (await db.select({ id: components.id }).from(components).where(inArray(components.id, [...ids]))).map((c) => c.id),
+  );
+  return ids.filter((id) => known.has(id));
+}
+
+/** Whether the series, as it is now, still has this occurrence to make (not skipped, still in its rule). */
+const stillWanted = (series: SeriesRow, start: Date) =>
+  !series.skipped.includes(start.toISOString()) &&
+  occurrencesBetween(series, start, new Date(start.getTime() + 1), 1).length === 1;
+
+/** Makes one occurrence as a scheduled maintenance; its id, or null when it is there already. */
+async function makeOccurrence(ctx: ChangeContext, series: SeriesRow, start: Date): Promise<string | null> {
+  const text = await occurrenceText(ctx.db, series, start);
   try {
     const { value } = await createIncident(
       ctx,
       {
         kind: 'maintenance',
-        name: renderTemplate(series.name, window),
-        body: renderTemplate(series.body, window),
+        name: text.name,
+        body: text.body,
         status: 'scheduled',
         scheduled_for: start,
-        scheduled_until: end,
+        scheduled_until: text.end,
         scheduled_auto_in_progress: series.autoStart,
         scheduled_auto_completed: series.autoComplete,
-        component_ids: series.componentIds,
+        component_ids: await existingComponents(ctx.db, series.componentIds),
         deliver_notifications: series.deliverNotifications,
       },
-      { seriesId: series.id, start },
+      // Checked again under the series' lock: an edit or a skip committed meanwhile wins.
+      { seriesId: series.id, start, wanted: (locked) => stillWanted(locked as SeriesRow, start) },
     );
     return value.id;
   } catch (error) {
@@ -511,16 +548,29 @@ async function makeOccurrence(ctx: ChangeContext, series: SeriesRow, start: Date
  * not made yet) of one series or of all; returns the ids of the maintenances made. Safe to
  * run again and from several instances at once.
  */
-export async function makeOccurrences(ctx: ChangeContext, seriesId?: string): Promise<string[]> {
+export async function makeOccurrences(
+  ctx: ChangeContext,
+  seriesId?: string,
+): Promise<{ made: string[]; errors: string[] }> {
   const all = await ctx.db
     .select()
     .from(maintenanceSeries)
     .where(seriesId ? eq(maintenanceSeries.id, seriesId) : undefined);
-  const madeIds: string[] = [];
-  for (const series of all) {
+  const made: string[] = [];
+  const errors: string[] = [];
+  // One series that cannot be made (whatever the reason) does not hold up the others.
+  for (const series of all)
+    await makeSeriesOccurrences(ctx, series, made).catch((error: unknown) =>
+      errors.push(`series ${series.id}: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  return { made, errors };
+}
+
+async function makeSeriesOccurrences(ctx: ChangeContext, series: SeriesRow, madeIds: string[]): Promise<void> {
+  {
     const horizon = new Date(ctx.now.getTime() + series.announceDays * 86_400_000);
     const due = occurrencesBetween(series, ctx.now, horizon).filter((at) => !series.skipped.includes(at.toISOString()));
-    if (due.length === 0) continue;
+    if (due.length === 0) return;
     const existing = new Set(
       (
         await ctx.db
@@ -535,5 +585,4 @@ export async function makeOccurrences(ctx: ChangeContext, seriesId?: string): Pr
       if (id) madeIds.push(id);
     }
   }
-  return madeIds;
 }

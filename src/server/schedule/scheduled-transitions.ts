@@ -29,6 +29,8 @@ export interface TickResult {
   remindedMaintenance: string[];
   /** Reminders that could not be queued (tried again next minute); the rest of the tick stands. */
   reminderErrors: string[];
+  /** Recurring maintenance or alert work that failed this minute (tried again next minute). */
+  jobErrors: string[];
 }
 
 const STARTED = 'Maintenance has started.';
@@ -68,12 +70,23 @@ export async function runScheduledTransitions(
     remindedOverdue: [],
     remindedMaintenance: [],
     reminderErrors: [],
+    jobErrors: [],
   };
 
-  result.announced = await makeOccurrences(ctx);
-  const alertTick = await tickAlerts(ctx);
-  result.staleAlerts = alertTick.stale;
-  if (alertTick.scope) result.republish.push(alertTick.scope);
+  // Neither a series that cannot be made nor an alert that cannot be applied holds up the rest of the tick.
+  const occurrences = await makeOccurrences(ctx).catch((error: unknown) => ({
+    made: [],
+    errors: [`recurring maintenance: ${error instanceof Error ? error.message : String(error)}`],
+  }));
+  result.announced = occurrences.made;
+  result.jobErrors.push(...occurrences.errors);
+  try {
+    const alertTick = await tickAlerts(ctx);
+    result.staleAlerts = alertTick.stale;
+    if (alertTick.scope) result.republish.push(alertTick.scope);
+  } catch (error) {
+    result.jobErrors.push(`alerts: ${error instanceof Error ? error.message : String(error)}`);
+  }
 
   const toStart = await db
     .select({ id: incidents.id, version: incidents.version })

@@ -64,6 +64,10 @@ export async function startJobs(options: { handle: DatabaseHandle; gate: Publish
       log.info('reminded editors of overdue updates', { incidents: result.remindedOverdue });
     if (result.remindedMaintenance.length)
       log.info('reminded subscribers of upcoming maintenance', { maintenances: result.remindedMaintenance });
+    if (result.jobErrors.length)
+      log.error('recurring maintenance or alerts failed this minute; trying again next minute', {
+        errors: result.jobErrors,
+      });
     if (result.reminderErrors.length)
       log.error('some reminders could not be queued; trying again next minute', { errors: result.reminderErrors });
   });
