@@ -61,7 +61,8 @@ export async function createIncident(
         .where(and(eq(incidents.seriesId, occurrence.seriesId), eq(incidents.occurrenceStart, occurrence.start)));
       if (!series) throw new OccurrenceNotMade('the series is gone');
       if (made) throw new OccurrenceNotMade('made already');
-      if (occurrence.wanted && !occurrence.wanted(series)) throw new OccurrenceNotMade('skipped or no longer in the rule');
+      if (occurrence.wanted && !occurrence.wanted(series))
+        throw new OccurrenceNotMade('skipped or no longer in the rule');
     }
     const id = newId();
     const startedAt = kind === 'maintenance' && status === 'scheduled' ? input.scheduled_for! : ctx.now;

@@ -505,7 +505,12 @@ async function occurrenceText(db: Queryable, series: SeriesRow, start: Date) {
 async function existingComponents(db: Queryable, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const known = new Set(
-    (await db.select({ id: components.id }).from(components).where(inArray(components.id, [...ids]))).map((c) => c.id),
+    (
+      await db
+        .select({ id: components.id })
+        .from(components)
+        .where(inArray(components.id, [...ids]))
+    ).map((c) => c.id),
   );
   return ids.filter((id) => known.has(id));
 }
