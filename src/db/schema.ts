@@ -17,6 +17,7 @@ import {
 import type { ComponentTransition } from '../domain/incident-lifecycle.ts';
 import type { AlertRule, AlertSourceKind, AlertStatus } from '../domain/alerts.ts';
 import type { EndpointKind } from '../domain/chat-messages.ts';
+import type { SeverityKey, SeverityLevel } from '../domain/severity.ts';
 import {
   COMPONENT_STATUSES,
   EVENT_KINDS,
@@ -64,6 +65,8 @@ export const pageSettings = pgTable('page_settings', {
   visitorWebhooks: boolean('visitor_webhooks').notNull().default(false),
   /** The users told of a suggested incident from alerts, by email; empty: every admin and editor. */
   alertStaff: jsonb('alert_staff').$type<string[]>().notNull().default([]),
+  /** The severity levels as edited; empty: Herald's four defaults (see domain/severity.ts). */
+  severityLevels: jsonb('severity_levels').$type<SeverityLevel[]>().notNull().default([]),
   updatedAt: updatedAt(),
   version: version(),
 });
@@ -189,6 +192,8 @@ export const incidents = pgTable(
     occurrenceStart: timestamptz('occurrence_start'),
     /** Moved or edited on its own: editing the series leaves it as it is. */
     detached: boolean('detached').notNull().default(false),
+    /** The severity level (sev1…sev4), internal: the public sees the impact. */
+    severity: text('severity').$type<SeverityKey>(),
     version: version(),
   },
   (t) => [

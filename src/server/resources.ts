@@ -69,6 +69,8 @@ export function incidentResource(i: IncidentRow, updates: UpdateRow[], component
     name: i.name,
     status: i.status,
     impact: i.impact,
+    /** Internal (sev1…sev4); the public sees the impact. */
+    severity: i.severity,
     created_at: iso(i.createdAt),
     updated_at: iso(i.updatedAt),
     started_at: iso(i.startedAt),

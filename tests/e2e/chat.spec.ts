@@ -48,6 +48,18 @@ test('a Slack destination added in the admin gets the next update as a message',
     await page.goto('/admin/webhooks');
     await expect(page.getByRole('region', { name: 'Recent deliveries' })).toContainText('incident.created');
     await expect(page.getByRole('region', { name: 'Recent deliveries' })).toContainText('Sent');
+
+    // Leave the shared site as it was: the incident resolved, the destination removed.
+    await page.goto(`/admin/incidents/${incidentId}/`);
+    const update = page.getByRole('region', { name: /Post an update/i });
+    await update.getByLabel('Status').selectOption('resolved');
+    await update.getByLabel('Message').fill('Payments work again.');
+    await page.getByRole('button', { name: 'Publish update' }).click();
+    await expect(page.getByText(/Published/).first()).toBeVisible();
+    await page.goto('/admin/webhooks');
+    await page.getByText('Remove…').click();
+    await page.getByRole('button', { name: 'Remove this webhook now' }).click();
+    await expect(page.getByText('No webhooks yet.')).toBeVisible();
   } finally {
     await fakes.close();
   }

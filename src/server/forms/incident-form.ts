@@ -19,17 +19,24 @@ import { zonedLocalToUtc } from '../../domain/format.ts';
 
 type Form = FormInput & Pick<FormData, 'keys'>;
 
+/**
+ * With a severity, an empty impact or next update is left out, so the level's default fills it;
+ * without one, an empty next update withdraws the promise.
+ */
 export function formToIncidentInput(form: Form): IncidentCreateInput {
+  const severity = optionalText(form, 'severity')?.trim();
+  const nextUpdate = nullableIntegerOf(form, 'next_update_in_minutes');
   return IncidentCreateInput.parse(
     defined({
       kind: 'incident',
       name: textOf(form, 'name'),
       status: optionalText(form, 'status'),
+      severity,
       impact_override: optionalText(form, 'impact_override'),
       body: textOf(form, 'body'),
       components: prefixedEntries(form, 'components'),
       deliver_notifications: isChecked(form, 'deliver_notifications'),
-      next_update_in_minutes: nullableIntegerOf(form, 'next_update_in_minutes'),
+      next_update_in_minutes: severity && nextUpdate === null ? undefined : nextUpdate,
     }),
   );
 }

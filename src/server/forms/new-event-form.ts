@@ -5,6 +5,7 @@ import { TEMPLATE_VARIABLE_HELP } from '../../domain/templates.ts';
 import { IMPACTS, type Language } from '../../domain/vocabulary.ts';
 import { createIncident } from '../incidents/manage-incidents.ts';
 import { createSeries } from '../maintenance/manage-series.ts';
+import { getSettings } from '../settings/manage-settings.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
@@ -132,8 +133,8 @@ export async function newEventInput(herald: HeraldServices, kind: NewEventKind, 
 
 /** The "new incident" page (src/pages/admin/incidents/new.astro): its setup and the form's first values. */
 export async function loadNewIncidentPage({ herald, method, url }: AdminViewer) {
-  const setup = await loadNewEventSetup(herald, 'incident');
-  return { ...setup, ...newEventForm(setup, 'incident', method, url) };
+  const [setup, settings] = await Promise.all([loadNewEventSetup(herald, 'incident'), getSettings(herald.db)]);
+  return { ...setup, severityLevels: settings.severity_levels, ...newEventForm(setup, 'incident', method, url) };
 }
 
 /** The "schedule maintenance" page (src/pages/admin/maintenances/new.astro), with its components in the order shown. */
@@ -188,6 +189,7 @@ export const TEMPLATE_VARIABLE_LIST = Object.keys(TEMPLATE_VARIABLE_HELP)
 
 export const NEW_INCIDENT_LABELS = {
   name: 'Name',
+  severity: 'Severity',
   status: 'Status',
   impact_override: 'Impact',
   next_update_in_minutes: 'Next update in',

@@ -1,4 +1,5 @@
 import { RuleViolation } from '../../domain/errors.ts';
+import { SEVERITY_KEYS, type SeverityLevel } from '../../domain/severity.ts';
 import { SettingsPatch } from '../settings/manage-settings.ts';
 import { integerOf, nullableText, textOf, versionOf, type FormInput } from './form-fields.ts';
 
@@ -19,6 +20,31 @@ function requiredIntegerOf(form: FormInput, name: string): number {
   const value = integerOf(form, name);
   if (value === undefined) throw new RuleViolation('invalid_field', 'is required', name);
   return value;
+}
+
+/** The form's values of the severity levels: `severity.<key>.<field>`. */
+export function severityFormValues(levels: readonly SeverityLevel[]): Record<string, string | boolean> {
+  return Object.fromEntries(
+    levels.flatMap((level) => [
+      [`severity.${level.key}.name`, level.name],
+      [`severity.${level.key}.definition`, level.definition],
+      [`severity.${level.key}.default_impact`, level.default_impact],
+      [`severity.${level.key}.update_cadence_minutes`, String(level.update_cadence_minutes)],
+      [`severity.${level.key}.notify_by_default`, level.notify_by_default],
+    ]),
+  );
+}
+
+/** The four levels as the form sends them (each notify box paired with a hidden "false"). */
+function severityLevelsOf(form: FormInput) {
+  return SEVERITY_KEYS.map((key) => ({
+    key,
+    name: textOf(form, `severity.${key}.name`),
+    definition: textOf(form, `severity.${key}.definition`),
+    default_impact: textOf(form, `severity.${key}.default_impact`),
+    update_cadence_minutes: integerOf(form, `severity.${key}.update_cadence_minutes`),
+    notify_by_default: form.getAll(`severity.${key}.notify_by_default`).includes('true'),
+  }));
 }
 
 /**
@@ -51,6 +77,7 @@ export function formToSettingsPatch(form: FormInput): SettingsPatch {
         .filter((email) => email !== ''),
     ),
     default_language: sent(form, 'default_language', () => textOf(form, 'default_language')),
+    severity_levels: form.has('severity.sev1.name') ? severityLevelsOf(form) : undefined,
     version: versionOf(form),
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITY_KEYS } from '../../domain/severity.ts';
 import { COMPONENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, IMPACTS } from '../../domain/vocabulary.ts';
 import { text } from '../../infra/text-input.ts';
 
@@ -28,6 +29,9 @@ const nextUpdate = z
   .optional();
 
 const name = text(200, { required: true });
+
+/** Internal; its level's defaults fill what the request leaves out (impact, next update, notify). */
+const severity = z.enum(SEVERITY_KEYS, { error: `must be one of ${SEVERITY_KEYS.join(', ')}` });
 
 /** What any update may carry besides its status and text. */
 const updateExtras = {
@@ -61,6 +65,7 @@ export const IncidentCreateInput = z
     name,
     status: z.enum(EVENT_STATUSES).optional(),
     body,
+    severity: severity.optional(),
     ...updateExtras,
     ...windowFields,
     // Accepted for Statuspage compatibility; Herald has no Twitter integration.
@@ -96,6 +101,8 @@ export const IncidentPatch = z
     name: name.optional(),
     status: z.enum(EVENT_STATUSES).optional(),
     body: body.optional(),
+    /** null takes the incident's severity away. */
+    severity: severity.nullable().optional(),
     ...updateExtras,
     ...windowFields,
     version,

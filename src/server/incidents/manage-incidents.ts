@@ -1,7 +1,9 @@
 import { and, eq } from 'drizzle-orm';
-import { incidents, incidentUpdates, maintenanceSeries } from '../../db/schema.ts';
+import type { Queryable } from '../../db/client.ts';
+import { incidents, incidentUpdates, maintenanceSeries, pageSettings } from '../../db/schema.ts';
+import { severityLevel, severityLevels, type SeverityKey, type SeverityLevel } from '../../domain/severity.ts';
 import { RuleViolation } from '../../domain/errors.ts';
-import { nextUpdateDueAfter } from '../../domain/incident-lifecycle.ts';
+import { isClosedStatus, nextUpdateDueAfter } from '../../domain/incident-lifecycle.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import { webhookEventOfUpdate } from '../../domain/webhooks.ts';
 import { enqueueEventNotification } from '../../notify/enqueue.ts';
@@ -33,6 +35,37 @@ function updateRequest(
   };
 }
 
+/** The page's severity levels, as the settings have them. */
+async function pageSeverityLevels(tx: Queryable): Promise<SeverityLevel[]> {
+  const [row] = await tx
+    .select({ levels: pageSettings.severityLevels })
+    .from(pageSettings)
+    .where(eq(pageSettings.id, 1));
+  return severityLevels(row?.levels);
+}
+
+/**
+ * A severity's defaults, only for what the request leaves out: the promised next update (while
+ * the event stays open) and whether subscribers are told; at creation the impact too.
+ */
+async function withSeverityDefaults<T extends UpdateInput | IncidentCreateInput | IncidentPatch>(
+  tx: Queryable,
+  input: T,
+  severity: SeverityKey | null | undefined,
+  options: { impact: boolean },
+): Promise<T> {
+  if (!severity) return input;
+  const level = severityLevel(await pageSeverityLevels(tx), severity);
+  return {
+    ...input,
+    ...(input.next_update_in_minutes === undefined && !isClosedStatus(input.status ?? 'investigating')
+      ? { next_update_in_minutes: level.update_cadence_minutes }
+      : {}),
+    ...(input.deliver_notifications === undefined ? { deliver_notifications: level.notify_by_default } : {}),
+    ...(options.impact && input.impact_override === undefined ? { impact_override: level.default_impact } : {}),
+  };
+}
+
 /** A recurring maintenance's occurrence, made when it is already there (or the series is gone). */
 export class OccurrenceNotMade extends Error {}
 
@@ -43,12 +76,15 @@ export class OccurrenceNotMade extends Error {}
  */
 export async function createIncident(
   ctx: ChangeContext,
-  input: IncidentCreateInput,
+  request: IncidentCreateInput,
   occurrence?: { seriesId: string; start: Date; wanted?: (series: typeof maintenanceSeries.$inferSelect) => boolean },
 ) {
-  const kind = input.kind ?? (input.scheduled_for ? 'maintenance' : 'incident');
-  const status = input.status ?? (kind === 'maintenance' ? 'scheduled' : 'investigating');
+  const kind = request.kind ?? (request.scheduled_for ? 'maintenance' : 'incident');
+  const status = request.status ?? (kind === 'maintenance' ? 'scheduled' : 'investigating');
   const committed = await runChange(ctx, async (tx) => {
+    const input = await withSeverityDefaults(tx, { ...request, status }, request.severity, {
+      impact: kind === 'incident',
+    });
     if (occurrence) {
       const [series] = await tx
         .select()
@@ -81,6 +117,7 @@ export async function createIncident(
       autoComplete: input.scheduled_auto_completed ?? false,
       seriesId: occurrence?.seriesId ?? null,
       occurrenceStart: occurrence?.start ?? null,
+      severity: input.severity ?? null,
     });
     const { fields, update, componentIds } = await applyUpdate(
       tx,
@@ -112,13 +149,15 @@ export async function createIncident(
 async function postUpdateIn(
   ctx: ChangeContext,
   id: string,
-  input: UpdateInput | IncidentPatch,
+  request: UpdateInput | IncidentPatch,
   body: string,
   newStatus: UpdateRequest['status'] | undefined,
 ) {
   return runChange(ctx, async (tx) => {
-    const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, input.version);
+    const current = await lockForChange<IncidentRow>(tx, incidents, 'incident', id, request.version);
     const status = newStatus ?? current.status;
+    const severity = 'severity' in request && request.severity !== undefined ? request.severity : current.severity;
+    const input = await withSeverityDefaults(tx, { ...request, status }, severity, { impact: false });
     const { updates, componentIds: linked } = await incidentParts(tx, id);
     const { fields, update, componentIds } = await applyUpdate(
       tx,
@@ -134,7 +173,12 @@ async function postUpdateIn(
       ctx.now,
     );
     const patch = 'name' in input && input.name ? { name: stripControlCharacters(input.name) } : {};
-    const row = await saveIncidentFields(tx, id, { ...fields, ...patch, ...maintenanceWindow(input, current) });
+    const row = await saveIncidentFields(tx, id, {
+      ...fields,
+      ...patch,
+      ...maintenanceWindow(input, current),
+      ...('severity' in request && request.severity !== undefined ? { severity: request.severity } : {}),
+    });
     if (update.deliverNotifications)
       await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
     const event = update.deliverNotifications
@@ -196,6 +240,7 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
     const row = await saveIncidentFields(tx, id, {
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
+      ...(patch.severity !== undefined ? { severity: patch.severity } : {}),
       ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
         ? {
             nextUpdateDueAt: nextUpdateDueAfter({

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
 import { pageSettings, users } from '../../db/schema.ts';
 import { LANGUAGES } from '../../domain/vocabulary.ts';
+import { SEVERITY_KEYS, severityLevels } from '../../domain/severity.ts';
 import { runChange, type ChangeContext } from '../change.ts';
 import { storable, text } from '../../infra/text-input.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
@@ -65,6 +66,23 @@ export const SettingsPatch = z.strictObject({
     .transform((emails) => [...new Set(emails)])
     .optional(),
   default_language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
+  /** The four severity levels (any left out keep theirs), each named by its key. */
+  severity_levels: z
+    .array(
+      z.strictObject({
+        key: z.enum(SEVERITY_KEYS, { error: `must be one of ${SEVERITY_KEYS.join(', ')}` }),
+        name: text(60, { required: true }),
+        definition: text(1000, { required: true }),
+        default_impact: z.enum(['none', 'minor', 'major', 'critical'], {
+          error: 'must be one of none, minor, major, critical',
+        }),
+        update_cadence_minutes: wholeNumber(5, 1440, 'minute'),
+        notify_by_default: z.boolean({ error: 'must be true or false' }),
+      }),
+    )
+    .max(SEVERITY_KEYS.length)
+    .refine((levels) => new Set(levels.map((l) => l.key)).size === levels.length, 'must name each level once')
+    .optional(),
   version: z.number().int().positive().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
@@ -85,6 +103,7 @@ export function settingsResource(s: SettingsRow) {
     maintenance_reminder_minutes: s.maintenanceReminderMinutes,
     visitor_webhooks: s.visitorWebhooks,
     alert_staff: s.alertStaff,
+    severity_levels: severityLevels(s.severityLevels),
     default_language: languageOr(s.defaultLanguage, 'en'),
     updated_at: s.updatedAt.toISOString(),
     version: s.version,
@@ -153,6 +172,14 @@ export function updateSettings(ctx: ChangeContext, patch: SettingsPatch) {
         maintenanceReminderMinutes: patch.maintenance_reminder_minutes,
         visitorWebhooks: patch.visitor_webhooks,
         alertStaff: patch.alert_staff,
+        severityLevels: patch.severity_levels
+          ? severityLevels([
+              ...patch.severity_levels,
+              ...severityLevels(current.severityLevels).filter(
+                (kept) => !patch.severity_levels!.some((l) => l.key === kept.key),
+              ),
+            ])
+          : undefined,
         defaultLanguage: patch.default_language,
         updatedAt: ctx.now,
         version: nextVersion(pageSettings),
