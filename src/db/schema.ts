@@ -194,6 +194,9 @@ export const incidents = pgTable(
     detached: boolean('detached').notNull().default(false),
     /** The severity level (sev1…sev4), internal: the public sees the impact. */
     severity: text('severity').$type<SeverityKey>(),
+    /** The incident manager, who owns it, and the communications lead, who keeps every audience told. */
+    incidentManagerId: text('incident_manager_id').references(() => users.id, { onDelete: 'set null' }),
+    communicationsLeadId: text('communications_lead_id').references(() => users.id, { onDelete: 'set null' }),
     version: version(),
   },
   (t) => [

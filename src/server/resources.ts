@@ -71,6 +71,8 @@ export function incidentResource(i: IncidentRow, updates: UpdateRow[], component
     impact: i.impact,
     /** Internal (sev1…sev4); the public sees the impact. */
     severity: i.severity,
+    incident_manager_id: i.incidentManagerId,
+    communications_lead_id: i.communicationsLeadId,
     created_at: iso(i.createdAt),
     updated_at: iso(i.updatedAt),
     started_at: iso(i.startedAt),

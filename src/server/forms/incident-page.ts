@@ -7,12 +7,14 @@ import { deliveryCountsByUpdate } from '../../notify/enqueue.ts';
 import { notFound } from '../../infra/errors.ts';
 import { isId } from '../../infra/ids.ts';
 import { eventKindOf, incidentFormFacts } from '../incidents/incident-queries.ts';
-import { deleteIncident, editUpdate, postUpdate } from '../incidents/manage-incidents.ts';
+import { deleteIncident, editUpdate, patchIncident, postUpdate } from '../incidents/manage-incidents.ts';
+import { IncidentPatch } from '../incidents/incident-input.ts';
+import { listUsers } from '../users/manage-users.ts';
 import { savePostmortem } from '../incidents/postmortem.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
-import { textOf } from './form-fields.ts';
+import { textOf, versionOf } from './form-fields.ts';
 import { formToDeletion, formToUpdateEdit, formToUpdateInput } from './incident-form.ts';
 import { formSettingsOf, previewUpdate, readAdminSnapshot } from './incident-preview.ts';
 import { INCIDENT_IMPACTS } from './new-event-form.ts';
@@ -110,6 +112,13 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
       componentStatuses:
         view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
       deliveryCounts: await deliveryCountsByUpdate(herald.db, view.id),
+      // Who may hold a role: the admins and editors.
+      staff: (await listUsers(herald.db)).filter((u) => u.role !== 'viewer'),
+      rolesValues: {
+        incident_manager_id: facts.incidentManagerId ?? '',
+        communications_lead_id: facts.communicationsLeadId ?? '',
+        version: facts.version,
+      },
       updateValues: picked.template
         ? { ...updateDefaults, ...templateFormValues(picked.template, picked.language, known) }
         : updateDefaults,
@@ -200,6 +209,21 @@ export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePrevie
     },
   },
   publish: { role: 'editor', what: eventWord, key: () => 'update', run: publishUpdate },
+  roles: {
+    role: 'editor',
+    what: eventWord,
+    key: () => 'roles',
+    run: async ({ change, fields, params }) => {
+      const id = params.id ?? '';
+      const holder = (name: string) => textOf(fields, name).trim() || null;
+      const patch = IncidentPatch.parse({
+        incident_manager_id: holder('incident_manager_id'),
+        communications_lead_id: holder('communications_lead_id'),
+        version: versionOf(fields),
+      });
+      return { committed: await patchIncident(change, id, patch), to: backTo(id, '#roles') };
+    },
+  },
   resolve: { role: 'editor', what: eventWord, key: () => 'resolve', run: publishUpdate },
   edit_update: {
     role: 'editor',

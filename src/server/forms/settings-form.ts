@@ -1,6 +1,6 @@
 import { RuleViolation } from '../../domain/errors.ts';
 import { SEVERITY_KEYS, type SeverityLevel } from '../../domain/severity.ts';
-import { SettingsPatch } from '../settings/manage-settings.ts';
+import { SettingsPatch, type settingsResource } from '../settings/manage-settings.ts';
 import { integerOf, nullableText, textOf, versionOf, type FormInput } from './form-fields.ts';
 
 const DECIMAL = /^\s*\d+(\.\d+)?\s*$/;
@@ -22,8 +22,17 @@ function requiredIntegerOf(form: FormInput, name: string): number {
   return value;
 }
 
+/** The impacts a severity level may default to. */
+export const SEVERITY_IMPACTS = ['none', 'minor', 'major', 'critical'] as const;
+
+/** The settings as the form shows them: the staff one per line, each severity field by its own name. */
+export function settingsFormValues(settings: ReturnType<typeof settingsResource>) {
+  const { severity_levels: levels, ...fields } = settings;
+  return { ...fields, alert_staff: settings.alert_staff.join('\n'), ...severityFormValues(levels) };
+}
+
 /** The form's values of the severity levels: `severity.<key>.<field>`. */
-export function severityFormValues(levels: readonly SeverityLevel[]): Record<string, string | boolean> {
+function severityFormValues(levels: readonly SeverityLevel[]): Record<string, string | boolean> {
   return Object.fromEntries(
     levels.flatMap((level) => [
       [`severity.${level.key}.name`, level.name],

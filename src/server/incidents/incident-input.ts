@@ -30,6 +30,14 @@ const nextUpdate = z
 
 const name = text(200, { required: true });
 
+/** A user in an incident role (incident manager, communications lead); null: nobody. */
+const roleHolder = z
+  .string()
+  .regex(/^[0-9a-z]{12}$/, 'must be a 12-character user id')
+  .nullable()
+  .optional();
+const roles = { incident_manager_id: roleHolder, communications_lead_id: roleHolder };
+
 /** Internal; its level's defaults fill what the request leaves out (impact, next update, notify). */
 const severity = z.enum(SEVERITY_KEYS, { error: `must be one of ${SEVERITY_KEYS.join(', ')}` });
 
@@ -66,6 +74,7 @@ export const IncidentCreateInput = z
     status: z.enum(EVENT_STATUSES).optional(),
     body,
     severity: severity.optional(),
+    ...roles,
     ...updateExtras,
     ...windowFields,
     // Accepted for Statuspage compatibility; Herald has no Twitter integration.
@@ -103,6 +112,7 @@ export const IncidentPatch = z
     body: body.optional(),
     /** null takes the incident's severity away. */
     severity: severity.nullable().optional(),
+    ...roles,
     ...updateExtras,
     ...windowFields,
     version,

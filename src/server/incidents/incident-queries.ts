@@ -29,13 +29,23 @@ export interface IncidentFormFacts {
   updateVersions: Record<string, number>;
   autoStart: boolean;
   autoComplete: boolean;
+  severity: string | null;
+  incidentManagerId: string | null;
+  communicationsLeadId: string | null;
 }
 
 export async function incidentFormFacts(db: Queryable, id: string): Promise<IncidentFormFacts | null> {
   if (!isId(id)) return null;
   const [[row], updates] = await Promise.all([
     db
-      .select({ version: incidents.version, autoStart: incidents.autoStart, autoComplete: incidents.autoComplete })
+      .select({
+        version: incidents.version,
+        autoStart: incidents.autoStart,
+        autoComplete: incidents.autoComplete,
+        severity: incidents.severity,
+        incidentManagerId: incidents.incidentManagerId,
+        communicationsLeadId: incidents.communicationsLeadId,
+      })
       .from(incidents)
       .where(eq(incidents.id, id)),
     db

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
-import { incidents, incidentUpdates, maintenanceSeries, pageSettings } from '../../db/schema.ts';
+import { incidents, incidentUpdates, maintenanceSeries, pageSettings, users } from '../../db/schema.ts';
 import { severityLevel, severityLevels, type SeverityKey, type SeverityLevel } from '../../domain/severity.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import { isClosedStatus, nextUpdateDueAfter } from '../../domain/incident-lifecycle.ts';
@@ -66,6 +66,25 @@ async function withSeverityDefaults<T extends UpdateInput | IncidentCreateInput 
   };
 }
 
+/** The roles a request sets, each checked to be a user's id (the field names the one that is not). */
+async function rolesOf(
+  tx: Queryable,
+  input: { incident_manager_id?: string | null | undefined; communications_lead_id?: string | null | undefined },
+) {
+  const fields = { incident_manager_id: 'incidentManagerId', communications_lead_id: 'communicationsLeadId' } as const;
+  const set: { incidentManagerId?: string | null; communicationsLeadId?: string | null } = {};
+  for (const [field, column] of Object.entries(fields) as Array<
+    [keyof typeof fields, (typeof fields)[keyof typeof fields]]
+  >) {
+    const id = input[field];
+    if (id === undefined) continue;
+    if (id !== null && (await tx.select({ id: users.id }).from(users).where(eq(users.id, id))).length === 0)
+      throw new RuleViolation('invalid_field', `no user has the id "${id}"`, field);
+    set[column] = id;
+  }
+  return set;
+}
+
 /** A recurring maintenance's occurrence, made when it is already there (or the series is gone). */
 export class OccurrenceNotMade extends Error {}
 
@@ -118,6 +137,7 @@ export async function createIncident(
       seriesId: occurrence?.seriesId ?? null,
       occurrenceStart: occurrence?.start ?? null,
       severity: input.severity ?? null,
+      ...(await rolesOf(tx, input)),
     });
     const { fields, update, componentIds } = await applyUpdate(
       tx,
@@ -178,6 +198,8 @@ async function postUpdateIn(
       ...patch,
       ...maintenanceWindow(input, current),
       ...('severity' in request && request.severity !== undefined ? { severity: request.severity } : {}),
+      // A PATCH may set the roles; an update (UpdateInput) names none, so none change.
+      ...(await rolesOf(tx, request as IncidentPatch)),
     });
     if (update.deliverNotifications)
       await enqueueEventNotification(tx, { incident: row, update, kind: 'event_update', now: ctx.now });
@@ -241,6 +263,7 @@ export async function patchIncident(ctx: ChangeContext, id: string, patch: Incid
       ...(patch.name ? { name: stripControlCharacters(patch.name) } : {}),
       ...(patch.impact_override ? { impact: patch.impact_override } : {}),
       ...(patch.severity !== undefined ? { severity: patch.severity } : {}),
+      ...(await rolesOf(tx, patch)),
       ...(patch.next_update_in_minutes !== undefined && !current.resolvedAt
         ? {
             nextUpdateDueAt: nextUpdateDueAfter({

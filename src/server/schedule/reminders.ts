@@ -52,6 +52,31 @@ async function incidentEditors(tx: Transaction | Database, incident: { id: strin
 }
 
 /**
+ * Who is reminded of an overdue update: the communications lead first; from the second
+ * reminder on, the incident manager too. An incident without roles: its editors, as before.
+ */
+async function reminderRecipients(
+  tx: Transaction | Database,
+  incident: {
+    id: string;
+    kind: string;
+    communicationsLeadId: string | null;
+    incidentManagerId: string | null;
+    overdueRemindedAt: Date | null;
+  },
+) {
+  const first = incident.communicationsLeadId ?? incident.incidentManagerId;
+  if (!first) return incidentEditors(tx, incident);
+  const ids = incident.overdueRemindedAt === null ? [first] : [first, incident.incidentManagerId ?? first];
+  const holders = await tx
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.id, [...new Set(ids)]))
+    .orderBy(asc(users.email));
+  return holders.length > 0 ? holders : incidentEditors(tx, incident);
+}
+
+/**
  * Emails the editors of every incident whose promised update is overdue (again after the interval); returns their ids.
  */
 export async function remindOverdueIncidents(
@@ -82,7 +107,7 @@ export async function remindOverdueIncidents(
         dueAt: incident.nextUpdateDueAt!.toISOString(),
         remindedAt: now.toISOString(),
       };
-      const editors = await incidentEditors(tx, incident);
+      const editors = await reminderRecipients(tx, incident);
       await enqueueStaffEmails(
         tx,
         editors.map((e) => ({ userId: e.id, to: e.email, incidentId: incident.id, message })),
