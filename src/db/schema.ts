@@ -661,3 +661,19 @@ export const componentAutomation = pgTable('component_automation', {
   setBy: text('set_by').references(() => alertSources.id, { onDelete: 'set null' }),
   changedAt: timestamptz('changed_at'),
 });
+
+/** Internal notes beside an incident's public updates: for staff only, never published. */
+export const incidentNotes = pgTable(
+  'incident_notes',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    authorId: text('author_id'),
+    authorLabel: text('author_label').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('incident_notes_incident_idx').on(t.incidentId, t.createdAt)],
+);

@@ -10,6 +10,7 @@ import {
   UpdateInput,
 } from '../incidents/incident-input.ts';
 import { PostmortemInput } from '../incidents/postmortem.ts';
+import { NoteInput } from '../incidents/notes.ts';
 import { PublishSuggestionInput } from '../alerts/alert-inbox.ts';
 import { AlertSourceInput, AlertSourcePatch, AutomaticStatusInput } from '../alerts/manage-sources.ts';
 import { MoveInput, OccurrenceInput, SeriesInput, SeriesPatch } from '../maintenance/manage-series.ts';
@@ -116,6 +117,16 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     delete: {
       summary: 'Unpublish the postmortem (status back to resolved; the text stays as a draft)',
       role: 'editor',
+    },
+  },
+  '/incidents/{id}/notes': {
+    get: { summary: "The incident's internal notes, oldest first (staff only, never published)", role: 'viewer' },
+    post: {
+      summary:
+        'Add an internal note beside the public updates (staff only: never on the page, feeds, API, emails or webhooks)',
+      role: 'editor',
+      body: NoteInput,
+      success: 201,
     },
   },
   '/incidents/{id}/updates': {

@@ -10,6 +10,7 @@ import { eventKindOf, incidentFormFacts } from '../incidents/incident-queries.ts
 import { deleteIncident, editUpdate, patchIncident, postUpdate } from '../incidents/manage-incidents.ts';
 import { IncidentPatch } from '../incidents/incident-input.ts';
 import { listUsers } from '../users/manage-users.ts';
+import { addNote, listNotes, NoteInput } from '../incidents/notes.ts';
 import { savePostmortem } from '../incidents/postmortem.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
@@ -112,6 +113,7 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
       componentStatuses:
         view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
       deliveryCounts: await deliveryCountsByUpdate(herald.db, view.id),
+      notes: await listNotes(herald.db, view.id),
       // Who may hold a role: the admins and editors.
       staff: (await listUsers(herald.db)).filter((u) => u.role !== 'viewer'),
       rolesValues: {
@@ -209,6 +211,16 @@ export const INCIDENT_PAGE_ACTIONS: Record<string, FormAction<IncidentPagePrevie
     },
   },
   publish: { role: 'editor', what: eventWord, key: () => 'update', run: publishUpdate },
+  note: {
+    role: 'editor',
+    what: 'note',
+    key: () => 'note',
+    run: async ({ change, fields, params }) => {
+      const id = params.id ?? '';
+      const committed = await addNote(change, id, NoteInput.parse({ body: textOf(fields, 'body') }));
+      return { committed, to: backTo(id, '#notes') };
+    },
+  },
   roles: {
     role: 'editor',
     what: eventWord,
