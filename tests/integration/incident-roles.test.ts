@@ -86,6 +86,27 @@ describe.each(DRIVERS)('incident roles on %s', (driver) => {
     expect(pageHtml).toContain('Severity (internal)');
     const dashboard = await (await fetch(`${site.url}/admin/`, { headers: { cookie } })).text();
     expect(dashboard).toMatch(/Incident manager: manager[\s\S]*Communications lead: lead/);
+    // Set when opening it, on the new incident form.
+    const opened = await fetch(`${site.url}/admin/incidents/new`, {
+      method: 'POST',
+      headers: { cookie, origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        intent: 'publish',
+        name: 'Login errors',
+        status: 'investigating',
+        body: 'Looking.',
+        next_update_in_minutes: '30',
+        incident_manager_id: manager,
+        communications_lead_id: '',
+      }).toString(),
+      redirect: 'manual',
+    });
+    expect(opened.status).toBe(303);
+    const openedId = /\/admin\/incidents\/([0-9a-z]{12})\//.exec(opened.headers.get('location') ?? '')![1]!;
+    expect((await editor.get(`/incidents/${openedId}`)).body).toMatchObject({
+      incident_manager_id: manager,
+      communications_lead_id: null,
+    });
     // A stale form (an older version) is refused, and says so.
     const stale = await fetch(`${site.url}/admin/incidents/${created.id}/`, {
       method: 'POST',

@@ -167,6 +167,23 @@ describe.each(DRIVERS)('severity on %s', (driver) => {
       redirect: 'manual',
     });
     expect(posted.status).toBe(303);
+    // The incident guide says what the settings say.
+    await admin.patch('/page', {
+      severity_levels: [
+        {
+          key: 'sev3',
+          name: 'P3 Annoying',
+          definition: 'A workaround exists.',
+          default_impact: 'minor',
+          update_cadence_minutes: 90,
+          notify_by_default: true,
+        },
+      ],
+    });
+    const guide = await (await fetch(`${site.url}/admin/guide`, { headers: { cookie } })).text();
+    expect(guide).toContain('P3 Annoying');
+    expect(guide).toContain('90 minutes');
+    expect(guide).toContain('Promise the next update');
     const id = /\/admin\/incidents\/([0-9a-z]{12})\//.exec(posted.headers.get('location') ?? '')![1]!;
     const incident = (await editor.get(`/incidents/${id}`)).body;
     expect(incident).toMatchObject({ severity: 'sev2', impact: 'major' });

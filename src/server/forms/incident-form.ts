@@ -32,6 +32,8 @@ export function formToIncidentInput(form: Form): IncidentCreateInput {
       name: textOf(form, 'name'),
       status: optionalText(form, 'status'),
       severity,
+      incident_manager_id: optionalText(form, 'incident_manager_id')?.trim(),
+      communications_lead_id: optionalText(form, 'communications_lead_id')?.trim(),
       impact_override: optionalText(form, 'impact_override'),
       body: textOf(form, 'body'),
       components: prefixedEntries(form, 'components'),

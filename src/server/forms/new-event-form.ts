@@ -6,6 +6,7 @@ import { IMPACTS, type Language } from '../../domain/vocabulary.ts';
 import { createIncident } from '../incidents/manage-incidents.ts';
 import { createSeries } from '../maintenance/manage-series.ts';
 import { getSettings } from '../settings/manage-settings.ts';
+import { listUsers } from '../users/manage-users.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
@@ -133,8 +134,18 @@ export async function newEventInput(herald: HeraldServices, kind: NewEventKind, 
 
 /** The "new incident" page (src/pages/admin/incidents/new.astro): its setup and the form's first values. */
 export async function loadNewIncidentPage({ herald, method, url }: AdminViewer) {
-  const [setup, settings] = await Promise.all([loadNewEventSetup(herald, 'incident'), getSettings(herald.db)]);
-  return { ...setup, severityLevels: settings.severity_levels, ...newEventForm(setup, 'incident', method, url) };
+  const [setup, settings, users] = await Promise.all([
+    loadNewEventSetup(herald, 'incident'),
+    getSettings(herald.db),
+    listUsers(herald.db),
+  ]);
+  return {
+    ...setup,
+    severityLevels: settings.severity_levels,
+    // Who may hold a role: the admins and editors.
+    staff: users.filter((u) => u.role !== 'viewer').map((u) => [u.id, u.name ?? u.email] as const),
+    ...newEventForm(setup, 'incident', method, url),
+  };
 }
 
 /** The "schedule maintenance" page (src/pages/admin/maintenances/new.astro), with its components in the order shown. */
@@ -190,6 +201,8 @@ export const TEMPLATE_VARIABLE_LIST = Object.keys(TEMPLATE_VARIABLE_HELP)
 export const NEW_INCIDENT_LABELS = {
   name: 'Name',
   severity: 'Severity',
+  incident_manager_id: 'Incident manager',
+  communications_lead_id: 'Communications lead',
   status: 'Status',
   impact_override: 'Impact',
   next_update_in_minutes: 'Next update in',
