@@ -55,9 +55,16 @@ export function isRecipient(subscription: Subscription, audience: Audience): boo
   if (subscription.status !== 'confirmed') return false;
   if (audience.eventKind === 'maintenance' && !subscription.maintenance) return false;
   if (subscription.allComponents) return true;
-  const components = new Set(subscription.componentIds);
-  const groups = new Set(subscription.groupIds);
-  return audience.components.some((c) => components.has(c.id) || (c.groupId !== null && groups.has(c.groupId)));
+  return choosesAny(new Set(subscription.componentIds), new Set(subscription.groupIds), audience.components);
+}
+
+/** Whether a choice of components and groups covers one of these components, directly or through its group. */
+export function choosesAny(
+  components: ReadonlySet<string>,
+  groups: ReadonlySet<string>,
+  affected: ReadonlyArray<{ id: string; groupId: string | null }>,
+): boolean {
+  return affected.some((c) => components.has(c.id) || (c.groupId !== null && groups.has(c.groupId)));
 }
 
 /** Addresses are compared and stored lowercased and trimmed. */

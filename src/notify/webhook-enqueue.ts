@@ -1,4 +1,5 @@
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { choosesAny } from '../domain/subscriptions.ts';
 import type { Transaction } from '../db/client.ts';
 import { incidents, pageSettings, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import { readSnapshot } from '../db/snapshot-queries.ts';
@@ -148,11 +149,10 @@ async function deliverEvent(
  */
 function wantsComponents(endpoint: Endpoint, componentIds: readonly string[], snapshot: Snapshot): boolean {
   if (endpoint.componentIds === null) return true;
+  // An endpoint's list holds components and groups alike.
   const chosen = new Set(endpoint.componentIds);
-  return componentIds.some((id) => {
-    const component = snapshot.components.find((c) => c.id === id);
-    return chosen.has(id) || (component?.groupId != null && chosen.has(component.groupId));
-  });
+  const affected = snapshot.components.filter((c) => componentIds.includes(c.id));
+  return choosesAny(chosen, chosen, affected);
 }
 
 /** Writes one delivery per active endpoint that wants each event of the change; returns how many. */

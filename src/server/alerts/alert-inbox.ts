@@ -1,7 +1,8 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { existingComponentIds } from '../components/manage-components.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { alerts, alertSources, alertSuggestions, components } from '../../db/schema.ts';
+import { alerts, alertSources, alertSuggestions } from '../../db/schema.ts';
 import { COMPONENT_STATUSES } from '../../domain/vocabulary.ts';
 import { HttpError } from '../../infra/errors.ts';
 import { isId } from '../../infra/ids.ts';
@@ -124,14 +125,7 @@ async function openSuggestion(db: Queryable, id: string, version: number | undef
 export async function publishSuggestion(ctx: ChangeContext, id: string, input: PublishSuggestionInput) {
   const suggestion = await openSuggestion(ctx.db, id, input.version);
   const wanted = input.components ?? suggestion.components;
-  const ids = Object.keys(wanted);
-  const existing = new Set(
-    ids.length === 0
-      ? []
-      : (await ctx.db.select({ id: components.id }).from(components).where(inArray(components.id, ids))).map(
-          (c) => c.id,
-        ),
-  );
+  const existing = await existingComponentIds(ctx.db, Object.keys(wanted));
   const incidentInput = IncidentCreateInput.parse({
     name: input.name ?? suggestion.name,
     body: input.body ?? suggestion.body,

@@ -1,4 +1,5 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
+import { existingComponentIds } from '../components/manage-components.ts';
 import { z } from 'zod';
 import { generateSecret, hashSecret } from '../../auth/crypto.ts';
 import { sealSecret } from '../../auth/secret-box.ts';
@@ -125,17 +126,15 @@ async function checkReferences(
     throw new HttpError(422, 'invalid_field', 'is not a regular expression that compiles', {
       field: `rules.${bad}.value`,
     });
-  const ids = [...new Set(rules.map((r) => r.component_id))];
-  if (ids.length > 0) {
-    const known = new Set(
-      (await db.select({ id: components.id }).from(components).where(inArray(components.id, ids))).map((c) => c.id),
-    );
-    const missing = rules.findIndex((r) => !known.has(r.component_id));
-    if (missing >= 0)
-      throw new HttpError(422, 'invalid_field', `no component has the id "${rules[missing]!.component_id}"`, {
-        field: `rules.${missing}.component_id`,
-      });
-  }
+  const known = await existingComponentIds(
+    db,
+    rules.map((r) => r.component_id),
+  );
+  const missing = rules.findIndex((r) => !known.has(r.component_id));
+  if (missing >= 0)
+    throw new HttpError(422, 'invalid_field', `no component has the id "${rules[missing]!.component_id}"`, {
+      field: `rules.${missing}.component_id`,
+    });
   if (input.template_id) {
     const [template] = await db
       .select({ kind: templates.kind })

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { staffUsers } from '../users/manage-users.ts';
 import type { Database, Queryable } from '../../db/client.ts';
 import {
   alerts,
@@ -11,7 +12,6 @@ import {
   incidents,
   pageSettings,
   templates,
-  users,
 } from '../../db/schema.ts';
 import { applies, matchComponent, severityStatus, worseStatus, type NormalizedAlert } from '../../domain/alerts.ts';
 import { renderTemplate } from '../../domain/templates.ts';
@@ -400,12 +400,7 @@ async function notifyStaff(
 ): Promise<void> {
   const [settings] = await tx.select().from(pageSettings).where(eq(pageSettings.id, 1));
   // The staff list chosen in the settings, else every admin and editor.
-  const chosen = settings?.alertStaff ?? [];
-  const staff = await tx
-    .select({ id: users.id, email: users.email })
-    .from(users)
-    .where(chosen.length > 0 ? inArray(sql`lower(${users.email})`, chosen) : inArray(users.role, ['admin', 'editor']))
-    .orderBy(asc(users.email));
+  const staff = await staffUsers(tx, settings?.alertStaff ?? []);
   await enqueueStaffEmails(
     tx,
     staff.map((s) => ({

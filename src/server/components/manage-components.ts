@@ -36,6 +36,40 @@ async function checkGroup(tx: Transaction, groupId: string | null | undefined): 
 const parseDate = (value: string | null | undefined) =>
   value ? new Date(`${value}T00:00:00Z`) : value === null ? null : undefined;
 
+/** Which of these ids name a component (or, with `groups`, a group) now. */
+export async function existingComponentIds(
+  db: Queryable,
+  ids: readonly string[],
+  options: { groups?: boolean } = {},
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const wanted = [...new Set(ids)];
+  const rows = await db.select({ id: components.id }).from(components).where(inArray(components.id, wanted));
+  const groupRows = options.groups
+    ? await db.select({ id: componentGroups.id }).from(componentGroups).where(inArray(componentGroups.id, wanted))
+    : [];
+  return new Set([...rows, ...groupRows].map((row) => row.id));
+}
+
+/** Refuses the first id that names no component (or group): a 422 naming `<field>.<index>`. */
+export async function refuseUnknownComponents(
+  db: Queryable,
+  ids: readonly string[] | null | undefined,
+  field: string,
+  options: { groups?: boolean } = {},
+): Promise<void> {
+  if (!ids || ids.length === 0) return;
+  const known = await existingComponentIds(db, ids, options);
+  const unknown = ids.findIndex((id) => !known.has(id));
+  if (unknown >= 0)
+    throw new HttpError(
+      422,
+      'invalid_field',
+      `no component${options.groups ? ' or group' : ''} has the id "${ids[unknown]}"`,
+      { field: `${field}.${unknown}` },
+    );
+}
+
 export async function listComponents(db: Queryable) {
   const rows = await db.select().from(components).orderBy(asc(components.position), asc(components.name));
   return rows.map(componentResource);

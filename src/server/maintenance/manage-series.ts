@@ -1,7 +1,8 @@
-import { and, asc, eq, gte, inArray } from 'drizzle-orm';
+import { and, asc, eq, gte } from 'drizzle-orm';
+import { existingComponentIds, refuseUnknownComponents } from '../components/manage-components.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { components, incidentComponents, incidents, maintenanceSeries, pageSettings } from '../../db/schema.ts';
+import { incidentComponents, incidents, maintenanceSeries, pageSettings } from '../../db/schema.ts';
 import { formatDateTime } from '../../domain/format.ts';
 import { languageOr } from '../../domain/i18n/translator.ts';
 import { renderTemplate } from '../../domain/templates.ts';
@@ -181,23 +182,6 @@ export async function getSeries(db: Queryable, id: string, now: Date) {
 
 const notFoundSeries = (id: string) => new HttpError(404, 'not_found', `no recurring maintenance has the id "${id}"`);
 
-async function checkComponents(db: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const known = new Set(
-    (
-      await db
-        .select({ id: components.id })
-        .from(components)
-        .where(inArray(components.id, [...ids]))
-    ).map((c) => c.id),
-  );
-  const missing = ids.findIndex((id) => !known.has(id));
-  if (missing >= 0)
-    throw new HttpError(422, 'invalid_field', `no component has the id "${ids[missing]}"`, {
-      field: `component_ids.${missing}`,
-    });
-}
-
 /** The rule must give an occurrence: a COUNT or UNTIL that ends before the start gives none. */
 function checkHasOccurrence(s: Pick<SeriesRow, 'rrule' | 'startsAtLocal' | 'timeZone'>): void {
   const first = firstStart(s);
@@ -212,7 +196,7 @@ export async function createSeries(ctx: ChangeContext, input: SeriesInput, pageT
   const timeZone = canonicalZone(input.time_zone ?? pageTimeZone);
   const startsAtLocal = inZone(input.starts_at, timeZone).toFormat(LOCAL_FORMAT);
   checkHasOccurrence({ rrule: input.rrule, startsAtLocal, timeZone });
-  await checkComponents(ctx.db, input.component_ids);
+  await refuseUnknownComponents(ctx.db, input.component_ids, 'component_ids');
   const committed = await runChange(ctx, async (tx) => {
     const [row] = await tx
       .insert(maintenanceSeries)
@@ -288,7 +272,7 @@ async function cancelOccurrence(ctx: ChangeContext, id: string, body: string, no
  * cancelled where it does not; those of the new rule are then made as usual.
  */
 export async function updateSeries(ctx: ChangeContext, id: string, patch: SeriesPatch) {
-  if (patch.component_ids) await checkComponents(ctx.db, patch.component_ids);
+  if (patch.component_ids) await refuseUnknownComponents(ctx.db, patch.component_ids, 'component_ids');
   const committed = await runChange(ctx, async (tx) => {
     const current = await lockForChange<SeriesRow>(tx, maintenanceSeries, 'maintenance_series', id, patch.version);
     const timeZone = patch.time_zone ? canonicalZone(patch.time_zone) : current.timeZone;
@@ -503,15 +487,7 @@ async function occurrenceText(db: Queryable, series: SeriesRow, start: Date) {
 
 /** The series' components that still exist (a deleted one is left out, not an error every minute). */
 async function existingComponents(db: Queryable, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const known = new Set(
-    (
-      await db
-        .select({ id: components.id })
-        .from(components)
-        .where(inArray(components.id, [...ids]))
-    ).map((c) => c.id),
-  );
+  const known = await existingComponentIds(db, ids);
   return ids.filter((id) => known.has(id));
 }
 

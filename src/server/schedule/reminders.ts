@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { staffUsers } from '../users/manage-users.ts';
 import type { Database, Transaction } from '../../db/client.ts';
 import { incidents, pageSettings, users } from '../../db/schema.ts';
 import { isMaintenanceReminderDue, isOverdueReminderDue } from '../../domain/reminders.ts';
@@ -44,11 +45,7 @@ async function incidentEditors(tx: Transaction | Database, incident: { id: strin
     ),
   );
   if (editors.length > 0) return editors;
-  return tx
-    .select({ id: users.id, email: users.email })
-    .from(users)
-    .where(inArray(users.role, ['admin', 'editor']))
-    .orderBy(asc(users.email));
+  return staffUsers(tx);
 }
 
 /**

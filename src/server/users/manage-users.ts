@@ -1,4 +1,4 @@
-import { asc, count, eq } from 'drizzle-orm';
+import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../auth/passwords.ts';
 import { invalidateUserSessions } from '../../auth/sessions.ts';
@@ -48,6 +48,25 @@ export function userResource(u: UserRow) {
     updated_at: u.updatedAt.toISOString(),
     version: u.version,
   };
+}
+
+/**
+ * The staff to tell of something (a reminder, a suggested incident): the users with these
+ * emails, or every admin and editor when none is named. Ordered by email.
+ */
+export function staffUsers(db: Queryable, emails: readonly string[] = []) {
+  return db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(
+      emails.length > 0
+        ? inArray(
+            sql`lower(${users.email})`,
+            emails.map((e) => e.toLowerCase()),
+          )
+        : inArray(users.role, ['admin', 'editor']),
+    )
+    .orderBy(asc(users.email));
 }
 
 export async function listUsers(db: Queryable) {

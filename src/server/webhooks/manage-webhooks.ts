@@ -1,7 +1,8 @@
 import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { refuseUnknownComponents } from '../components/manage-components.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { componentGroups, components, pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
+import { pageSettings, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
 import { checkChatUrl, ENDPOINT_KINDS, isChatKind, maskChatUrl } from '../../domain/chat-messages.ts';
 import { LANGUAGES } from '../../domain/vocabulary.ts';
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
@@ -136,22 +137,6 @@ export async function visitorWebhooksEnabled(db: Queryable): Promise<boolean> {
   return row?.on ?? false;
 }
 
-/** Each listed id must name a component or a group: the field's index names the one that does not. */
-async function checkComponentIds(tx: Queryable, ids: readonly string[] | null | undefined): Promise<void> {
-  if (!ids || ids.length === 0) return;
-  const known = new Set(
-    [
-      ...(await tx.select({ id: components.id }).from(components)),
-      ...(await tx.select({ id: componentGroups.id }).from(componentGroups)),
-    ].map((row) => row.id),
-  );
-  const unknown = ids.findIndex((id) => !known.has(id));
-  if (unknown >= 0)
-    throw new HttpError(422, 'invalid_field', `no component or group has the id "${ids[unknown]}"`, {
-      field: `component_ids.${unknown}`,
-    });
-}
-
 /**
  * Whether the URL may be registered: any public https URL for a webhook; for Slack, Teams
  * and Discord, one of that service's webhook URLs (unless the test-only override is on).
@@ -174,7 +159,7 @@ export async function createWebhook(
 ) {
   const url = checkEndpointUrl(input, options);
   return runChange(ctx, async (tx) => {
-    await checkComponentIds(tx, input.component_ids);
+    await refuseUnknownComponents(tx, input.component_ids, 'component_ids', { groups: true });
     const secret = generateWebhookSecret();
     const description = input.description ? stripControlCharacters(input.description) : null;
     const [row] = await tx
