@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn } from '../helpers/process.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 
@@ -23,12 +24,7 @@ describe('the alerts page', () => {
     site = await startTestSite('pglite');
     await site.publisher.publishAll();
     await addUser(site, 'boss@example.com', 'admin');
-    const login = await fetch(`${site.url}/api/admin/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'boss@example.com', password: 'correct-horse-battery' }),
-    });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await signIn(site.url, 'boss@example.com');
     componentId = (await api(site, (await addToken(site, 'admin')).token).post('/components', { name: 'Checkout' }))
       .body.id;
   });

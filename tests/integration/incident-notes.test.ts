@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, webhookDeliveries } from '../../src/db/schema.ts';
+import { signIn } from '../helpers/process.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
@@ -79,12 +80,7 @@ describe.each(DRIVERS)('internal notes on %s', (driver) => {
 
   it('adds and shows notes on the admin incident page', async () => {
     await addUser(site, 'lead@example.com', 'editor');
-    const login = await fetch(`${site.url}/api/admin/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await signIn(site.url, 'lead@example.com');
     const posted = await fetch(`${site.url}/admin/incidents/${incidentId}/`, {
       method: 'POST',
       headers: { cookie, origin: SITE_URL, 'content-type': 'application/x-www-form-urlencoded' },

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { staffMessages } from '../../src/db/schema.ts';
 import { runScheduledTransitions } from '../../src/server/schedule/scheduled-transitions.ts';
+import { signIn } from '../helpers/process.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
@@ -58,12 +59,7 @@ describe.each(DRIVERS)('incident roles on %s', (driver) => {
   });
 
   it('shows and sets the roles on the admin incident page and the dashboard', async () => {
-    const login = await fetch(`${site.url}/api/admin/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await signIn(site.url, 'lead@example.com');
     const created = (await editor.post('/incidents', { name: 'Slow search', body: 'Looking.', severity: 'sev2' })).body;
     const saved = await fetch(`${site.url}/admin/incidents/${created.id}/`, {
       method: 'POST',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn } from '../helpers/process.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
 
@@ -43,12 +44,7 @@ describe('recurring maintenance in the admin', () => {
     site = await startTestSite('pglite', { now: () => clock });
     await site.publisher.publishAll();
     await addUser(site, 'lead@example.com', 'editor');
-    const login = await fetch(`${site.url}/api/admin/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
-    });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await signIn(site.url, 'lead@example.com');
     editor = api(site, (await addToken(site, 'editor')).token);
     componentId = (await editor.post('/components', { name: 'Database' })).body.id;
   });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signIn } from '../helpers/process.ts';
 import { addToken, addUser, api } from '../helpers/admin.ts';
 import { DRIVERS } from '../helpers/database.ts';
 import { SITE_URL, startTestSite, type TestSite } from '../helpers/site.ts';
@@ -142,12 +143,7 @@ describe.each(DRIVERS)('severity on %s', (driver) => {
 
   it('is chosen on the new incident form, with the definitions beside it; an empty next update takes the cadence', async () => {
     await addUser(site, 'lead@example.com', 'editor');
-    const login = await fetch(`${site.url}/api/admin/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'lead@example.com', password: 'correct-horse-battery' }),
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await signIn(site.url, 'lead@example.com');
     const form = await (await fetch(`${site.url}/admin/incidents/new`, { headers: { cookie } })).text();
     expect(form).toMatch(/<select[^>]*name="severity"/);
     expect(form).toContain('A critical incident with very high impact');

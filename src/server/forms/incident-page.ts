@@ -9,7 +9,7 @@ import { isId } from '../../infra/ids.ts';
 import { eventKindOf, incidentFormFacts } from '../incidents/incident-queries.ts';
 import { deleteIncident, editUpdate, patchIncident, postUpdate } from '../incidents/manage-incidents.ts';
 import { IncidentPatch } from '../incidents/incident-input.ts';
-import { listUsers } from '../users/manage-users.ts';
+import { staffChoices } from '../users/manage-users.ts';
 import { addNote, listNotes, NoteInput } from '../incidents/notes.ts';
 import { savePostmortem } from '../incidents/postmortem.ts';
 import type { HeraldServices } from '../services.ts';
@@ -114,8 +114,7 @@ export async function loadIncidentPage({ herald, params, method, url }: AdminVie
         view.kind === 'maintenance' ? COMPONENT_STATUSES : COMPONENT_STATUSES.filter((s) => s !== 'under_maintenance'),
       deliveryCounts: await deliveryCountsByUpdate(herald.db, view.id),
       notes: await listNotes(herald.db, view.id),
-      // Who may hold a role: the admins and editors.
-      staff: (await listUsers(herald.db)).filter((u) => u.role !== 'viewer'),
+      staff: await staffChoices(herald.db),
       rolesValues: {
         incident_manager_id: facts.incidentManagerId ?? '',
         communications_lead_id: facts.communicationsLeadId ?? '',

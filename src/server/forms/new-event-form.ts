@@ -6,7 +6,7 @@ import { IMPACTS, type Language } from '../../domain/vocabulary.ts';
 import { createIncident } from '../incidents/manage-incidents.ts';
 import { createSeries } from '../maintenance/manage-series.ts';
 import { getSettings } from '../settings/manage-settings.ts';
-import { listUsers } from '../users/manage-users.ts';
+import { staffChoices } from '../users/manage-users.ts';
 import type { HeraldServices } from '../services.ts';
 import { listTemplates } from '../templates/manage-templates.ts';
 import type { AdminViewer, FormAction, PostedForm } from './admin-form.ts';
@@ -134,16 +134,15 @@ export async function newEventInput(herald: HeraldServices, kind: NewEventKind, 
 
 /** The "new incident" page (src/pages/admin/incidents/new.astro): its setup and the form's first values. */
 export async function loadNewIncidentPage({ herald, method, url }: AdminViewer) {
-  const [setup, settings, users] = await Promise.all([
+  const [setup, settings, staff] = await Promise.all([
     loadNewEventSetup(herald, 'incident'),
     getSettings(herald.db),
-    listUsers(herald.db),
+    staffChoices(herald.db),
   ]);
   return {
     ...setup,
     severityLevels: settings.severity_levels,
-    // Who may hold a role: the admins and editors.
-    staff: users.filter((u) => u.role !== 'viewer').map((u) => [u.id, u.name ?? u.email] as const),
+    staff,
     ...newEventForm(setup, 'incident', method, url),
   };
 }

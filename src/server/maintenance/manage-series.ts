@@ -2,11 +2,9 @@ import { and, asc, eq, gte } from 'drizzle-orm';
 import { existingComponentIds, refuseUnknownComponents } from '../components/manage-components.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../db/client.ts';
-import { incidentComponents, incidents, maintenanceSeries, pageSettings } from '../../db/schema.ts';
+import { incidentComponents, incidents, maintenanceSeries } from '../../db/schema.ts';
 import { formatDateTime } from '../../domain/format.ts';
-import { languageOr } from '../../domain/i18n/translator.ts';
 import { renderTemplate } from '../../domain/templates.ts';
-import type { Language } from '../../domain/vocabulary.ts';
 import { stripControlCharacters } from '../../domain/markdown.ts';
 import {
   describeRecurrence,
@@ -22,7 +20,7 @@ import { runChange, type ChangeContext, type Committed } from '../change.ts';
 import { calendarZone } from '../../domain/maintenance-calendar.ts';
 import { createIncident, OccurrenceNotMade, patchIncident, postUpdate } from '../incidents/manage-incidents.ts';
 import { IncidentPatch } from '../incidents/incident-input.ts';
-import { isTimeZone } from '../settings/manage-settings.ts';
+import { getSettings, isTimeZone } from '../settings/manage-settings.ts';
 import { lockForChange, nextVersion } from '../versioning.ts';
 
 // Recurring maintenance windows. A series holds the rule; each occurrence becomes an ordinary
@@ -465,19 +463,11 @@ export async function moveOccurrence(ctx: ChangeContext, id: string, move: z.inf
   );
 }
 
-/** How the page writes times ({{start_time}} in a series' text is each occurrence's own). */
-async function pageClock(db: Queryable): Promise<{ timeZone: string; language: Language }> {
-  const [row] = await db
-    .select({ timeZone: pageSettings.timeZone, language: pageSettings.defaultLanguage })
-    .from(pageSettings)
-    .where(eq(pageSettings.id, 1));
-  return { timeZone: row?.timeZone ?? 'Etc/UTC', language: languageOr(row?.language, 'en') };
-}
-
 /** An occurrence's name and text, with {{start_time}} and {{end_time}} its own, and its end. */
 async function occurrenceText(db: Queryable, series: SeriesRow, start: Date) {
   const end = new Date(start.getTime() + series.durationMinutes * 60_000);
-  const { timeZone, language } = await pageClock(db);
+  // In the page's time zone and language, as the page writes times.
+  const { time_zone: timeZone, default_language: language } = await getSettings(db);
   const window = {
     start_time: formatDateTime(start, timeZone, language),
     end_time: formatDateTime(end, timeZone, language),

@@ -69,6 +69,16 @@ export function staffUsers(db: Queryable, emails: readonly string[] = []) {
     .orderBy(asc(users.email));
 }
 
+/** Who may hold an incident role: the admins and editors, as [id, name] choices (the email when unnamed). */
+export async function staffChoices(db: Queryable): Promise<Array<readonly [id: string, name: string]>> {
+  const rows = await db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(inArray(users.role, ['admin', 'editor']))
+    .orderBy(asc(users.email));
+  return rows.map((u) => [u.id, u.name ?? u.email] as const);
+}
+
 export async function listUsers(db: Queryable) {
   return (await db.select().from(users).orderBy(asc(users.email))).map(userResource);
 }
