@@ -5,21 +5,14 @@
 // Each alert fires, then resolves (the next one starts from operational). Prints p50 / p95 / max
 // over BENCH_ALERTS alerts (100) on PGlite and on PostgreSQL (when reachable); the target is a p95
 // of at most 200 ms. BENCH_DRIVER=pglite|postgres: one driver only.
-import { percentile, postgresReachable, withDatabase } from './bench-database.ts';
+import { percentile, postgresReachable, startBenchServer, withDatabase } from './bench-database.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateDataset, insertDataset } from '../src/db/dataset.ts';
-import { createRequestListener } from '../src/infra/http-server.ts';
 import { silentLogger } from '../src/infra/log.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';
-import { localPublishGate } from '../src/publish/coordinator.ts';
 import { Publisher } from '../src/publish/publisher.ts';
-import { SYSTEM_ACTOR } from '../src/server/change.ts';
-import { createServices } from '../src/server/create-services.ts';
-import { createToken } from '../src/server/tokens/manage-tokens.ts';
 
 const DIST = path.resolve(import.meta.dirname, '..', process.env.HERALD_DIST_DIR ?? 'dist');
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 100);
@@ -47,22 +40,9 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     const siteUrl = 'http://127.0.0.1';
     const publisher = new Publisher({ db: database.db, handler, dataDir, distDir: DIST, siteUrl, log: silentLogger });
     await publisher.publishAll();
-    const services = createServices({
-      db: database.db,
-      publisher: localPublishGate(publisher),
-      siteUrl,
-      log: silentLogger,
-    });
-    const server = createServer(
-      createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { value: token } = await createToken(
-      { db: database.db, actor: SYSTEM_ACTOR, now },
-      { name: 'bench', role: 'admin' },
-    );
-    const admin = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' };
+    const server = await startBenchServer({ database, publisher, handler, dataDir, siteUrl, role: 'admin' });
+    const { base } = server;
+    const admin = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
     const call = async (method: string, pathname: string, body?: unknown) => {
       const response = await fetch(`${base}/api/admin/v1${pathname}`, {
         method,
@@ -131,8 +111,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     }
     console.log(`${driver}: POST → status served (automatic): ${summary(toStatus)}`);
     console.log(`${driver}: POST → suggestion in the inbox:     ${summary(toSuggestion)}`);
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    server.close();
     await publisher.close();
     await rm(dataDir, { recursive: true, force: true });
   });

@@ -3,7 +3,18 @@ import os from 'node:os';
 import postgres from 'postgres';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.ts';
+import type { Role } from '../src/domain/vocabulary.ts';
+import { createRequestListener } from '../src/infra/http-server.ts';
+import { silentLogger } from '../src/infra/log.ts';
+import type { AstroHandler } from '../src/publish/astro-handler.ts';
+import { localPublishGate } from '../src/publish/coordinator.ts';
+import type { Publisher } from '../src/publish/publisher.ts';
+import { SYSTEM_ACTOR } from '../src/server/change.ts';
+import { createServices } from '../src/server/create-services.ts';
+import { createToken } from '../src/server/tokens/manage-tokens.ts';
 
 export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -57,4 +68,41 @@ export async function postgresReachable(): Promise<boolean> {
 /** The p-th percentile of ascending `sorted` values (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * Herald's server over a database and its publisher, on a free loopback port, with an API token
+ * of the given role: what a benchmark posts to and reads from, as a client would.
+ */
+export async function startBenchServer(options: {
+  database: DatabaseHandle;
+  publisher: Publisher;
+  handler: AstroHandler;
+  dataDir: string;
+  siteUrl: string;
+  role: Role;
+}): Promise<{ base: string; token: string; close(): void }> {
+  const { database, publisher, handler, dataDir, siteUrl } = options;
+  const services = createServices({
+    db: database.db,
+    publisher: localPublishGate(publisher),
+    siteUrl,
+    log: silentLogger,
+  });
+  const server = createServer(
+    createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { value } = await createToken(
+    { db: database.db, actor: SYSTEM_ACTOR, now: new Date() },
+    { name: 'bench', role: options.role },
+  );
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token: value.token,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }

@@ -8,25 +8,18 @@
 // BENCH_CPU_PROFILE=name: a CPU profile of the update loop. BENCH_NO_THREAD=1: no render thread.
 // Then the same on to a bucket stand-in with Varnish in front (benchTargets below);
 // BENCH_TARGETS_ONLY=1: that alone; BENCH_TARGET_UPDATES=n: how many updates (100).
-import { percentile, POSTGRES_URL, postgresReachable, withDatabase } from './bench-database.ts';
+import { percentile, POSTGRES_URL, postgresReachable, startBenchServer, withDatabase } from './bench-database.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../src/db/client.ts';
 import { generateDataset, insertDataset } from '../src/db/dataset.ts';
 import { loadAstroHandler } from '../src/publish/astro-handler.ts';
-import { localPublishGate } from '../src/publish/coordinator.ts';
 import { Publisher } from '../src/publish/publisher.ts';
-import { SYSTEM_ACTOR } from '../src/server/change.ts';
-import { createServices } from '../src/server/create-services.ts';
-import { createRequestListener } from '../src/infra/http-server.ts';
 import { silentLogger } from '../src/infra/log.ts';
-import { createToken } from '../src/server/tokens/manage-tokens.ts';
 import { Distribution } from '../src/publish/distribution.ts';
 import { httpPurger } from '../src/publish/purge.ts';
 import { parsePublishTargets } from '../src/publish/targets/config.ts';
@@ -126,22 +119,9 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       renderThread: process.env.BENCH_NO_THREAD ? false : undefined,
     });
     const full = await publisher.publishAll();
-    const services = createServices({
-      db: database.db,
-      publisher: localPublishGate(publisher),
-      siteUrl,
-      log: silentLogger,
-    });
-    const server = createServer(
-      createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { value: token } = await createToken(
-      { db: database.db, actor: SYSTEM_ACTOR, now },
-      { name: 'bench', role: 'editor' },
-    );
-    const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' };
+    const server = await startBenchServer({ database, publisher, handler, dataDir, siteUrl, role: 'editor' });
+    const { base } = server;
+    const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
     const opened = await fetch(`${base}/api/admin/v1/incidents`, {
       method: 'POST',
       headers,
@@ -225,7 +205,6 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       `${driver}: full publish of ${full.files} files: ${(full.durationMs / 1000).toFixed(2)} s (${Math.round(full.durationMs / percentile(latencies, 50))}x the p50 change)`,
     );
     await benchRenames(driver, base, headers, created.id, publisher, shows);
-    server.closeAllConnections();
     server.close();
     await publisher.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -349,22 +328,9 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
     await mirror.idle();
     const secondPuts = s3.requests.filter((r) => r.operation === 'PutObject').length - firstPuts;
     await distribution.idle();
-    const services = createServices({
-      db: database.db,
-      publisher: localPublishGate(publisher),
-      siteUrl,
-      log: silentLogger,
-    });
-    const server = createServer(
-      createRequestListener({ handler, database, publisher, dataDir, log: silentLogger, services }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { value: token } = await createToken(
-      { db: database.db, actor: SYSTEM_ACTOR, now },
-      { name: 'bench', role: 'editor' },
-    );
-    const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json', origin: base };
+    const server = await startBenchServer({ database, publisher, handler, dataDir, siteUrl, role: 'editor' });
+    const { base } = server;
+    const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', origin: base };
     const created = await (
       await fetch(`${base}/api/admin/v1/incidents`, {
         method: 'POST',
@@ -405,7 +371,6 @@ async function benchTargets(driver: 'pglite' | 'postgres'): Promise<void> {
       console.log(
         `${driver}: ${updates} updates: served by the bucket p50 ${ms(percentile(toBucket, 50))}, p95 ${ms(percentile(toBucket, 95))} (target p95 <= 250 ms); through Varnish after its purge p50 ${ms(percentile(toCache, 50))}, p95 ${ms(percentile(toCache, 95))} (target p95 <= 300 ms)`,
       );
-    server.closeAllConnections();
     server.close();
     await publisher.close();
     await distribution.close();
