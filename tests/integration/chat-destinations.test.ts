@@ -209,7 +209,7 @@ describe.each(DRIVERS)('chat destinations on %s', (driver) => {
         kind: 'slack',
         url: fakes.urls.slack,
         events: ['incident.created'],
-        component_ids: [api, 'nope'],
+        component_ids: [api, 'zzzzzzzzzzzz'],
       }),
       { allowPrivate: true, chatAnyHost: true },
     ).catch((e: unknown) => e);

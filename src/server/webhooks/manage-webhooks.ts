@@ -33,7 +33,9 @@ export const WebhookInput = z.strictObject({
     .transform((events) => [...new Set(events)]),
   /** Only events about these components or groups; absent or null: every event. */
   component_ids: z
-    .array(z.string({ error: 'must be a component or group id' }), { error: 'must be a list of component ids' })
+    .array(z.string().regex(/^[0-9a-z]{12}$/, 'must be a 12-character component or group id'), {
+      error: 'must be a list of component ids',
+    })
     .max(500, 'must list at most 500 components')
     .transform((ids) => [...new Set(ids)])
     .nullable()
